@@ -1,0 +1,23 @@
+import { CacheError } from './cache-error';
+
+/**
+ * A `getMany` loader must return exactly one value per missing key, in the same order (the
+ * DataLoader convention). Anything else would pair values with the wrong keys, so the call is
+ * rejected with this error and nothing of the batch is stored.
+ */
+export class BatchSizeMismatchError extends CacheError {
+  override readonly name = 'BatchSizeMismatchError';
+  readonly expected: number;
+  readonly received: number;
+
+  constructor(expected: number, received: number) {
+    super(
+      'BATCH_SIZE_MISMATCH',
+      `getMany loader returned ${received} values for ${expected} keys; return exactly one value ` +
+        'per key, in the order of the keys it was given (use null or undefined for "not found").',
+      { operation: 'getMany' },
+    );
+    this.expected = expected;
+    this.received = received;
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * What went wrong, as a stable string a caller can switch on. New codes may be added; the
+ * meaning of an existing one never changes.
+ */
+export type CacheErrorCode =
+  /** Redis answered with an error (OOM, WRONGTYPE, a script error…). */
+  | 'REDIS_ERROR'
+  /** A Redis operation did not answer within `operationTimeout`. */
+  | 'REDIS_TIMEOUT'
+  /** Redis was not reachable: the client is not ready, or the circuit breaker is open. */
+  | 'REDIS_UNAVAILABLE'
+  /** A stored entry could not be read back (corrupt, foreign, another codec, an older format). */
+  | 'DECODE_FAILED'
+  /** The serializer could not encode a value, so it was returned but not stored. */
+  | 'ENCODE_FAILED'
+  /** The encoded value is larger than `maxValueBytes`, so it was returned but not stored. */
+  | 'VALUE_TOO_LARGE'
+  /** A batch loader returned a different number of values than keys it was asked for. */
+  | 'BATCH_SIZE_MISMATCH'
+  /** An invalidation could not reach Redis; it is queued and will be replayed. */
+  | 'INVALIDATION_DEFERRED'
+  /** The invalidation queue was full, so the oldest pending invalidation was dropped. */
+  | 'INVALIDATION_DROPPED'
+  /** A background refresh (eager refresh, grace) failed; the caller was served anyway. */
+  | 'REFRESH_FAILED';
+
+/** Which manager operation an error belongs to. */
+export type CacheOperation =
+  | 'get'
+  | 'set'
+  | 'getMany'
+  | 'invalidate'
+  | 'invalidatePattern'
+  | 'invalidateTags'
+  | 'getTtl'
+  | 'setTtl'
+  | 'refresh';
+
+export interface CacheErrorDetails {
+  operation?: CacheOperation;
+  key?: string;
+  cause?: unknown;
+}
+
+/**
+ * The one error type the manager reports through its `'error'` event. It carries a `code` to
+ * switch on, the `operation` and `key` it happened in, and the original error as `cause`.
+ */
+export class CacheError extends Error {
+  override readonly name: string = 'CacheError';
+  readonly code: CacheErrorCode;
+  readonly operation?: CacheOperation;
+  readonly key?: string;
+
+  constructor(code: CacheErrorCode, message: string, details: CacheErrorDetails = {}) {
+    super(message.startsWith('[cache-aside]') ? message : `[cache-aside] ${message}`, {
+      cause: details.cause,
+    });
+    this.code = code;
+    this.operation = details.operation;
+    this.key = details.key;
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Checks of what callers pass in, run at the earliest point (construction, decoration, the start
+ * of a call) so that a mistake is a clear `TypeError` / `RangeError` naming the argument and the
+ * fix, rather than a confusing failure deep inside Redis or the serializer.
+ */
+
+const PREFIX = '[cache-aside]';
+
+/** A key must be a non-empty string: anything else would collide or fail in Redis. */
+export function assertKey(key: unknown, argumentName = 'key'): asserts key is string {
+  if (typeof key !== 'string' || key.length === 0) {
+    throw new TypeError(
+      `${PREFIX} ${argumentName} must be a non-empty string, got ${describe(key)}.`,
+    );
+  }
+}
+
+/** A TTL is a positive number of seconds, or `Infinity` for "no expiry". */
+export function assertTtl(ttl: unknown, argumentName = 'ttl'): asserts ttl is number {
+  if (typeof ttl !== 'number' || Number.isNaN(ttl) || ttl <= 0) {
+    throw new RangeError(
+      `${PREFIX} ${argumentName} must be a positive number of seconds (or Infinity for no ` +
+        `expiry), got ${describe(ttl)}.`,
+    );
+  }
+}
+
+/** A non-negative finite number (a grace window, a fraction, a bound). */
+export function assertNonNegative(value: unknown, argumentName: string): asserts value is number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new RangeError(
+      `${PREFIX} ${argumentName} must be a finite number >= 0, got ${describe(value)}.`,
+    );
+  }
+}
+
+/** A positive finite number (a timeout, a size limit, a count). */
+export function assertPositive(value: unknown, argumentName: string): asserts value is number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new RangeError(
+      `${PREFIX} ${argumentName} must be a finite number > 0, got ${describe(value)}.`,
+    );
+  }
+}
+
+/** A fraction strictly between 0 and 1 (jitter, eager refresh point). */
+export function assertFraction(value: unknown, argumentName: string): asserts value is number {
+  if (typeof value !== 'number' || !(value > 0 && value < 1)) {
+    throw new RangeError(
+      `${PREFIX} ${argumentName} must be a number between 0 and 1 (exclusive), got ${describe(value)}.`,
+    );
+  }
+}
+
+export function assertFunction(value: unknown, argumentName: string): asserts value is Function {
+  if (typeof value !== 'function') {
+    throw new TypeError(`${PREFIX} ${argumentName} must be a function, got ${describe(value)}.`);
+  }
+}
+
+/** A short, safe description of a value for an error message. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'string') return value.length === 0 ? 'an empty string' : `"${value}"`;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+    return `${typeof value} ${String(value)}`;
+  }
+  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : typeof value;
+}

@@ -1,0 +1,234 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * The stored entry: a small versioned binary envelope around the serializer's bytes.
+ *
+ * Why an envelope at all: so that `0`, `''`, `false`, `null` and `undefined` are values distinct
+ * from "no entry"; so that bytes written by another application, another codec or an older
+ * format are recognised as such (a miss plus an `'error'` event) instead of being decoded into
+ * garbage; and so that the metadata later features need (logical expiry for grace, tag versions,
+ * an identity for compare-and-set refreshes) travels with the value in one key — one GET on a hit.
+ *
+ * Layout, format version 1 (all integers unsigned, floats little-endian IEEE 754):
+ *
+ * | offset | size | field                                                              |
+ * |--------|------|--------------------------------------------------------------------|
+ * | 0      | 1    | magic `0xCA`                                                       |
+ * | 1      | 1    | format version (`1`); any other version is a miss                  |
+ * | 2      | 1    | kind: 0 a serialized value, 1 `undefined`, 2 `null` (no payload)    |
+ * | 3      | 1    | flags: bit 0 = a tag section follows the codec id                  |
+ * | 4      | 8    | entry id: random, identifies this write (compare-and-set refresh)  |
+ * | 12     | 8    | written at, ms since the epoch (f64)                               |
+ * | 20     | 8    | fresh until, ms since the epoch (f64; `Infinity`: never stale)     |
+ * | 28     | 1    | codec id length n                                                  |
+ * | 29     | n    | codec id, ASCII (`Serializer.id`)                                  |
+ * |        |      | if flag bit 0: u8 tag count, then per tag u8 length, UTF-8 name,   |
+ * |        |      | and the tag's version token ({@link TAG_TOKEN_LENGTH} ASCII bytes) |
+ * |        |      | payload: the serializer's bytes (kind 0 only), to the end          |
+ *
+ * Physical expiry (Redis `PX`) is `fresh until` plus any grace window; between the two the
+ * entry is stale: served only as a fallback when the loader fails.
+ *
+ * A key may also hold a load lease while one process loads it (see `load-lease.ts`): a short
+ * ASCII string starting with {@link LEASE_MARKER_PREFIX}. It is not an entry; readers treat it
+ * as "being loaded elsewhere".
+ */
+
+export const ENTRY_MAGIC = 0xca;
+export const ENTRY_FORMAT_VERSION = 1;
+
+export const enum EntryKind {
+  Value = 0,
+  Undefined = 1,
+  Null = 2,
+}
+
+const FLAG_TAGS = 0b0000_0001;
+const OFFSET_KIND = 2;
+const OFFSET_FLAGS = 3;
+const OFFSET_ID = 4;
+const ID_LENGTH = 8;
+const OFFSET_WRITTEN_AT = 12;
+const OFFSET_FRESH_UNTIL = 20;
+const OFFSET_CODEC_LENGTH = 28;
+const OFFSET_CODEC = 29;
+
+/** Offset and length of the entry id, for scripts that compare-and-set on it. */
+export const ENTRY_ID_RANGE = { offset: OFFSET_ID, length: ID_LENGTH } as const;
+/** Offset of the `fresh until` field, for scripts that rewrite it in place. */
+export const FRESH_UNTIL_OFFSET = OFFSET_FRESH_UNTIL;
+
+/** Length of a tag's version token as stored in Redis and in entries. */
+export const TAG_TOKEN_LENGTH = 16;
+
+/** The first bytes of a load lease held at a key while its value is being loaded. */
+export const LEASE_MARKER_PREFIX = 'CA~lease~';
+
+/** A tag and the version token it had when the entry's load began. */
+export interface TagStamp {
+  readonly tag: string;
+  readonly token: string;
+}
+
+/** The envelope's fields, with the payload left as bytes (decoded by the caller's serializer). */
+export interface EntryHeader {
+  readonly kind: EntryKind;
+  readonly id: Buffer;
+  readonly writtenAt: number;
+  readonly freshUntil: number;
+  readonly tags: readonly TagStamp[] | undefined;
+  /** The serializer's bytes (a view, not a copy); empty for `null` / `undefined`. */
+  readonly payload: Buffer;
+}
+
+/** What to write: the value already serialized (or `undefined` for the null/undefined kinds). */
+export interface EntryDraft {
+  readonly kind: EntryKind;
+  readonly codecId: Buffer;
+  readonly writtenAt: number;
+  readonly freshUntil: number;
+  readonly tags?: readonly TagStamp[];
+  readonly payload?: Buffer | string;
+}
+
+/** Why bytes at a key could not be read as an entry. */
+export type EntryDecodeFailure =
+  | 'not-an-entry'
+  | 'unsupported-version'
+  | 'truncated'
+  | 'codec-mismatch';
+
+export class EntryFormatError extends Error {
+  override readonly name = 'EntryFormatError';
+  constructor(readonly reason: EntryDecodeFailure, message: string) {
+    super(message);
+  }
+}
+
+/** Encodes a codec id once, at construction, so a hit compares bytes instead of building strings. */
+export function encodeCodecId(codecId: string): Buffer {
+  return Buffer.from(codecId, 'ascii');
+}
+
+export function encodeEntry(draft: EntryDraft): Buffer {
+  const codecLength = draft.codecId.length;
+  const tagBytes = draft.tags && draft.tags.length > 0 ? encodeTags(draft.tags) : undefined;
+  const payload = draft.payload;
+  const payloadLength =
+    payload === undefined ? 0 : typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
+  const headerLength = OFFSET_CODEC + codecLength + (tagBytes ? tagBytes.length : 0);
+  const out = Buffer.allocUnsafe(headerLength + payloadLength);
+
+  out[0] = ENTRY_MAGIC;
+  out[1] = ENTRY_FORMAT_VERSION;
+  out[OFFSET_KIND] = draft.kind;
+  out[OFFSET_FLAGS] = tagBytes ? FLAG_TAGS : 0;
+  randomBytes(ID_LENGTH).copy(out, OFFSET_ID);
+  out.writeDoubleLE(draft.writtenAt, OFFSET_WRITTEN_AT);
+  out.writeDoubleLE(draft.freshUntil, OFFSET_FRESH_UNTIL);
+  out[OFFSET_CODEC_LENGTH] = codecLength;
+  draft.codecId.copy(out, OFFSET_CODEC);
+  let offset = OFFSET_CODEC + codecLength;
+  if (tagBytes) {
+    tagBytes.copy(out, offset);
+    offset += tagBytes.length;
+  }
+  if (typeof payload === 'string') out.write(payload, offset, 'utf8');
+  else if (payload !== undefined) payload.copy(out, offset);
+  return out;
+}
+
+/**
+ * Reads the envelope. Throws {@link EntryFormatError} for bytes that are not an entry of this
+ * format or were written by another codec; the manager turns that into a miss.
+ */
+export function decodeEntry(data: Buffer, expectedCodecId: Buffer): EntryHeader {
+  if (data.length < OFFSET_CODEC || data[0] !== ENTRY_MAGIC) {
+    throw new EntryFormatError('not-an-entry', 'the stored bytes are not a cache-aside entry');
+  }
+  if (data[1] !== ENTRY_FORMAT_VERSION) {
+    throw new EntryFormatError(
+      'unsupported-version',
+      `the entry has format version ${data[1]}, this version reads ${ENTRY_FORMAT_VERSION}`,
+    );
+  }
+  const kind = data[OFFSET_KIND] as EntryKind;
+  if (kind !== EntryKind.Value && kind !== EntryKind.Undefined && kind !== EntryKind.Null) {
+    throw new EntryFormatError('not-an-entry', `unknown entry kind ${kind}`);
+  }
+  const codecLength = data[OFFSET_CODEC_LENGTH];
+  let offset = OFFSET_CODEC + codecLength;
+  if (offset > data.length) throw truncated();
+  if (
+    codecLength !== expectedCodecId.length ||
+    expectedCodecId.compare(data, OFFSET_CODEC, offset) !== 0
+  ) {
+    throw new EntryFormatError(
+      'codec-mismatch',
+      `the entry was written by codec "${data.toString('latin1', OFFSET_CODEC, offset)}", ` +
+        `this read expects "${expectedCodecId.toString('ascii')}"`,
+    );
+  }
+  let tags: TagStamp[] | undefined;
+  if ((data[OFFSET_FLAGS] & FLAG_TAGS) !== 0) {
+    const read = decodeTags(data, offset);
+    tags = read.tags;
+    offset = read.end;
+  }
+  if (kind !== EntryKind.Value && offset !== data.length) throw truncated();
+  return {
+    kind,
+    id: data.subarray(OFFSET_ID, OFFSET_ID + ID_LENGTH),
+    writtenAt: data.readDoubleLE(OFFSET_WRITTEN_AT),
+    freshUntil: data.readDoubleLE(OFFSET_FRESH_UNTIL),
+    tags,
+    payload: data.subarray(offset),
+  };
+}
+
+/** True when the bytes at a key are a load lease rather than an entry. */
+export function isLeaseMarker(data: Buffer): boolean {
+  return data[0] === 0x43 /* 'C' */ && data.length > LEASE_MARKER_PREFIX.length &&
+    data.toString('latin1', 0, LEASE_MARKER_PREFIX.length) === LEASE_MARKER_PREFIX;
+}
+
+function encodeTags(tags: readonly TagStamp[]): Buffer {
+  if (tags.length > 255) {
+    throw new RangeError('[cache-aside] an entry can carry at most 255 tags.');
+  }
+  const parts: Buffer[] = [Buffer.of(tags.length)];
+  for (const { tag, token } of tags) {
+    const name = Buffer.from(tag, 'utf8');
+    if (name.length === 0 || name.length > 255) {
+      throw new RangeError(`[cache-aside] a tag must be 1 to 255 bytes of UTF-8, got "${tag}".`);
+    }
+    if (token.length !== TAG_TOKEN_LENGTH) {
+      throw new RangeError(`[cache-aside] a tag token must be ${TAG_TOKEN_LENGTH} characters.`);
+    }
+    parts.push(Buffer.of(name.length), name, Buffer.from(token, 'latin1'));
+  }
+  return Buffer.concat(parts);
+}
+
+function decodeTags(data: Buffer, start: number): { tags: TagStamp[]; end: number } {
+  if (start >= data.length) throw truncated();
+  const count = data[start];
+  let offset = start + 1;
+  const tags: TagStamp[] = [];
+  for (let i = 0; i < count; i++) {
+    if (offset >= data.length) throw truncated();
+    const nameLength = data[offset++];
+    const end = offset + nameLength + TAG_TOKEN_LENGTH;
+    if (end > data.length) throw truncated();
+    tags.push({
+      tag: data.toString('utf8', offset, offset + nameLength),
+      token: data.toString('latin1', offset + nameLength, end),
+    });
+    offset = end;
+  }
+  return { tags, end: offset };
+}
+
+function truncated(): EntryFormatError {
+  return new EntryFormatError('truncated', 'the stored entry is truncated');
+}

@@ -1,0 +1,68 @@
+/**
+ * Skips Redis for a cool-down after repeated connection failures, so that while Redis is down a
+ * call costs the loader and nothing else (fail-open without waiting for a deadline each time).
+ *
+ * closed ──(failureThreshold consecutive failures)──► open ──(cooldown)──► half-open
+ *   ▲                                                                        │ one probe
+ *   └────────────────────── probe succeeds ◄─────────────────────────────────┘ fails: open again
+ *
+ * Only failures of reachability count (timeouts, closed connections). A Redis error reply
+ * (OOM, WRONGTYPE) proves the server is there and does not open the circuit.
+ */
+export type CircuitState = 'closed' | 'open' | 'half-open';
+
+export interface CircuitBreakerOptions {
+  /** @default 3 */
+  failureThreshold?: number;
+  /** Milliseconds Redis is skipped once the circuit opens. @default 1000 */
+  cooldownMs?: number;
+  /** Clock, replaceable in tests. @default Date.now */
+  now?: () => number;
+}
+
+export const DEFAULT_FAILURE_THRESHOLD = 3;
+export const DEFAULT_COOLDOWN_MS = 1000;
+
+export class CircuitBreaker {
+  private consecutiveFailures = 0;
+  private openedAt = 0;
+  private probing = false;
+  private readonly failureThreshold: number;
+  private readonly cooldownMs: number;
+  private readonly now: () => number;
+
+  constructor(options: CircuitBreakerOptions = {}) {
+    this.failureThreshold = options.failureThreshold ?? DEFAULT_FAILURE_THRESHOLD;
+    this.cooldownMs = options.cooldownMs ?? DEFAULT_COOLDOWN_MS;
+    this.now = options.now ?? Date.now;
+  }
+
+  get state(): CircuitState {
+    if (this.consecutiveFailures < this.failureThreshold) return 'closed';
+    return this.now() - this.openedAt >= this.cooldownMs ? 'half-open' : 'open';
+  }
+
+  /** True when a command may be sent now. In half-open state, only one probe at a time. */
+  allowsRequest(): boolean {
+    if (this.consecutiveFailures < this.failureThreshold) return true;
+    if (this.probing || this.now() - this.openedAt < this.cooldownMs) return false;
+    this.probing = true;
+    return true;
+  }
+
+  recordSuccess(): void {
+    this.consecutiveFailures = 0;
+    this.probing = false;
+  }
+
+  recordFailure(): void {
+    this.probing = false;
+    this.consecutiveFailures++;
+    if (this.consecutiveFailures >= this.failureThreshold) this.openedAt = this.now();
+  }
+
+  /** Forget past failures (the client reported it is ready again). */
+  reset(): void {
+    this.recordSuccess();
+  }
+}

@@ -1,0 +1,246 @@
+import calculateSlot from 'cluster-key-slot';
+import type { Redis } from 'ioredis';
+import { CircuitBreaker } from './circuit-breaker';
+import { withDeadline } from './deadline';
+import { isCluster, type RedisClient } from './redis-client';
+import { isReplyError, RedisUnavailableError } from './redis-errors';
+import {
+  ENSURE_TAG_TOKEN,
+  SET_TTL,
+  STORE_IF_LEASED,
+  TAKE_OVER_ENTRY,
+  type LuaScript,
+} from './scripts';
+
+export interface RedisGatewayOptions {
+  /** Deadline of every command, in milliseconds. */
+  operationTimeout: number;
+  breaker: CircuitBreaker;
+  /** SCAN's COUNT hint and the UNLINK batch size. */
+  scanCount: number;
+}
+
+/** `PX` argument for a TTL in milliseconds; `0` stands for "no expiry". */
+export type Milliseconds = number;
+
+type Command<T> = (client: RedisClient) => Promise<T>;
+
+/**
+ * The only code that sends Redis commands. Every command gets a deadline and goes through the
+ * circuit breaker; writes are sent only to a `ready` client, so ioredis's offline queue can never
+ * hold a write that lands long after it was meant (after an invalidation, say). Reads may wait
+ * for the very first connection, bounded by the deadline.
+ */
+export class RedisGateway {
+  private everReady: boolean;
+  private readonly readyListeners: Array<() => void> = [];
+  private readonly onClientReady = (): void => {
+    this.everReady = true;
+    this.options.breaker.reset();
+    for (const listener of this.readyListeners) listener();
+  };
+
+  constructor(
+    readonly client: RedisClient,
+    private readonly options: RedisGatewayOptions,
+  ) {
+    this.everReady = client.status === 'ready';
+    client.on('ready', this.onClientReady);
+  }
+
+  /** Called each time the client (re)connects. */
+  onReady(listener: () => void): void {
+    this.readyListeners.push(listener);
+  }
+
+  /** True when commands can be sent right now without waiting on a connection. */
+  get isReady(): boolean {
+    const status = this.client.status;
+    return (status === 'ready' || status === undefined) && this.options.breaker.state !== 'open';
+  }
+
+  detach(): void {
+    this.client.off('ready', this.onClientReady);
+  }
+
+  get(key: string): Promise<Buffer | null> {
+    return this.run((c) => c.getBuffer(key), false);
+  }
+
+  /** Values of many keys in one round trip (one MGET per slot on a Cluster, sent together). */
+  async mget(keys: readonly string[]): Promise<Array<Buffer | null>> {
+    if (keys.length === 0) return [];
+    if (!isCluster(this.client)) return this.run((c) => (c as Redis).mgetBuffer(...keys), false);
+    const groups = groupBySlot(keys);
+    const results: Array<Buffer | null> = new Array(keys.length);
+    await Promise.all(
+      [...groups.values()].map(async (indexes) => {
+        const values = await this.run(
+          (c) => c.mgetBuffer(...indexes.map((i) => keys[i])),
+          false,
+        );
+        indexes.forEach((keyIndex, i) => (results[keyIndex] = values[i]));
+      }),
+    );
+    return results;
+  }
+
+  async set(key: string, value: Buffer, px: Milliseconds): Promise<void> {
+    await this.run((c) => (px > 0 ? c.set(key, value, 'PX', px) : c.set(key, value)), true);
+  }
+
+  /** Takes the load lease of an absent key. */
+  async acquireLease(key: string, marker: string, px: Milliseconds): Promise<boolean> {
+    return (await this.run((c) => c.set(key, marker, 'PX', px, 'NX'), true)) === 'OK';
+  }
+
+  /** Takes the load lease of a key whose current bytes are `seen` (an unusable entry). */
+  async takeOver(key: string, seen: Buffer, marker: string, px: Milliseconds): Promise<boolean> {
+    return (await this.eval(TAKE_OVER_ENTRY, key, [seen, marker, px])) === 1;
+  }
+
+  /** Stores `entry` only if our lease `marker` is still at the key. */
+  async storeIfLeased(key: string, marker: string, entry: Buffer, px: Milliseconds): Promise<boolean> {
+    return (await this.eval(STORE_IF_LEASED, key, [marker, entry, px])) === 1;
+  }
+
+  /** Removes keys; on a Cluster one pipelined UNLINK per key, since keys may span slots. */
+  async unlink(keys: readonly string[]): Promise<number> {
+    if (keys.length === 0) return 0;
+    if (!isCluster(this.client)) return this.run((c) => (c as Redis).unlink(...keys), true);
+    const counts = await Promise.all(
+      [...groupBySlot(keys).values()].map((indexes) =>
+        this.run((c) => c.unlink(...indexes.map((i) => keys[i])), true),
+      ),
+    );
+    return counts.reduce((sum, n) => sum + n, 0);
+  }
+
+  /**
+   * SCAN + UNLINK in batches on every master (never KEYS), so a large keyspace is cleared without
+   * blocking Redis. Returns the number of keys removed.
+   */
+  async unlinkMatching(match: string): Promise<number> {
+    if (!this.canSend(true)) throw new RedisUnavailableError(this.unavailableReason());
+    const nodes = isCluster(this.client) ? this.client.nodes('master') : [this.client as Redis];
+    const removed = await Promise.all(nodes.map((node) => this.unlinkMatchingOn(node, match)));
+    return removed.reduce((sum, n) => sum + n, 0);
+  }
+
+  /** Milliseconds left (Redis PTTL) and the first `headLength` bytes of the value. */
+  async inspect(key: string, headLength: number): Promise<{ pttl: number; head: Buffer }> {
+    const [pttl, head] = await Promise.all([
+      this.run((c) => c.pttl(key), false),
+      this.run((c) => c.getrangeBuffer(key, 0, headLength - 1), false),
+    ]);
+    return { pttl, head };
+  }
+
+  async setTtl(
+    key: string,
+    px: Milliseconds,
+    freshUntil: Buffer,
+    freshUntilOffset: number,
+    leasePrefix: string,
+  ): Promise<boolean> {
+    return (await this.eval(SET_TTL, key, [px, freshUntil, freshUntilOffset, leasePrefix])) === 1;
+  }
+
+  /** Current version tokens of tags (null where a tag was never used). */
+  getStrings(keys: readonly string[]): Promise<Array<string | null>> {
+    return Promise.all(keys.map((key) => this.run((c) => c.get(key), false)));
+  }
+
+  ensureTagToken(key: string, candidate: string): Promise<string> {
+    return this.eval(ENSURE_TAG_TOKEN, key, [candidate]) as Promise<string>;
+  }
+
+  async setString(key: string, value: string): Promise<void> {
+    await this.run((c) => c.set(key, value), true);
+  }
+
+  private async unlinkMatchingOn(node: Redis, match: string): Promise<number> {
+    let cursor = '0';
+    let removed = 0;
+    do {
+      const [next, keys] = await this.run(
+        () => node.scan(cursor, 'MATCH', match, 'COUNT', this.options.scanCount),
+        false,
+      );
+      cursor = next;
+      if (keys.length > 0) {
+        if (isCluster(this.client)) {
+          const pipeline = node.pipeline();
+          for (const key of keys) pipeline.unlink(key);
+          const replies = await this.run(() => pipeline.exec(), true);
+          for (const [error, count] of replies ?? []) {
+            if (error) throw error;
+            removed += count as number;
+          }
+        } else {
+          removed += await this.run(() => node.unlink(...keys), true);
+        }
+      }
+    } while (cursor !== '0');
+    return removed;
+  }
+
+  /** EVALSHA, falling back to EVAL once when the server does not know the script yet. */
+  private async eval(
+    script: LuaScript,
+    key: string,
+    args: ReadonlyArray<string | Buffer | number>,
+  ): Promise<unknown> {
+    try {
+      return await this.run((c) => c.evalsha(script.sha1, 1, key, ...args), true);
+    } catch (error) {
+      if (!(isReplyError(error) && String((error as Error).message).startsWith('NOSCRIPT'))) throw error;
+      return this.run((c) => c.eval(script.source, 1, key, ...args), true);
+    }
+  }
+
+  private run<T>(command: Command<T>, write: boolean): Promise<T> {
+    if (!this.canSend(write)) {
+      return Promise.reject(new RedisUnavailableError(this.unavailableReason()));
+    }
+    const breaker = this.options.breaker;
+    if (!breaker.allowsRequest()) {
+      return Promise.reject(
+        new RedisUnavailableError('Redis is skipped for a cool-down after repeated failures (circuit open)'),
+      );
+    }
+    return withDeadline(command(this.client), this.options.operationTimeout).then(
+      (value) => {
+        breaker.recordSuccess();
+        return value;
+      },
+      (error: unknown) => {
+        if (isReplyError(error)) breaker.recordSuccess();
+        else breaker.recordFailure();
+        throw error;
+      },
+    );
+  }
+
+  private canSend(write: boolean): boolean {
+    const status = this.client.status;
+    if (status === 'ready' || status === undefined) return true;
+    if (write || this.everReady) return false;
+    return status === 'wait' || status === 'connecting' || status === 'connect';
+  }
+
+  private unavailableReason(): string {
+    return `the Redis client is not ready (status "${this.client.status}")`;
+  }
+}
+
+function groupBySlot(keys: readonly string[]): Map<number, number[]> {
+  const groups = new Map<number, number[]>();
+  keys.forEach((key, index) => {
+    const slot = calculateSlot(key);
+    const group = groups.get(slot);
+    if (group) group.push(index);
+    else groups.set(slot, [index]);
+  });
+  return groups;
+}

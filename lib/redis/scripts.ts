@@ -1,0 +1,67 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The Lua scripts the gateway runs. Each one exists because its steps must be atomic: between a
+ * separate check and write, another process could invalidate or overwrite the key. Every script
+ * touches exactly one key, so it runs unchanged on a Redis Cluster.
+ */
+export interface LuaScript {
+  readonly source: string;
+  readonly sha1: string;
+}
+
+function script(source: string): LuaScript {
+  return { source, sha1: createHash('sha1').update(source).digest('hex') };
+}
+
+/**
+ * Store a loaded value only if our load lease is still at the key. An invalidation (UNLINK), a
+ * `set`, or another process's lease after ours expired all remove or replace the lease, and then
+ * this write is refused: a value loaded before an invalidation never lands after it. This also
+ * makes a store that ioredis replays after a reconnect harmless.
+ * KEYS[1] key; ARGV[1] lease marker; ARGV[2] entry; ARGV[3] PX milliseconds, '0' for no expiry.
+ */
+export const STORE_IF_LEASED = script(`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[3] == '0' then redis.call('SET', KEYS[1], ARGV[2])
+else redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) end
+return 1
+`);
+
+/**
+ * Take the load lease over an entry we read and found unusable (undecodable, or stale), but
+ * only if nobody replaced it in between — a concurrent fresh write must not be clobbered.
+ * KEYS[1] key; ARGV[1] the bytes we read; ARGV[2] lease marker; ARGV[3] lease PX milliseconds.
+ */
+export const TAKE_OVER_ENTRY = script(`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1
+`);
+
+/**
+ * Change the TTL of an entry: its Redis expiry and the logical expiry in the envelope together,
+ * so the two never disagree. A lease is not an entry (0); a foreign value only gets the expiry.
+ * KEYS[1] key; ARGV[1] PX milliseconds or '0' for none; ARGV[2] new fresh-until (8 bytes f64 LE);
+ * ARGV[3] byte offset (1-based for SETRANGE it is 0-based) of fresh-until; ARGV[4] lease prefix.
+ */
+export const SET_TTL = script(`
+local head = redis.call('GETRANGE', KEYS[1], 0, string.len(ARGV[4]) - 1)
+if head == '' then return 0 end
+if head == ARGV[4] then return 0 end
+if string.byte(head, 1) == 202 then redis.call('SETRANGE', KEYS[1], tonumber(ARGV[3]), ARGV[2]) end
+if ARGV[1] == '0' then redis.call('PERSIST', KEYS[1]) else redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return 1
+`);
+
+/**
+ * Read a tag's version token, creating it if the tag was never seen, in one step so that two
+ * processes tagging their first entry agree on one token.
+ * KEYS[1] tag key; ARGV[1] candidate token.
+ */
+export const ENSURE_TAG_TOKEN = script(`
+local current = redis.call('GET', KEYS[1])
+if current then return current end
+redis.call('SET', KEYS[1], ARGV[1])
+return ARGV[1]
+`);

@@ -1,0 +1,80 @@
+import type { CircuitBreakerOptions } from '../redis/circuit-breaker';
+import type { RedisClient } from '../redis/redis-client';
+import type { Serializer } from '../serializers/serializer';
+
+/** @default 'cache:' */
+export const DEFAULT_KEY_PREFIX = 'cache:';
+/** Seconds. @default 60 */
+export const DEFAULT_TTL = 60;
+/** Milliseconds a single Redis command may take before the call is served without it. */
+export const DEFAULT_OPERATION_TIMEOUT_MS = 200;
+/** Fraction by which a TTL may be shortened at random, so entries written together expire apart. */
+export const DEFAULT_TTL_JITTER = 0.05;
+/** Encoded values above this size are returned but not stored. */
+export const DEFAULT_MAX_VALUE_BYTES = 1024 * 1024;
+/** How long one process's load lease keeps other processes waiting for its result. */
+export const DEFAULT_LEASE_TTL_MS = 5000;
+/** Invalidations kept for replay while Redis is unreachable. */
+export const DEFAULT_INVALIDATION_QUEUE_SIZE = 10_000;
+/** Milliseconds between replays of queued invalidations while Redis stays unreachable. */
+export const DEFAULT_INVALIDATION_RETRY_MS = 1000;
+/** SCAN COUNT hint and UNLINK batch size for pattern invalidation. */
+export const DEFAULT_SCAN_COUNT = 500;
+
+export interface CacheAsideOptions {
+  /** An ioredis client, Cluster or Sentinel-backed client. Never closed by the manager. */
+  redis: RedisClient;
+  /** Prepended to every key. @default 'cache:' */
+  keyPrefix?: string;
+  /** Seconds; a positive number, or `Infinity` for no expiry. @default 60 */
+  defaultTtl?: number;
+  /** Encoding of values. @default new JsonSerializer() */
+  serializer?: Serializer;
+  /** Deadline of each Redis command in milliseconds; past it the call is served by the loader. @default 200 */
+  operationTimeout?: number;
+  /** When to skip Redis after repeated connection failures. @default { failureThreshold: 3, cooldownMs: 1000 } */
+  circuitBreaker?: CircuitBreakerOptions;
+  /**
+   * Random shortening of each TTL by up to this fraction (`0` turns it off), so entries written
+   * together do not expire together. A TTL is never lengthened. @default 0.05
+   */
+  ttlJitter?: number;
+  /** Values whose encoding is larger are returned but not stored. @default 1 MiB */
+  maxValueBytes?: number;
+  /**
+   * The cross-process load lease: how long (ms) a process loading a key keeps others waiting
+   * for its result before they load themselves. Choose it above your slowest loader. @default 5000
+   */
+  leaseTtlMs?: number;
+  /** Invalidations kept for replay while Redis is unreachable. @default 10000 */
+  invalidationQueueSize?: number;
+  /** Milliseconds between replays of queued invalidations. @default 1000 */
+  invalidationRetryMs?: number;
+  /** SCAN COUNT hint for pattern invalidation. @default 500 */
+  scanCount?: number;
+  /** Source of randomness for TTL jitter, replaceable for deterministic tests. @default Math.random */
+  random?: () => number;
+}
+
+/** A TTL in seconds, or computed from the loaded value; `0` or less means "do not store it". */
+export type TtlOption<T> = number | ((value: T) => number);
+
+export interface GetOptions<T = unknown> {
+  /** Seconds, or a function of the loaded value; `<= 0` from a function keeps it out of the cache. */
+  ttl?: TtlOption<T>;
+  serializer?: Serializer;
+  /** Entries stored with a tag stop being served once `invalidateTags([tag])` runs. */
+  tags?: readonly string[];
+  /** Seconds after the TTL during which the old value answers if the loader fails. @default 0 */
+  grace?: number;
+  /** Fraction of the TTL after which a hit triggers one background refresh (e.g. 0.8). */
+  eagerRefresh?: number;
+  /** Groups this call's statistics (decorated methods use `Class.method`). */
+  label?: string;
+}
+
+export interface SetOptions {
+  ttl?: number;
+  serializer?: Serializer;
+  tags?: readonly string[];
+}

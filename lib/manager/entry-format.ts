@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
  * | 1      | 1    | format version (`1`); any other version is a miss                  |
  * | 2      | 1    | kind: 0 a serialized value, 1 `undefined`, 2 `null` (no payload)    |
  * | 3      | 1    | flags: bit 0 = a tag section follows the codec id                  |
- * | 4      | 8    | entry id: random, identifies this write (compare-and-set refresh)  |
+ * | 4      | 8    | entry id: random ASCII, identifies this write (compare-and-set)    |
  * | 12     | 8    | written at, ms since the epoch (f64)                               |
  * | 20     | 8    | fresh until, ms since the epoch (f64; `Infinity`: never stale)     |
  * | 28     | 1    | codec id length n                                                  |
@@ -57,6 +57,14 @@ const OFFSET_CODEC = 29;
 export const ENTRY_ID_RANGE = { offset: OFFSET_ID, length: ID_LENGTH } as const;
 /** Offset of the `fresh until` field, for scripts that rewrite it in place. */
 export const FRESH_UNTIL_OFFSET = OFFSET_FRESH_UNTIL;
+
+/** Bytes from the start of an entry up to and including `fresh until`. */
+export const ENTRY_HEAD_LENGTH = OFFSET_FRESH_UNTIL + 8;
+
+/** True when bytes start like an entry of this format (for reads of the head only). */
+export function isEntryHead(head: Buffer): boolean {
+  return head.length >= ENTRY_HEAD_LENGTH && head[0] === ENTRY_MAGIC && head[1] === ENTRY_FORMAT_VERSION;
+}
 
 /** Length of a tag's version token as stored in Redis and in entries. */
 export const TAG_TOKEN_LENGTH = 16;
@@ -123,7 +131,7 @@ export function encodeEntry(draft: EntryDraft): Buffer {
   out[1] = ENTRY_FORMAT_VERSION;
   out[OFFSET_KIND] = draft.kind;
   out[OFFSET_FLAGS] = tagBytes ? FLAG_TAGS : 0;
-  randomBytes(ID_LENGTH).copy(out, OFFSET_ID);
+  writeEntryId(out, OFFSET_ID);
   out.writeDoubleLE(draft.writtenAt, OFFSET_WRITTEN_AT);
   out.writeDoubleLE(draft.freshUntil, OFFSET_FRESH_UNTIL);
   out[OFFSET_CODEC_LENGTH] = codecLength;
@@ -227,6 +235,14 @@ function decodeTags(data: Buffer, start: number): { tags: TagStamp[]; end: numbe
     offset = end;
   }
   return { tags, end: offset };
+}
+
+const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/** Random ASCII (64 symbols, 48 bits) so scripts can compare ids as plain strings. */
+function writeEntryId(out: Buffer, offset: number): void {
+  const random = randomBytes(ID_LENGTH);
+  for (let i = 0; i < ID_LENGTH; i++) out[offset + i] = ID_ALPHABET.charCodeAt(random[i] & 63);
 }
 
 function truncated(): EntryFormatError {

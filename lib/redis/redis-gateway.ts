@@ -6,6 +6,8 @@ import { isCluster, type RedisClient } from './redis-client';
 import { isReplyError, RedisUnavailableError } from './redis-errors';
 import {
   ENSURE_TAG_TOKEN,
+  RELEASE_LEASE,
+  REPLACE_IF_UNCHANGED,
   SET_TTL,
   STORE_IF_LEASED,
   TAKE_OVER_ENTRY,
@@ -104,6 +106,24 @@ export class RedisGateway {
     return (await this.eval(STORE_IF_LEASED, key, [marker, entry, px])) === 1;
   }
 
+  /** Gives our lease back (compare-and-delete). */
+  async releaseLease(key: string, marker: string): Promise<boolean> {
+    return (await this.eval(RELEASE_LEASE, key, [marker])) === 1;
+  }
+
+  /** Writes `entry` only if the entry id at `idOffset` is still `entryId`. */
+  async replaceIfUnchanged(
+    key: string,
+    entryId: Buffer,
+    idOffset: number,
+    entry: Buffer,
+    px: Milliseconds,
+  ): Promise<boolean> {
+    return (
+      (await this.eval(REPLACE_IF_UNCHANGED, key, [entryId.toString('latin1'), idOffset, entryId.length, entry, px])) === 1
+    );
+  }
+
   /** Removes keys; on a Cluster one pipelined UNLINK per key, since keys may span slots. */
   async unlink(keys: readonly string[]): Promise<number> {
     if (keys.length === 0) return 0;
@@ -127,23 +147,31 @@ export class RedisGateway {
     return removed.reduce((sum, n) => sum + n, 0);
   }
 
-  /** Milliseconds left (Redis PTTL) and the first `headLength` bytes of the value. */
+  /** Milliseconds left (Redis PTTL) and the first `headLength` bytes of the value (empty if none). */
   async inspect(key: string, headLength: number): Promise<{ pttl: number; head: Buffer }> {
-    const [pttl, head] = await Promise.all([
-      this.run((c) => c.pttl(key), false),
-      this.run((c) => c.getrangeBuffer(key, 0, headLength - 1), false),
-    ]);
-    return { pttl, head };
+    const pttl = await this.run((c) => c.pttl(key), false);
+    if (pttl === -2) return { pttl, head: Buffer.alloc(0) };
+    return { pttl, head: await this.run((c) => c.getrangeBuffer(key, 0, headLength - 1), false) };
   }
 
-  async setTtl(
+  /** Rewrites an entry's expiry (Redis and logical) if its id is still `entryId`. */
+  async setEntryTtl(
     key: string,
     px: Milliseconds,
     freshUntil: Buffer,
     freshUntilOffset: number,
-    leasePrefix: string,
+    entryId: Buffer,
+    idOffset: number,
   ): Promise<boolean> {
-    return (await this.eval(SET_TTL, key, [px, freshUntil, freshUntilOffset, leasePrefix])) === 1;
+    // The id is ASCII: passed as a string, scripts compare it the same on every Redis flavour.
+    const id = entryId.toString('latin1');
+    return (await this.eval(SET_TTL, key, [px, freshUntil, freshUntilOffset, id, idOffset])) === 1;
+  }
+
+  /** Plain PEXPIRE / PERSIST, for a value that is not one of our entries. */
+  async expire(key: string, px: Milliseconds): Promise<boolean> {
+    const changed = await this.run((c) => (px > 0 ? c.pexpire(key, px) : c.persist(key)), true);
+    return changed === 1 || (px === 0 && (await this.run((c) => c.exists(key), false)) === 1);
   }
 
   /** Current version tokens of tags (null where a tag was never used). */
@@ -194,7 +222,7 @@ export class RedisGateway {
     try {
       return await this.run((c) => c.evalsha(script.sha1, 1, key, ...args), true);
     } catch (error) {
-      if (!(isReplyError(error) && String((error as Error).message).startsWith('NOSCRIPT'))) throw error;
+      if (!String((error as Error | undefined)?.message).startsWith('NOSCRIPT')) throw error;
       return this.run((c) => c.eval(script.source, 1, key, ...args), true);
     }
   }

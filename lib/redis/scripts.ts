@@ -41,15 +41,15 @@ return 1
 
 /**
  * Change the TTL of an entry: its Redis expiry and the logical expiry in the envelope together,
- * so the two never disagree. A lease is not an entry (0); a foreign value only gets the expiry.
+ * so the two never disagree — but only if it is still the entry we inspected (same entry id),
+ * so a concurrent write is not given a TTL meant for its predecessor.
  * KEYS[1] key; ARGV[1] PX milliseconds or '0' for none; ARGV[2] new fresh-until (8 bytes f64 LE);
- * ARGV[3] byte offset (1-based for SETRANGE it is 0-based) of fresh-until; ARGV[4] lease prefix.
+ * ARGV[3] 0-based offset of fresh-until; ARGV[4] entry id; ARGV[5] 0-based offset of the id.
  */
 export const SET_TTL = script(`
-local head = redis.call('GETRANGE', KEYS[1], 0, string.len(ARGV[4]) - 1)
-if head == '' then return 0 end
-if head == ARGV[4] then return 0 end
-if string.byte(head, 1) == 202 then redis.call('SETRANGE', KEYS[1], tonumber(ARGV[3]), ARGV[2]) end
+local from = tonumber(ARGV[5])
+if redis.call('GETRANGE', KEYS[1], from, from + string.len(ARGV[4]) - 1) ~= ARGV[4] then return 0 end
+redis.call('SETRANGE', KEYS[1], tonumber(ARGV[3]), ARGV[2])
 if ARGV[1] == '0' then redis.call('PERSIST', KEYS[1]) else redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return 1
 `);
@@ -64,4 +64,28 @@ local current = redis.call('GET', KEYS[1])
 if current then return current end
 redis.call('SET', KEYS[1], ARGV[1])
 return ARGV[1]
+`);
+
+/**
+ * Give a lease back without storing (the loader failed, or its result is not to be cached), so
+ * other processes stop waiting at once instead of after the lease TTL. Only our own lease.
+ * KEYS[1] key; ARGV[1] lease marker.
+ */
+export const RELEASE_LEASE = script(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`);
+
+/**
+ * Replace an entry by a refreshed one only if it is still the entry the refresh started from
+ * (same entry id): an invalidation or a newer write in between wins over the refresh.
+ * KEYS[1] key; ARGV[1] entry id; ARGV[2] id offset (0-based); ARGV[3] id length;
+ * ARGV[4] new entry; ARGV[5] PX milliseconds or '0'.
+ */
+export const REPLACE_IF_UNCHANGED = script(`
+local from = tonumber(ARGV[2])
+if redis.call('GETRANGE', KEYS[1], from, from + tonumber(ARGV[3]) - 1) ~= ARGV[1] then return 0 end
+if ARGV[5] == '0' then redis.call('SET', KEYS[1], ARGV[4])
+else redis.call('SET', KEYS[1], ARGV[4], 'PX', ARGV[5]) end
+return 1
 `);

@@ -1,0 +1,52 @@
+import { EventEmitter } from 'node:events';
+import type { CacheError } from '../errors/cache-error';
+
+/** The events a manager emits, with their payloads. */
+export interface CacheEvents {
+  hit: { key: string; label?: string };
+  miss: { key: string; label?: string };
+  set: { key: string };
+  evict: { keys?: readonly string[]; pattern?: string; tags?: readonly string[]; count: number };
+  /** A value past its TTL answered inside its grace window because the loader failed. */
+  stale: { key: string; label?: string };
+  error: CacheError;
+}
+
+export type CacheEventName = keyof CacheEvents;
+
+/**
+ * A typed emitter whose `'error'` event is never thrown when nobody listens (a cache error must
+ * not crash the process that merely reads through the cache), and whose emit helpers cost one
+ * listener count when nobody listens, so events are free on the hot path.
+ */
+export class CacheEventEmitter {
+  private readonly emitter = new EventEmitter();
+
+  on<E extends CacheEventName>(event: E, listener: (payload: CacheEvents[E]) => void): this {
+    this.emitter.on(event, listener);
+    return this;
+  }
+
+  off<E extends CacheEventName>(event: E, listener: (payload: CacheEvents[E]) => void): this {
+    this.emitter.off(event, listener);
+    return this;
+  }
+
+  once<E extends CacheEventName>(event: E, listener: (payload: CacheEvents[E]) => void): this {
+    this.emitter.once(event, listener);
+    return this;
+  }
+
+  /** True when someone listens, so callers can skip building a payload. */
+  listens(event: CacheEventName): boolean {
+    return this.emitter.listenerCount(event) > 0;
+  }
+
+  emit<E extends CacheEventName>(event: E, payload: CacheEvents[E]): void {
+    if (this.emitter.listenerCount(event) > 0) this.emitter.emit(event, payload);
+  }
+
+  removeAllListeners(): void {
+    this.emitter.removeAllListeners();
+  }
+}

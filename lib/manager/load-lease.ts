@@ -1,0 +1,29 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { LEASE_MARKER_PREFIX } from './entry-format';
+
+/**
+ * The cross-process half of "one load per key": before loading a missing key, a process puts a
+ * lease marker at the key itself (`SET key marker NX PX leaseTtl`). Others who read the marker
+ * wait for the value instead of loading. The holder stores its result only if its marker is
+ * still there (one Lua script), so an invalidation or a `set` during the load — both remove or
+ * replace the marker — makes the late result fall on the floor instead of landing stale.
+ *
+ * Keeping the lease at the key (not beside it) means it lives in the key's own Cluster slot,
+ * pattern invalidation finds it with the entries, and a crashed holder costs at most leaseTtl.
+ */
+export function newLeaseMarker(): string {
+  return LEASE_MARKER_PREFIX + randomBytes(12).toString('base64url');
+}
+
+/** Backoff of a process waiting for another's load: short at first, capped, until the deadline. */
+export async function* pollSchedule(deadline: number, now: () => number = Date.now): AsyncGenerator<void> {
+  let delay = 2;
+  for (;;) {
+    const left = deadline - now();
+    if (left <= 0) return;
+    await sleep(Math.min(delay, left));
+    yield;
+    delay = Math.min(delay * 2, 50);
+  }
+}

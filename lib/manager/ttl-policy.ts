@@ -1,0 +1,38 @@
+import type { TtlOption } from './cache-aside.options';
+
+/** When an entry stops being fresh, and when Redis should drop it. */
+export interface Expiry {
+  /** Logical expiry, ms since the epoch (`Infinity`: never). */
+  readonly freshUntil: number;
+  /** Redis `PX` in milliseconds: the fresh part plus any grace window; `0` for no expiry. */
+  readonly px: number;
+}
+
+/**
+ * Turns a TTL in seconds into the stored expiry. Jitter only ever shortens the TTL (by up to
+ * `jitter` of it), so a TTL stays an upper bound; grace is added to the physical expiry only.
+ */
+export function expiryOf(
+  ttlSeconds: number,
+  graceSeconds: number,
+  jitter: number,
+  random: () => number,
+  now: number,
+): Expiry {
+  if (ttlSeconds === Infinity) return { freshUntil: Infinity, px: 0 };
+  const ttlMs = ttlSeconds * 1000;
+  const freshMs = Math.max(1, Math.floor(ttlMs - ttlMs * jitter * random()));
+  const graceMs = graceSeconds === Infinity ? Infinity : Math.ceil(graceSeconds * 1000);
+  return {
+    freshUntil: now + freshMs,
+    px: graceMs === Infinity ? 0 : freshMs + graceMs,
+  };
+}
+
+/** The TTL of one result: static, or computed from it (`<= 0` or not a number: do not store). */
+export function ttlFor<T>(option: TtlOption<T> | undefined, fallback: number, value: T): number {
+  if (option === undefined) return fallback;
+  if (typeof option === 'number') return option;
+  const computed = option(value);
+  return typeof computed === 'number' && !Number.isNaN(computed) ? computed : 0;
+}

@@ -37,9 +37,9 @@ module.exports = {
       transform: tsJest('tsconfig.json'),
       globalSetup: '<rootDir>/spec/support/global-setup.ts',
       globalTeardown: '<rootDir>/spec/support/global-teardown.ts',
-      testTimeout: 30000,
     },
   ],
+  testTimeout: 30000,
   collectCoverageFrom: ['lib/**/*.ts'],
   coverageThreshold: {
     global: { lines: 90, branches: 90, functions: 90, statements: 90 },

@@ -1,0 +1,204 @@
+import type Redis from 'ioredis';
+import type { Cluster } from 'ioredis';
+import { CacheAsideManager, type CacheError } from '../../../lib';
+import { newClusterClient, newTestClient, ready, uniquePrefix } from '../../support/test-redis';
+
+describe('CacheAsideManager on a real redis-server', () => {
+  let redis: Redis;
+  let cache: CacheAsideManager;
+  let prefix: string;
+  const errors: CacheError[] = [];
+
+  beforeAll(async () => {
+    redis = newTestClient();
+    await ready(redis);
+  });
+
+  beforeEach(() => {
+    prefix = uniquePrefix('manager');
+    errors.length = 0;
+    cache = new CacheAsideManager({ redis, keyPrefix: prefix, defaultTtl: 60 });
+    cache.on('error', (e) => errors.push(e));
+  });
+
+  afterEach(() => cache.close());
+  afterAll(() => redis.quit());
+
+  it('serves a miss from the loader, then hits without calling it', async () => {
+    const loader = jest.fn(async (key: string) => ({ key, at: 1 }));
+    expect(await cache.get('user:1', loader)).toEqual({ key: 'user:1', at: 1 });
+    await cache.settle();
+    expect(await cache.get('user:1', loader)).toEqual({ key: 'user:1', at: 1 });
+    expect(loader).toHaveBeenCalledTimes(1);
+    expect(cache.stats()).toMatchObject({ hits: 1, misses: 1, hitRatio: 0.5 });
+    expect(errors).toEqual([]);
+  });
+
+  it('writes one SET with PX, under keyPrefix', async () => {
+    await cache.set('k', 'v', { ttl: 30 });
+    const pttl = await redis.pttl(`${prefix}k`);
+    expect(pttl).toBeGreaterThan(30_000 * 0.94);
+    expect(pttl).toBeLessThanOrEqual(30_000);
+  });
+
+  it.each([0, '', false, null, undefined])('round-trips the falsy value %p as itself', async (value) => {
+    const loader = jest.fn(async () => value);
+    await cache.get('falsy', loader);
+    await cache.settle();
+    expect(await cache.get('falsy', loader)).toBe(value);
+    expect(loader).toHaveBeenCalledTimes(1);
+  });
+
+  it('reports the TTL left, -1 without expiry, -2 without entry, and changes it', async () => {
+    await cache.set('ttl', 1, { ttl: 100 });
+    expect(await cache.getTtl('ttl')).toBeGreaterThan(90);
+    expect(await cache.getTtl('ttl')).toBeLessThanOrEqual(100);
+    expect(await cache.setTtl('ttl', 500)).toBe(true);
+    expect(await cache.getTtl('ttl')).toBe(500);
+    expect(await redis.pttl(`${prefix}ttl`)).toBeGreaterThan(499_000);
+    expect(await cache.setTtl('ttl', Infinity)).toBe(true);
+    expect(await cache.getTtl('ttl')).toBe(-1);
+    expect(await cache.get('ttl', async () => 2)).toBe(1);
+    expect(await cache.getTtl('none')).toBe(-2);
+    expect(await cache.setTtl('none', 5)).toBe(false);
+  });
+
+  it('expires entries after their TTL', async () => {
+    const loader = jest.fn(async () => 'v');
+    await cache.get('short', loader, { ttl: 0.2 });
+    await cache.settle();
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    await cache.get('short', loader, { ttl: 0.2 });
+    expect(loader).toHaveBeenCalledTimes(2);
+  });
+
+  it('invalidates keys and counts what it removed', async () => {
+    await cache.set('a', 1);
+    await cache.set('b', 2);
+    expect(await cache.invalidate(['a', 'b', 'c'])).toBe(2);
+    expect(await cache.invalidate('a')).toBe(0);
+    expect(await cache.get('a', async () => 'fresh')).toBe('fresh');
+  });
+
+  it('invalidates by pattern relative to the prefix, with SCAN in batches', async () => {
+    const small = new CacheAsideManager({ redis, keyPrefix: prefix, scanCount: 7 });
+    await Promise.all(Array.from({ length: 40 }, (_, i) => small.set(`user:${i}`, i)));
+    await small.set('order:1', 1);
+    expect(await small.invalidatePattern('user:*')).toBe(40);
+    expect(await redis.exists(`${prefix}order:1`)).toBe(1);
+    await small.close();
+  });
+
+  it('reads many keys in one round trip and loads only the missing ones, in order', async () => {
+    await cache.set('m:1', 'one');
+    await cache.set('m:3', 'three');
+    const loader = jest.fn(async (missing: string[]) => missing.map((k) => `loaded ${k}`));
+    expect(await cache.getMany(['m:1', 'm:2', 'm:3', 'm:4', 'm:2'], loader)).toEqual([
+      'one',
+      'loaded m:2',
+      'three',
+      'loaded m:4',
+      'loaded m:2',
+    ]);
+    expect(loader).toHaveBeenCalledWith(['m:2', 'm:4']);
+    await cache.settle();
+    expect(await cache.getMany(['m:2', 'm:4'], loader)).toEqual(['loaded m:2', 'loaded m:4']);
+    expect(loader).toHaveBeenCalledTimes(1);
+  });
+
+  it('stops serving entries of an invalidated tag', async () => {
+    const loader = jest.fn(async () => 'v1');
+    await cache.get('tagged', loader, { tags: ['users'] });
+    await cache.settle();
+    await cache.get('tagged', loader, { tags: ['users'] });
+    expect(loader).toHaveBeenCalledTimes(1);
+    expect(await cache.invalidateTags(['users'])).toBe(1);
+    expect(await cache.get('tagged', async () => 'v2', { tags: ['users'] })).toBe('v2');
+  });
+
+  it('treats corrupt bytes at a key as a miss, replaces them and says why', async () => {
+    await redis.set(`${prefix}corrupt`, Buffer.from([0xca, 0x01, 0x00, 0x00, 1, 2, 3]));
+    expect(await cache.get('corrupt', async () => 'repaired')).toBe('repaired');
+    await cache.settle();
+    expect(errors.map((e) => e.code)).toEqual(['DECODE_FAILED']);
+    expect(await cache.get('corrupt', async () => 'not again')).toBe('repaired');
+  });
+
+  it('treats a foreign value and a wrong-type key as misses', async () => {
+    await redis.set(`${prefix}foreign`, '{"written":"by someone else"}');
+    await redis.hset(`${prefix}hash`, 'field', 'value');
+    expect(await cache.get('foreign', async () => 'mine')).toBe('mine');
+    expect(await cache.get('hash', async () => 'served anyway')).toBe('served anyway');
+    await cache.settle();
+    expect(errors.map((e) => e.code)).toEqual(['DECODE_FAILED', 'REDIS_ERROR']);
+    expect(errors[1].cause).toBeInstanceOf(Error);
+    expect(await redis.type(`${prefix}hash`)).toBe('hash');
+  });
+
+  it('serves the previous value inside the grace window when the loader fails', async () => {
+    await cache.get('graceful', async () => 'old', { ttl: 0.1, grace: 10 });
+    await cache.settle();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const failing = jest.fn(async (): Promise<string> => {
+      throw new Error('database down');
+    });
+    expect(await cache.get('graceful', failing, { ttl: 0.1, grace: 10 })).toBe('old');
+    await cache.settle();
+    expect(cache.stats().staleServed).toBe(1);
+    // Throttled: the failing loader is not called again right away.
+    expect(await cache.get('graceful', failing, { ttl: 0.1, grace: 10 })).toBe('old');
+    expect(failing).toHaveBeenCalledTimes(1);
+  });
+
+  it('refreshes once in the background past the eager refresh point', async () => {
+    let version = 1;
+    const loader = jest.fn(async () => `v${version}`);
+    await cache.get('eager', loader, { ttl: 0.5 });
+    await cache.settle();
+    version = 2;
+    await new Promise((resolve) => setTimeout(resolve, 420));
+    const hits = await Promise.all([1, 2, 3].map(() => cache.get('eager', loader, { ttl: 0.5, eagerRefresh: 0.8 })));
+    expect(hits).toEqual(['v1', 'v1', 'v1']);
+    await cache.settle();
+    expect(loader).toHaveBeenCalledTimes(2);
+    expect(await cache.get('eager', loader, { ttl: 0.5 })).toBe('v2');
+  });
+});
+
+describe('CacheAsideManager on a Redis Cluster', () => {
+  let cluster: Cluster;
+  let cache: CacheAsideManager;
+
+  beforeAll(async () => {
+    cluster = newClusterClient();
+    await ready(cluster, 10_000);
+    cache = new CacheAsideManager({ redis: cluster, keyPrefix: uniquePrefix('cluster') });
+  });
+
+  afterAll(async () => {
+    await cache.close();
+    await cluster.quit();
+  });
+
+  it('stores, reads, and invalidates by pattern across every master', async () => {
+    const keys = Array.from({ length: 60 }, (_, i) => `item:${i}`);
+    await Promise.all(keys.map((key) => cache.get(key, async () => key)));
+    await cache.settle();
+    const masters = cluster.nodes('master');
+    expect(masters).toHaveLength(3);
+    const loader = jest.fn(async (missing: string[]) => missing);
+    expect(await cache.getMany(keys, loader)).toEqual(keys);
+    expect(loader).not.toHaveBeenCalled();
+    expect(await cache.invalidatePattern('item:*')).toBe(60);
+    expect(await cache.invalidate(keys.slice(0, 5))).toBe(0);
+  });
+
+  it('keeps tags working when tagged entries live in different slots', async () => {
+    await cache.get('{a}x', async () => 1, { tags: ['t'] });
+    await cache.get('{b}y', async () => 2, { tags: ['t'] });
+    await cache.settle();
+    await cache.invalidateTags(['t']);
+    expect(await cache.get('{a}x', async () => 10, { tags: ['t'] })).toBe(10);
+    expect(await cache.get('{b}y', async () => 20, { tags: ['t'] })).toBe(20);
+  });
+});

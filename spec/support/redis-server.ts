@@ -1,0 +1,178 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * Disposable redis-server processes for the tests: each on a free loopback port, in its own temp
+ * dir, persisting nothing, stopped by PID. Tests never touch a server they did not start (unless
+ * REDIS_URL says so).
+ */
+export interface RedisServer {
+  readonly host: '127.0.0.1';
+  readonly port: number;
+  readonly url: string;
+  readonly pid: number;
+  /** Stops the process (SIGTERM, then SIGKILL) and removes its directory. */
+  stop(): Promise<void>;
+  /** Kills the process at once, leaving the port free for `restart`. */
+  kill(): Promise<void>;
+  /** Starts a new process on the same port with the same arguments. */
+  restart(): Promise<void>;
+  /** SIGSTOP: the server keeps its connections but answers nothing (a hung server). */
+  pause(): void;
+  /** SIGCONT after `pause`. */
+  resume(): void;
+  /** Runs a command through redis-cli against this server (for setup and fault injection). */
+  cli(...args: string[]): string;
+}
+
+export interface RedisServerOptions {
+  port?: number;
+  /** Extra redis-server arguments, e.g. ['--maxmemory', '2mb']. */
+  args?: readonly string[];
+}
+
+const READY_TIMEOUT_MS = 10_000;
+
+/** A port nobody listens on right now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
+  const port = options.port ?? (await freePort());
+  const dir = mkdtempSync(join(tmpdir(), `cache-aside-redis-${port}-`));
+  const args = [
+    '--port', String(port),
+    '--bind', '127.0.0.1',
+    '--save', '',
+    '--appendonly', 'no',
+    '--dir', dir,
+    '--enable-debug-command', 'local',
+    '--daemonize', 'no',
+    '--loglevel', 'warning',
+    ...(options.args ?? []),
+  ];
+  let child = await launch(args, port);
+
+  const stopChild = async (signal: NodeJS.Signals): Promise<void> => {
+    const current = child;
+    if (current.exitCode !== null || current.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => current.once('exit', () => resolve()));
+    process.kill(current.pid as number, 'SIGCONT');
+    process.kill(current.pid as number, signal);
+    const timer = setTimeout(() => current.exitCode === null && current.kill('SIGKILL'), 3000);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  return {
+    host: '127.0.0.1',
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    get pid() {
+      return child.pid as number;
+    },
+    async stop() {
+      await stopChild('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    },
+    async kill() {
+      await stopChild('SIGKILL');
+    },
+    async restart() {
+      await stopChild('SIGKILL');
+      child = await launch(args, port);
+    },
+    pause() {
+      process.kill(child.pid as number, 'SIGSTOP');
+    },
+    resume() {
+      process.kill(child.pid as number, 'SIGCONT');
+    },
+    cli(...cliArgs: string[]) {
+      const result = spawnSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...cliArgs], {
+        encoding: 'utf8',
+        timeout: 5000,
+      });
+      if (result.status !== 0) throw new Error(`redis-cli ${cliArgs.join(' ')} failed: ${result.stderr}`);
+      return result.stdout.trim();
+    },
+  };
+}
+
+async function launch(args: readonly string[], port: number): Promise<ChildProcess> {
+  const child = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const failed = new Promise<never>((_, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`redis-server on port ${port} exited with ${code}: ${stderr}`)));
+  });
+  failed.catch(() => undefined);
+  await Promise.race([waitForPong(port), failed]);
+  return child;
+}
+
+/** Polls with PING until the server answers, bounded by READY_TIMEOUT_MS. */
+async function waitForPong(port: number): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (await pingOnce(port)) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`redis-server on port ${port} did not answer PING within ${READY_TIMEOUT_MS} ms`);
+}
+
+function pingOnce(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(500, () => done(false));
+    socket.once('error', () => done(false));
+    socket.once('data', (data) => done(data.toString().startsWith('+PONG')));
+    socket.connect(port, '127.0.0.1', () => socket.write('PING\r\n'));
+  });
+}
+
+/** A Redis Cluster of `size` masters (no replicas) on loopback. */
+export async function startRedisCluster(size = 3): Promise<RedisServer[]> {
+  const nodes: RedisServer[] = [];
+  try {
+    for (let i = 0; i < size; i++) {
+      nodes.push(
+        await startRedisServer({
+          args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000'],
+        }),
+      );
+    }
+    const create = spawnSync(
+      'redis-cli',
+      ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
+    if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
+    const deadline = Date.now() + 20_000;
+    while (!nodes.every((n) => n.cli('cluster', 'info').includes('cluster_state:ok'))) {
+      if (Date.now() > deadline) throw new Error('the test cluster did not reach cluster_state:ok');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return nodes;
+  } catch (error) {
+    await Promise.all(nodes.map((n) => n.stop()));
+    throw error;
+  }
+}

@@ -1,0 +1,43 @@
+import Redis, { Cluster } from 'ioredis';
+
+/**
+ * What an integration spec uses to reach the servers of the global setup. Each spec file takes
+ * its own key prefix, so files never see each other's keys and nothing needs flushing.
+ */
+export function testRedisUrl(): string {
+  const url = process.env.CACHE_ASIDE_TEST_REDIS_URL;
+  if (!url) throw new Error('integration specs run under jest --selectProjects integration (global setup)');
+  return url;
+}
+
+/** A client with the retry policy the README recommends (capped backoff). */
+export function newTestClient(url = testRedisUrl()): Redis {
+  return new Redis(url, { retryStrategy: (times) => Math.min(times * 50, 500), maxRetriesPerRequest: 1 });
+}
+
+export function newClusterClient(): Cluster {
+  const nodes = (process.env.CACHE_ASIDE_TEST_CLUSTER ?? '').split(',').filter(Boolean).map((hostPort) => {
+    const [host, port] = hostPort.split(':');
+    return { host, port: Number(port) };
+  });
+  if (nodes.length === 0) throw new Error('no test cluster (global setup)');
+  return new Cluster(nodes, { redisOptions: { maxRetriesPerRequest: 1 } });
+}
+
+let counter = 0;
+/** A key prefix no other spec (or earlier run against REDIS_URL) uses. */
+export function uniquePrefix(name: string): string {
+  return `test:${name}:${process.pid}:${Date.now().toString(36)}:${counter++}:`;
+}
+
+/** Resolves when a client is ready (bounded). */
+export function ready(client: Redis | Cluster, timeoutMs = 5000): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`client not ready within ${timeoutMs} ms`)), timeoutMs);
+    client.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,131 @@
+import fc from 'fast-check';
+import {
+  decodeEntry,
+  encodeCodecId,
+  encodeEntry,
+  EntryFormatError,
+  EntryKind,
+  ENTRY_HEAD_LENGTH,
+  isEntryHead,
+  isLeaseMarker,
+  LEASE_MARKER_PREFIX,
+} from '../../../lib/manager/entry-format';
+
+const json = encodeCodecId('json');
+
+describe('entry format', () => {
+  it('round-trips header fields, tags and payload', () => {
+    const entry = encodeEntry({
+      kind: EntryKind.Value,
+      codecId: json,
+      writtenAt: 1000.5,
+      freshUntil: Infinity,
+      tags: [{ tag: 'users', token: 'abcdefghijklmnop' }, { tag: 'ünïcode', token: '0123456789abcdef' }],
+      payload: '{"a":1}',
+    });
+    const header = decodeEntry(entry, json);
+    expect(header.kind).toBe(EntryKind.Value);
+    expect(header.writtenAt).toBe(1000.5);
+    expect(header.freshUntil).toBe(Infinity);
+    expect(header.tags).toEqual([
+      { tag: 'users', token: 'abcdefghijklmnop' },
+      { tag: 'ünïcode', token: '0123456789abcdef' },
+    ]);
+    expect(header.payload.toString()).toBe('{"a":1}');
+    expect(header.id.toString('latin1')).toMatch(/^[A-Za-z0-9_-]{8}$/);
+    expect(isEntryHead(entry.subarray(0, ENTRY_HEAD_LENGTH))).toBe(true);
+  });
+
+  it('encodes null and undefined without a payload', () => {
+    for (const kind of [EntryKind.Null, EntryKind.Undefined]) {
+      const header = decodeEntry(encodeEntry({ kind, codecId: json, writtenAt: 1, freshUntil: 2 }), json);
+      expect(header.kind).toBe(kind);
+      expect(header.payload.length).toBe(0);
+    }
+  });
+
+  it('accepts a Buffer payload as is', () => {
+    const entry = encodeEntry({ kind: EntryKind.Value, codecId: json, writtenAt: 1, freshUntil: 2, payload: Buffer.from([0, 255]) });
+    expect([...decodeEntry(entry, json).payload]).toEqual([0, 255]);
+  });
+
+  it.each([
+    ['foreign bytes', Buffer.from('{"not":"ours"}'), 'not-an-entry'],
+    ['a newer format', Buffer.concat([Buffer.from([0xca, 2]), Buffer.alloc(40)]), 'unsupported-version'],
+    ['an unknown kind', Buffer.concat([Buffer.from([0xca, 1, 9]), Buffer.alloc(40)]), 'not-an-entry'],
+  ])('refuses %s', (_, bytes, reason) => {
+    expect(() => decodeEntry(bytes, json)).toThrow(expect.objectContaining({ reason }));
+  });
+
+  it('refuses entries written by another codec, naming both', () => {
+    const entry = encodeEntry({ kind: EntryKind.Value, codecId: encodeCodecId('msgpack'), writtenAt: 1, freshUntil: 2, payload: 'x' });
+    expect(() => decodeEntry(entry, json)).toThrow(/written by codec "msgpack", this read expects "json"/);
+  });
+
+  it('refuses truncated entries', () => {
+    const entry = encodeEntry({
+      kind: EntryKind.Null,
+      codecId: json,
+      writtenAt: 1,
+      freshUntil: 2,
+      tags: [{ tag: 't', token: 'abcdefghijklmnop' }],
+    });
+    for (let length = 30; length < entry.length; length++) {
+      expect(() => decodeEntry(entry.subarray(0, length), json)).toThrow(EntryFormatError);
+    }
+    expect(() => decodeEntry(Buffer.concat([entry, Buffer.from('x')]), json)).toThrow(/truncated/);
+  });
+
+  it('validates tags on the way in', () => {
+    const draft = { kind: EntryKind.Null, codecId: json, writtenAt: 1, freshUntil: 2 };
+    expect(() => encodeEntry({ ...draft, tags: [{ tag: '', token: 'abcdefghijklmnop' }] })).toThrow(RangeError);
+    expect(() => encodeEntry({ ...draft, tags: [{ tag: 'x', token: 'short' }] })).toThrow(RangeError);
+    const many = Array.from({ length: 256 }, (_, i) => ({ tag: `t${i}`, token: 'abcdefghijklmnop' }));
+    expect(() => encodeEntry({ ...draft, tags: many })).toThrow(/at most 255 tags/);
+  });
+
+  it('tells lease markers from entries', () => {
+    expect(isLeaseMarker(Buffer.from(`${LEASE_MARKER_PREFIX}abc`))).toBe(true);
+    expect(isLeaseMarker(Buffer.from(LEASE_MARKER_PREFIX))).toBe(false);
+    expect(isLeaseMarker(Buffer.from('CA~other~abc'))).toBe(false);
+    expect(isLeaseMarker(encodeEntry({ kind: EntryKind.Null, codecId: json, writtenAt: 1, freshUntil: 2 }))).toBe(false);
+  });
+
+  it('decodes any byte string to an entry or an EntryFormatError, never anything else', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), fc.boolean(), (bytes, withMagic) => {
+        const data = Buffer.from(bytes);
+        if (withMagic && data.length > 2) {
+          data[0] = 0xca;
+          data[1] = 1;
+        }
+        try {
+          decodeEntry(data, json);
+        } catch (error) {
+          expect(error).toBeInstanceOf(EntryFormatError);
+        }
+      }),
+      { seed: 20261126, numRuns: 500 },
+    );
+  });
+
+  it('round-trips arbitrary drafts', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ noNaN: true }),
+        fc.double({ noNaN: true }),
+        fc.array(fc.record({ tag: fc.string({ minLength: 1, maxLength: 60 }), token: fc.string({ minLength: 16, maxLength: 16, unit: 'binary-ascii' }) }), { maxLength: 5 }),
+        fc.uint8Array({ maxLength: 100 }),
+        (writtenAt, freshUntil, tags, payload) => {
+          const entry = encodeEntry({ kind: EntryKind.Value, codecId: json, writtenAt, freshUntil, tags, payload: Buffer.from(payload) });
+          const header = decodeEntry(entry, json);
+          expect(header.writtenAt).toBe(writtenAt);
+          expect(header.freshUntil).toBe(freshUntil);
+          expect(header.tags ?? []).toEqual(tags.map((t) => ({ tag: Buffer.from(t.tag).toString(), token: t.token })));
+          expect([...header.payload]).toEqual([...payload]);
+        },
+      ),
+      { seed: 20261126, numRuns: 300 },
+    );
+  });
+});

@@ -470,7 +470,8 @@ export class CacheAsideManager {
       if (leased) return this.loadAndStore(fullKey, key, loader, codec, opts, marker, stale, keepUntil);
 
       // Another process holds the lease or wrote meanwhile: wait for its value.
-      current = await this.awaitOtherLoad(fullKey, key, codec, deadline, opts.label);
+      const refused = current.state === 'stale' || current.state === 'unusable' ? current.raw : undefined;
+      current = await this.awaitOtherLoad(fullKey, key, codec, deadline, opts.label, refused);
       if (current.state === 'fresh') return current.value as T;
       if (current.state === 'leased' || Date.now() >= deadline) {
         // The other load outlived its lease: load without storing rather than wait longer.
@@ -485,6 +486,7 @@ export class CacheAsideManager {
     codec: Codec,
     deadline: number,
     label: string | undefined,
+    refused: Buffer | undefined,
   ): Promise<Lookup> {
     for await (const _ of pollSchedule(deadline)) {
       let raw: Buffer | null;
@@ -495,6 +497,9 @@ export class CacheAsideManager {
         return LEASED;
       }
       if (raw === null) return ABSENT;
+      // The entry we could not take over is still there unchanged: nobody is loading it, and
+      // waiting will not change that. Load without storing instead of spinning.
+      if (refused !== undefined && raw.equals(refused)) return LEASED;
       const lookup = await this.readEntry(raw, codec, key, 'get', label);
       if (lookup.state !== 'leased') return lookup;
     }

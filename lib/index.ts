@@ -27,6 +27,25 @@ export { BatchSizeMismatchError } from './errors/batch-size-mismatch.error';
 // ── serializers (section owned by the serializers work) ──────────────────────
 export type { Serializer } from './serializers/serializer';
 export { JsonSerializer } from './serializers/json.serializer';
+export type { JsonSerializerOptions } from './serializers/json.serializer';
+export { DEFAULT_MAX_PAYLOAD_BYTES, MAX_CODEC_ID_LENGTH } from './serializers/serializer';
+export { ClassTransformerSerializer } from './serializers/class-transformer.serializer';
+export type { ClassTransformerSerializerOptions, ClassType } from './serializers/class-transformer.serializer';
+export {
+  MsgpackSerializer,
+  DEFAULT_MSGPACK_MAX_DEPTH,
+  DEFAULT_MSGPACK_MAX_ITEMS,
+  DEFAULT_MSGPACK_MAX_CONTAINERS,
+} from './serializers/msgpack.serializer';
+export type { MsgpackSerializerOptions } from './serializers/msgpack.serializer';
+export {
+  CompressedSerializer,
+  DEFAULT_COMPRESSION_THRESHOLD,
+  DEFAULT_COMPRESSION_ALGORITHM,
+  DEFAULT_MAX_INFLATED_BYTES,
+  DEFAULT_COMPRESSION_LEVEL,
+} from './serializers/compressed.serializer';
+export type { CompressedSerializerOptions, CompressionAlgorithm } from './serializers/compressed.serializer';
 // serializers:end
 
 // ── decorators and interceptor (section owned by the decorators work) ────────

@@ -3,11 +3,18 @@
  * manager wraps what they produce in the entry envelope (`lib/manager/entry-format.ts`), which
  * also records which codec wrote the entry, so that a serializer changed in a deploy reads old
  * entries as misses rather than as garbage.
+ *
+ * The manager never hands a serializer a top-level `null` or `undefined` (the envelope stores
+ * those itself). Anything `serialize` throws means "do not store this value" (the caller still
+ * gets it, and an `ENCODE_FAILED` error event says why); anything `deserialize` throws means
+ * "treat this entry as a miss" (`DECODE_FAILED`, and the entry is replaced). So a decoder must
+ * be total: for any bytes, return a value or throw — never hang, never allocate without bound.
  */
 export interface Serializer {
   /**
    * A short, stable name of the encoding (e.g. `'json'`, `'msgpack'`, `'gzip+json'`), written
    * into every entry. Entries written under another id are misses. Defaults to the class name.
+   * Give two serializers the same id only if each can read what the other writes.
    */
   readonly id?: string;
   serialize(value: unknown): Buffer | string;
@@ -16,6 +23,15 @@ export interface Serializer {
 
 /** The longest codec id the entry envelope stores (one length byte, ASCII). */
 export const MAX_CODEC_ID_LENGTH = 64;
+
+/**
+ * The largest payload the built-in serializers write or read, in bytes, unless told otherwise.
+ * Reading is where it matters: an entry written by something else (another deploy with a higher
+ * limit, a tampered key) is refused before any parsing allocates memory for it. Writing is
+ * refused above the same bound, so a serializer never stores what it would refuse to read.
+ * Eight times the manager's default `maxValueBytes` (1 MiB).
+ */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 8 * 1024 * 1024;
 
 /**
  * Checked at construction (manager) or decoration time (per method), so a serializer missing a
@@ -41,11 +57,16 @@ export function assertSerializer(value: unknown, argumentName = 'serializer'): a
 export function codecIdOf(serializer: Serializer): string {
   const id = serializer.id ?? serializer.constructor?.name ?? 'custom';
   // eslint-disable-next-line no-control-regex
-  if (id.length === 0 || id.length > MAX_CODEC_ID_LENGTH || /[^\x20-\x7e]/.test(id)) {
+  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_CODEC_ID_LENGTH || /[^\x20-\x7e]/.test(id)) {
     throw new TypeError(
       `[cache-aside] serializer id must be 1 to ${MAX_CODEC_ID_LENGTH} printable ASCII ` +
-        `characters, got "${id}"; set a readonly id on your serializer.`,
+        `characters, got "${String(id)}"; set a readonly id on your serializer.`,
     );
   }
   return id;
+}
+
+/** A serializer's output as bytes (strings are UTF-8, as the envelope stores them). */
+export function toBytes(encoded: Buffer | string): Buffer {
+  return typeof encoded === 'string' ? Buffer.from(encoded, 'utf8') : encoded;
 }

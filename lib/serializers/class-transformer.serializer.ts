@@ -1,0 +1,94 @@
+import { boundedCodecId } from './codec-id';
+import { decodeJson, encodeJson } from './json-codec';
+import { requireOptionalPeer } from './optional-peer';
+import { DEFAULT_MAX_PAYLOAD_BYTES, type Serializer } from './serializer';
+import { positiveInteger } from './serializer-errors';
+
+/** A class whose instances the serializer restores (anything `new`-able). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ClassType<T = unknown> = new (...args: any[]) => T;
+
+export interface ClassTransformerSerializerOptions {
+  /**
+   * Only properties decorated with `@Expose()` are written and read back. Turn it on for classes
+   * whose entries someone else could write to: a field added to a stored entry (`isAdmin`) is
+   * then dropped instead of becoming a property of the instance. @default false
+   */
+  excludeExtraneousValues?: boolean;
+  /** class-transformer's `enableImplicitConversion` (uses `emitDecoratorMetadata` types). @default false */
+  enableImplicitConversion?: boolean;
+  /** class-transformer's `exposeDefaultValues`: class defaults fill properties the entry lacks. @default false */
+  exposeDefaultValues?: boolean;
+  /** class-transformer's `groups`, applied when writing and when reading. */
+  groups?: string[];
+  /** class-transformer's `version`, applied when writing and when reading. */
+  version?: number;
+  /**
+   * The codec id. Defaults to `ct:` and the class name, so two different classes with the same
+   * name (in two modules, or after minification) would read each other's entries at a shared
+   * key: give one of them an explicit id then. Required for an anonymous class.
+   */
+  id?: string;
+  /** Largest payload, in bytes, written or read (the JSON underneath). @default 8 MiB */
+  maxBytes?: number;
+}
+
+/** The part of class-transformer this serializer uses (typed here: the package is optional). */
+interface ClassTransformerModule {
+  instanceToPlain(object: unknown, options?: object): unknown;
+  plainToInstance(cls: ClassType, plain: unknown, options?: object): unknown;
+}
+
+let classTransformer: ClassTransformerModule | undefined;
+
+/**
+ * Values come back as instances of a class (or arrays of them), with methods callable, nested
+ * classes restored where the property has `@Type(() => Nested)`, and `Date` properties as
+ * `Date`s. Built on class-transformer (an optional peer dependency, loaded on first use) and on
+ * `JsonSerializer`'s wire format, so dates, `NaN` and friends survive and prototype-polluting
+ * keys are refused. What class-transformer turns into plain data (a `Map` property without
+ * `@Type`) is stored as such.
+ *
+ * `@Cacheable({ type: User })` uses `new ClassTransformerSerializer(User)`.
+ */
+export class ClassTransformerSerializer<T = unknown> implements Serializer {
+  readonly id: string;
+  readonly maxBytes: number;
+  private readonly transformer: ClassTransformerModule;
+  private readonly transformOptions: object;
+
+  constructor(
+    readonly type: ClassType<T>,
+    options: ClassTransformerSerializerOptions = {},
+  ) {
+    if (typeof type !== 'function') {
+      throw new TypeError(`[cache-aside] ClassTransformerSerializer needs a class, got ${type === null ? 'null' : typeof type}.`);
+    }
+    const name = options.id ?? (type.name ? `ct:${type.name}` : undefined);
+    if (name === undefined || name.length === 0) {
+      throw new TypeError('[cache-aside] ClassTransformerSerializer: the class has no name; pass { id } to name its entries.');
+    }
+    this.id = boundedCodecId(name);
+    this.maxBytes = positiveInteger(options.maxBytes, 'ClassTransformerSerializer maxBytes', DEFAULT_MAX_PAYLOAD_BYTES);
+    this.transformer = classTransformer ??= requireOptionalPeer<ClassTransformerModule>('class-transformer', 'ClassTransformerSerializer');
+    const { excludeExtraneousValues, enableImplicitConversion, exposeDefaultValues, groups, version } = options;
+    this.transformOptions = Object.fromEntries(
+      Object.entries({ excludeExtraneousValues, enableImplicitConversion, exposeDefaultValues, groups, version }).filter(
+        ([, value]) => value !== undefined,
+      ),
+    );
+  }
+
+  serialize(value: unknown): string {
+    // class-transformer keeps Date properties as Dates: the JSON format tags them.
+    const plain = this.transformer.instanceToPlain(value, this.transformOptions);
+    return encodeJson(plain, this.maxBytes, 'ClassTransformerSerializer');
+  }
+
+  /** An instance of the class, an array of them (nulls kept), or a primitive stored as such. */
+  deserialize(data: Buffer): unknown {
+    const plain = decodeJson(data, this.maxBytes, 'ClassTransformerSerializer');
+    if (plain === null || typeof plain !== 'object') return plain;
+    return this.transformer.plainToInstance(this.type, plain, this.transformOptions);
+  }
+}

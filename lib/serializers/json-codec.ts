@@ -1,0 +1,257 @@
+import { parse as secureParse } from 'secure-json-parse';
+import { malformed, messageOf, overLimit, unsupportedValue } from './serializer-errors';
+
+/**
+ * The JSON wire format of `JsonSerializer` (and of `ClassTransformerSerializer`, which maps
+ * class instances to plain values first).
+ *
+ * A payload is one of two things, told apart by its first byte:
+ * - plain JSON text — the common case: the value held nothing JSON cannot say. Decoding is one
+ *   `JSON.parse` (with the prototype-key check), nothing more, so a hit costs what JSON costs.
+ * - byte `0x01` then JSON text in which some strings are tags. `0x01` cannot start JSON text,
+ *   so the two never mix up. Only then does decoding walk the result to restore the tags.
+ *
+ * A tag is a string whose first character is U+0001, the second says what it stands for:
+ *
+ * | tag                          | stands for                                             |
+ * |------------------------------|--------------------------------------------------------|
+ * | `\u0001D` + ISO 8601 text    | a `Date` (nothing after `D`: an invalid `Date`)        |
+ * | `\u0001N` + `NaN`, `Infinity`, `-Infinity`, `-0` | that number (JSON would write `null` or `0`) |
+ * | `\u0001U`                    | `undefined` as an array element or the whole value     |
+ * | `\u0001S` + the string       | a string of the user's that itself starts with U+0001  |
+ *
+ * The `S` escape is what keeps a user's own string that looks like a tag from being read as
+ * one. Object keys are never tags. A property whose value is `undefined` is left out, as
+ * `JSON.stringify` does (reading it gives `undefined` either way); everything else JSON cannot
+ * represent faithfully is refused with a `TypeError` instead of being changed: BigInt,
+ * functions, symbols, `Map`, `Set`, binary data, promises, `RegExp`, `Error`, circular
+ * references, and objects with an own `__proto__` key or a `constructor.prototype` (which the
+ * decoder refuses, so that tampered entries cannot smuggle them into code that merges objects).
+ */
+
+const MARK = 0x01;
+const MARK_CHAR = '\u0001';
+const TAG_DATE = 'D'.charCodeAt(0);
+const TAG_NUMBER = 'N'.charCodeAt(0);
+const TAG_UNDEFINED = 'U'.charCodeAt(0);
+const TAG_ESCAPED = 'S'.charCodeAt(0);
+const DATE_PREFIX = `${MARK_CHAR}D`;
+const NUMBER_PREFIX = `${MARK_CHAR}N`;
+const UNDEFINED_TAG = `${MARK_CHAR}U`;
+const ESCAPED_PREFIX = `${MARK_CHAR}S`;
+
+const PARSE_OPTIONS = { protoAction: 'error', constructorAction: 'error' } as const;
+
+const dateGetTime = Date.prototype.getTime;
+const dateToIsoString = Date.prototype.toISOString;
+
+/** Encodes a value as JSON text (plain, or marked and tagged when it needs tags). */
+export function encodeJson(value: unknown, maxBytes: number, serializer: string): string {
+  const state = { tagged: false };
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value, createReplacer(state, serializer));
+  } catch (error) {
+    if (error instanceof TypeError && error.message.startsWith('[cache-aside]')) throw error;
+    const message = messageOf(error);
+    if (message.includes('circular')) {
+      throw unsupportedValue(serializer, 'a circular structure', 'cache a copy without the back-references');
+    }
+    throw unsupportedValue(serializer, `this value (${message})`, 'cache plain data: objects, arrays, strings, numbers, booleans, null, Dates');
+  }
+  // The replacer turns every value into something JSON writes, so text is a string here.
+  const out = state.tagged ? MARK_CHAR + (text as string) : (text as string);
+  // UTF-8 takes at least one byte per UTF-16 unit and at most three.
+  if (out.length > maxBytes || (out.length * 3 > maxBytes && Buffer.byteLength(out, 'utf8') > maxBytes)) {
+    throw overLimit(serializer, `the value encodes to more than ${maxBytes} bytes`, 'maxBytes', maxBytes);
+  }
+  if (out.includes('"__proto__"') || out.includes('"constructor"')) assertNoPrototypeKeys(out, serializer);
+  return out;
+}
+
+/** Decodes what {@link encodeJson} wrote; anything else is a `SyntaxError` or `RangeError`. */
+export function decodeJson(data: Buffer, maxBytes: number, serializer: string): unknown {
+  if (data.length > maxBytes) {
+    throw overLimit(serializer, `the payload is ${data.length} bytes`, 'maxBytes', maxBytes);
+  }
+  if (data.length > 0 && data[0] === MARK) {
+    return revive(parseSecurely(data.toString('utf8', 1), serializer), serializer);
+  }
+  return parseSecurely(data.toString('utf8'), serializer);
+}
+
+function parseSecurely(text: string, serializer: string): unknown {
+  try {
+    return secureParse(text, undefined, PARSE_OPTIONS);
+  } catch (error) {
+    throw malformed(serializer, messageOf(error), error);
+  }
+}
+
+/**
+ * Our own output holds `"__proto__"` or `"constructor"` somewhere: check it the way the decoder
+ * will, and refuse it now rather than store an entry that every read would reject.
+ */
+function assertNoPrototypeKeys(text: string, serializer: string): void {
+  try {
+    secureParse(text.charCodeAt(0) === MARK ? text.slice(1) : text, undefined, PARSE_OPTIONS);
+  } catch {
+    throw unsupportedValue(
+      serializer,
+      'an object with an own "__proto__" key or a "constructor" object with a "prototype" key',
+      'rename the key (entries holding it are refused on read, to keep tampered ones from polluting prototypes)',
+    );
+  }
+}
+
+type Replacer = (this: unknown, key: string, value: unknown) => unknown;
+
+function createReplacer(state: { tagged: boolean }, serializer: string): Replacer {
+  const tag = (text: string): string => {
+    state.tagged = true;
+    return text;
+  };
+  const number = (n: number): number | string =>
+    n - n !== 0 || (n === 0 && 1 / n < 0) ? tag(NUMBER_PREFIX + (Object.is(n, -0) ? '-0' : String(n))) : n;
+  const date = (d: Date): string => {
+    const time = dateGetTime.call(d);
+    return tag(DATE_PREFIX + (time === time ? dateToIsoString.call(d) : ''));
+  };
+
+  return function replace(this: unknown, key: string, value: unknown): unknown {
+    switch (typeof value) {
+      case 'string': {
+        if (value.charCodeAt(0) === MARK) return tag(ESCAPED_PREFIX + value);
+        // A string that is not the property itself came from a toJSON: a Date's is replaced by
+        // its tag, anything else (a user's toJSON) is kept as the user chose.
+        const raw = (this as Record<string, unknown>)[key];
+        return raw !== value && raw instanceof Date ? date(raw) : value;
+      }
+      case 'number':
+        return number(value);
+      case 'boolean':
+        return value;
+      case 'object': {
+        if (value === null) {
+          const raw = (this as Record<string, unknown>)[key];
+          return raw instanceof Date ? date(raw) : null; // an invalid Date's toJSON() is null
+        }
+        return object(value, (this as Record<string, unknown>)[key]);
+      }
+      case 'undefined':
+        // In an array JSON would write null; as the whole value, nothing at all.
+        return key === '' || Array.isArray(this) ? tag(UNDEFINED_TAG) : undefined;
+      case 'bigint':
+        throw unsupportedValue(serializer, 'a BigInt', 'convert it to a string or number first, or use MsgpackSerializer');
+      case 'function':
+        throw unsupportedValue(serializer, `a function${at(key)}`, 'cache data, not behaviour (ClassTransformerSerializer restores methods through the class)');
+      default:
+        throw unsupportedValue(serializer, `a ${typeof value}${at(key)}`, 'cache plain data');
+    }
+  };
+
+  function object(value: object, raw: unknown): unknown {
+    const proto: unknown = Object.getPrototypeOf(value);
+    if (proto === Object.prototype || proto === Array.prototype || proto === null) {
+      // Buffer's toJSON() makes a plain { type, data } object: refuse it like other binary data.
+      if (raw !== value && isBinary(raw)) throw binary();
+      return value;
+    }
+    if (value instanceof Date) return date(value); // a toJSON() that returned a Date
+    if (value instanceof Number) return number(value.valueOf());
+    if (value instanceof String) {
+      const s = value.valueOf();
+      return s.charCodeAt(0) === MARK ? tag(ESCAPED_PREFIX + s) : s;
+    }
+    if (value instanceof Map || value instanceof Set || value instanceof WeakMap || value instanceof WeakSet) {
+      throw unsupportedValue(
+        serializer,
+        `a ${value.constructor.name}`,
+        'convert it to an object or array first, or use MsgpackSerializer, which keeps Map and Set',
+      );
+    }
+    if (isBinary(value)) throw binary();
+    if (value instanceof Promise) {
+      throw unsupportedValue(serializer, 'a Promise', 'await it, and cache what it resolves to');
+    }
+    if (value instanceof RegExp || value instanceof Error) {
+      throw unsupportedValue(serializer, `a ${value instanceof RegExp ? 'RegExp' : 'Error'}`, 'store its parts (source and flags, or message) as strings');
+    }
+    // Any other class instance is written as its own enumerable properties (and read back as
+    // a plain object): use ClassTransformerSerializer to get instances back.
+    return value;
+  }
+
+  function binary(): TypeError {
+    return unsupportedValue(serializer, 'binary data (a Buffer, typed array or ArrayBuffer)', 'use MsgpackSerializer, or encode it as a base64 string');
+  }
+}
+
+function at(key: string): string {
+  return key === '' ? '' : ` (property "${key}")`;
+}
+
+function isBinary(value: unknown): boolean {
+  return ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof SharedArrayBuffer;
+}
+
+/** Restores the tags of a marked payload, walking iteratively so that depth cannot overflow the stack. */
+function revive(root: unknown, serializer: string): unknown {
+  if (typeof root === 'string') return root.charCodeAt(0) === MARK ? untag(root, serializer) : root;
+  if (root === null || typeof root !== 'object') return root;
+  const pending: object[] = [root];
+  while (pending.length > 0) {
+    const node = pending.pop() as Record<string, unknown> | unknown[];
+    if (Array.isArray(node)) {
+      for (let i = 0; i < node.length; i++) {
+        const item = node[i];
+        if (typeof item === 'string') {
+          if (item.charCodeAt(0) === MARK) node[i] = untag(item, serializer);
+        } else if (item !== null && typeof item === 'object') {
+          pending.push(item);
+        }
+      }
+    } else {
+      for (const key of Object.keys(node)) {
+        const item = node[key];
+        if (typeof item === 'string') {
+          if (item.charCodeAt(0) === MARK) node[key] = untag(item, serializer);
+        } else if (item !== null && typeof item === 'object') {
+          pending.push(item);
+        }
+      }
+    }
+  }
+  return root;
+}
+
+function untag(text: string, serializer: string): unknown {
+  switch (text.charCodeAt(1)) {
+    case TAG_DATE: {
+      if (text.length === 2) return new Date(Number.NaN);
+      const date = new Date(text.slice(2));
+      if (Number.isNaN(date.getTime())) throw malformed(serializer, 'a Date tag holds no valid date');
+      return date;
+    }
+    case TAG_NUMBER:
+      switch (text.slice(2)) {
+        case 'NaN':
+          return Number.NaN;
+        case 'Infinity':
+          return Number.POSITIVE_INFINITY;
+        case '-Infinity':
+          return Number.NEGATIVE_INFINITY;
+        case '-0':
+          return -0;
+        default:
+          throw malformed(serializer, 'a number tag holds no special number');
+      }
+    case TAG_UNDEFINED:
+      if (text.length === 2) return undefined;
+      throw malformed(serializer, 'an undefined tag has trailing characters');
+    case TAG_ESCAPED:
+      return text.slice(2);
+    default:
+      throw malformed(serializer, 'a string starts with U+0001 but is no known tag');
+  }
+}

@@ -1,0 +1,26 @@
+import type { CacheableOptions } from '../metadata/cache-metadata';
+import { eagerRefresh, grace, optionsObject, storeMetadata } from './decorator-options';
+import { type CacheMethodDecorator, createMethodDecorator } from './method-decorator';
+
+const OPTIONS: readonly (keyof CacheableOptions)[] = [
+  'key', 'ttl', 'condition', 'unless', 'serializer', 'type', 'tags', 'grace', 'eagerRefresh', 'manager',
+];
+
+/**
+ * Cache-aside read: a hit returns the stored value without running the method; a miss runs it
+ * once (however many callers are waiting), stores the result and returns it.
+ *
+ * ```ts
+ * @Cacheable({ key: 'user:{0}', ttl: 120 })
+ * async findById(id: number): Promise<User | null> { ... }
+ * ```
+ */
+export function Cacheable(options?: CacheableOptions): CacheMethodDecorator {
+  const opts = optionsObject<CacheableOptions>('@Cacheable', options, OPTIONS);
+  const meta = Object.freeze({
+    ...storeMetadata('@Cacheable', opts),
+    grace: grace(opts.grace, '@Cacheable() grace'),
+    eagerRefresh: eagerRefresh(opts.eagerRefresh, '@Cacheable() eagerRefresh'),
+  });
+  return createMethodDecorator('@Cacheable', (record) => record.setCacheable(meta));
+}

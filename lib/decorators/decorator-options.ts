@@ -1,0 +1,113 @@
+import {
+  assertFraction,
+  assertFunction,
+  assertNonNegative,
+  assertTtl,
+  describe,
+} from '../errors/invalid-argument';
+import { compileKey } from '../interceptor/cache-key';
+import type {
+  CacheableOptions,
+  CachePutOptions,
+  StoreMetadata,
+  TagsOption,
+  TtlSpec,
+} from '../metadata/cache-metadata';
+import type { ClassType } from '../serializers/class-transformer.serializer';
+import { assertSerializer, type Serializer } from '../serializers/serializer';
+import { serializerForType } from './type-serializer';
+
+/*
+ * Validation of decorator options, run when the decorator factory is called — that is, while the
+ * class is being defined — so that a mistake fails at startup with a message naming the option,
+ * not on the first cache miss in production.
+ */
+
+/** Reads `options` as an object whose keys are all among `known` (catches typos such as `ttL`). */
+export function optionsObject<T extends object>(decorator: string, options: unknown, known: readonly (keyof T)[]): T {
+  if (options === undefined) return {} as T;
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new TypeError(`[cache-aside] ${decorator}() takes an options object, got ${describe(options)}.`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!(known as readonly string[]).includes(key)) {
+      throw new TypeError(
+        `[cache-aside] ${decorator}() has no option "${key}"; its options are ${known.join(', ')}.`,
+      );
+    }
+  }
+  return options as T;
+}
+
+export function ttlSpec(value: unknown, what: string): TtlSpec | undefined {
+  if (value === undefined || typeof value === 'function') return value as TtlSpec | undefined;
+  assertTtl(value, what);
+  return value;
+}
+
+export function optionalFunction<F>(value: unknown, what: string): F | undefined {
+  if (value !== undefined) assertFunction(value, what);
+  return value as F | undefined;
+}
+
+export function managerName(value: unknown, what: string): string | undefined {
+  if (value !== undefined && (typeof value !== 'string' || value.length === 0)) {
+    throw new TypeError(`[cache-aside] ${what} must be the non-empty name of a registered manager, got ${describe(value)}.`);
+  }
+  return value as string | undefined;
+}
+
+export function tagsOption(value: unknown, what: string): TagsOption | undefined {
+  if (value === undefined || typeof value === 'function') return value as TagsOption | undefined;
+  if (!Array.isArray(value) || value.some((t) => typeof t !== 'string' || t.length === 0)) {
+    throw new TypeError(`[cache-aside] ${what} must be an array of non-empty strings or a function returning one, got ${describe(value)}.`);
+  }
+  return Object.freeze([...value]) as readonly string[];
+}
+
+export function grace(value: unknown, what: string): number | undefined {
+  if (value !== undefined) assertNonNegative(value, what);
+  return value as number | undefined;
+}
+
+export function eagerRefresh(value: unknown, what: string): number | undefined {
+  if (value !== undefined) assertFraction(value, what);
+  return value as number | undefined;
+}
+
+export function booleanOption(value: unknown, what: string): boolean {
+  if (value !== undefined && typeof value !== 'boolean') {
+    throw new TypeError(`[cache-aside] ${what} must be true or false, got ${describe(value)}.`);
+  }
+  return value === true;
+}
+
+/** `serializer` or `type` (a class, through `ClassTransformerSerializer`); not both. */
+export function serializerOption(serializer: unknown, type: unknown, decorator: string): Serializer | undefined {
+  if (serializer !== undefined && type !== undefined) {
+    throw new TypeError(
+      `[cache-aside] ${decorator}() takes serializer or type, not both: type: User is short for ` +
+        'serializer: new ClassTransformerSerializer(User).',
+    );
+  }
+  if (serializer !== undefined) {
+    assertSerializer(serializer, `${decorator}() serializer`);
+    return serializer;
+  }
+  if (type === undefined) return undefined;
+  assertFunction(type, `${decorator}() type`);
+  return serializerForType(type as ClassType);
+}
+
+/** What `@Cacheable` and `@CachePut` share. */
+export function storeMetadata(decorator: string, options: CacheableOptions | CachePutOptions): StoreMetadata {
+  return {
+    key: compileKey(options.key, `${decorator}() key`),
+    ttl: ttlSpec(options.ttl, `${decorator}() ttl`),
+    condition: optionalFunction(options.condition, `${decorator}() condition`),
+    unless: optionalFunction(options.unless, `${decorator}() unless`),
+    serializer: serializerOption(options.serializer, options.type, decorator),
+    tags: tagsOption(options.tags, `${decorator}() tags`),
+    manager: managerName(options.manager, `${decorator}() manager`),
+  };
+}

@@ -1,0 +1,32 @@
+import type { GetOptions, SetOptions } from '../manager/cache-aside.options';
+
+/**
+ * What the interceptor needs of a cache manager. `CacheAsideManager` satisfies it; so can a
+ * test double. Declared here, on the caller's side, so that the manager never depends on the
+ * decorators and a fake needs only these members.
+ */
+export interface CacheManagerPort {
+  /** Seconds; used when a decorated method's TTL depends on its result but no TTL is configured. */
+  readonly defaultTtl: number;
+  get<T>(key: string, loader: (key: string) => T | Promise<T>, opts?: GetOptions<T>): Promise<T>;
+  set(key: string, value: unknown, opts?: SetOptions): Promise<void>;
+  invalidate(keyOrKeys: string | readonly string[]): Promise<number>;
+  invalidatePattern(glob: string): Promise<number>;
+  invalidateTags(tags: readonly string[]): Promise<number>;
+}
+
+const REQUIRED_METHODS = ['get', 'set', 'invalidate', 'invalidatePattern', 'invalidateTags'] as const;
+
+export function assertManagerPort(value: unknown): asserts value is CacheManagerPort {
+  const candidate = value as Record<string, unknown> | null;
+  const missing =
+    candidate === null || typeof candidate !== 'object'
+      ? [...REQUIRED_METHODS]
+      : REQUIRED_METHODS.filter((m) => typeof candidate[m] !== 'function');
+  if (missing.length > 0) {
+    throw new TypeError(
+      `[cache-aside] CacheInterceptor.use() needs a cache manager (a CacheAsideManager); the value ` +
+        `given lacks ${missing.join(', ')}.`,
+    );
+  }
+}

@@ -1,0 +1,204 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The stable, type-aware encoding of a method's arguments behind default cache keys.
+ *
+ * Two argument lists get the same encoding exactly when they are equal up to the order of object
+ * keys (and of Map and Set entries); everything else differs, because every value carries its
+ * type and every string its length:
+ *
+ * | value                | encoding                          | example                  |
+ * | -------------------- | --------------------------------- | ------------------------ |
+ * | undefined / null     | `U` / `N`                         |                          |
+ * | true / false         | `T` / `F`                         |                          |
+ * | number               | `n` + `String(n)` (`-0` as `0`)   | `n42`, `nNaN`            |
+ * | bigint               | `b` + digits                      | `b-7`                    |
+ * | string               | `s` + length + `:` + text         | `s5:alice`               |
+ * | string, unpaired surrogates | `q` + length + `:` + hex code units | `q1:d800`     |
+ * | Date                 | `D` + ISO time (`DNaN` if invalid) | `D2024-01-01T00:00:00.000Z` |
+ * | Array                | `[` items, comma-separated `]`    | `[n1,n2]`                |
+ * | plain object         | `(` `key=value`, keys sorted `)`  | `(s1:a=n1,s1:b=n2)`      |
+ * | Map                  | `M(` `key=value`, sorted `)`      | `M(n1=s1:x)`             |
+ * | Set                  | `S(` items, sorted `)`            | `S(n1,n2)`               |
+ * | RegExp               | `r` + source + flags, as strings  | `rs2:a+s1:g`             |
+ * | typed array / Buffer | `B` + class name + `:` + hex      | `Bs6:Buffer:0aff`        |
+ * | object with toJSON() | `j` + class name + its toJSON()   | `js3:URL(...)`           |
+ * | class instance       | `i` + class name + own enumerable properties as an object | |
+ *
+ * Inside strings `%`, `{` and `}` are percent-encoded (and the length counts the encoded text),
+ * so a user value can never open a Redis Cluster hash tag and choose the slot of the key.
+ * Functions, symbols, circular structures, and objects whose state cannot be seen (class
+ * instances without enumerable properties, promises, weak collections, boxed primitives) are
+ * refused with a `TypeError` rather than encoded into a key that other values would share.
+ */
+
+/** Encodings longer than this are hashed (with a readable head kept). */
+export const MAX_PLAIN_ENCODING = 160;
+/** Characters of a long encoding kept in front of its digest. */
+export const HASHED_HEAD_LENGTH = 120;
+const MAX_DEPTH = 64;
+
+export class UnsupportedKeyValueError extends TypeError {
+  override readonly name = 'UnsupportedKeyValueError';
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(`[cache-aside] ${path} ${reason}`);
+  }
+}
+
+/**
+ * The arguments' encoding, as it appears after `Class.method:` in a default key: readable while
+ * short; past `MAX_PLAIN_ENCODING` characters, its head, `~`, and the SHA-256 of the whole
+ * (base64url). A hashed form is always longer than any plain one, so the two never meet.
+ */
+export function encodeArguments(args: readonly unknown[]): string {
+  const encoded = args.map((arg, i) => encodeValue(arg, `argument ${i}`, [])).join(',');
+  return encoded.length <= MAX_PLAIN_ENCODING ? encoded : hashed(encoded);
+}
+
+/** One value's encoding (no hashing). */
+export function encodeValue(value: unknown, path: string, ancestors: object[]): string {
+  switch (typeof value) {
+    case 'undefined':
+      return 'U';
+    case 'boolean':
+      return value ? 'T' : 'F';
+    case 'number':
+      return `n${Object.is(value, -0) ? '0' : String(value)}`;
+    case 'bigint':
+      return `b${value.toString()}`;
+    case 'string':
+      return encodeString(value);
+    case 'symbol':
+      throw new UnsupportedKeyValueError(path, 'is a symbol, which has no stable representation in a key.');
+    case 'function':
+      throw new UnsupportedKeyValueError(path, `is a function (${value.name || 'anonymous'}), which cannot be part of a key.`);
+    case 'object':
+      return value === null ? 'N' : encodeObject(value, path, ancestors);
+    default:
+      throw new UnsupportedKeyValueError(path, `has the unknown type ${typeof value}.`);
+  }
+}
+
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
+const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+export function encodeString(text: string): string {
+  if (UNPAIRED_SURROGATE.test(text)) {
+    let hex = '';
+    for (let i = 0; i < text.length; i++) hex += text.charCodeAt(i).toString(16).padStart(4, '0');
+    return `q${text.length}:${hex}`;
+  }
+  const escaped = escapeKeyText(text);
+  return `s${escaped.length}:${escaped}`;
+}
+
+/** Percent-encodes `%`, `{` and `}`: injective, and leaves no brace to form a Cluster hash tag. */
+export function escapeKeyText(text: string): string {
+  return /[%{}]/.test(text) ? text.replace(/[%{}]/g, (c) => (c === '%' ? '%25' : c === '{' ? '%7B' : '%7D')) : text;
+}
+
+function encodeObject(value: object, path: string, ancestors: object[]): string {
+  if (ancestors.includes(value)) {
+    throw new UnsupportedKeyValueError(path, 'refers back to one of its containers (a circular structure).');
+  }
+  if (ancestors.length >= MAX_DEPTH) {
+    throw new UnsupportedKeyValueError(path, `is nested more than ${MAX_DEPTH} levels deep.`);
+  }
+  ancestors.push(value);
+  try {
+    return encodeContainer(value, path, ancestors);
+  } finally {
+    ancestors.pop();
+  }
+}
+
+function encodeContainer(value: object, path: string, ancestors: object[]): string {
+  if (Array.isArray(value)) {
+    const items: string[] = [];
+    for (let i = 0; i < value.length; i++) items.push(encodeValue(value[i], `${path}[${i}]`, ancestors));
+    return `[${items.join(',')}]`;
+  }
+  if (value instanceof Date) {
+    const time = value.getTime();
+    return `D${Number.isNaN(time) ? 'NaN' : value.toISOString()}`;
+  }
+  if (value instanceof Map) {
+    const entries = [...value].map(
+      ([k, v], i) => `${encodeValue(k, `${path} key #${i}`, ancestors)}=${encodeValue(v, `${path}.get(…)`, ancestors)}`,
+    );
+    return `M(${entries.sort(compare).join(',')})`;
+  }
+  if (value instanceof Set) {
+    const items = [...value].map((v, i) => encodeValue(v, `${path} item #${i}`, ancestors));
+    return `S(${items.sort(compare).join(',')})`;
+  }
+  if (value instanceof RegExp) return `r${encodeString(value.source)}${encodeString(value.flags)}`;
+  if (ArrayBuffer.isView(value)) {
+    return `B${encodeString(className(value))}:${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex')}`;
+  }
+  refuseOpaque(value, path);
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto === Object.prototype || proto === null) return encodeProperties(value, path, ancestors);
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function') {
+    return `j${encodeString(className(value))}${encodeValue(toJSON.call(value), `${path}.toJSON()`, ancestors)}`;
+  }
+  if (Object.keys(value).length === 0) {
+    throw new UnsupportedKeyValueError(
+      path,
+      `is a ${className(value)} with no enumerable properties, so instances with different state ` +
+        '(private fields, getters) would share a key; give the class a toJSON() or the method a key.',
+    );
+  }
+  return `i${encodeString(className(value))}${encodeProperties(value, path, ancestors)}`;
+}
+
+function encodeProperties(value: object, path: string, ancestors: object[]): string {
+  if (Object.getOwnPropertySymbols(value).some((s) => Object.prototype.propertyIsEnumerable.call(value, s))) {
+    throw new UnsupportedKeyValueError(path, 'has symbol-keyed properties, which cannot be part of a key.');
+  }
+  const record = value as Record<string, unknown>;
+  const entries = Object.keys(value)
+    .sort(compare)
+    .map((k) => `${encodeString(k)}=${encodeValue(record[k], `${path}.${k}`, ancestors)}`);
+  return `(${entries.join(',')})`;
+}
+
+const OPAQUE: ReadonlyArray<[Function, string]> = [
+  [Promise, 'a Promise'],
+  [WeakMap, 'a WeakMap'],
+  [WeakSet, 'a WeakSet'],
+  [WeakRef, 'a WeakRef'],
+  [ArrayBuffer, 'an ArrayBuffer (pass a Buffer or typed array)'],
+  [Error, 'an Error'],
+  [Number, 'a boxed Number'],
+  [String, 'a boxed String'],
+  [Boolean, 'a boxed Boolean'],
+];
+
+function refuseOpaque(value: object, path: string): void {
+  for (const [type, what] of OPAQUE) {
+    if (value instanceof type) {
+      throw new UnsupportedKeyValueError(path, `is ${what}, whose content cannot be part of a key.`);
+    }
+  }
+}
+
+function className(value: object): string {
+  const ctor: unknown = (value as { constructor?: unknown }).constructor;
+  return typeof ctor === 'function' && ctor.name ? ctor.name : 'Object';
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function hashed(encoded: string): string {
+  let head = encoded.slice(0, HASHED_HEAD_LENGTH);
+  const last = head.charCodeAt(head.length - 1);
+  if (last >= 0xd800 && last <= 0xdbff) head = head.slice(0, -1);
+  return `${head}~${createHash('sha256').update(encoded).digest('base64url')}`;
+}

@@ -1,0 +1,148 @@
+import type { ClassType } from '../serializers/class-transformer.serializer';
+import type { Serializer } from '../serializers/serializer';
+
+/*
+ * The options users write on decorators, and the validated form the decorators record.
+ *
+ * Callback parameters are typed `any` on purpose: it is what lets a user annotate them
+ * (`key: (id: number) => ...`, `ttl: (user: User) => ...`) or leave them unannotated, since a
+ * callback is called with the method's own arguments and result, whose types the options object
+ * cannot know. Everything the library itself handles is typed precisely.
+ */
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+/** A key computed from the method's arguments; called with the instance as `this`. */
+export type KeyFunction = (this: any, ...args: any[]) => string;
+/** A template such as `'user:{0}'` or `'order:{1.id}'`, or a key function. */
+export type KeyOption = string | KeyFunction;
+/** A TTL computed from the result (and the arguments); `0` or less keeps the result out of the cache. */
+export type TtlFunction = (this: any, result: any, ...args: any[]) => number;
+/** Seconds (`Infinity`: no expiry), or a function of the result and the arguments. */
+export type TtlSpec = number | TtlFunction;
+/** `false` bypasses the cache for that call. */
+export type ConditionFunction = (this: any, ...args: any[]) => boolean;
+/** `true` keeps that result out of the cache. */
+export type UnlessFunction = (this: any, result: any, ...args: any[]) => boolean;
+/** Tags stored with the entry (or invalidated), fixed or computed from the arguments. */
+export type TagsOption = readonly string[] | ((this: any, ...args: any[]) => readonly string[]);
+/** Several keys: templates and key functions, or one function returning them all. */
+export type KeysOption = readonly KeyOption[] | ((this: any, ...args: any[]) => readonly string[]);
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+/** Options of `@Cacheable`. */
+export interface CacheableOptions {
+  /** A template (`'user:{0}'`, `'{1.id}'`) or a function of the arguments. @default a stable key of class, method and arguments */
+  key?: KeyOption;
+  /** Seconds, or `(result, ...args) => seconds`. @default `@CacheConfig` ttl, else the manager's `defaultTtl` */
+  ttl?: TtlSpec;
+  /** `(...args) => boolean`; `false` calls the method without the cache. @default always cache */
+  condition?: ConditionFunction;
+  /** `(result, ...args) => boolean`; `true` returns the result without storing it. @default store every result */
+  unless?: UnlessFunction;
+  /** Encoding of this method's values. @default the manager's serializer */
+  serializer?: Serializer;
+  /** Values come back as instances of this class: short for `serializer: new ClassTransformerSerializer(type)`. */
+  type?: ClassType;
+  /** Tags stored with the entry, for `invalidateTags` / `@CacheEvict({ tags })`. @default none */
+  tags?: TagsOption;
+  /** Seconds after the TTL during which the old value answers if the method fails. @default `@CacheConfig` grace, else 0 */
+  grace?: number;
+  /** Fraction of the TTL after which a hit refreshes the entry in the background. @default `@CacheConfig` eagerRefresh, else off */
+  eagerRefresh?: number;
+  /** Name of the manager registered with `CacheInterceptor.use(manager, name)`. @default `@CacheConfig` manager, else 'default' */
+  manager?: string;
+}
+
+/** Options of `@CachePut`: the method always runs, and its result is stored. */
+export interface CachePutOptions {
+  key?: KeyOption;
+  ttl?: TtlSpec;
+  condition?: ConditionFunction;
+  unless?: UnlessFunction;
+  serializer?: Serializer;
+  type?: ClassType;
+  tags?: TagsOption;
+  manager?: string;
+}
+
+/** Options of `@CacheEvict`. */
+export interface CacheEvictOptions {
+  /** One key to remove. */
+  key?: KeyOption;
+  /** Several keys to remove. */
+  keys?: KeysOption;
+  /** A Redis glob relative to the namespace (`'user:{0}:*'`); values put into it are glob-escaped. */
+  pattern?: KeyOption;
+  /** Every entry stored with any of these tags stops being served. */
+  tags?: TagsOption;
+  /** Every entry of the class's namespace (requires `@CacheConfig({ namespace })`). @default false */
+  allEntries?: boolean;
+  /** Evict before the method runs (even if it then throws). @default false: after it succeeds */
+  beforeInvocation?: boolean;
+  condition?: ConditionFunction;
+  manager?: string;
+}
+
+/** Options of `@CacheConfig`: class-level defaults, overridden by each method's own. */
+export interface CacheConfigOptions {
+  /** Key segment between the manager's `keyPrefix` and the key: `prefix + namespace + ':' + key`. @default none */
+  namespace?: string;
+  ttl?: TtlSpec;
+  manager?: string;
+  condition?: ConditionFunction;
+  grace?: number;
+  eagerRefresh?: number;
+}
+
+// ── the recorded (validated, compiled) form ──────────────────────────────────
+
+/** One piece of a parsed key template: literal text, or `{index.path.to.value}`. */
+export type TemplatePart =
+  | { readonly text: string }
+  | { readonly index: number; readonly path: readonly string[]; readonly source: string };
+
+/** How a key is built at call time. */
+export type KeyPlan =
+  | { readonly kind: 'default' }
+  | { readonly kind: 'function'; readonly fn: KeyFunction }
+  | { readonly kind: 'template'; readonly source: string; readonly parts: readonly TemplatePart[] };
+
+/** What `@Cacheable` and `@CachePut` share once validated. */
+export interface StoreMetadata {
+  readonly key: KeyPlan;
+  readonly ttl?: TtlSpec;
+  readonly condition?: ConditionFunction;
+  readonly unless?: UnlessFunction;
+  readonly serializer?: Serializer;
+  readonly tags?: TagsOption;
+  readonly manager?: string;
+}
+
+export interface CacheableMetadata extends StoreMetadata {
+  readonly grace?: number;
+  readonly eagerRefresh?: number;
+}
+
+export type CachePutMetadata = StoreMetadata;
+
+export interface CacheEvictMetadata {
+  /** `key` and the templates/functions of `keys`, in that order. */
+  readonly keys: readonly KeyPlan[];
+  /** `keys` given as one function returning every key. */
+  readonly keysFunction?: (this: unknown, ...args: unknown[]) => readonly string[];
+  readonly pattern?: KeyPlan;
+  readonly tags?: TagsOption;
+  readonly allEntries: boolean;
+  readonly beforeInvocation: boolean;
+  readonly condition?: ConditionFunction;
+  readonly manager?: string;
+}
+
+export interface CacheConfigMetadata {
+  readonly namespace?: string;
+  readonly ttl?: TtlSpec;
+  readonly manager?: string;
+  readonly condition?: ConditionFunction;
+  readonly grace?: number;
+  readonly eagerRefresh?: number;
+}

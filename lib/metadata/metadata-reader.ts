@@ -1,0 +1,60 @@
+import type {
+  CacheConfigMetadata,
+  CacheEvictMetadata,
+  CacheableMetadata,
+  ConditionFunction,
+  StoreMetadata,
+  TtlSpec,
+} from './cache-metadata';
+import { DEFAULT_MANAGER_NAME, currentClassConfigVersion, ownClassConfig } from './metadata-store';
+import type { MethodRecord } from './method-record';
+
+/*
+ * Reading recorded metadata the way the interceptor needs it: the method's own settings beat
+ * the class's, and a class inherits `@CacheConfig` settings from its ancestors (the nearest
+ * class that sets a field wins).
+ */
+
+const merged = new WeakMap<Function, { version: number; config: CacheConfigMetadata }>();
+const EMPTY: CacheConfigMetadata = Object.freeze({});
+
+/** The class configuration in force for instances (or static calls) of `ctor`. */
+export function classConfigFor(ctor: Function | undefined): CacheConfigMetadata {
+  if (ctor === undefined) return EMPTY;
+  const version = currentClassConfigVersion();
+  const memo = merged.get(ctor);
+  if (memo && memo.version === version) return memo.config;
+  const chain: CacheConfigMetadata[] = [];
+  for (let c: unknown = ctor; typeof c === 'function' && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
+    const own = ownClassConfig(c);
+    if (own) chain.push(own);
+  }
+  // Farthest ancestor first, so that nearer classes overwrite: nearest wins field by field.
+  const config: CacheConfigMetadata = chain.length === 0 ? EMPTY : Object.freeze(Object.assign({}, ...chain.reverse()));
+  merged.set(ctor, { version, config });
+  return config;
+}
+
+/** `@CacheTtl` > the decorator's `ttl` > `@CacheConfig` ttl; `undefined`: the manager's default. */
+export function ttlOf(record: MethodRecord, op: StoreMetadata, config: CacheConfigMetadata): TtlSpec | undefined {
+  return record.ttl ?? op.ttl ?? config.ttl;
+}
+
+export function managerNameOf(op: StoreMetadata | CacheEvictMetadata, config: CacheConfigMetadata): string {
+  return op.manager ?? config.manager ?? DEFAULT_MANAGER_NAME;
+}
+
+export function conditionOf(
+  op: StoreMetadata | CacheEvictMetadata,
+  config: CacheConfigMetadata,
+): ConditionFunction | undefined {
+  return op.condition ?? config.condition;
+}
+
+export function graceOf(op: CacheableMetadata, config: CacheConfigMetadata): number | undefined {
+  return op.grace ?? config.grace;
+}
+
+export function eagerRefreshOf(op: CacheableMetadata, config: CacheConfigMetadata): number | undefined {
+  return op.eagerRefresh ?? config.eagerRefresh;
+}

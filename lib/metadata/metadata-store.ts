@@ -1,0 +1,59 @@
+import type { CacheConfigMetadata } from './cache-metadata';
+import type { MethodRecord } from './method-record';
+
+/**
+ * Where the cache decorators keep what they record: every store in this one file.
+ *
+ * Plain `WeakMap`s rather than `reflect-metadata`: the decorators must work without
+ * `emitDecoratorMetadata` (tsx, esbuild, standard decorators) and without a global polyfill,
+ * and a WeakMap neither leaks classes nor shows up on user objects.
+ */
+
+/** The record behind each installed trampoline. */
+const recordsByTrampoline = new WeakMap<Function, MethodRecord>();
+/** Legacy decorators: the record of each (prototype or constructor, method name). */
+const recordsByMember = new WeakMap<object, Map<string | symbol, MethodRecord>>();
+/** `@CacheConfig` of each class (its own, not inherited). */
+const classConfigs = new WeakMap<Function, CacheConfigMetadata>();
+let classConfigVersion = 0;
+
+export const DEFAULT_MANAGER_NAME = 'default';
+/** Written by TypeScript with `emitDecoratorMetadata`; read through `reflect-metadata` if loaded. */
+export const DESIGN_RETURN_TYPE = 'design:returntype';
+
+export function recordOfTrampoline(fn: unknown): MethodRecord | undefined {
+  return typeof fn === 'function' ? recordsByTrampoline.get(fn) : undefined;
+}
+
+export function registerTrampoline(record: MethodRecord): void {
+  recordsByTrampoline.set(record.trampoline, record);
+}
+
+export function memberRecord(home: object, name: string | symbol): MethodRecord | undefined {
+  return recordsByMember.get(home)?.get(name);
+}
+
+export function registerMember(home: object, record: MethodRecord): void {
+  let members = recordsByMember.get(home);
+  if (!members) recordsByMember.set(home, (members = new Map()));
+  members.set(record.name, record);
+}
+
+export function ownClassConfig(ctor: Function): CacheConfigMetadata | undefined {
+  return classConfigs.get(ctor);
+}
+
+export function defineClassConfig(ctor: Function, config: CacheConfigMetadata): void {
+  if (classConfigs.has(ctor)) {
+    throw new TypeError(
+      `[cache-aside] @CacheConfig appears twice on ${ctor.name || 'a class'}; merge the options into one.`,
+    );
+  }
+  classConfigs.set(ctor, config);
+  classConfigVersion++;
+}
+
+/** Changes whenever a class configuration is added, so that merged views can be memoized. */
+export function currentClassConfigVersion(): number {
+  return classConfigVersion;
+}

@@ -49,4 +49,28 @@ export type { CompressedSerializerOptions, CompressionAlgorithm } from './serial
 // serializers:end
 
 // ── decorators and interceptor (section owned by the decorators work) ────────
+export { Cacheable } from './decorators/cacheable.decorator';
+export { CachePut } from './decorators/cache-put.decorator';
+export { CacheEvict } from './decorators/cache-evict.decorator';
+export { CacheTtl } from './decorators/cache-ttl.decorator';
+export { CacheConfig } from './decorators/cache-config.decorator';
+export type { CacheClassDecorator } from './decorators/cache-config.decorator';
+export type { CacheMethodDecorator } from './decorators/method-decorator';
+export type {
+  CacheableOptions,
+  CachePutOptions,
+  CacheEvictOptions,
+  CacheConfigOptions,
+  KeyOption,
+  KeyFunction,
+  KeysOption,
+  TtlSpec,
+  TtlFunction,
+  ConditionFunction,
+  UnlessFunction,
+  TagsOption,
+} from './metadata/cache-metadata';
+export { CacheInterceptor } from './interceptor/cache.interceptor';
+export type { CacheManagerPort } from './interceptor/manager-port';
+export { UnsupportedKeyValueError } from './interceptor/stable-encoding';
 // decorators:end

@@ -55,12 +55,6 @@ export class RedisGateway {
     this.readyListeners.push(listener);
   }
 
-  /** True when commands can be sent right now without waiting on a connection. */
-  get isReady(): boolean {
-    const status = this.client.status;
-    return (status === 'ready' || status === undefined) && this.options.breaker.state !== 'open';
-  }
-
   detach(): void {
     this.client.off('ready', this.onClientReady);
   }

@@ -1,0 +1,112 @@
+import { EventEmitter } from 'node:events';
+import { CircuitBreaker } from '../../../lib/redis/circuit-breaker';
+import type { RedisClient } from '../../../lib/redis/redis-client';
+import { RedisGateway } from '../../../lib/redis/redis-gateway';
+
+/** The few commands the gateway sends, answered by hand, with a settable connection status. */
+class FakeClient extends EventEmitter {
+  status = 'ready';
+  isCluster = false;
+  answer: () => Promise<unknown> = async () => null;
+  calls: string[] = [];
+  getBuffer = (key: string) => this.call(`get ${key}`);
+  set = (...args: unknown[]) => this.call(`set ${args.join(' ')}`);
+  evalsha = (sha: string) => this.call(`evalsha ${sha.slice(0, 6)}`);
+  eval = () => this.call('eval');
+  mgetBuffer = (...keys: string[]) => this.call(`mget ${keys.join(' ')}`);
+  unlink = (...keys: string[]) => this.call(`unlink ${keys.join(' ')}`);
+  pexpire = (key: string) => this.call(`pexpire ${key}`);
+  persist = (key: string) => this.call(`persist ${key}`);
+  exists = (key: string) => this.call(`exists ${key}`);
+  private call(name: string): Promise<unknown> {
+    this.calls.push(name);
+    return this.answer();
+  }
+}
+
+const replyError = (message: string): Error => Object.assign(new Error(message), { name: 'ReplyError' });
+
+describe('RedisGateway', () => {
+  let client: FakeClient;
+  let breaker: CircuitBreaker;
+  let gateway: RedisGateway;
+
+  beforeEach(() => {
+    client = new FakeClient();
+    breaker = new CircuitBreaker({ failureThreshold: 2, cooldownMs: 60_000 });
+    gateway = new RedisGateway(client as unknown as RedisClient, { operationTimeout: 50, breaker, scanCount: 10 });
+  });
+
+  it('lets reads wait for the very first connection, bounded by the deadline', async () => {
+    client.status = 'connecting';
+    const fresh = new RedisGateway(client as unknown as RedisClient, { operationTimeout: 50, breaker, scanCount: 10 });
+    client.answer = async () => Buffer.from('v');
+    await expect(fresh.get('k')).resolves.toEqual(Buffer.from('v'));
+    await expect(fresh.set('k', Buffer.from('v'), 100)).rejects.toThrow(/not ready \(status "connecting"\)/);
+    expect(client.calls).toEqual(['get k']);
+  });
+
+  it('refuses reads and writes at once while reconnecting after having been ready', async () => {
+    client.status = 'reconnecting';
+    await expect(gateway.get('k')).rejects.toThrow(/status "reconnecting"/);
+    await expect(gateway.unlinkMatching('x*')).rejects.toThrow(/status "reconnecting"/);
+    expect(client.calls).toEqual([]);
+  });
+
+  it('opens the circuit after connection failures, not after error replies', async () => {
+    client.answer = async () => Promise.reject(replyError('WRONGTYPE'));
+    for (let i = 0; i < 3; i++) await expect(gateway.get('k')).rejects.toThrow('WRONGTYPE');
+    expect(breaker.state).toBe('closed');
+    client.answer = () => new Promise(() => undefined);
+    await expect(gateway.get('k')).rejects.toThrow(/within 50 ms/);
+    await expect(gateway.get('k')).rejects.toThrow(/within 50 ms/);
+    expect(breaker.state).toBe('open');
+    const calls = client.calls.length;
+    await expect(gateway.get('k')).rejects.toThrow(/circuit open/);
+    expect(client.calls.length).toBe(calls);
+  });
+
+  it('closes the circuit when the client reports ready again', async () => {
+    client.answer = () => Promise.reject(new Error('Connection is closed.'));
+    await expect(gateway.get('k')).rejects.toThrow();
+    await expect(gateway.get('k')).rejects.toThrow();
+    expect(breaker.state).toBe('open');
+    const onReady = jest.fn();
+    gateway.onReady(onReady);
+    client.emit('ready');
+    expect(breaker.state).toBe('closed');
+    expect(onReady).toHaveBeenCalledTimes(1);
+    gateway.detach();
+    client.emit('ready');
+    expect(onReady).toHaveBeenCalledTimes(1);
+  });
+
+  it('falls back from EVALSHA to EVAL once when the script is unknown', async () => {
+    let first = true;
+    client.answer = async () => {
+      if (first) {
+        first = false;
+        throw replyError('NOSCRIPT No matching script');
+      }
+      return 1;
+    };
+    await expect(gateway.releaseLease('k', 'marker')).resolves.toBe(true);
+    expect(client.calls).toEqual([expect.stringMatching(/^evalsha/), 'eval']);
+    client.answer = async () => Promise.reject(replyError('ERR script failed'));
+    await expect(gateway.releaseLease('k', 'marker')).rejects.toThrow('ERR script failed');
+  });
+
+  it('answers empty batches without a round trip', async () => {
+    await expect(gateway.mget([])).resolves.toEqual([]);
+    await expect(gateway.unlink([])).resolves.toBe(0);
+    expect(client.calls).toEqual([]);
+  });
+
+  it('uses PERSIST for "no expiry" and reports whether the key exists', async () => {
+    client.answer = async () => 0;
+    await expect(gateway.expire('k', 0)).resolves.toBe(false);
+    expect(client.calls).toEqual(['persist k', 'exists k']);
+    client.answer = async () => 1;
+    await expect(gateway.expire('k', 10)).resolves.toBe(true);
+  });
+});

@@ -1,0 +1,113 @@
+import { performance } from 'node:perf_hooks';
+import Redis from 'ioredis';
+import type { CacheAsideManager } from '../../lib/manager/cache-aside.manager';
+import type { CacheError } from '../../lib/errors/cache-error';
+
+/**
+ * Small tools shared by the fault-injection specs: timing, bounded polling, error capture and a
+ * client with the retry policy the README recommends. Nothing here sleeps to make an assertion
+ * pass; waits are bounded polls that fail with a message when the bound is reached.
+ */
+
+/** Options every fault spec uses: a short deadline and a short breaker cool-down keep them fast. */
+export const FAULT_OPTIONS = {
+  operationTimeout: 100,
+  circuitBreaker: { cooldownMs: 300 },
+  leaseTtlMs: 1000,
+  ttlJitter: 0,
+} as const;
+
+/**
+ * Upper bound of a get that had to wait for the deadline: operationTimeout plus room for a loaded
+ * 2-core CI machine. Far below ioredis's own ~10 s of retries, which is what these bounds exist
+ * to catch.
+ */
+export const DEADLINE_BOUND_MS = FAULT_OPTIONS.operationTimeout + 300;
+
+/** Upper bound of a get that should not touch the network at all (circuit open, client down). */
+export const NO_WAIT_BOUND_MS = 50;
+
+/** A client like the README's: capped reconnect backoff, one retry per request, errors listened to. */
+export function newFaultClient(url: string, options: { retryCapMs?: number } = {}): Redis {
+  const cap = options.retryCapMs ?? 200;
+  const client = new Redis(url, {
+    retryStrategy: (times) => Math.min(times * 25, cap),
+    maxRetriesPerRequest: 1,
+    connectTimeout: 1000,
+  });
+  // A dead server makes ioredis emit 'error' on every reconnect attempt; without a listener it
+  // prints each one. The manager's own reporting is what these specs assert on.
+  client.on('error', () => undefined);
+  return client;
+}
+
+export async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const started = performance.now();
+  const value = await work();
+  return { value, ms: performance.now() - started };
+}
+
+/**
+ * Polls `probe` until it returns true, at most `timeoutMs` (and at most `maxAttempts` times);
+ * resolves with the elapsed milliseconds, rejects with `what` when the bound is reached.
+ */
+export async function pollUntil(
+  what: string,
+  probe: () => boolean | Promise<boolean>,
+  { timeoutMs = 5000, intervalMs = 20, maxAttempts = 1000 } = {},
+): Promise<number> {
+  const started = performance.now();
+  for (let attempt = 0; attempt < maxAttempts; attempt++) {
+    if (await probe()) return performance.now() - started;
+    if (performance.now() - started > timeoutMs) break;
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+  throw new Error(`${what}: not reached within ${timeoutMs} ms`);
+}
+
+/** Collects the manager's 'error' events. */
+export function captureErrors(cache: CacheAsideManager): CacheError[] {
+  const errors: CacheError[] = [];
+  cache.on('error', (error) => errors.push(error));
+  return errors;
+}
+
+export function codesOf(errors: readonly CacheError[]): string[] {
+  return errors.map((e) => e.code);
+}
+
+/** True when the next read of `key` was answered by Redis (a hit), without calling the loader. */
+export async function isHit(cache: CacheAsideManager, key: string): Promise<boolean> {
+  let loaded = false;
+  await cache.get(key, () => {
+    loaded = true;
+    return `reloaded ${key}`;
+  });
+  await cache.settle();
+  return !loaded;
+}
+
+/** Measured numbers, printed once per spec file so the run shows them. */
+export class Measurements {
+  private readonly rows: Array<[string, string]> = [];
+
+  constructor(private readonly title: string) {}
+
+  add(name: string, ms: number | readonly number[]): void {
+    const text = typeof ms === 'number' ? `${ms.toFixed(1)} ms` : summarize(ms);
+    this.rows.push([name, text]);
+  }
+
+  print(): void {
+    if (this.rows.length === 0) return;
+    const width = Math.max(...this.rows.map(([name]) => name.length));
+    // eslint-disable-next-line no-console
+    console.log(`[measured] ${this.title}\n${this.rows.map(([n, t]) => `  ${n.padEnd(width)}  ${t}`).join('\n')}`);
+  }
+}
+
+function summarize(values: readonly number[]): string {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  return `n=${sorted.length} min ${sorted[0].toFixed(1)} / median ${at(0.5).toFixed(1)} / max ${sorted[sorted.length - 1].toFixed(1)} ms`;
+}

@@ -146,7 +146,7 @@ export class CacheAsideManager {
       scanCount,
       breaker: new CircuitBreaker(options.circuitBreaker),
     });
-    this.gateway.onReady(() => void this.replayInvalidations());
+    this.gateway.onRecovered(() => void this.replayInvalidations());
   }
 
   /** The Redis client this manager reads and writes through. */
@@ -169,16 +169,21 @@ export class CacheAsideManager {
     if (opts.grace !== undefined) assertNonNegative(opts.grace, 'grace');
     if (opts.eagerRefresh !== undefined) assertFraction(opts.eagerRefresh, 'eagerRefresh');
 
+    if (this.pending.covers(fullKey)) {
+      // An invalidation of this key has not reached Redis yet: the entry there may be the stale
+      // one it was meant to remove. Serve from the loader, store nothing, and try the replay.
+      void this.replayInvalidations();
+      this.recordMiss(key, label);
+      return this.loadWithoutCache(fullKey, key, loader, label);
+    }
     let lookup: Lookup = ABSENT;
-    if (!this.pending.covers(fullKey)) {
-      try {
-        const raw = await this.gateway.get(fullKey);
-        if (raw !== null) lookup = await this.readEntry(raw, codec, key, 'get', label);
-      } catch (error) {
-        this.reportRedis(error, 'get', key, label);
-        this.recordMiss(key, label);
-        return this.loadWithoutCache(fullKey, key, loader, label);
-      }
+    try {
+      const raw = await this.gateway.get(fullKey);
+      if (raw !== null) lookup = await this.readEntry(raw, codec, key, 'get', label);
+    } catch (error) {
+      this.reportRedis(error, 'get', key, label);
+      this.recordMiss(key, label);
+      return this.loadWithoutCache(fullKey, key, loader, label);
     }
 
     if (lookup.state === 'fresh') {

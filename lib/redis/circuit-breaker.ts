@@ -50,9 +50,12 @@ export class CircuitBreaker {
     return true;
   }
 
-  recordSuccess(): void {
+  /** Returns true when this success ends an outage (the circuit had opened). */
+  recordSuccess(): boolean {
+    const recovered = this.consecutiveFailures >= this.failureThreshold;
     this.consecutiveFailures = 0;
     this.probing = false;
+    return recovered;
   }
 
   recordFailure(): void {
@@ -63,6 +66,7 @@ export class CircuitBreaker {
 
   /** Forget past failures (the client reported it is ready again). */
   reset(): void {
-    this.recordSuccess();
+    this.consecutiveFailures = 0;
+    this.probing = false;
   }
 }

@@ -35,11 +35,11 @@ type Command<T> = (client: RedisClient) => Promise<T>;
  */
 export class RedisGateway {
   private everReady: boolean;
-  private readonly readyListeners: Array<() => void> = [];
+  private readonly recoveryListeners: Array<() => void> = [];
   private readonly onClientReady = (): void => {
     this.everReady = true;
     this.options.breaker.reset();
-    for (const listener of this.readyListeners) listener();
+    this.notifyRecovered();
   };
 
   constructor(
@@ -50,9 +50,12 @@ export class RedisGateway {
     client.on('ready', this.onClientReady);
   }
 
-  /** Called each time the client (re)connects. */
-  onReady(listener: () => void): void {
-    this.readyListeners.push(listener);
+  /**
+   * Called each time Redis is back: the client (re)connected, or a command succeeded after the
+   * circuit had opened (a hung server that woke up never reconnects).
+   */
+  onRecovered(listener: () => void): void {
+    this.recoveryListeners.push(listener);
   }
 
   detach(): void {
@@ -233,7 +236,7 @@ export class RedisGateway {
     }
     return withDeadline(command(this.client), this.options.operationTimeout).then(
       (value) => {
-        breaker.recordSuccess();
+        if (breaker.recordSuccess()) this.notifyRecovered();
         return value;
       },
       (error: unknown) => {
@@ -249,6 +252,10 @@ export class RedisGateway {
     if (status === 'ready' || status === undefined) return true;
     if (write || this.everReady) return false;
     return status === 'wait' || status === 'connecting' || status === 'connect';
+  }
+
+  private notifyRecovered(): void {
+    for (const listener of this.recoveryListeners) listener();
   }
 
   private unavailableReason(): string {

@@ -72,7 +72,7 @@ describe('RedisGateway', () => {
     await expect(gateway.get('k')).rejects.toThrow();
     expect(breaker.state).toBe('open');
     const onReady = jest.fn();
-    gateway.onReady(onReady);
+    gateway.onRecovered(onReady);
     client.emit('ready');
     expect(breaker.state).toBe('closed');
     expect(onReady).toHaveBeenCalledTimes(1);

@@ -2,7 +2,9 @@ import { boundedCodecId } from './codec-id';
 import { decodeJson, encodeJson } from './json-codec';
 import { requireOptionalPeer } from './optional-peer';
 import { DEFAULT_MAX_PAYLOAD_BYTES, type Serializer } from './serializer';
-import { positiveInteger } from './serializer-errors';
+import { malformed, messageOf, positiveInteger, unsupportedValue } from './serializer-errors';
+
+const NAME = 'ClassTransformerSerializer';
 
 /** A class whose instances the serializer restores (anything `new`-able). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -80,15 +82,24 @@ export class ClassTransformerSerializer<T = unknown> implements Serializer {
   }
 
   serialize(value: unknown): string {
-    // class-transformer keeps Date properties as Dates: the JSON format tags them.
-    const plain = this.transformer.instanceToPlain(value, this.transformOptions);
-    return encodeJson(plain, this.maxBytes, 'ClassTransformerSerializer');
+    let plain: unknown;
+    try {
+      // class-transformer keeps Date properties as Dates: the JSON format tags them.
+      plain = this.transformer.instanceToPlain(value, this.transformOptions);
+    } catch (error) {
+      throw unsupportedValue(NAME, `this value (class-transformer: ${messageOf(error)})`, `check the decorators of ${this.type.name || 'the class'}`);
+    }
+    return encodeJson(plain, this.maxBytes, NAME);
   }
 
   /** An instance of the class, an array of them (nulls kept), or a primitive stored as such. */
   deserialize(data: Buffer): unknown {
-    const plain = decodeJson(data, this.maxBytes, 'ClassTransformerSerializer');
+    const plain = decodeJson(data, this.maxBytes, NAME);
     if (plain === null || typeof plain !== 'object') return plain;
-    return this.transformer.plainToInstance(this.type, plain, this.transformOptions);
+    try {
+      return this.transformer.plainToInstance(this.type, plain, this.transformOptions);
+    } catch (error) {
+      throw malformed(NAME, `class-transformer could not build ${this.type.name || 'the class'} from it (${messageOf(error)})`, error);
+    }
   }
 }

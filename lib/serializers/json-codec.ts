@@ -59,8 +59,8 @@ export function encodeJson(value: unknown, maxBytes: number, serializer: string)
     }
     throw unsupportedValue(serializer, `this value (${message})`, 'cache plain data: objects, arrays, strings, numbers, booleans, null, Dates');
   }
-  // The replacer turns every value into something JSON writes, so text is a string here.
-  const out = state.tagged ? MARK_CHAR + (text as string) : (text as string);
+  // Nothing written: the whole value is undefined (or a toJSON() returned undefined).
+  const out = text === undefined ? `${MARK_CHAR}"\\u0001U"` : state.tagged ? MARK_CHAR + text : text;
   // UTF-8 takes at least one byte per UTF-16 unit and at most three.
   if (out.length > maxBytes || (out.length * 3 > maxBytes && Buffer.byteLength(out, 'utf8') > maxBytes)) {
     throw overLimit(serializer, `the value encodes to more than ${maxBytes} bytes`, 'maxBytes', maxBytes);
@@ -125,7 +125,7 @@ function createReplacer(state: { tagged: boolean }, serializer: string): Replace
         // A string that is not the property itself came from a toJSON: a Date's is replaced by
         // its tag, anything else (a user's toJSON) is kept as the user chose.
         const raw = (this as Record<string, unknown>)[key];
-        return raw !== value && raw instanceof Date ? date(raw) : value;
+        return raw !== value && isDate(raw) ? date(raw) : value;
       }
       case 'number':
         return number(value);
@@ -134,13 +134,13 @@ function createReplacer(state: { tagged: boolean }, serializer: string): Replace
       case 'object': {
         if (value === null) {
           const raw = (this as Record<string, unknown>)[key];
-          return raw instanceof Date ? date(raw) : null; // an invalid Date's toJSON() is null
+          return raw !== null && isDate(raw) ? date(raw) : null; // an invalid Date's toJSON() is null
         }
         return object(value, (this as Record<string, unknown>)[key]);
       }
       case 'undefined':
-        // In an array JSON would write null; as the whole value, nothing at all.
-        return key === '' || Array.isArray(this) ? tag(UNDEFINED_TAG) : undefined;
+        // In an array JSON would write null; in an object it leaves the property out, as we do.
+        return Array.isArray(this) ? tag(UNDEFINED_TAG) : undefined;
       case 'bigint':
         throw unsupportedValue(serializer, 'a BigInt', 'convert it to a string or number first, or use MsgpackSerializer');
       case 'function':
@@ -151,32 +151,37 @@ function createReplacer(state: { tagged: boolean }, serializer: string): Replace
   };
 
   function object(value: object, raw: unknown): unknown {
+    // Buffer's toJSON() makes a plain { type, data } object: refuse it like other binary data.
+    if (raw !== value && isBinary(raw)) throw binary();
     const proto: unknown = Object.getPrototypeOf(value);
-    if (proto === Object.prototype || proto === Array.prototype || proto === null) {
-      // Buffer's toJSON() makes a plain { type, data } object: refuse it like other binary data.
-      if (raw !== value && isBinary(raw)) throw binary();
-      return value;
-    }
-    if (value instanceof Date) return date(value); // a toJSON() that returned a Date
-    if (value instanceof Number) return number(value.valueOf());
-    if (value instanceof String) {
-      const s = value.valueOf();
-      return s.charCodeAt(0) === MARK ? tag(ESCAPED_PREFIX + s) : s;
-    }
-    if (value instanceof Map || value instanceof Set || value instanceof WeakMap || value instanceof WeakSet) {
-      throw unsupportedValue(
-        serializer,
-        `a ${value.constructor.name}`,
-        'convert it to an object or array first, or use MsgpackSerializer, which keeps Map and Set',
-      );
+    if (proto === Object.prototype || proto === Array.prototype || proto === null) return value;
+    // Tags rather than instanceof, so that values made in another realm (vm, jest) are seen too.
+    switch (Object.prototype.toString.call(value)) {
+      case '[object Date]': // a toJSON() that returned a Date
+        return date(value as Date);
+      case '[object Number]':
+        return number(Number.prototype.valueOf.call(value));
+      case '[object String]': {
+        const s = String.prototype.valueOf.call(value);
+        return s.charCodeAt(0) === MARK ? tag(ESCAPED_PREFIX + s) : s;
+      }
+      case '[object Map]':
+      case '[object Set]':
+      case '[object WeakMap]':
+      case '[object WeakSet]':
+        throw unsupportedValue(
+          serializer,
+          `a ${Object.prototype.toString.call(value).slice(8, -1)}`,
+          'convert it to an object or array first, or use MsgpackSerializer, which keeps Map and Set',
+        );
+      case '[object Promise]':
+        throw unsupportedValue(serializer, 'a Promise', 'await it, and cache what it resolves to');
+      case '[object RegExp]':
+        throw unsupportedValue(serializer, 'a RegExp', 'store its source and flags as strings');
+      case '[object Error]':
+        throw unsupportedValue(serializer, 'an Error', 'store its message (and what else you need) as strings');
     }
     if (isBinary(value)) throw binary();
-    if (value instanceof Promise) {
-      throw unsupportedValue(serializer, 'a Promise', 'await it, and cache what it resolves to');
-    }
-    if (value instanceof RegExp || value instanceof Error) {
-      throw unsupportedValue(serializer, `a ${value instanceof RegExp ? 'RegExp' : 'Error'}`, 'store its parts (source and flags, or message) as strings');
-    }
     // Any other class instance is written as its own enumerable properties (and read back as
     // a plain object): use ClassTransformerSerializer to get instances back.
     return value;
@@ -192,7 +197,13 @@ function at(key: string): string {
 }
 
 function isBinary(value: unknown): boolean {
-  return ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof SharedArrayBuffer;
+  if (ArrayBuffer.isView(value)) return true;
+  const tag = Object.prototype.toString.call(value);
+  return tag === '[object ArrayBuffer]' || tag === '[object SharedArrayBuffer]';
+}
+
+function isDate(value: unknown): value is Date {
+  return value instanceof Date || Object.prototype.toString.call(value) === '[object Date]';
 }
 
 /** Restores the tags of a marked payload, walking iteratively so that depth cannot overflow the stack. */

@@ -1,0 +1,78 @@
+import 'reflect-metadata';
+import { CacheAsideManager } from '../../lib';
+import { dropClient, quietErrors, redisClient } from '../support/clients';
+import type { BenchRecord, Loader } from '../support/record';
+import { NotAvailable, type Subject, type SubjectDefinition } from './subject';
+
+function managerFor(target: Parameters<SubjectDefinition['create']>[0], prefix: string) {
+  const redis = quietErrors(redisClient(target));
+  const manager = new CacheAsideManager({ redis, keyPrefix: prefix });
+  return { redis, manager };
+}
+
+/** `manager.get(key, loader)` with the manager's defaults. */
+export const cacheAsideManager: SubjectDefinition = {
+  id: 'cache-aside',
+  label: 'cache-aside `manager.get`',
+  tier: 'redis',
+  async create(target, prefix) {
+    const { redis, manager } = managerFor(target, prefix);
+    return {
+      get: (key, loader) => manager.get(key, loader),
+      getMany: (keys, loader) => manager.getMany(keys, loader),
+      settle: () => manager.settle(),
+      async close() {
+        await manager.close();
+        dropClient(redis);
+      },
+    };
+  },
+};
+
+/**
+ * What the bench needs from the decorators' exports. They are looked up at run time, so that this
+ * file typechecks and runs before the decorators land, and the row fills itself once they do.
+ */
+interface DecoratorExports {
+  Cacheable(options: { key: string; ttl: number; manager: string }): MethodDecorator;
+  CacheInterceptor: { use(manager: CacheAsideManager, name?: string): unknown };
+}
+
+async function decoratorExports(): Promise<DecoratorExports> {
+  const lib = (await import('../../lib')) as unknown as Partial<Record<keyof DecoratorExports, unknown>>;
+  const interceptor = lib.CacheInterceptor as { use?: unknown } | undefined;
+  if (typeof lib.Cacheable !== 'function' || typeof interceptor?.use !== 'function') {
+    throw new NotAvailable('not available yet (lib does not export `Cacheable` and `CacheInterceptor`)');
+  }
+  return lib as unknown as DecoratorExports;
+}
+
+/** A method decorated with `@Cacheable({ key: '{0}' })`, its manager registered by name. */
+export const cacheAsideDecorated: SubjectDefinition = {
+  id: 'cache-aside-decorated',
+  label: 'cache-aside `@Cacheable` method',
+  tier: 'redis',
+  async create(target, prefix): Promise<Subject> {
+    const { Cacheable, CacheInterceptor } = await decoratorExports();
+    const { redis, manager } = managerFor(target, prefix);
+    // Registered under its own name: the failure scenarios build a second one beside it.
+    const name = `bench:${prefix}`;
+    CacheInterceptor.use(manager, name);
+
+    class Repository {
+      @Cacheable({ key: '{0}', ttl: 60, manager: name })
+      async find(key: string, loader: Loader): Promise<BenchRecord> {
+        return loader(key);
+      }
+    }
+    const repository = new Repository();
+    return {
+      get: (key, loader) => repository.find(key, loader),
+      settle: () => manager.settle(),
+      async close() {
+        await manager.close();
+        dropClient(redis);
+      },
+    };
+  },
+};

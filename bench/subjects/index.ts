@@ -1,0 +1,33 @@
+import { bentocacheMemory, bentocacheRedis } from './bentocache';
+import { cacheAsideDecorated, cacheAsideManager } from './cache-aside';
+import { cacheManagerIoredisYet, cacheManagerKeyvRedis, cacheManagerMemory } from './cache-manager';
+import { cacheAsideL1, plainMap } from './memory';
+import { rawIoredis } from './raw-ioredis';
+import type { SubjectDefinition } from './subject';
+import { typeCacheableMemory, typeCacheableRedis } from './type-cacheable';
+
+/** Redis-tier subjects, the baseline first. */
+export const REDIS_SUBJECTS: readonly SubjectDefinition[] = [
+  rawIoredis,
+  cacheAsideManager,
+  cacheAsideDecorated,
+  cacheManagerKeyvRedis,
+  cacheManagerIoredisYet,
+  bentocacheRedis,
+  typeCacheableRedis,
+];
+
+/** In-process subjects, the plain Map first. */
+export const MEMORY_SUBJECTS: readonly SubjectDefinition[] = [
+  plainMap,
+  cacheAsideL1,
+  cacheManagerMemory,
+  bentocacheMemory,
+  typeCacheableMemory,
+];
+
+export function subjectById(id: string): SubjectDefinition {
+  const found = [...REDIS_SUBJECTS, ...MEMORY_SUBJECTS].find((s) => s.id === id);
+  if (!found) throw new Error(`unknown bench subject "${id}"`);
+  return found;
+}

@@ -98,6 +98,10 @@ export class Measurements {
     this.rows.push([name, text]);
   }
 
+  count(name: string, n: number): void {
+    this.rows.push([name, String(n)]);
+  }
+
   print(): void {
     if (this.rows.length === 0) return;
     const width = Math.max(...this.rows.map(([name]) => name.length));

@@ -1,6 +1,8 @@
+import { assertFraction, assertFunction, assertPositive, assertTtl, describe } from '../errors/invalid-argument';
 import type { CircuitBreakerOptions } from '../redis/circuit-breaker';
-import type { RedisClient } from '../redis/redis-client';
-import type { Serializer } from '../serializers/serializer';
+import { clientKeyPrefixOf, isRedisClient, type RedisClient } from '../redis/redis-client';
+import { JsonSerializer } from '../serializers/json.serializer';
+import { assertSerializer, type Serializer } from '../serializers/serializer';
 
 /** @default 'cache:' */
 export const DEFAULT_KEY_PREFIX = 'cache:';
@@ -77,4 +79,75 @@ export interface SetOptions {
   ttl?: number;
   serializer?: Serializer;
   tags?: readonly string[];
+}
+
+/** Options after defaults and validation: what the manager actually runs with. */
+export interface ResolvedOptions {
+  redis: RedisClient;
+  keyPrefix: string;
+  defaultTtl: number;
+  serializer: Serializer;
+  operationTimeout: number;
+  circuitBreaker: CircuitBreakerOptions | undefined;
+  ttlJitter: number;
+  maxValueBytes: number;
+  leaseTtlMs: number;
+  invalidationQueueSize: number;
+  invalidationRetryMs: number;
+  scanCount: number;
+  random: () => number;
+}
+
+/**
+ * Applies defaults and checks every option at construction, so a mistake is a clear `TypeError`
+ * or `RangeError` naming the option and the fix — not a failure on the first cache miss.
+ */
+export function resolveOptions(options: CacheAsideOptions): ResolvedOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError("[cache-aside] pass options: new CacheAsideManager({ redis: new Redis(process.env.REDIS_URL) }).");
+  }
+  const redis = options.redis;
+  if (!isRedisClient(redis)) {
+    throw new TypeError(
+      `[cache-aside] options.redis must be an ioredis client, Cluster or Sentinel client, got ${describe(redis)}; ` +
+        "pass { redis: new Redis(process.env.REDIS_URL) } (import Redis from 'ioredis').",
+    );
+  }
+  const clientPrefix = clientKeyPrefixOf(redis);
+  if (clientPrefix) {
+    throw new TypeError(
+      `[cache-aside] the Redis client has ioredis's own keyPrefix ("${clientPrefix}"), which SCAN patterns ` +
+        'ignore; create the client without it and pass { keyPrefix } to CacheAsideManager instead.',
+    );
+  }
+  const keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
+  if (typeof keyPrefix !== 'string') {
+    throw new TypeError(`[cache-aside] keyPrefix must be a string, got ${describe(keyPrefix)}.`);
+  }
+  const resolved: ResolvedOptions = {
+    redis,
+    keyPrefix,
+    defaultTtl: options.defaultTtl ?? DEFAULT_TTL,
+    serializer: options.serializer ?? new JsonSerializer(),
+    operationTimeout: options.operationTimeout ?? DEFAULT_OPERATION_TIMEOUT_MS,
+    circuitBreaker: options.circuitBreaker,
+    ttlJitter: options.ttlJitter ?? DEFAULT_TTL_JITTER,
+    maxValueBytes: options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES,
+    leaseTtlMs: options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS,
+    invalidationQueueSize: options.invalidationQueueSize ?? DEFAULT_INVALIDATION_QUEUE_SIZE,
+    invalidationRetryMs: options.invalidationRetryMs ?? DEFAULT_INVALIDATION_RETRY_MS,
+    scanCount: options.scanCount ?? DEFAULT_SCAN_COUNT,
+    random: options.random ?? Math.random,
+  };
+  assertTtl(resolved.defaultTtl, 'defaultTtl');
+  assertSerializer(resolved.serializer, 'serializer');
+  assertPositive(resolved.operationTimeout, 'operationTimeout');
+  if (resolved.ttlJitter !== 0) assertFraction(resolved.ttlJitter, 'ttlJitter');
+  assertPositive(resolved.maxValueBytes, 'maxValueBytes');
+  assertPositive(resolved.leaseTtlMs, 'leaseTtlMs');
+  assertPositive(resolved.invalidationQueueSize, 'invalidationQueueSize');
+  assertPositive(resolved.invalidationRetryMs, 'invalidationRetryMs');
+  assertPositive(resolved.scanCount, 'scanCount');
+  assertFunction(resolved.random, 'random');
+  return resolved;
 }

@@ -1,0 +1,124 @@
+import type { CacheOperation } from '../errors/cache-error';
+import type { RedisGateway } from '../redis/redis-gateway';
+import { InvalidationQueue, type PendingInvalidation } from './invalidation-queue';
+import type { TagVersions } from './tag-versions';
+import type { Telemetry } from './telemetry';
+
+/**
+ * Runs invalidations, and keeps the ones Redis could not take for replay: an invalidation never
+ * throws at its caller, and an update is not left stale until the TTL because Redis blinked.
+ * Replay happens as soon as the gateway says Redis is back, and on a timer while it is not.
+ */
+export class Invalidator {
+  private readonly queue: InvalidationQueue;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private replaying: Promise<void> | undefined;
+  private readonly listeners: Array<(item: PendingInvalidation) => void> = [];
+
+  constructor(
+    private readonly gateway: RedisGateway,
+    private readonly tags: TagVersions,
+    private readonly telemetry: Telemetry,
+    private readonly options: { keyPrefix: string; queueSize: number; retryMs: number },
+  ) {
+    this.queue = new InvalidationQueue(options.queueSize);
+    gateway.onRecovered(() => void this.replay());
+  }
+
+  /** Invalidations waiting for Redis. */
+  get pending(): number {
+    return this.queue.size;
+  }
+
+  /** True while a queued invalidation covers this key: its entry in Redis may be stale. */
+  covers(fullKey: string): boolean {
+    return this.queue.covers(fullKey);
+  }
+
+  coversTags(tags: ReadonlyArray<{ tag: string }>): boolean {
+    return this.queue.coversTags(tags);
+  }
+
+  /** Told of every invalidation as it is issued (before Redis has it), e.g. to clear a local tier. */
+  onInvalidation(listener: (item: PendingInvalidation) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Runs an invalidation; on Redis trouble queues it, reports it and resolves with 0. */
+  async run(item: PendingInvalidation, operation: CacheOperation, key?: string): Promise<number> {
+    for (const listener of this.listeners) listener(item);
+    try {
+      const count = await this.execute(item);
+      const events = this.telemetry.events;
+      if (events.listens('evict')) events.emit('evict', { ...this.describe(item), count });
+      return count;
+    } catch (error) {
+      this.telemetry.redisFailed(error, operation, key);
+      this.defer(item, operation, key);
+      return 0;
+    }
+  }
+
+  /** Keeps a failed invalidation for replay, and says so. */
+  defer(item: PendingInvalidation, operation: CacheOperation, key?: string): void {
+    this.telemetry.report(
+      'INVALIDATION_DEFERRED',
+      'Redis is unreachable; the invalidation is queued and replayed when it is back',
+      operation,
+      key,
+    );
+    for (const dropped of this.queue.add(item)) {
+      this.telemetry.report(
+        'INVALIDATION_DROPPED',
+        'the invalidation queue is full (raise invalidationQueueSize); the oldest pending invalidation ' +
+          'was dropped and its entries may stay stale until their TTL',
+        operation,
+        dropped.kind === 'keys' ? dropped.keys[0].slice(this.options.keyPrefix.length) : undefined,
+      );
+    }
+    this.scheduleReplay();
+  }
+
+  /** Replays what is queued, in order; stops at the first failure and tries again later. */
+  replay(): Promise<void> {
+    if (this.queue.size === 0) return Promise.resolve();
+    this.replaying ??= this.queue
+      .replay((item) => this.execute(item))
+      .then(
+        () => undefined,
+        () => this.scheduleReplay(),
+      )
+      .finally(() => (this.replaying = undefined));
+    return this.replaying;
+  }
+
+  stop(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+  }
+
+  private async execute(item: PendingInvalidation): Promise<number> {
+    if (item.kind === 'tags') {
+      await this.tags.invalidate(item.tags);
+      return item.tags.length;
+    }
+    const count = item.kind === 'keys' ? await this.gateway.unlink(item.keys) : await this.gateway.unlinkMatching(item.match);
+    this.telemetry.counters.evictions += count;
+    return count;
+  }
+
+  private scheduleReplay(): void {
+    if (this.retryTimer || this.queue.size === 0) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.replay();
+    }, this.options.retryMs);
+    this.retryTimer.unref();
+  }
+
+  private describe(item: PendingInvalidation): { keys?: string[]; pattern?: string; tags?: readonly string[] } {
+    if (item.kind === 'keys') return { keys: item.keys.map((k) => k.slice(this.options.keyPrefix.length)) };
+    if (item.kind === 'tags') return { tags: item.tags };
+    return { pattern: item.match };
+  }
+}

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import vm from 'node:vm';
 
 /**
  * Value domains of the serializers, as fast-check arbitraries, and the run settings of their
@@ -19,6 +20,31 @@ export function installDateEquality(): void {
   (expect as unknown as { addEqualityTesters(testers: EqualityTester[]): void }).addEqualityTesters([
     (a: unknown, b: unknown) =>
       a instanceof Date && b instanceof Date ? Object.is(a.getTime(), b.getTime()) : undefined,
+  ]);
+}
+
+/**
+ * Under jest's node environment, `Uint8Array` (and so `Buffer`) belong to Node's own realm while
+ * the other typed arrays belong to the test's: msgpackr, which recognises typed arrays through
+ * `Uint8Array`'s prototype chain, would see those as plain objects. Application code lives in one
+ * realm, so the specs make their typed arrays with Node's realm's constructors.
+ */
+export function outerRealm<T>(name: string): T {
+  return vm.runInThisContext(name) as T;
+}
+
+/** Typed arrays compare by kind (Buffer or not, element type) and bytes, whatever realm made them. */
+export function installTypedArrayEquality(): void {
+  (expect as unknown as { addEqualityTesters(testers: EqualityTester[]): void }).addEqualityTesters([
+    (a: unknown, b: unknown) => {
+      if (!ArrayBuffer.isView(a) || !ArrayBuffer.isView(b)) return undefined;
+      const tag = Object.prototype.toString;
+      return (
+        Buffer.isBuffer(a) === Buffer.isBuffer(b) &&
+        tag.call(a) === tag.call(b) &&
+        Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength))
+      );
+    },
   ]);
 }
 
@@ -58,7 +84,7 @@ export const jsonDomain: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
     fc.integer(),
     anyDate,
     fc.array(tie('item'), { maxLength: 5 }),
-    fc.dictionary(safeKey, tie('property'), { maxKeys: 5 }),
+    fc.dictionary(safeKey, tie('property'), { maxKeys: 5, noNullPrototype: true }),
   ),
   item: fc.oneof({ weight: 8, arbitrary: tie('value') }, { weight: 1, arbitrary: fc.constant(undefined) }),
   property: fc.oneof({ weight: 8, arbitrary: tie('value') }, { weight: 1, arbitrary: fc.constant(undefined) }),
@@ -94,8 +120,8 @@ const msgpackScalar = fc.oneof(
   anyDate,
   fc.uint8Array({ maxLength: 40 }).map((bytes) => Buffer.from(bytes)),
   fc.uint8Array({ maxLength: 40 }),
-  fc.float64Array({ maxLength: 5 }),
-  fc.int32Array({ maxLength: 5 }),
+  fc.float64Array({ maxLength: 5 }).map((a) => new (outerRealm<Float64ArrayConstructor>('Float64Array'))(a)),
+  fc.int32Array({ maxLength: 5 }).map((a) => new (outerRealm<Int32ArrayConstructor>('Int32Array'))(a)),
 );
 
 /**
@@ -108,7 +134,7 @@ export const msgpackDomain: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
     { depthSize: 'small', withCrossShrink: true },
     msgpackScalar,
     fc.array(tie('value'), { maxLength: 5 }),
-    fc.dictionary(safeKey, tie('value'), { maxKeys: 5 }),
+    fc.dictionary(safeKey, tie('value'), { maxKeys: 5, noNullPrototype: true }),
     fc.array(fc.tuple(tie('value'), tie('value')), { maxLength: 4 }).map((entries) => new Map(entries)),
     fc.array(tie('value'), { maxLength: 4 }).map((items) => new Set(items)),
   ),
@@ -117,9 +143,9 @@ export const msgpackDomain: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
 /** Arrays of objects of a few shapes: what msgpackr's records are for. */
 export const recordLists = fc.array(
   fc.oneof(
-    fc.record({ id: fc.integer(), name: fc.string() }),
-    fc.record({ id: fc.integer(), tags: fc.array(fc.string(), { maxLength: 3 }) }),
-    fc.record({ at: anyDate, nested: fc.record({ id: fc.integer() }) }),
+    fc.record({ id: fc.integer(), name: fc.string() }, { noNullPrototype: true }),
+    fc.record({ id: fc.integer(), tags: fc.array(fc.string(), { maxLength: 3 }) }, { noNullPrototype: true }),
+    fc.record({ at: anyDate, nested: fc.record({ id: fc.integer() }, { noNullPrototype: true }) }, { noNullPrototype: true }),
   ),
   { maxLength: 80 },
 );

@@ -80,8 +80,11 @@ export function buildKey(plan: KeyPlan, ctx: KeyContext): string {
       return `${ctx.identity}:${encodeArguments(ctx.args)}`;
     case 'function':
       return checkedResult(plan.fn.apply(ctx.thisArg, ctx.args as unknown[]), ctx);
-    case 'template':
-      return render(plan, ctx, (value) => value);
+    case 'template': {
+      const key = render(plan, ctx, (value) => value);
+      if (key.length === 0) throw new TypeError(`[cache-aside] ${ctx.what} "${plan.source}" produced an empty key.`);
+      return key;
+    }
   }
 }
 

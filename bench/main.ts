@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startRedisServer, type RedisServer } from '../spec/support/redis-server';
-import { profileHit, formatProfile } from './profile-hit';
+import { formatProfile, profileHits } from './profile-hit';
 import { failureScenario } from './scenarios/failure';
 import { getManyScenario } from './scenarios/get-many';
 import { hitScenario } from './scenarios/hit';
@@ -117,8 +117,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     const stampede = await step('stampede', 'stampede, 1 and 4 processes', () => stampedeScenario(REDIS_SUBJECTS, target));
     const failure = await step('failure', 'Redis unreachable and paused', () => failureScenario(REDIS_SUBJECTS, server, settings));
     const serializers = await step('serializers', 'serializers', serializerTable);
-    const profile = await step('profile', 'CPU profile of manager.get hits', async () =>
-      formatProfile(await profileHit(target, settings.profileSeconds, RESULTS_DIR)),
+    const profile = await step('profile', 'CPU profiles of the hit path', async () =>
+      formatProfile(await profileHits(target, settings.profileSeconds, RESULTS_DIR)),
     );
     Object.assign(results, { hit, miss, batch, memory, stampede, failure, serializers, profile });
   } finally {

@@ -1,5 +1,5 @@
 import type { RedisTarget, SubjectDefinition } from '../subjects/subject';
-import { buildAll, closeAll, keyRange, populate, rotated } from '../support/harness';
+import { buildAll, closeAll, keyRange, populate, rotated, roundRobin } from '../support/harness';
 import { latency, median, throughput } from '../support/measure';
 import { countingLoader } from '../support/record';
 import type { BenchSettings } from '../support/settings';
@@ -10,8 +10,10 @@ export interface HitRow {
   readonly na?: string;
   /** Median over rounds, 64 in flight. */
   readonly opsPerSec?: number;
-  /** Median over rounds of (this subject's ops/s ÷ raw ioredis's ops/s in the same round). */
+  /** Median ops/s ÷ raw ioredis's median ops/s, same run. */
   readonly ratio?: number;
+  /** ops/s of each round, in round order. */
+  readonly rounds?: number[];
   /** Sequential latency in µs: medians over rounds. */
   readonly p50?: number;
   readonly p99?: number;
@@ -21,7 +23,7 @@ export interface HitRow {
 
 /**
  * Hit path, Redis tier: every key stored first through the subject itself, then read back at 64
- * in flight (rounds in rotating order, each against the baseline of the same round) and one at a
+ * in flight (rounds in rotating order; medians, and ratios to raw ioredis's median) and one at a
  * time for latency.
  */
 export async function hitScenario(defs: readonly SubjectDefinition[], target: RedisTarget, s: BenchSettings): Promise<HitRow[]> {
@@ -40,17 +42,8 @@ export async function hitScenario(defs: readonly SubjectDefinition[], target: Re
     };
     for (const b of live) await throughput(read(b.def.id), s.inFlight, s.warmupMs);
 
-    const ops = new Map<string, number[]>(live.map((b) => [b.def.id, []]));
-    const ratios = new Map<string, number[]>(live.map((b) => [b.def.id, []]));
-    for (let round = 0; round < s.hitRounds; round++) {
-      const thisRound = new Map<string, number>();
-      for (const b of rotated(live, round)) thisRound.set(b.def.id, await throughput(read(b.def.id), s.inFlight, s.hitRoundMs));
-      const base = thisRound.get('raw');
-      for (const [id, value] of thisRound) {
-        ops.get(id)!.push(value);
-        if (base) ratios.get(id)!.push(value / base);
-      }
-    }
+    const ops = await roundRobin(live, s.hitRounds, (b) => throughput(read(b.def.id), s.inFlight, s.hitRoundMs));
+    const baseline = median(ops.get('raw') ?? []);
 
     // Sequential warm-up first: the first timed calls after the throughput rounds are the noisiest.
     for (const b of live) await latency(read(b.def.id), Math.min(500, s.latencyCalls));
@@ -71,7 +64,8 @@ export async function hitScenario(defs: readonly SubjectDefinition[], target: Re
         id,
         label: b.def.label,
         opsPerSec: median(ops.get(id)!),
-        ratio: median(ratios.get(id)!),
+        ratio: median(ops.get(id)!) / baseline,
+        rounds: ops.get(id)!,
         p50: median(p50s.get(id)!),
         p99: median(p99s.get(id)!),
         loadsDuringHits: loaders.get(id)!.calls() - loadsBefore.get(id)!,

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { RedisTarget, SubjectDefinition } from '../subjects/subject';
-import { buildAll, closeAll, keyRange, populate, rotated } from '../support/harness';
+import { buildAll, closeAll, keyRange, populate, roundRobin } from '../support/harness';
 import { median, throughput } from '../support/measure';
 import { countingLoader, recordFor, type BenchRecord } from '../support/record';
 import type { BenchSettings } from '../support/settings';
@@ -10,7 +10,7 @@ export interface MemoryRow {
   readonly label: string;
   readonly na?: string;
   readonly opsPerSec?: number;
-  /** Median over rounds of (ops/s ÷ the plain Map's ops/s in the same round). */
+  /** Median ops/s ÷ the plain Map's median ops/s, same run. */
   readonly ratioToMap?: number;
 }
 
@@ -34,21 +34,12 @@ export async function memoryScenario(defs: readonly SubjectDefinition[], target:
       return (i: number) => subject.get(keys[i % keys.length], loader);
     };
     for (const b of live) await throughput(read(b.def.id), s.inFlight, s.warmupMs / 2);
-    const ops = new Map<string, number[]>(live.map((b) => [b.def.id, []]));
-    const ratios = new Map<string, number[]>(live.map((b) => [b.def.id, []]));
-    for (let round = 0; round < s.memoryRounds; round++) {
-      const thisRound = new Map<string, number>();
-      for (const b of rotated(live, round)) thisRound.set(b.def.id, await throughput(read(b.def.id), s.inFlight, s.memoryRoundMs));
-      const base = thisRound.get('map');
-      for (const [id, value] of thisRound) {
-        ops.get(id)!.push(value);
-        if (base) ratios.get(id)!.push(value / base);
-      }
-    }
+    const ops = await roundRobin(live, s.memoryRounds, (b) => throughput(read(b.def.id), s.inFlight, s.memoryRoundMs));
+    const baseline = median(ops.get('map') ?? []);
     const rows = built.map((b): MemoryRow => {
       const id = b.def.id;
       if (!b.subject) return { id, label: b.def.label, na: b.unavailable };
-      return { id, label: b.def.label, opsPerSec: median(ops.get(id)!), ratioToMap: median(ratios.get(id)!) };
+      return { id, label: b.def.label, opsPerSec: median(ops.get(id)!), ratioToMap: median(ops.get(id)!) / baseline };
     });
     return { rows, syncMapOpsPerSec: syncMapRate(keys, s.memoryRoundMs) };
   } finally {

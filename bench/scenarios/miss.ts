@@ -1,5 +1,5 @@
 import type { RedisTarget, SubjectDefinition } from '../subjects/subject';
-import { buildAll, closeAll, rotated } from '../support/harness';
+import { buildAll, closeAll, roundRobin, type Built } from '../support/harness';
 import { latency, median, throughput } from '../support/measure';
 import { recordFor, type Loader } from '../support/record';
 import type { BenchSettings } from '../support/settings';
@@ -9,7 +9,9 @@ export interface MissRow {
   readonly label: string;
   readonly na?: string;
   readonly opsPerSec?: number;
+  /** Median ops/s ÷ raw ioredis's median ops/s, same run. */
   readonly ratio?: number;
+  readonly rounds?: number[];
   /** Sequential miss latency, µs. */
   readonly p50?: number;
 }
@@ -24,39 +26,28 @@ export async function missScenario(defs: readonly SubjectDefinition[], target: R
     const live = built.filter((b) => b.subject);
     const loader: Loader = (key) => recordFor(key);
     let serial = 0;
-    const miss = (subjectIndex: number) => {
-      const subject = live[subjectIndex].subject!;
-      return () => subject.get(`miss:${serial++}`, loader);
-    };
-    const indexOf = (id: string) => live.findIndex((b) => b.def.id === id);
+    const miss = (b: Built) => () => b.subject!.get(`miss:${serial++}`, loader);
 
     for (const b of live) {
-      await throughput(miss(indexOf(b.def.id)), s.inFlight, s.warmupMs / 2);
+      await throughput(miss(b), s.inFlight, s.warmupMs / 2);
       await b.subject!.settle();
     }
-    const ops = new Map<string, number[]>(live.map((b) => [b.def.id, []]));
-    const ratios = new Map<string, number[]>(live.map((b) => [b.def.id, []]));
-    for (let round = 0; round < s.missRounds; round++) {
-      const thisRound = new Map<string, number>();
-      for (const b of rotated(live, round)) {
-        thisRound.set(b.def.id, await throughput(miss(indexOf(b.def.id)), s.inFlight, s.missRoundMs));
-        await b.subject!.settle();
-      }
-      const base = thisRound.get('raw');
-      for (const [id, value] of thisRound) {
-        ops.get(id)!.push(value);
-        if (base) ratios.get(id)!.push(value / base);
-      }
-    }
+    const ops = await roundRobin(
+      live,
+      s.missRounds,
+      (b) => throughput(miss(b), s.inFlight, s.missRoundMs),
+      (b) => b.subject!.settle(),
+    );
+    const baseline = median(ops.get('raw') ?? []);
     const p50s = new Map<string, number>();
     for (const b of live) {
-      p50s.set(b.def.id, (await latency(miss(indexOf(b.def.id)), s.missLatencyCalls)).p50);
+      p50s.set(b.def.id, (await latency(miss(b), s.missLatencyCalls)).p50);
       await b.subject!.settle();
     }
     return built.map((b): MissRow => {
       const id = b.def.id;
       if (!b.subject) return { id, label: b.def.label, na: b.unavailable };
-      return { id, label: b.def.label, opsPerSec: median(ops.get(id)!), ratio: median(ratios.get(id)!), p50: p50s.get(id) };
+      return { id, label: b.def.label, opsPerSec: median(ops.get(id)!), ratio: median(ops.get(id)!) / baseline, rounds: ops.get(id)!, p50: p50s.get(id) };
     });
   } finally {
     await closeAll(built);

@@ -62,3 +62,20 @@ export function rotated<T>(items: readonly T[], round: number): T[] {
 export function keyRange(prefix: string, n: number): string[] {
   return Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 }
+
+/** `rounds` measurements of every item, in an order rotated each round; samples by subject id. */
+export async function roundRobin(
+  items: readonly Built[],
+  rounds: number,
+  measure: (item: Built) => Promise<number>,
+  afterEach: (item: Built) => Promise<void> = async () => undefined,
+): Promise<Map<string, number[]>> {
+  const samples = new Map<string, number[]>(items.map((b) => [b.def.id, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const b of rotated(items, round)) {
+      samples.get(b.def.id)!.push(await measure(b));
+      await afterEach(b);
+    }
+  }
+  return samples;
+}

@@ -123,7 +123,7 @@ export function renderMarkdown(r: BenchResults, chartPath?: string): string {
   out.push(
     `Run ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC, ${Math.round(r.durationS)} s${s.quick ? ' (`--quick`: shortened rounds, noisier)' : ''}. ` +
       `1 KB JSON records, ${s.hitKeys} keys, one ioredis connection per library (its defaults), ${s.inFlight} calls in flight for throughput, one at a time for latency. ` +
-      `Throughput: median of ${s.hitRounds} rounds of ${s.hitRoundMs} ms in rotating order; ratios are taken round by round against raw ioredis in the same round.`,
+      `Throughput: median of ${s.hitRounds} rounds of ${s.hitRoundMs} ms in rotating order; ratios are median ÷ median of raw ioredis in the same run.`,
   );
   if (chartPath) out.push('', `![Hit and miss throughput relative to raw ioredis](${chartPath})`);
   if (r.hit) out.push('', '#### Hit path, Redis tier', '', hitTable(r.hit));

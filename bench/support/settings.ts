@@ -43,6 +43,6 @@ export function settingsFor(quick: boolean): BenchSettings {
     memoryRoundMs: Math.round(500 * scale),
     hitKeys: 1000,
     hardTimeoutMs: 5000,
-    profileSeconds: quick ? 1 : 4,
+    profileSeconds: quick ? 1 : 3,
   };
 }

@@ -5,6 +5,8 @@ import { CircuitBreaker } from '../redis/circuit-breaker';
 import type { RedisClient } from '../redis/redis-client';
 import { RedisGateway } from '../redis/redis-gateway';
 import { assertSerializer, type Serializer } from '../serializers/serializer';
+import { InvalidationBus } from '../l1/invalidation-bus';
+import { LocalTier } from '../l1/local-tier';
 import { resolveOptions, type CacheAsideOptions, type GetOptions, type SetOptions } from './cache-aside.options';
 import type { CacheEventName, CacheEvents } from './cache-events';
 import { CodecRegistry, type Codec } from './codec';
@@ -15,9 +17,11 @@ import {
   FRESH_UNTIL_OFFSET,
   isEntryHead,
   isLeaseMarker,
+  type EntryHeader,
   type TagStamp,
 } from './entry-format';
-import { escapeGlob } from './glob';
+import { escapeGlob, globToRegExp } from './glob';
+import type { PendingInvalidation } from './invalidation-queue';
 import { Invalidator } from './invalidator';
 import { newLeaseMarker, pollSchedule } from './load-lease';
 import { ABSENT, decodeLookup, encodeValue, LEASED, type FoundEntry, type Lookup } from './lookup';
@@ -54,6 +58,8 @@ export class CacheAsideManager {
   private readonly maxValueBytes: number;
   private readonly leaseTtlMs: number;
   private readonly random: () => number;
+  private readonly l1: LocalTier | undefined;
+  private readonly bus: InvalidationBus | undefined;
 
   constructor(options: CacheAsideOptions) {
     const resolved = resolveOptions(options);
@@ -70,11 +76,22 @@ export class CacheAsideManager {
       breaker: new CircuitBreaker(resolved.circuitBreaker),
     });
     this.tags = new TagVersions(this.gateway, this.keyPrefix);
+    if (resolved.l1 !== undefined) {
+      const l1 = new LocalTier(resolved.l1);
+      this.l1 = l1;
+      this.bus = new InvalidationBus(this.gateway, this.keyPrefix, {
+        onMessage: (message) => this.dropLocal(message),
+        onLiveChange: () => l1.clear(),
+      });
+    }
+    const bus = this.bus;
     this.invalidator = new Invalidator(this.gateway, this.tags, this.telemetry, {
       keyPrefix: this.keyPrefix,
       queueSize: resolved.invalidationQueueSize,
       retryMs: resolved.invalidationRetryMs,
+      publish: bus && ((item) => bus.publish(item)),
     });
+    this.invalidator.onInvalidation((item) => this.dropLocal(item));
   }
 
   /** The Redis client this manager reads and writes through. */
@@ -104,7 +121,16 @@ export class CacheAsideManager {
       this.telemetry.miss(key, label);
       return this.loadWithoutCache(fullKey, key, loader, label);
     }
+    if (this.l1 !== undefined) {
+      const local = this.l1.get(fullKey, Date.now());
+      if (local !== undefined && local.codec === codec) {
+        this.telemetry.counters.l1Hits++;
+        this.telemetry.hit(key, label);
+        return local.value as T;
+      }
+    }
     let lookup: Lookup = ABSENT;
+    const epoch = this.l1?.epoch;
     try {
       const raw = await this.gateway.get(fullKey);
       if (raw !== null) lookup = await this.readEntry(raw, codec, key, 'get', label);
@@ -116,6 +142,7 @@ export class CacheAsideManager {
 
     if (lookup.state === 'fresh') {
       this.telemetry.hit(key, label);
+      if (this.l1 !== undefined) this.keepLocal(fullKey, lookup.value, codec, lookup.header, lookup.raw.length, opts, epoch!);
       if (opts.eagerRefresh !== undefined) this.maybeRefreshEarly(fullKey, key, loader, codec, opts, lookup);
       return lookup.value as T;
     }
@@ -144,25 +171,41 @@ export class CacheAsideManager {
     const label = opts.label;
     const fullKeys = keys.map((key) => this.keyPrefix + key);
 
-    let lookups: Lookup[];
+    const lookups = new Array<Lookup>(keys.length);
+    const remote: number[] = [];
+    const now = Date.now();
+    const epoch = this.l1?.epoch;
+    fullKeys.forEach((fullKey, i) => {
+      const local = this.l1?.get(fullKey, now);
+      if (local !== undefined && local.codec === codec) {
+        this.telemetry.counters.l1Hits++;
+        lookups[i] = { state: 'local', value: local.value };
+      } else remote.push(i);
+    });
     let redisUp = true;
     try {
-      const raws = await this.gateway.mget(fullKeys);
-      lookups = await Promise.all(
-        raws.map((raw, i) =>
-          raw === null || this.invalidator.covers(fullKeys[i]) ? ABSENT : this.readEntry(raw, codec, keys[i], 'getMany', label),
-        ),
+      const raws = remote.length === 0 ? [] : await this.gateway.mget(remote.map((i) => fullKeys[i]));
+      await Promise.all(
+        raws.map(async (raw, r) => {
+          const i = remote[r];
+          lookups[i] =
+            raw === null || this.invalidator.covers(fullKeys[i]) ? ABSENT : await this.readEntry(raw, codec, keys[i], 'getMany', label);
+          const found = lookups[i];
+          if (found.state === 'fresh' && this.l1 !== undefined) {
+            this.keepLocal(fullKeys[i], found.value, codec, found.header, found.raw.length, opts, epoch!);
+          }
+        }),
       );
     } catch (error) {
       this.telemetry.redisFailed(error, 'getMany', undefined, label);
       redisUp = false;
-      lookups = keys.map(() => ABSENT);
+      for (const i of remote) lookups[i] = ABSENT;
     }
 
     const results = new Array<T>(keys.length);
     const missingIndexes = new Map<string, number[]>();
     lookups.forEach((lookup, i) => {
-      if (lookup.state === 'fresh') {
+      if (lookup.state === 'fresh' || lookup.state === 'local') {
         this.telemetry.hit(keys[i], label);
         results[i] = lookup.value as T;
         return;
@@ -222,6 +265,7 @@ export class CacheAsideManager {
     const fullKey = this.keyPrefix + key;
     const codec = opts.serializer === undefined ? this.defaultCodec : this.codecOf(opts.serializer);
     this.flights.forget(fullKey);
+    this.l1?.invalidate(fullKey);
     let tags: TagStamp[] | undefined;
     if (opts.tags && opts.tags.length > 0) {
       tags = await this.tagStamps(opts.tags, 'set', key);
@@ -238,9 +282,14 @@ export class CacheAsideManager {
       await this.invalidate(key);
       return;
     }
+    const epoch = this.l1?.epoch;
     try {
       await this.gateway.set(fullKey, entry, expiry.px);
       this.telemetry.stored(key);
+      if (this.bus !== undefined) {
+        this.keepLocal(fullKey, value, codec, { writtenAt: now, freshUntil: expiry.freshUntil, tags }, entry.length, {}, epoch!);
+        await this.tellOthers(fullKey, 'set', key);
+      }
     } catch (error) {
       this.telemetry.redisFailed(error, 'set', key);
       this.invalidator.defer({ kind: 'keys', keys: [fullKey] }, 'set', key);
@@ -330,7 +379,7 @@ export class CacheAsideManager {
   // ── statistics, events, lifecycle ──────────────────────────────────────────
 
   stats(): CacheStats {
-    return this.telemetry.counters.snapshot(this.invalidator.pending);
+    return this.telemetry.counters.snapshot(this.invalidator.pending, this.l1?.size, this.l1?.bytes);
   }
 
   resetStats(): void {
@@ -364,6 +413,7 @@ export class CacheAsideManager {
   async close(): Promise<void> {
     this.invalidator.stop();
     await this.settle();
+    await this.bus?.close();
     this.gateway.detach();
   }
 
@@ -505,8 +555,12 @@ export class CacheAsideManager {
   ): Promise<void> {
     const entry = this.entryFor(value, codec, opts, tags, key, operation);
     if (entry === undefined) return this.releaseLease(fullKey, marker);
+    const epoch = this.l1?.epoch;
     try {
-      if (await this.gateway.storeIfLeased(fullKey, marker, entry.bytes, entry.px)) this.telemetry.stored(key);
+      if (await this.gateway.storeIfLeased(fullKey, marker, entry.bytes, entry.px)) {
+        this.telemetry.stored(key);
+        if (this.l1 !== undefined) this.keepLocal(fullKey, value, codec, entry, entry.bytes.length, opts, epoch!);
+      }
     } catch (error) {
       this.telemetry.redisFailed(error, operation, key, opts.label);
     }
@@ -548,8 +602,13 @@ export class CacheAsideManager {
         if (wantsTags && tags === undefined) return;
         const entry = this.entryFor(value, codec, opts, tags, key, 'refresh');
         if (entry === undefined) return;
+        const epoch = this.l1?.epoch;
         if (await this.gateway.replaceIfUnchanged(fullKey, id, ENTRY_ID_RANGE.offset, entry.bytes, entry.px)) {
           this.telemetry.stored(key);
+          if (this.bus !== undefined) {
+            this.keepLocal(fullKey, value, codec, entry, entry.bytes.length, opts, epoch!);
+            await this.tellOthers(fullKey, 'refresh', key);
+          }
         }
       } catch (error) {
         this.telemetry.report('REFRESH_FAILED', 'eager refresh failed; the current value keeps answering', 'refresh', key, error, opts.label);
@@ -583,7 +642,7 @@ export class CacheAsideManager {
     tags: TagStamp[] | undefined,
     key: string,
     operation: CacheOperation,
-  ): { bytes: Buffer; px: number } | undefined {
+  ): { bytes: Buffer; px: number; writtenAt: number; freshUntil: number; tags: TagStamp[] | undefined } | undefined {
     let ttl: number;
     try {
       ttl = ttlFor(opts.ttl, this.defaultTtl, value);
@@ -595,7 +654,7 @@ export class CacheAsideManager {
     const now = Date.now();
     const expiry = expiryOf(ttl, opts.grace ?? 0, this.jitter, this.random, now);
     const bytes = this.encode(value, codec, now, expiry.freshUntil, tags, key, operation, opts.label);
-    return bytes === undefined ? undefined : { bytes, px: expiry.px };
+    return bytes === undefined ? undefined : { bytes, px: expiry.px, writtenAt: now, freshUntil: expiry.freshUntil, tags };
   }
 
   /** The envelope around a value, or `undefined` (reported) when it cannot or must not be stored. */
@@ -687,6 +746,49 @@ export class CacheAsideManager {
       await this.gateway.releaseLease(fullKey, marker);
     } catch {
       // Nothing to do: the lease expires by itself after leaseTtlMs.
+    }
+  }
+
+  // ── the in-process tier ────────────────────────────────────────────────────
+
+  /**
+   * Keeps a value in process while the bus is live, until its freshness ends — or its eager
+   * refresh point, so that the refresh still happens on the Redis path — unless an invalidation
+   * arrived since the value was read (see `LocalTier.epoch`).
+   */
+  private keepLocal(
+    fullKey: string,
+    value: unknown,
+    codec: Codec,
+    header: Pick<EntryHeader, 'writtenAt' | 'freshUntil' | 'tags'>,
+    bytes: number,
+    opts: Pick<GetOptions, 'eagerRefresh'>,
+    epochAtRead: number,
+  ): void {
+    if (this.l1 === undefined || !this.bus!.isLive || this.l1.epoch !== epochAtRead) return;
+    const { writtenAt, freshUntil } = header;
+    const until =
+      opts.eagerRefresh !== undefined && Number.isFinite(freshUntil)
+        ? writtenAt + (freshUntil - writtenAt) * opts.eagerRefresh
+        : freshUntil;
+    this.l1.set(fullKey, value, codec, until, bytes, header.tags?.map(({ tag }) => tag), Date.now());
+  }
+
+  /** Drops from this instance's tier what an invalidation (local or from another instance) names. */
+  private dropLocal(item: PendingInvalidation): void {
+    const l1 = this.l1;
+    if (l1 === undefined) return;
+    if (item.kind === 'keys') for (const key of item.keys) l1.invalidate(key);
+    else if (item.kind === 'pattern') l1.deleteMatching(globToRegExp(item.match));
+    else l1.deleteTagged(item.tags);
+  }
+
+  /** A key was rewritten here: other instances drop their copy. */
+  private async tellOthers(fullKey: string, operation: CacheOperation, key: string): Promise<void> {
+    try {
+      await this.bus!.publish({ kind: 'keys', keys: [fullKey] });
+    } catch (error) {
+      this.telemetry.redisFailed(error, operation, key);
     }
   }
 

@@ -1,4 +1,5 @@
 import { assertFraction, assertFunction, assertPositive, assertTtl, describe } from '../errors/invalid-argument';
+import type { L1Options } from '../l1/local-tier';
 import type { CircuitBreakerOptions } from '../redis/circuit-breaker';
 import { clientKeyPrefixOf, isRedisClient, type RedisClient } from '../redis/redis-client';
 import { JsonSerializer } from '../serializers/json.serializer';
@@ -56,6 +57,12 @@ export interface CacheAsideOptions {
   scanCount?: number;
   /** Source of randomness for TTL jitter, replaceable for deterministic tests. @default Math.random */
   random?: () => number;
+  /**
+   * A bounded in-process tier in front of Redis, kept coherent across instances through Redis
+   * pub/sub (an invalidation anywhere reaches every instance's tier). Values are shared by
+   * reference: treat cached values as immutable. @default off
+   */
+  l1?: L1Options;
 }
 
 /** A TTL in seconds, or computed from the loaded value; `0` or less means "do not store it". */
@@ -96,6 +103,7 @@ export interface ResolvedOptions {
   invalidationRetryMs: number;
   scanCount: number;
   random: () => number;
+  l1: L1Options | undefined;
 }
 
 /**
@@ -138,6 +146,7 @@ export function resolveOptions(options: CacheAsideOptions): ResolvedOptions {
     invalidationRetryMs: options.invalidationRetryMs ?? DEFAULT_INVALIDATION_RETRY_MS,
     scanCount: options.scanCount ?? DEFAULT_SCAN_COUNT,
     random: options.random ?? Math.random,
+    l1: options.l1,
   };
   assertTtl(resolved.defaultTtl, 'defaultTtl');
   assertSerializer(resolved.serializer, 'serializer');
@@ -149,5 +158,13 @@ export function resolveOptions(options: CacheAsideOptions): ResolvedOptions {
   assertPositive(resolved.invalidationRetryMs, 'invalidationRetryMs');
   assertPositive(resolved.scanCount, 'scanCount');
   assertFunction(resolved.random, 'random');
+  if (resolved.l1 !== undefined) {
+    if (resolved.l1 === null || typeof resolved.l1 !== 'object') {
+      throw new TypeError(`[cache-aside] l1 must be { maxEntries, maxBytes?, ttl? }, got ${describe(resolved.l1)}.`);
+    }
+    assertPositive(resolved.l1.maxEntries, 'l1.maxEntries');
+    if (resolved.l1.maxBytes !== undefined) assertPositive(resolved.l1.maxBytes, 'l1.maxBytes');
+    if (resolved.l1.ttl !== undefined) assertPositive(resolved.l1.ttl, 'l1.ttl');
+  }
   return resolved;
 }

@@ -19,7 +19,13 @@ export class Invalidator {
     private readonly gateway: RedisGateway,
     private readonly tags: TagVersions,
     private readonly telemetry: Telemetry,
-    private readonly options: { keyPrefix: string; queueSize: number; retryMs: number },
+    private readonly options: {
+      keyPrefix: string;
+      queueSize: number;
+      retryMs: number;
+      /** Tells other instances (their in-process tiers); part of the invalidation, so replayed too. */
+      publish?: (item: PendingInvalidation) => Promise<void>;
+    },
   ) {
     this.queue = new InvalidationQueue(options.queueSize);
     gateway.onRecovered(() => void this.replay());
@@ -98,12 +104,15 @@ export class Invalidator {
   }
 
   private async execute(item: PendingInvalidation): Promise<number> {
+    let count: number;
     if (item.kind === 'tags') {
       await this.tags.invalidate(item.tags);
-      return item.tags.length;
+      count = item.tags.length;
+    } else {
+      count = item.kind === 'keys' ? await this.gateway.unlink(item.keys) : await this.gateway.unlinkMatching(item.match);
+      this.telemetry.counters.evictions += count;
     }
-    const count = item.kind === 'keys' ? await this.gateway.unlink(item.keys) : await this.gateway.unlinkMatching(item.match);
-    this.telemetry.counters.evictions += count;
+    await this.options.publish?.(item);
     return count;
   }
 

@@ -6,6 +6,7 @@ export type Lookup =
   | { readonly state: 'fresh'; readonly value: unknown; readonly header: EntryHeader; readonly raw: Buffer }
   | { readonly state: 'stale'; readonly value: unknown; readonly header: EntryHeader; readonly raw: Buffer }
   | { readonly state: 'unusable'; readonly raw: Buffer }
+  | { readonly state: 'local'; readonly value: unknown }
   | { readonly state: 'leased' }
   | { readonly state: 'absent' };
 

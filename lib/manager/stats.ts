@@ -22,6 +22,11 @@ export interface CacheStats extends MethodStats {
   staleServed: number;
   /** Invalidations waiting for Redis to come back. */
   pendingInvalidations: number;
+  /** Hits answered by the in-process tier (included in `hits`). */
+  l1Hits: number;
+  /** Entries and bytes held by the in-process tier (0 when it is off). */
+  l1Entries: number;
+  l1Bytes: number;
   /** Per-label breakdown (decorated methods pass `Class.method`). */
   methods: Record<string, MethodStats>;
 }
@@ -57,6 +62,7 @@ export class StatsRecorder {
   evictions = 0;
   coalesced = 0;
   staleServed = 0;
+  l1Hits = 0;
 
   hit(label: string | undefined): void {
     this.total.hits++;
@@ -83,7 +89,7 @@ export class StatsRecorder {
     }
   }
 
-  snapshot(pendingInvalidations: number): CacheStats {
+  snapshot(pendingInvalidations: number, l1Entries = 0, l1Bytes = 0): CacheStats {
     const methods: Record<string, MethodStats> = {};
     for (const [label, counters] of this.byLabel) methods[label] = counters.snapshot();
     return {
@@ -93,6 +99,9 @@ export class StatsRecorder {
       coalesced: this.coalesced,
       staleServed: this.staleServed,
       pendingInvalidations,
+      l1Hits: this.l1Hits,
+      l1Entries,
+      l1Bytes,
       methods,
     };
   }
@@ -104,6 +113,7 @@ export class StatsRecorder {
     this.evictions = 0;
     this.coalesced = 0;
     this.staleServed = 0;
+    this.l1Hits = 0;
   }
 
   private of(label: string): Counters {

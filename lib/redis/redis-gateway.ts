@@ -180,6 +180,11 @@ export class RedisGateway {
     return this.eval(ENSURE_TAG_TOKEN, key, [candidate]) as Promise<string>;
   }
 
+  /** PUBLISH (on a Cluster, Redis forwards it to every node). */
+  async publish(channel: string, message: string): Promise<void> {
+    await this.run((c) => c.publish(channel, message), true);
+  }
+
   async setString(key: string, value: string): Promise<void> {
     await this.run((c) => c.set(key, value), true);
   }

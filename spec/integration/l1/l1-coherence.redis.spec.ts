@@ -1,0 +1,117 @@
+import type Redis from 'ioredis';
+import { CacheAsideManager } from '../../../lib';
+import { newTestClient, ready, uniquePrefix } from '../../support/test-redis';
+
+/** Polls a condition, bounded in count and time. */
+async function eventually(check: () => Promise<boolean> | boolean, what: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`not within 2 s: ${what}`);
+}
+
+describe('the in-process tier (l1)', () => {
+  let clientA: Redis;
+  let clientB: Redis;
+  let a: CacheAsideManager;
+  let b: CacheAsideManager;
+  let prefix: string;
+
+  beforeAll(async () => {
+    clientA = newTestClient();
+    clientB = newTestClient();
+    await Promise.all([ready(clientA), ready(clientB)]);
+  });
+
+  beforeEach(async () => {
+    prefix = uniquePrefix('l1');
+    a = new CacheAsideManager({ redis: clientA, keyPrefix: prefix, l1: { maxEntries: 100 } });
+    b = new CacheAsideManager({ redis: clientB, keyPrefix: prefix, l1: { maxEntries: 100 } });
+    // Both subscriptions are live once a set on one instance reaches the other.
+    await eventually(() => (a as unknown as { bus: { isLive: boolean } }).bus.isLive && (b as unknown as { bus: { isLive: boolean } }).bus.isLive, 'subscriptions live');
+  });
+
+  afterEach(async () => {
+    await a.close();
+    await b.close();
+  });
+
+  afterAll(async () => {
+    await clientA.quit();
+    await clientB.quit();
+  });
+
+  it('answers a repeated read in process, without Redis', async () => {
+    await a.get('k', async () => 'v');
+    await a.settle();
+    await clientA.del(`${prefix}k`); // behind the cache's back: only the local tier still has it
+    expect(await a.get('k', async () => 'reloaded')).toBe('v');
+    expect(a.stats()).toMatchObject({ l1Hits: 1, l1Entries: 1 });
+  });
+
+  it.each([
+    ['invalidate', (m: CacheAsideManager) => m.invalidate('user:1')],
+    ['invalidatePattern', (m: CacheAsideManager) => m.invalidatePattern('user:*')],
+    ['invalidateTags', (m: CacheAsideManager) => m.invalidateTags(['users'])],
+    ['set', (m: CacheAsideManager) => m.set('user:1', 'written by b', { tags: ['users'] })],
+  ])("drops every instance's copy when another instance calls %s", async (_, change) => {
+    const read = (m: CacheAsideManager, value: string) => m.get('user:1', async () => value, { tags: ['users'] });
+    await read(a, 'v1');
+    await a.settle();
+    expect(await read(a, 'unused')).toBe('v1');
+    expect(a.stats().l1Entries).toBe(1);
+    await change(b);
+    await eventually(() => a.stats().l1Entries === 0, "a's copy dropped");
+    expect(await read(a, 'v2')).not.toBe('v1');
+  });
+
+  it('switches itself off and empties when the subscription drops, and comes back', async () => {
+    await a.get('k', async () => 'v');
+    await a.settle();
+    expect(a.stats().l1Entries).toBe(1);
+    await clientB.client('KILL', 'TYPE', 'pubsub');
+    await eventually(() => a.stats().l1Entries === 0, 'tier emptied when its subscription dropped');
+    await eventually(async () => {
+      await a.get('k', async () => 'v');
+      return a.stats().l1Entries === 1;
+    }, 'tier in use again after resubscribing');
+  });
+
+  it('does not keep a value read while an invalidation arrived', async () => {
+    await b.set('k', 'v1');
+    const original = clientA.getBuffer.bind(clientA);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    // Hold a's GET reply until another instance's write has been announced.
+    (clientA as unknown as { getBuffer: unknown }).getBuffer = async (key: string) => {
+      const value = await original(key);
+      await gate;
+      return value;
+    };
+    try {
+      const before = (a as unknown as { l1: { epoch: number } }).l1.epoch;
+      const read = a.get('k', async () => 'unused');
+      await b.set('k', 'v2');
+      await eventually(() => (a as unknown as { l1: { epoch: number } }).l1.epoch > before, 'write announced to a');
+      release();
+      expect(await read).toBe('v1'); // read before the write: fine to return once
+      expect(a.stats().l1Entries).toBe(0); // but never kept, or it would outlive the announcement
+    } finally {
+      (clientA as unknown as { getBuffer: unknown }).getBuffer = original;
+    }
+    expect(await a.get('k', async () => 'unused')).toBe('v2');
+  });
+
+  it('closes the subscriber connection it created, never the client it was given', async () => {
+    await a.close();
+    expect(await clientA.ping()).toBe('PONG');
+  });
+
+  it('refuses bad bounds at construction', () => {
+    expect(() => new CacheAsideManager({ redis: clientA, l1: { maxEntries: 0 } })).toThrow(/l1.maxEntries/);
+    expect(() => new CacheAsideManager({ redis: clientA, l1: { maxEntries: 1, maxBytes: -1 } })).toThrow(/l1.maxBytes/);
+    expect(() => new CacheAsideManager({ redis: clientA, l1: { maxEntries: 1, ttl: 0 } })).toThrow(/l1.ttl/);
+    expect(() => new CacheAsideManager({ redis: clientA, l1: 5 as never })).toThrow(/l1 must be/);
+  });
+});

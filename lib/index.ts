@@ -17,6 +17,7 @@ export {
 } from './manager/cache-aside.options';
 export type { CacheAsideOptions, GetOptions, SetOptions, TtlOption } from './manager/cache-aside.options';
 export type { RedisClient } from './redis/redis-client';
+export type { L1Options } from './l1/local-tier';
 export type { CircuitBreakerOptions, CircuitState } from './redis/circuit-breaker';
 
 // ── errors ───────────────────────────────────────────────────────────────────

@@ -22,7 +22,9 @@ export type CacheErrorCode =
   /** The invalidation queue was full, so the oldest pending invalidation was dropped. */
   | 'INVALIDATION_DROPPED'
   /** A background refresh (eager refresh, grace) failed; the caller was served anyway. */
-  | 'REFRESH_FAILED';
+  | 'REFRESH_FAILED'
+  /** The loader did not answer within `hardTimeoutMs` and no old value could answer instead. */
+  | 'LOADER_TIMEOUT';
 
 /** Which manager operation an error belongs to. */
 export type CacheOperation =

@@ -1,6 +1,14 @@
-import type { CacheOperation } from '../errors/cache-error';
+import { CacheError, type CacheOperation } from '../errors/cache-error';
 import { BatchSizeMismatchError } from '../errors/batch-size-mismatch.error';
-import { assertFraction, assertFunction, assertKey, assertNonNegative, assertTtl, describe } from '../errors/invalid-argument';
+import {
+  assertFraction,
+  assertFunction,
+  assertKey,
+  assertNonNegative,
+  assertPositive,
+  assertTtl,
+  describe,
+} from '../errors/invalid-argument';
 import { CircuitBreaker } from '../redis/circuit-breaker';
 import type { RedisClient } from '../redis/redis-client';
 import { RedisGateway } from '../redis/redis-gateway';
@@ -29,6 +37,7 @@ import { SingleFlight } from './single-flight';
 import type { CacheStats } from './stats';
 import { TagVersions } from './tag-versions';
 import { Telemetry } from './telemetry';
+import { raceTimeout, TIMED_OUT } from './timeout-race';
 import { expiryOf, ttlFor } from './ttl-policy';
 
 type Loader<T> = (key: string) => T | Promise<T>;
@@ -112,7 +121,10 @@ export class CacheAsideManager {
     const codec = opts.serializer === undefined ? this.defaultCodec : this.codecOf(opts.serializer);
     const label = opts.label;
     if (opts.grace !== undefined) assertNonNegative(opts.grace, 'grace');
+    if (opts.staleWhileRevalidate !== undefined) assertNonNegative(opts.staleWhileRevalidate, 'staleWhileRevalidate');
     if (opts.eagerRefresh !== undefined) assertFraction(opts.eagerRefresh, 'eagerRefresh');
+    if (opts.softTimeoutMs !== undefined) assertPositive(opts.softTimeoutMs, 'softTimeoutMs');
+    if (opts.hardTimeoutMs !== undefined) assertPositive(opts.hardTimeoutMs, 'hardTimeoutMs');
 
     if (this.invalidator.covers(fullKey)) {
       // An invalidation of this key has not reached Redis yet: the entry there may be the stale
@@ -143,7 +155,16 @@ export class CacheAsideManager {
     if (lookup.state === 'fresh') {
       this.telemetry.hit(key, label);
       if (this.l1 !== undefined) this.keepLocal(fullKey, lookup.value, codec, lookup.header, lookup.raw.length, opts, epoch!);
-      if (opts.eagerRefresh !== undefined) this.maybeRefreshEarly(fullKey, key, loader, codec, opts, lookup);
+      if (opts.eagerRefresh !== undefined && pastRefreshPoint(lookup, opts.eagerRefresh)) {
+        this.refreshInBackground(fullKey, key, loader, codec, opts, lookup);
+      }
+      return lookup.value as T;
+    }
+    if (lookup.state === 'stale' && Date.now() < lookup.header.freshUntil + (opts.staleWhileRevalidate ?? 0) * 1000) {
+      // Stale-while-revalidate: answer now with the old value, refresh once in the background.
+      this.telemetry.hit(key, label);
+      this.telemetry.staleServed(key, label);
+      this.refreshInBackground(fullKey, key, loader, codec, opts, lookup);
       return lookup.value as T;
     }
     this.telemetry.miss(key, label);
@@ -487,6 +508,11 @@ export class CacheAsideManager {
     return LEASED;
   }
 
+  /**
+   * Runs the loader under our lease and stores its result. With an old value inside its grace
+   * window, a failing loader is answered by that value; timeouts (soft with an old value, hard
+   * always) stop the caller waiting while the load goes on and stores when it is done.
+   */
   private async loadAndStore<T>(
     fullKey: string,
     key: string,
@@ -500,38 +526,58 @@ export class CacheAsideManager {
     const wantsTags = opts.tags !== undefined && opts.tags.length > 0;
     // Tag tokens are read before the loader runs: an invalidation during the load then shows.
     const tags = wantsTags ? await this.tagStamps(opts.tags!, 'get', key) : undefined;
-    let value: T;
-    try {
-      value = await this.callLoader(key, loader, opts.label);
-    } catch (error) {
-      const graceLeft = stale ? stale.header.freshUntil + (opts.grace ?? 0) * 1000 - Date.now() : 0;
-      if (stale && graceLeft > 0) return this.serveStale(fullKey, key, stale, marker, graceLeft, error, opts.label);
-      this.track(this.releaseLease(fullKey, marker));
-      throw error;
+    const graceEnds = stale ? stale.header.freshUntil + (opts.grace ?? 0) * 1000 : 0;
+    const outcome = this.callLoader(key, loader, opts.label).then(
+      (value) => {
+        const stored =
+          wantsTags && tags === undefined
+            ? this.releaseLease(fullKey, marker)
+            : this.storeLoaded(fullKey, key, value, codec, opts, marker, tags, 'get');
+        keepUntil(stored);
+        this.track(stored);
+        return { value };
+      },
+      (error: unknown) => {
+        if (stale && graceEnds > Date.now()) this.restoreStale(fullKey, key, stale, marker, graceEnds, error, opts.label);
+        else this.track(this.releaseLease(fullKey, marker));
+        return { error };
+      },
+    );
+    const waitMs = Math.min(
+      stale && graceEnds > Date.now() ? (opts.softTimeoutMs ?? Infinity) : Infinity,
+      opts.hardTimeoutMs ?? Infinity,
+    );
+    const result = waitMs === Infinity ? await outcome : await raceTimeout(outcome, waitMs);
+    if (result !== TIMED_OUT && 'value' in result) return result.value;
+    if (stale && graceEnds > Date.now()) {
+      this.telemetry.staleServed(key, opts.label);
+      return stale.value as T;
     }
-    const stored =
-      wantsTags && tags === undefined
-        ? this.releaseLease(fullKey, marker)
-        : this.storeLoaded(fullKey, key, value, codec, opts, marker, tags, 'get');
-    keepUntil(stored);
-    this.track(stored);
-    return value;
+    if (result === TIMED_OUT) {
+      throw new CacheError('LOADER_TIMEOUT', `the loader did not answer within hardTimeoutMs (${opts.hardTimeoutMs} ms); it goes on in the background`, {
+        operation: 'get',
+        key,
+      });
+    }
+    throw result.error;
   }
 
-  /** The loader failed inside the grace window: answer with the old value and put it back. */
-  private serveStale<T>(
+  /**
+   * The loader failed inside the grace window: put the old entry back, looking fresh for a short
+   * while, so that the failing loader is not hammered by every caller; after that the next read
+   * tries the loader again.
+   */
+  private restoreStale(
     fullKey: string,
     key: string,
     stale: FoundEntry,
     marker: string,
-    graceLeftMs: number,
+    graceEnds: number,
     error: unknown,
     label: string | undefined,
-  ): T {
+  ): void {
     this.telemetry.report('REFRESH_FAILED', 'the loader failed; serving the previous value inside its grace window', 'get', key, error, label);
-    this.telemetry.staleServed(key, label);
-    // Put the old entry back, looking fresh for a short while, so the failing loader is not
-    // hammered by every caller; after that the next read tries the loader again.
+    const graceLeftMs = graceEnds - Date.now();
     const restored = Buffer.from(stale.raw);
     restored.writeDoubleLE(Date.now() + Math.min(GRACE_RETRY_MS, graceLeftMs), FRESH_UNTIL_OFFSET);
     this.track(
@@ -539,7 +585,6 @@ export class CacheAsideManager {
         .storeIfLeased(fullKey, marker, restored, Math.max(1, Math.ceil(graceLeftMs)))
         .catch((e: unknown) => this.telemetry.redisFailed(e, 'get', key, label)),
     );
-    return stale.value as T;
   }
 
   /** Encodes and stores a loaded value under our lease; never rejects. */
@@ -584,16 +629,15 @@ export class CacheAsideManager {
     ) as Promise<T>;
   }
 
-  // ── eager refresh ──────────────────────────────────────────────────────────
+  // ── background refresh ─────────────────────────────────────────────────────
 
   /**
-   * Past the eager refresh point a hit answers at once and refreshes once in the background; the
-   * refreshed entry replaces the old one only if nothing else replaced it meanwhile.
+   * Eager refresh and stale-while-revalidate: the caller was answered with the current value;
+   * one load per key refreshes it, and the result replaces the entry only if nothing else
+   * replaced it meanwhile (same entry id).
    */
-  private maybeRefreshEarly<T>(fullKey: string, key: string, loader: Loader<T>, codec: Codec, opts: GetOptions<T>, hit: FoundEntry): void {
-    const { writtenAt, freshUntil, id } = hit.header;
-    if (!Number.isFinite(freshUntil)) return;
-    if (Date.now() < writtenAt + (freshUntil - writtenAt) * (opts.eagerRefresh as number)) return;
+  private refreshInBackground<T>(fullKey: string, key: string, loader: Loader<T>, codec: Codec, opts: GetOptions<T>, found: FoundEntry): void {
+    const id = found.header.id;
     const refresh = this.refreshes.run(fullKey, async () => {
       try {
         const wantsTags = opts.tags !== undefined && opts.tags.length > 0;
@@ -611,7 +655,7 @@ export class CacheAsideManager {
           }
         }
       } catch (error) {
-        this.telemetry.report('REFRESH_FAILED', 'eager refresh failed; the current value keeps answering', 'refresh', key, error, opts.label);
+        this.telemetry.report('REFRESH_FAILED', 'the background refresh failed; the current value keeps answering', 'refresh', key, error, opts.label);
       }
     });
     this.track(refresh);
@@ -652,7 +696,7 @@ export class CacheAsideManager {
     }
     if (!(ttl > 0)) return undefined;
     const now = Date.now();
-    const expiry = expiryOf(ttl, opts.grace ?? 0, this.jitter, this.random, now);
+    const expiry = expiryOf(ttl, Math.max(opts.grace ?? 0, opts.staleWhileRevalidate ?? 0), this.jitter, this.random, now);
     const bytes = this.encode(value, codec, now, expiry.freshUntil, tags, key, operation, opts.label);
     return bytes === undefined ? undefined : { bytes, px: expiry.px, writtenAt: now, freshUntil: expiry.freshUntil, tags };
   }
@@ -796,4 +840,10 @@ export class CacheAsideManager {
     this.background.add(task);
     void task.finally(() => this.background.delete(task));
   }
+}
+
+/** True once a hit is past the eager refresh point (a fraction of its TTL). */
+function pastRefreshPoint(found: FoundEntry, fraction: number): boolean {
+  const { writtenAt, freshUntil } = found.header;
+  return Number.isFinite(freshUntil) && Date.now() >= writtenAt + (freshUntil - writtenAt) * fraction;
 }

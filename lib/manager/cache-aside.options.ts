@@ -76,8 +76,23 @@ export interface GetOptions<T = unknown> {
   tags?: readonly string[];
   /** Seconds after the TTL during which the old value answers if the loader fails. @default 0 */
   grace?: number;
+  /**
+   * Seconds after the TTL during which the old value answers at once while one background load
+   * refreshes it (stale-while-revalidate). @default 0
+   */
+  staleWhileRevalidate?: number;
   /** Fraction of the TTL after which a hit triggers one background refresh (e.g. 0.8). */
   eagerRefresh?: number;
+  /**
+   * Milliseconds after which, when an old value is still inside its grace window, the caller gets
+   * it instead of waiting for the loader; the load goes on and stores its result.
+   */
+  softTimeoutMs?: number;
+  /**
+   * Milliseconds after which the caller stops waiting for the loader: it gets the old value inside
+   * the grace window, or a `CacheError` with code `LOADER_TIMEOUT`. The load goes on and stores.
+   */
+  hardTimeoutMs?: number;
   /** Groups this call's statistics (decorated methods use `Class.method`). */
   label?: string;
 }

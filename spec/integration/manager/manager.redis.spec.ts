@@ -202,3 +202,90 @@ describe('CacheAsideManager on a Redis Cluster', () => {
     expect(await cache.get('{b}y', async () => 20, { tags: ['t'] })).toBe(20);
   });
 });
+
+describe('CacheAsideManager stale answers on a real redis-server', () => {
+  let redis: Redis;
+  let cache: CacheAsideManager;
+  const codes: string[] = [];
+
+  beforeAll(async () => {
+    redis = newTestClient();
+    await ready(redis);
+  });
+
+  beforeEach(() => {
+    codes.length = 0;
+    cache = new CacheAsideManager({ redis, keyPrefix: uniquePrefix('stale'), ttlJitter: 0 });
+    cache.on('error', (e) => codes.push(e.code));
+  });
+
+  afterEach(() => cache.close());
+  afterAll(() => redis.quit());
+
+  const expire = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 120));
+
+  it('serves the old value at once while one background load revalidates it', async () => {
+    await cache.get('swr', async () => 'v1', { ttl: 0.1, staleWhileRevalidate: 10 });
+    await cache.settle();
+    await expire();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const loader = jest.fn(async () => {
+      await gate;
+      return 'v2';
+    });
+    const answers = await Promise.all([1, 2, 3].map(() => cache.get('swr', loader, { ttl: 0.1, staleWhileRevalidate: 10 })));
+    expect(answers).toEqual(['v1', 'v1', 'v1']);
+    release();
+    await cache.settle();
+    expect(loader).toHaveBeenCalledTimes(1);
+    expect(await cache.get('swr', async () => 'unused', { ttl: 10 })).toBe('v2');
+    expect(cache.stats().staleServed).toBe(3);
+  });
+
+  it('answers with the old value at the soft timeout and stores the slow load when it lands', async () => {
+    await cache.get('soft', async () => 'old', { ttl: 0.1, grace: 10 });
+    await cache.settle();
+    await expire();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const started = performance.now();
+    const value = await cache.get(
+      'soft',
+      async () => {
+        await gate;
+        return 'new';
+      },
+      { ttl: 10, grace: 10, softTimeoutMs: 50 },
+    );
+    expect(value).toBe('old');
+    expect(performance.now() - started).toBeLessThan(1000);
+    release();
+    await cache.settle();
+    expect(await cache.get('soft', async () => 'unused', { ttl: 10 })).toBe('new');
+  });
+
+  it('stops waiting at the hard timeout with LOADER_TIMEOUT when nothing old can answer', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    await expect(
+      cache.get(
+        'hard',
+        async () => {
+          await gate;
+          return 'late';
+        },
+        { hardTimeoutMs: 50 },
+      ),
+    ).rejects.toMatchObject({ code: 'LOADER_TIMEOUT', key: 'hard' });
+    release();
+    await cache.settle();
+    expect(await cache.get('hard', async () => 'unused')).toBe('late');
+  });
+
+  it('refuses bad stale options', async () => {
+    await expect(cache.get('k', async () => 1, { staleWhileRevalidate: -1 })).rejects.toThrow(RangeError);
+    await expect(cache.get('k', async () => 1, { softTimeoutMs: 0 })).rejects.toThrow(RangeError);
+    await expect(cache.get('k', async () => 1, { hardTimeoutMs: NaN })).rejects.toThrow(RangeError);
+  });
+});

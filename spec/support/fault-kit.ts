@@ -34,6 +34,9 @@ export function newFaultClient(url: string, options: { retryCapMs?: number } = {
     retryStrategy: (times) => Math.min(times * 25, cap),
     maxRetriesPerRequest: 1,
     connectTimeout: 1000,
+    // disconnect() of a client that is between reconnect attempts otherwise keeps a 2 s timer
+    // alive (ioredis's default), which holds jest open after the run.
+    disconnectTimeout: 100,
   });
   // A dead server makes ioredis emit 'error' on every reconnect attempt; without a listener it
   // prints each one. The manager's own reporting is what these specs assert on.

@@ -115,7 +115,7 @@ async function main(): Promise<void> {
       type: 'result',
       pid: process.pid,
       ms,
-      values: settled.filter((s): s is PromiseFulfilledResult<unknown> => s.status === 'fulfilled').map((s) => s.value),
+      values: settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : [])),
       errors: rejections.map((e) => e.message),
       distinctErrors: new Set(rejections).size,
       loaderCalls,

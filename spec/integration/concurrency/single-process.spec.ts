@@ -1,0 +1,86 @@
+import type Redis from 'ioredis';
+import { CacheAsideManager } from '../../../lib/manager/cache-aside.manager';
+import { Measurements } from '../../support/fault-kit';
+import { newTestClient, ready, uniquePrefix } from '../../support/test-redis';
+
+const measured = new Measurements('one process: failing loader, in-flight state');
+afterAll(() => measured.print());
+
+describe('CacheAsideManager under many concurrent callers in one process', () => {
+  let redis: Redis;
+
+  beforeAll(async () => {
+    redis = newTestClient();
+    await ready(redis);
+  });
+
+  afterAll(() => redis.quit());
+
+  it('a loader that always fails: all 100 callers get the same error, one load, no unhandled rejection, the next call loads again', async () => {
+    const prefix = uniquePrefix('sp-fail');
+    const cache = new CacheAsideManager({ redis, keyPrefix: prefix });
+    const unhandled = jest.fn();
+    process.on('unhandledRejection', unhandled);
+    try {
+      let calls = 0;
+      const loader = async (): Promise<never> => {
+        calls++;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        throw new Error(`database down (call ${calls})`);
+      };
+      const settled = await Promise.allSettled(Array.from({ length: 100 }, () => cache.get('k', loader)));
+      expect(settled.every((s) => s.status === 'rejected')).toBe(true);
+      const reasons = settled.map((s) => (s as PromiseRejectedResult).reason as Error);
+      expect(new Set(reasons).size).toBe(1);
+      expect(reasons[0].message).toBe('database down (call 1)');
+      expect(calls).toBe(1);
+      expect(cache.stats()).toMatchObject({ misses: 100, loads: 1, coalesced: 99 });
+
+      await cache.settle();
+      // Nothing stored, no lease left behind, and the failure is not remembered.
+      expect(await redis.exists(`${prefix}k`)).toBe(0);
+      await expect(cache.get('k', loader)).rejects.toThrow('database down (call 2)');
+      expect(calls).toBe(2);
+      // Give a stray rejection the turns it needs to be reported.
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(unhandled).not.toHaveBeenCalled();
+    } finally {
+      process.off('unhandledRejection', unhandled);
+      await cache.close();
+    }
+  });
+
+  it('20 000 distinct misses leave no in-flight state behind', async () => {
+    const prefix = uniquePrefix('sp-leak');
+    const cache = new CacheAsideManager({ redis, keyPrefix: prefix, defaultTtl: 5 });
+    // Internals read on purpose: the single-flight maps and the set of background writes are
+    // what a leak would grow. (Narrow casts; nothing else in the suite looks inside.)
+    const internals = cache as unknown as {
+      flights: { size: number };
+      refreshes: { size: number };
+      background: Set<unknown>;
+    };
+    const total = 20_000;
+    const batch = 1000;
+    const started = performance.now();
+    let peak = 0;
+    for (let from = 0; from < total; from += batch) {
+      const gets = Array.from({ length: batch }, (_, i) => cache.get(`k${from + i}`, (key) => key));
+      peak = Math.max(peak, internals.flights.size);
+      const values = await Promise.all(gets);
+      expect(values[batch - 1]).toBe(`k${from + batch - 1}`);
+    }
+    await cache.settle();
+    measured.add(`${total} distinct misses, batches of ${batch}, until settled`, performance.now() - started);
+    measured.count('in-flight loads seen at a batch start (peak; 0 after settle())', peak);
+    expect(cache.stats()).toMatchObject({ misses: total, loads: total });
+    expect(internals.flights.size).toBe(0);
+    expect(internals.refreshes.size).toBe(0);
+    expect(internals.background.size).toBe(0);
+    // And they were stored: a sample reads back as hits.
+    expect(await cache.get('k123', () => 'not expected')).toBe('k123');
+    await cache.invalidatePattern('k*');
+    await cache.close();
+  });
+});

@@ -186,6 +186,19 @@ describe('ClassTransformerSerializer', () => {
       expect(() => fragile.deserialize(Buffer.from('{"field":"boom"}'))).toThrow(/could not build Fragile/);
     });
 
+    it('name an anonymous class generically', () => {
+      class Anonymous {
+        @Transform(() => {
+          throw new Error('always');
+        })
+        field!: string;
+      }
+      Object.defineProperty(Anonymous, 'name', { value: '' });
+      const anonymous = new ClassTransformerSerializer(Anonymous, { id: 'anon' });
+      expect(() => anonymous.serialize(Object.assign(new Anonymous(), { field: 'x' }))).toThrow(/check the decorators of the class/);
+      expect(() => anonymous.deserialize(Buffer.from('{"field":"x"}'))).toThrow(/could not build the class/);
+    });
+
     it('and what JSON refuses is refused too', () => {
       expect(() => users.serialize(Object.assign(new User(), { id: 1n }))).toThrow(/BigInt/);
     });

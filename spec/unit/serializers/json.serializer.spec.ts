@@ -231,6 +231,12 @@ describe('JsonSerializer', () => {
       expect(json.deserialize(Buffer.from(payload))).toStrictEqual({ a: { b: [Number.NaN, { c: undefined }] }, s: 'plain' });
     });
 
+    it('reads a marked payload whose value needs no tag (written by hand or another version)', () => {
+      expect(json.deserialize(Buffer.from('\u0001"plain"'))).toBe('plain');
+      expect(json.deserialize(Buffer.from('\u000142'))).toBe(42);
+      expect(json.deserialize(Buffer.from('\u0001null'))).toBeNull();
+    });
+
     it('revives deeply nested marked payloads without recursion', () => {
       const depth = 50_000;
       const payload = `\u0001${'['.repeat(depth)}"\\u0001NNaN"${']'.repeat(depth)}`;

@@ -183,6 +183,18 @@ describe('MsgpackSerializer', () => {
       expect(() => msgpack.deserialize(hex(bytes))).toThrow(reason);
     });
 
+    it('reads the 16- and 32-bit length forms and fixed extensions, as other encoders may write them', () => {
+      expect(msgpack.deserialize(hex('92 db 00000001 61 c6 00000002 0102'))).toEqual(['a', Buffer.from([1, 2])]);
+      expect(msgpack.deserialize(hex('dd 00000001 d9 01 62'))).toEqual(['b']);
+      expect(msgpack.deserialize(hex('df 00000001 a1 6b c5 0001 07'))).toEqual(new Map([['k', Buffer.from([7])]]));
+      expect(msgpack.deserialize(hex('92 d5 74 01 07 d5 42 0101'))).toEqual([new Uint8Array([7]), 257n]);
+      expect(msgpack.deserialize(hex('de 0001 01 dc 0001 ca 3fc00000'))).toEqual(new Map([[1, [1.5]]]));
+      expect(msgpack.deserialize(hex('d4 72 00 dd 00000001 db 00000001 61 01'))).toEqual({ a: 1 });
+      expect(msgpack.deserialize(hex('d4 72 00 dc 0001 da 0001 61 01'))).toEqual({ a: 1 });
+      const wide = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [i === 0 ? 'k'.repeat(300) : i === 1 ? 'm'.repeat(40) : `k${i}`, i]));
+      expect(roundTrip(wide)).toStrictEqual(wide);
+    });
+
     it('treats 0x40-0x7f as numbers until a record with that id is defined', () => {
       expect(msgpack.deserialize(hex('92 40 7f'))).toEqual([0x40, 0x7f]);
       expect(msgpack.deserialize(hex('93 d4 72 00 91 a1 61 01 40 02 41'))).toEqual([{ a: 1 }, { a: 2 }, 0x41]);

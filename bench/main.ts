@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startRedisServer, type RedisServer } from '../spec/support/redis-server';
@@ -78,6 +79,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const settings = settingsFor(args.quick);
   const started = performance.now();
   const startedAt = new Date().toISOString();
+  const loadAtStart = loadavg()[0];
   log(`starting a disposable redis-server${args.quick ? ' (quick run)' : ''} …`);
   const server: RedisServer = await startRedisServer();
   const target: RedisTarget = { host: server.host, port: server.port };
@@ -135,7 +137,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     '@keyv/redis',
     '@type-cacheable/ioredis-adapter',
     '@type-cacheable/lru-cache-adapter',
-  ]);
+  ], loadAtStart);
   const report: BenchResults = {
     ...results,
     startedAt,
@@ -152,7 +154,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   writeFileSync(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
   console.log(markdown);
   if (args.updateReadme) {
-    updateReadme(renderMarkdown(report, report.hit ? 'bench/results/latest.svg' : undefined));
+    updateReadme(`## Benchmarks\n\n${renderMarkdown(report, report.hit ? 'bench/results/latest.svg' : undefined, true)}`);
     log('README.md bench section updated');
   }
   log(`done in ${report.durationS.toFixed(0)} s; wrote bench/results/latest.md, latest.svg, latest.json`);

@@ -1,12 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { cpus, totalmem, release, platform } from 'node:os';
+import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 
 export interface Machine {
   readonly cpu: string;
   readonly cores: number;
   readonly memoryGiB: number;
+  /** 1-minute load average when the run began and when it ended: other work on the machine shows here. */
+  readonly load: string;
   readonly os: string;
   readonly node: string;
   readonly redisServer: string;
@@ -32,7 +34,7 @@ function run(command: string, args: string[]): string {
   }
 }
 
-export function describeMachine(packageNames: readonly string[]): Machine {
+export function describeMachine(packageNames: readonly string[], loadAtStart: number): Machine {
   const own = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
   const commit = run('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']);
   const dirty = run('git', ['-C', ROOT, 'status', '--porcelain', '--', 'lib']) !== '';
@@ -41,6 +43,7 @@ export function describeMachine(packageNames: readonly string[]): Machine {
     cpu: cpus()[0]?.model.trim() ?? 'unknown',
     cores: cpus().length,
     memoryGiB: Math.round(totalmem() / 2 ** 30),
+    load: `${loadAtStart.toFixed(2)} at start, ${loadavg()[0].toFixed(2)} at end`,
     os: `${platform()} ${release()}`,
     node: process.version,
     redisServer: redis,

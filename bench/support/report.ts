@@ -108,6 +108,7 @@ export function machineTable(m: Machine): string {
   const rows = [
     ['CPU', `${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB`],
     ['OS', m.os],
+    ['load average (1 min)', m.load],
     ['Node.js', m.node],
     ['redis-server', `${m.redisServer} (a disposable local server started by the bench, loopback)`],
     ['measured', m.library],
@@ -117,7 +118,7 @@ export function machineTable(m: Machine): string {
 }
 
 /** The whole report as Markdown (also what goes between the README's bench markers). */
-export function renderMarkdown(r: BenchResults, chartPath?: string): string {
+export function renderMarkdown(r: BenchResults, chartPath?: string, forReadme = false): string {
   const s = r.settings;
   const out: string[] = [];
   out.push(
@@ -145,7 +146,9 @@ export function renderMarkdown(r: BenchResults, chartPath?: string): string {
     );
   }
   if (r.serializers) out.push('', '#### Serializers: encode/decode cost and stored bytes', '', r.serializers);
-  if (r.profile) out.push('', '#### Where the time of a hit goes', '', r.profile);
+  if (r.profile && forReadme) {
+    out.push('', '#### Where the time of a hit goes', '', 'A CPU profile of the hit path (raw ioredis, `manager.get`, `@Cacheable`) is in [bench/results/latest.md](bench/results/latest.md).');
+  } else if (r.profile) out.push('', '#### Where the time of a hit goes', '', r.profile);
   if (r.failures.length > 0) out.push('', '#### Scenarios that failed', '', ...r.failures.map((f) => `- ${f}`));
   out.push('', '#### Machine and versions', '', machineTable(r.machine));
   out.push(
@@ -153,10 +156,10 @@ export function renderMarkdown(r: BenchResults, chartPath?: string): string {
     '#### Running it',
     '',
     '```sh',
-    'npm run bench                    # installs bench/node_modules on first run; ~3–4 min on 2 cores',
+    'npm run bench                    # installs bench/node_modules on first run; about 2 min on 2 cores',
     'npm run bench -- --quick         # shorter rounds, for a smoke run',
     'npm run bench -- --only=hit,miss # scenarios: hit, miss, batch, memory, stampede, failure, serializers, profile',
-    'npx tsx bench/profile-hit.ts 5   # the hit-path CPU profile alone',
+    'npx tsx bench/profile-hit.ts 5   # the hit-path CPU profiles alone',
     '```',
     '',
     'The peers are `bench/package.json` dependencies, not the library\'s. Every run starts its own `redis-server` on a free loopback port and stops it at the end. ' +

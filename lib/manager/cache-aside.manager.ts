@@ -33,7 +33,7 @@ import type { PendingInvalidation } from './invalidation-queue';
 import { Invalidator } from './invalidator';
 import { newLeaseMarker, pollSchedule } from './load-lease';
 import { ABSENT, decodeLookup, encodeValue, LEASED, type FoundEntry, type Lookup } from './lookup';
-import { SingleFlight } from './single-flight';
+import { SingleFlight, type Flight } from './single-flight';
 import type { CacheStats } from './stats';
 import { TagVersions } from './tag-versions';
 import { Telemetry } from './telemetry';
@@ -170,8 +170,11 @@ export class CacheAsideManager {
     this.telemetry.miss(key, label);
     return this.flights.run(
       fullKey,
-      (keepUntil) => this.loadThroughLease(fullKey, key, loader, codec, opts, lookup, keepUntil),
+      (flight) => this.loadThroughLease(fullKey, key, loader, codec, opts, lookup, flight),
       () => this.telemetry.counters.coalesced++,
+      // Join a load in this process only if our own read saw its lease (or it has none yet):
+      // if the lease is gone, an invalidation came after that load began.
+      (flight) => flight.lease === undefined || (lookup.state === 'leased' && lookup.marker === flight.lease),
     ) as Promise<T>;
   }
 
@@ -263,12 +266,7 @@ export class CacheAsideManager {
       for (const index of missingIndexes.get(key)!) results[index] = values[i];
       const marker = markers[i];
       if (marker === undefined) return;
-      const fullKey = this.keyPrefix + key;
-      this.track(
-        wantsTags && tags === undefined
-          ? this.releaseLease(fullKey, marker)
-          : this.storeLoaded(fullKey, key, values[i], codec, opts, marker, tags, 'getMany'),
-      );
+      this.storeLoaded(this.keyPrefix + key, key, values[i], codec, opts, marker, tags, 'getMany');
     });
     return results;
   }
@@ -448,7 +446,7 @@ export class CacheAsideManager {
     codec: Codec,
     opts: GetOptions<T>,
     found: Lookup,
-    keepUntil: (settled: Promise<unknown>) => void,
+    flight: Flight,
   ): Promise<T> {
     const deadline = Date.now() + this.leaseTtlMs;
     const stale = found.state === 'stale' ? found : undefined;
@@ -462,7 +460,10 @@ export class CacheAsideManager {
         this.telemetry.redisFailed(error, 'get', key, opts.label);
         return this.callLoader(key, loader, opts.label);
       }
-      if (leased) return this.loadAndStore(fullKey, key, loader, codec, opts, marker, stale, keepUntil);
+      if (leased) {
+        flight.lease = marker;
+        return this.loadAndStore(fullKey, key, loader, codec, opts, marker, stale);
+      }
 
       // Another process holds the lease or wrote meanwhile: wait for its value.
       const refused = current.state === 'stale' || current.state === 'unusable' ? current.raw : undefined;
@@ -521,7 +522,6 @@ export class CacheAsideManager {
     opts: GetOptions<T>,
     marker: string,
     stale: FoundEntry | undefined,
-    keepUntil: (settled: Promise<unknown>) => void,
   ): Promise<T> {
     const wantsTags = opts.tags !== undefined && opts.tags.length > 0;
     // Tag tokens are read before the loader runs: an invalidation during the load then shows.
@@ -529,12 +529,7 @@ export class CacheAsideManager {
     const graceEnds = stale ? stale.header.freshUntil + (opts.grace ?? 0) * 1000 : 0;
     const outcome = this.callLoader(key, loader, opts.label).then(
       (value) => {
-        const stored =
-          wantsTags && tags === undefined
-            ? this.releaseLease(fullKey, marker)
-            : this.storeLoaded(fullKey, key, value, codec, opts, marker, tags, 'get');
-        keepUntil(stored);
-        this.track(stored);
+        this.storeLoaded(fullKey, key, value, codec, opts, marker, tags, 'get');
         return { value };
       },
       (error: unknown) => {
@@ -587,8 +582,12 @@ export class CacheAsideManager {
     );
   }
 
-  /** Encodes and stores a loaded value under our lease; never rejects. */
-  private async storeLoaded<T>(
+  /**
+   * Encodes and stores a loaded value under our lease (in the background, never rejecting), or
+   * gives the lease back when the value is not to be cached (tags unreadable, `ttl <= 0`, not
+   * encodable).
+   */
+  private storeLoaded<T>(
     fullKey: string,
     key: string,
     value: T,
@@ -597,18 +596,24 @@ export class CacheAsideManager {
     marker: string,
     tags: TagStamp[] | undefined,
     operation: CacheOperation,
-  ): Promise<void> {
-    const entry = this.entryFor(value, codec, opts, tags, key, operation);
-    if (entry === undefined) return this.releaseLease(fullKey, marker);
-    const epoch = this.l1?.epoch;
-    try {
-      if (await this.gateway.storeIfLeased(fullKey, marker, entry.bytes, entry.px)) {
-        this.telemetry.stored(key);
-        if (this.l1 !== undefined) this.keepLocal(fullKey, value, codec, entry, entry.bytes.length, opts, epoch!);
-      }
-    } catch (error) {
-      this.telemetry.redisFailed(error, operation, key, opts.label);
+  ): void {
+    const wantsTags = opts.tags !== undefined && opts.tags.length > 0;
+    const entry = wantsTags && tags === undefined ? undefined : this.entryFor(value, codec, opts, tags, key, operation);
+    if (entry === undefined) {
+      this.track(this.releaseLease(fullKey, marker));
+      return;
     }
+    const epoch = this.l1?.epoch;
+    this.track(
+      this.gateway.storeIfLeased(fullKey, marker, entry.bytes, entry.px).then(
+        (landed) => {
+          if (!landed) return;
+          this.telemetry.stored(key);
+          if (this.l1 !== undefined) this.keepLocal(fullKey, value, codec, entry, entry.bytes.length, opts, epoch!);
+        },
+        (error: unknown) => this.telemetry.redisFailed(error, operation, key, opts.label),
+      ),
+    );
   }
 
   private async callLoader<T>(key: string, loader: Loader<T>, label: string | undefined): Promise<T> {

@@ -7,7 +7,7 @@ export type Lookup =
   | { readonly state: 'stale'; readonly value: unknown; readonly header: EntryHeader; readonly raw: Buffer }
   | { readonly state: 'unusable'; readonly raw: Buffer }
   | { readonly state: 'local'; readonly value: unknown }
-  | { readonly state: 'leased' }
+  | { readonly state: 'leased'; readonly marker?: string }
   | { readonly state: 'absent' };
 
 export type FoundEntry = Extract<Lookup, { state: 'fresh' | 'stale' }>;
@@ -21,7 +21,7 @@ export const LEASED: Lookup = { state: 'leased' };
  * a readable entry of this codec; the manager turns that into a reported miss.
  */
 export function decodeLookup(raw: Buffer, codec: Codec, now: number): Lookup {
-  if (isLeaseMarker(raw)) return LEASED;
+  if (isLeaseMarker(raw)) return { state: 'leased', marker: raw.toString('latin1') };
   const header = decodeEntry(raw, codec.id);
   const value =
     header.kind === EntryKind.Value

@@ -1,14 +1,20 @@
+/** What a load tells would-be joiners about itself. */
+export interface Flight {
+  /** The lease marker the load holds at its key, once it holds one. */
+  lease?: string;
+}
+
 /**
  * One load per key per process: concurrent callers of a key that is being loaded share the
  * promise of the first. The entry is removed once the load has settled, so a failed or finished
  * load never lingers (no slow leak) and the next caller after a failure loads again.
  *
- * A load may ask to stay registered a little longer (`keepUntil`) while its value is still on
- * its way to Redis: callers in this process then get the value at once instead of finding the
- * lease in Redis and polling for it.
+ * A caller joins only if `canJoin` accepts the flight: the manager uses that to refuse a load
+ * whose lease has vanished from Redis — an invalidation (from any process) came after that
+ * load began, so its result must not answer a read that began after the invalidation.
  */
 export class SingleFlight<T = unknown> {
-  private readonly inFlight = new Map<string, Promise<T>>();
+  private readonly inFlight = new Map<string, { promise: Promise<T>; flight: Flight }>();
 
   /** Number of keys being loaded now. */
   get size(): number {
@@ -16,30 +22,29 @@ export class SingleFlight<T = unknown> {
   }
 
   /**
-   * Runs `load` unless a load of `key` is already in flight, in which case its promise is
-   * returned and `onJoin` is told.
+   * Runs `load` unless an acceptable load of `key` is already in flight, in which case its
+   * promise is returned and `onJoin` is told. A refused flight goes on for its own callers; the
+   * new one takes its place for later callers.
    */
   run(
     key: string,
-    load: (keepUntil: (settled: Promise<unknown>) => void) => Promise<T>,
+    load: (flight: Flight) => Promise<T>,
     onJoin?: () => void,
+    canJoin?: (flight: Flight) => boolean,
   ): Promise<T> {
     const existing = this.inFlight.get(key);
-    if (existing) {
+    if (existing && (canJoin === undefined || canJoin(existing.flight))) {
       onJoin?.();
-      return existing;
+      return existing.promise;
     }
-    let kept: Promise<unknown> | undefined;
-    const promise = load((settled) => (kept = settled));
-    this.inFlight.set(key, promise);
+    const flight: Flight = {};
+    const promise = load(flight);
+    const entry = { promise, flight };
+    this.inFlight.set(key, entry);
     const release = (): void => {
-      if (this.inFlight.get(key) === promise) this.inFlight.delete(key);
+      if (this.inFlight.get(key) === entry) this.inFlight.delete(key);
     };
-    const afterLoad = (): void => {
-      if (kept) kept.then(release, release);
-      else release();
-    };
-    promise.then(afterLoad, afterLoad);
+    promise.then(release, release);
     return promise;
   }
 

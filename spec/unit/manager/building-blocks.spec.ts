@@ -126,18 +126,19 @@ describe('SingleFlight', () => {
     await expect(flights.run('k', async () => 2)).resolves.toBe(2);
   });
 
-  it('stays registered until the kept promise settles', async () => {
+  it('lets a caller refuse a flight, which then goes on for its own callers', async () => {
     const flights = new SingleFlight<number>();
-    let finishStore!: () => void;
-    const stored = new Promise<void>((resolve) => (finishStore = resolve));
-    await flights.run('k', async (keepUntil) => {
-      keepUntil(stored);
-      return 1;
+    let release!: (n: number) => void;
+    const first = flights.run('k', (flight) => {
+      flight.lease = 'lease-1';
+      return new Promise<number>((resolve) => (release = resolve));
     });
-    expect(flights.size).toBe(1);
-    await expect(flights.run('k', async () => 2)).resolves.toBe(1);
-    finishStore();
-    await stored;
+    const accepts = jest.fn((flight: { lease?: string }) => flight.lease === 'lease-2');
+    const second = flights.run('k', async () => 2, undefined, accepts);
+    expect(accepts).toHaveBeenCalledWith({ lease: 'lease-1' });
+    await expect(second).resolves.toBe(2);
+    release(1);
+    await expect(first).resolves.toBe(1);
     await new Promise((resolve) => setImmediate(resolve));
     expect(flights.size).toBe(0);
   });

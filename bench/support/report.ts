@@ -127,33 +127,33 @@ export function renderMarkdown(r: BenchResults, chartPath?: string, forReadme = 
       `Throughput: median of ${s.hitRounds} rounds of ${s.hitRoundMs} ms in rotating order; ratios are median ÷ median of raw ioredis in the same run.`,
   );
   if (chartPath) out.push('', `![Hit and miss throughput relative to raw ioredis](${chartPath})`);
-  if (r.hit) out.push('', '#### Hit path, Redis tier', '', hitTable(r.hit));
-  if (r.miss) out.push('', '#### Miss path (loader returns at once, a new key every call)', '', missTable(r.miss));
-  if (r.batch) out.push('', '#### 100 cached keys: one batch read vs 100 single gets', '', batchTable(r.batch));
+  if (r.hit) out.push('', '### Hit path, Redis tier', '', hitTable(r.hit));
+  if (r.miss) out.push('', '### Miss path (loader returns at once, a new key every call)', '', missTable(r.miss));
+  if (r.batch) out.push('', '### 100 cached keys: one batch read vs 100 single gets', '', batchTable(r.batch));
   if (r.memory) {
-    out.push('', '#### In-process tier (L1) hit path', '', memoryTable(r.memory), '');
+    out.push('', '### In-process tier (L1) hit path', '', memoryTable(r.memory), '');
     out.push(`For scale, a synchronous \`map.get\` loop: ${ops(r.memory.syncMapOpsPerSec)} lookups/s.`);
   }
   if (r.stampede) {
-    out.push('', '#### Stampede: concurrent misses of one cold key (loader takes 100 ms)', '', stampedeTable(r.stampede), '');
+    out.push('', '### Stampede: concurrent misses of one cold key (loader takes 100 ms)', '', stampedeTable(r.stampede), '');
     out.push('Loader calls counted with `INCR` on the bench Redis, so the four processes add up; the processes build their clients, then are released together.');
   }
   if (r.failure) {
-    out.push('', `#### Redis unreachable (a port nothing listens on) and paused (SIGSTOP), loader returns at once`, '', failureTable(r.failure), '');
+    out.push('', `### Redis unreachable (a port nothing listens on) and paused (SIGSTOP), loader returns at once`, '', failureTable(r.failure), '');
     out.push(
       `Five calls in a row per library; every call bounded at ${s.hardTimeoutMs} ms by the bench (\`> ${s.hardTimeoutMs} ms\` means it had not returned). ` +
         'cache-aside runs alone first; the peers then run side by side. The 5th call of cache-aside comes after its circuit breaker opened (3 failures).',
     );
   }
-  if (r.serializers) out.push('', '#### Serializers: encode/decode cost and stored bytes', '', r.serializers);
+  if (r.serializers) out.push('', '### Serializers: encode/decode cost and stored bytes', '', r.serializers);
   if (r.profile && forReadme) {
-    out.push('', '#### Where the time of a hit goes', '', 'A CPU profile of the hit path (raw ioredis, `manager.get`, `@Cacheable`) is in [bench/results/latest.md](bench/results/latest.md).');
-  } else if (r.profile) out.push('', '#### Where the time of a hit goes', '', r.profile);
-  if (r.failures.length > 0) out.push('', '#### Scenarios that failed', '', ...r.failures.map((f) => `- ${f}`));
-  out.push('', '#### Machine and versions', '', machineTable(r.machine));
+    out.push('', '### Where the time of a hit goes', '', 'A CPU profile of the hit path (raw ioredis, `manager.get`, `@Cacheable`) is in [bench/results/latest.md](bench/results/latest.md).');
+  } else if (r.profile) out.push('', '### Where the time of a hit goes', '', r.profile);
+  if (r.failures.length > 0) out.push('', '### Scenarios that failed', '', ...r.failures.map((f) => `- ${f}`));
+  out.push('', '### Machine and versions', '', machineTable(r.machine));
   out.push(
     '',
-    '#### Running it',
+    '### Running it',
     '',
     '```sh',
     'npm run bench                    # installs bench/node_modules on first run; about 2 min on 2 cores',

@@ -15,7 +15,7 @@ import { malformed, messageOf, overLimit, unsupportedValue } from './serializer-
  *
  * | tag                          | stands for                                             |
  * |------------------------------|--------------------------------------------------------|
- * | `\u0001D` + ISO 8601 text    | a `Date` (nothing after `D`: an invalid `Date`)        |
+ * | `\u0001D` + milliseconds     | a `Date`: its time value (nothing after `D`: invalid)  |
  * | `\u0001N` + `NaN`, `Infinity`, `-Infinity`, `-0` | that number (JSON would write `null` or `0`) |
  * | `\u0001U`                    | `undefined` as an array element or the whole value     |
  * | `\u0001S` + the string       | a string of the user's that itself starts with U+0001  |
@@ -40,10 +40,13 @@ const NUMBER_PREFIX = `${MARK_CHAR}N`;
 const UNDEFINED_TAG = `${MARK_CHAR}U`;
 const ESCAPED_PREFIX = `${MARK_CHAR}S`;
 
+/** A Date tag's body: an integer number of milliseconds, within the range a Date can hold. */
+const DATE_TIME = /^\u0001D-?\d{1,16}$/;
+const MAX_DATE_TIME = 8.64e15;
+
 const PARSE_OPTIONS = { protoAction: 'error', constructorAction: 'error' } as const;
 
 const dateGetTime = Date.prototype.getTime;
-const dateToIsoString = Date.prototype.toISOString;
 
 /** Encodes a value as JSON text (plain, or marked and tagged when it needs tags). */
 export function encodeJson(value: unknown, maxBytes: number, serializer: string): string {
@@ -75,9 +78,30 @@ export function decodeJson(data: Buffer, maxBytes: number, serializer: string): 
     throw overLimit(serializer, `the payload is ${data.length} bytes`, 'maxBytes', maxBytes);
   }
   if (data.length > 0 && data[0] === MARK) {
-    return revive(parseSecurely(data.toString('utf8', 1), serializer), serializer);
+    // The walk that restores tags also refuses prototype keys, as secure-json-parse would.
+    return revive(parse(data.toString('utf8', 1), serializer), serializer);
   }
-  return parseSecurely(data.toString('utf8'), serializer);
+  const text = data.toString('utf8');
+  return mayHoldPrototypeKeys(text) ? parseSecurely(text, serializer) : parse(text, serializer);
+}
+
+/**
+ * Whether plain JSON text could hold a `__proto__` or `constructor` key. Without a `\u` escape
+ * such a key contains `_proto` or `uctor"`; these needles are short on purpose (V8 searches
+ * them without building a Boyer-Moore table), so a clean 1 KB payload is cleared in about 0.2 µs
+ * where secure-json-parse's two regular expressions take about 0.6 µs. Any hit goes to
+ * secure-json-parse itself.
+ */
+function mayHoldPrototypeKeys(text: string): boolean {
+  return text.includes('_proto') || text.includes('uctor"') || text.includes('\\u');
+}
+
+function parse(text: string, serializer: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw malformed(serializer, messageOf(error), error);
+  }
 }
 
 function parseSecurely(text: string, serializer: string): unknown {
@@ -115,7 +139,7 @@ function createReplacer(state: { tagged: boolean }, serializer: string): Replace
     n - n !== 0 || (n === 0 && 1 / n < 0) ? tag(NUMBER_PREFIX + (Object.is(n, -0) ? '-0' : String(n))) : n;
   const date = (d: Date): string => {
     const time = dateGetTime.call(d);
-    return tag(DATE_PREFIX + (time === time ? dateToIsoString.call(d) : ''));
+    return tag(DATE_PREFIX + (time === time ? String(time) : ''));
   };
 
   return function replace(this: unknown, key: string, value: unknown): unknown {
@@ -206,7 +230,12 @@ function isDate(value: unknown): value is Date {
   return value instanceof Date || Object.prototype.toString.call(value) === '[object Date]';
 }
 
-/** Restores the tags of a marked payload, walking iteratively so that depth cannot overflow the stack. */
+/**
+ * Restores the tags of a marked payload, walking iteratively so that depth cannot overflow the
+ * stack, and refuses the objects secure-json-parse refuses (`protoAction` and
+ * `constructorAction` `'error'`): an own `__proto__`, or a `constructor` object with an own
+ * `prototype`.
+ */
 function revive(root: unknown, serializer: string): unknown {
   if (typeof root === 'string') return root.charCodeAt(0) === MARK ? untag(root, serializer) : root;
   if (root === null || typeof root !== 'object') return root;
@@ -223,6 +252,7 @@ function revive(root: unknown, serializer: string): unknown {
         }
       }
     } else {
+      assertNoPrototypeKey(node, serializer);
       for (const key of Object.keys(node)) {
         const item = node[key];
         if (typeof item === 'string') {
@@ -236,13 +266,26 @@ function revive(root: unknown, serializer: string): unknown {
   return root;
 }
 
+const hasOwn = Object.prototype.hasOwnProperty;
+
+function assertNoPrototypeKey(node: Record<string, unknown>, serializer: string): void {
+  const constructor = hasOwn.call(node, 'constructor') ? node.constructor : undefined;
+  if (
+    hasOwn.call(node, '__proto__') ||
+    (constructor !== null && typeof constructor === 'object' && hasOwn.call(constructor, 'prototype'))
+  ) {
+    throw malformed(serializer, 'Object contains forbidden prototype property');
+  }
+}
+
 function untag(text: string, serializer: string): unknown {
   switch (text.charCodeAt(1)) {
     case TAG_DATE: {
       if (text.length === 2) return new Date(Number.NaN);
-      const date = new Date(text.slice(2));
-      if (Number.isNaN(date.getTime())) throw malformed(serializer, 'a Date tag holds no valid date');
-      return date;
+      // Number() would also read '', ' 1', '0x1' or '1e3': only digits with an optional sign are a time.
+      const time = Number(text.slice(2));
+      if (!DATE_TIME.test(text) || !(Math.abs(time) <= MAX_DATE_TIME)) throw malformed(serializer, 'a Date tag holds no valid time');
+      return new Date(time);
     }
     case TAG_NUMBER:
       switch (text.slice(2)) {

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { parse as secureParse } from 'secure-json-parse';
 import { JsonSerializer } from '../../../lib/serializers/json.serializer';
 import {
   configureFastCheck,
@@ -189,6 +190,11 @@ describe('JsonSerializer', () => {
       expect(() => json.serialize([new Date(0), JSON.parse('{"__proto__":1}')])).toThrow(TypeError);
     });
 
+    it('reads keys that merely resemble them (checked by secure-json-parse, then accepted)', () => {
+      const payload = Buffer.from('{"conductor":{"prototype":1},"is_proto":true,"name":"\\u00e9"}');
+      expect(json.deserialize(payload)).toEqual({ conductor: { prototype: 1 }, is_proto: true, name: 'é' });
+    });
+
     it('stores a "constructor" key that is not an object with a prototype', () => {
       expect(roundTrip({ constructor: 'Ferrari', team: { constructor: { name: 'x' } } })).toEqual({
         constructor: 'Ferrari',
@@ -209,6 +215,30 @@ describe('JsonSerializer', () => {
       expect(() => json.deserialize(Buffer.from(payload))).toThrow(/forbidden prototype property/);
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
       expect(Object.prototype).not.toHaveProperty('polluted');
+    });
+
+    it('refuses exactly what secure-json-parse refuses, marked or not (differential property)', () => {
+      // keys as JSON text, an escaped spelling of __proto__ among them
+      const key = fc.constantFrom('"__proto__"', '"constructor"', '"prototype"', '"a"', '"\\u005f_proto__"', '"\\u0063onstructor"');
+      const text: fc.Arbitrary<string> = fc.letrec<{ node: string }>((tie) => ({
+        node: fc.oneof(
+          { depthSize: 'small', withCrossShrink: true },
+          fc.constantFrom('1', 'null', '"s"', '"\\u0001NNaN"'),
+          fc.array(tie('node'), { maxLength: 3 }).map((items) => `[${items.join(',')}]`),
+          fc
+            .array(fc.tuple(key, tie('node')), { maxLength: 3 })
+            .map((entries) => `{${entries.map(([k, v]) => `${k}:${v}`).join(',')}}`),
+        ),
+      })).node;
+      fc.assert(
+        fc.property(text, (json) => {
+          const refusedBySecureJsonParse = decodeOutcome(() => secureParse(json, undefined, { protoAction: 'error', constructorAction: 'error' })) !== 'value';
+          const marked = decodeOutcome(() => new JsonSerializer().deserialize(Buffer.from(`\u0001${json}`)));
+          const plain = decodeOutcome(() => new JsonSerializer().deserialize(Buffer.from(json)));
+          expect(plain === 'refused').toBe(refusedBySecureJsonParse);
+          expect(marked === 'refused').toBe(refusedBySecureJsonParse);
+        }),
+      );
     });
 
     it.each([

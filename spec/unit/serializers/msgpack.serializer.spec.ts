@@ -188,6 +188,7 @@ describe('MsgpackSerializer', () => {
       expect(msgpack.deserialize(hex('dd 00000001 d9 01 62'))).toEqual(['b']);
       expect(msgpack.deserialize(hex('df 00000001 a1 6b c5 0001 07'))).toEqual(new Map([['k', Buffer.from([7])]]));
       expect(msgpack.deserialize(hex('92 d5 74 01 07 d5 42 0101'))).toEqual([new Uint8Array([7]), 257n]);
+      expect(msgpack.deserialize(hex('92 d4 74 01 d4 42 05'))).toEqual([new Uint8Array(0), 5n]);
       expect(msgpack.deserialize(hex('de 0001 01 dc 0001 ca 3fc00000'))).toEqual(new Map([[1, [1.5]]]));
       expect(msgpack.deserialize(hex('d4 72 00 dd 00000001 db 00000001 61 01'))).toEqual({ a: 1 });
       expect(msgpack.deserialize(hex('d4 72 00 dc 0001 da 0001 61 01'))).toEqual({ a: 1 });

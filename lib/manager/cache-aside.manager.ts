@@ -44,6 +44,10 @@ type Loader<T> = (key: string) => T | Promise<T>;
 
 /** How long a failing loader is left alone while a stale value answers inside its grace window. */
 const GRACE_RETRY_MS = 1000;
+/** Waiting past a lease's TTL by this much lets a waiter see a crashed holder's lease expire. */
+const LEASE_EXPIRY_MARGIN_MS = 100;
+/** Leases a caller waits through (each ends in a value, a release, or an expiry) before it loads alone. */
+const MAX_LEASE_ROUNDS = 3;
 
 /**
  * The cache-aside policy: look the key up; on a miss load it once (in this process and across
@@ -438,7 +442,11 @@ export class CacheAsideManager {
 
   // ── the miss path ──────────────────────────────────────────────────────────
 
-  /** Takes the load lease (or waits for the process that has it), then loads and stores. */
+  /**
+   * Takes the load lease (or waits for the process that has it), then loads and stores. A lease
+   * that vanishes while we wait (released, expired after its holder crashed, invalidated) is
+   * taken again, and the new holder gets a full lease period, so a crash still costs one load.
+   */
   private async loadThroughLease<T>(
     fullKey: string,
     key: string,
@@ -448,10 +456,9 @@ export class CacheAsideManager {
     found: Lookup,
     flight: Flight,
   ): Promise<T> {
-    const deadline = Date.now() + this.leaseTtlMs;
     const stale = found.state === 'stale' ? found : undefined;
     let current = found;
-    for (;;) {
+    for (let round = 1; ; round++) {
       const marker = newLeaseMarker();
       let leased: boolean;
       try {
@@ -465,11 +472,17 @@ export class CacheAsideManager {
         return this.loadAndStore(fullKey, key, loader, codec, opts, marker, stale);
       }
 
-      // Another process holds the lease or wrote meanwhile: wait for its value.
+      // Another process holds the lease or wrote meanwhile: wait for its value, a little past
+      // the lease's own expiry so that a crashed holder's lease is seen to go.
+      const deadline = Date.now() + this.leaseTtlMs + LEASE_EXPIRY_MARGIN_MS;
       const refused = current.state === 'stale' || current.state === 'unusable' ? current.raw : undefined;
-      current = await this.awaitOtherLoad(fullKey, key, codec, deadline, opts.label, refused);
+      const waited = await this.awaitOtherLoad(fullKey, key, codec, deadline, opts.label, refused);
+      current = waited.lookup;
       if (current.state === 'fresh') return current.value as T;
-      if (current.state === 'leased' || Date.now() >= deadline) {
+      // Still leased, but by another holder than at first (the first one's lease expired and a
+      // new one took over): that holder deserves a full lease period too.
+      const newHolder = current.state === 'leased' && waited.holderChanged;
+      if ((current.state === 'leased' && !newHolder) || round >= MAX_LEASE_ROUNDS) {
         // The other load outlived its lease: load without storing rather than wait longer.
         return this.callLoader(key, loader, opts.label);
       }
@@ -483,6 +496,10 @@ export class CacheAsideManager {
       : this.gateway.acquireLease(fullKey, marker, this.leaseTtlMs);
   }
 
+  /**
+   * Polls until the key holds a usable entry, vanishes, or the deadline passes; says whether
+   * the lease holder changed on the way (a new lease, not the one we started waiting for).
+   */
   private async awaitOtherLoad(
     fullKey: string,
     key: string,
@@ -490,23 +507,31 @@ export class CacheAsideManager {
     deadline: number,
     label: string | undefined,
     refused: Buffer | undefined,
-  ): Promise<Lookup> {
+  ): Promise<{ lookup: Lookup; holderChanged: boolean }> {
+    let firstHolder: string | undefined;
+    let lastHolder: string | undefined;
+    const result = (lookup: Lookup): { lookup: Lookup; holderChanged: boolean } => ({
+      lookup,
+      holderChanged: firstHolder !== lastHolder,
+    });
     for await (const _ of pollSchedule(deadline)) {
       let raw: Buffer | null;
       try {
         raw = await this.gateway.get(fullKey);
       } catch (error) {
         this.telemetry.redisFailed(error, 'get', key, label);
-        return LEASED;
+        return result(LEASED);
       }
-      if (raw === null) return ABSENT;
+      if (raw === null) return result(ABSENT);
       // The entry we could not take over is still there unchanged: nobody is loading it, and
       // waiting will not change that. Load without storing instead of spinning.
-      if (refused !== undefined && raw.equals(refused)) return LEASED;
+      if (refused !== undefined && raw.equals(refused)) return result(LEASED);
       const lookup = await this.readEntry(raw, codec, key, 'get', label);
-      if (lookup.state !== 'leased') return lookup;
+      if (lookup.state !== 'leased') return result(lookup);
+      firstHolder ??= lookup.marker;
+      lastHolder = lookup.marker;
     }
-    return LEASED;
+    return result(LEASED);
   }
 
   /**

@@ -16,14 +16,18 @@ export function newLeaseMarker(): string {
   return LEASE_MARKER_PREFIX + randomBytes(12).toString('base64url');
 }
 
-/** Backoff of a process waiting for another's load: short at first, capped, until the deadline. */
+/**
+ * Backoff of a process waiting for another's load: short at first, capped, until the deadline —
+ * and always one last look at or after the deadline, so a waiter that was slow to be scheduled
+ * (a busy machine) still sees the lease expire instead of giving up just before.
+ */
 export async function* pollSchedule(deadline: number, now: () => number = Date.now): AsyncGenerator<void> {
   let delay = 2;
   for (;;) {
     const left = deadline - now();
-    if (left <= 0) return;
-    await sleep(Math.min(delay, left));
+    await sleep(Math.max(0, Math.min(delay, left)));
     yield;
+    if (left <= delay) return;
     delay = Math.min(delay * 2, 50);
   }
 }

@@ -149,7 +149,10 @@ export class CacheAsideManager {
     const epoch = this.l1?.epoch;
     try {
       const raw = await this.gateway.get(fullKey);
-      if (raw !== null) lookup = await this.readEntry(raw, codec, key, 'get', label);
+      if (raw !== null) {
+        const read = this.readEntry(raw, codec, key, 'get', label);
+        lookup = read instanceof Promise ? await read : read;
+      }
     } catch (error) {
       this.telemetry.redisFailed(error, 'get', key, label);
       this.telemetry.miss(key, label);
@@ -693,8 +696,12 @@ export class CacheAsideManager {
 
   // ── entries ────────────────────────────────────────────────────────────────
 
-  /** Decodes what a GET returned; an unusable or tag-invalidated entry is a (reported) miss. */
-  private async readEntry(raw: Buffer, codec: Codec, key: string, operation: CacheOperation, label?: string): Promise<Lookup> {
+  /**
+   * Decodes what a GET returned; an unusable or tag-invalidated entry is a (reported) miss.
+   * Synchronous unless the entry carries tags (their versions are one more read), so a plain hit
+   * costs no extra promise.
+   */
+  private readEntry(raw: Buffer, codec: Codec, key: string, operation: CacheOperation, label?: string): Lookup | Promise<Lookup> {
     let lookup: Lookup;
     try {
       lookup = decodeLookup(raw, codec, Date.now());
@@ -704,8 +711,8 @@ export class CacheAsideManager {
       return { state: 'unusable', raw };
     }
     const stamps = lookup.state === 'fresh' || lookup.state === 'stale' ? lookup.header.tags : undefined;
-    if (stamps !== undefined && !(await this.tagsStillValid(stamps, key, operation, label))) return { state: 'unusable', raw };
-    return lookup;
+    if (stamps === undefined) return lookup;
+    return this.tagsStillValid(stamps, key, operation, label).then((valid): Lookup => (valid ? lookup : { state: 'unusable', raw }));
   }
 
   /** The bytes and Redis expiry of a loaded value, or `undefined` when it is not to be stored. */
@@ -746,7 +753,18 @@ export class CacheAsideManager {
     try {
       entry = encodeValue(value, codec, writtenAt, freshUntil, tags);
     } catch (error) {
-      this.telemetry.report('ENCODE_FAILED', 'the value could not be encoded; it was returned but not stored', operation, key, error, label);
+      // A serializer's own size bound (RangeError) is the same situation as maxValueBytes.
+      const tooLarge = error instanceof RangeError;
+      this.telemetry.report(
+        tooLarge ? 'VALUE_TOO_LARGE' : 'ENCODE_FAILED',
+        tooLarge
+          ? 'the value is over a configured limit (see cause); it was returned but not stored'
+          : 'the value could not be encoded; it was returned but not stored',
+        operation,
+        key,
+        error,
+        label,
+      );
       return undefined;
     }
     if (entry.length > this.maxValueBytes) {

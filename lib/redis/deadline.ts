@@ -1,6 +1,6 @@
 /**
- * Rejects a promise that has not settled within `ms`. The command itself is not cancelled
- * (Redis has no cancel); only the caller stops waiting, which is what fail-open needs.
+ * Deadlines of Redis commands. A command is not cancelled when its deadline passes (Redis has no
+ * cancel); only its caller stops waiting, which is what fail-open needs.
  */
 export class DeadlineExceededError extends Error {
   override readonly name = 'DeadlineExceededError';
@@ -9,18 +9,72 @@ export class DeadlineExceededError extends Error {
   }
 }
 
-export function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new DeadlineExceededError(ms)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
+/** One command's place in the queue. Whoever settles it first sets `done`. */
+export interface DeadlineTicket {
+  done: boolean;
+  readonly expiresAt: number;
+  readonly expire: () => void;
+}
+
+/**
+ * Every command of a gateway has the same timeout, so deadlines expire in the order they were
+ * taken: a FIFO queue and one timer for all of them replace a timer per command (a hit costs an
+ * array push instead of a setTimeout/clearTimeout pair). Settled tickets are skipped and
+ * dropped when the timer next fires.
+ */
+export class DeadlineQueue {
+  private tickets: DeadlineTicket[] = [];
+  private head = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly ms: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Number of tickets not yet dropped (settled ones linger until the timer fires). */
+  get size(): number {
+    return this.tickets.length - this.head;
+  }
+
+  /** Starts a deadline; `expire` runs if nobody marked the ticket `done` in time. */
+  start(expire: () => void): DeadlineTicket {
+    const ticket: DeadlineTicket = { done: false, expiresAt: this.now() + this.ms, expire };
+    this.tickets.push(ticket);
+    if (this.timer === undefined) this.schedule(this.ms);
+    return ticket;
+  }
+
+  private schedule(delay: number): void {
+    this.timer = setTimeout(this.fire, Math.max(1, delay));
+    // Never keeps a process alive by itself: a command still waiting has its socket for that.
+    this.timer.unref();
+  }
+
+  private readonly fire = (): void => {
+    this.timer = undefined;
+    const now = this.now();
+    const tickets = this.tickets;
+    let head = this.head;
+    while (head < tickets.length) {
+      const ticket = tickets[head];
+      if (!ticket.done) {
+        if (ticket.expiresAt > now) break;
+        ticket.done = true;
+        ticket.expire();
+      }
+      head++;
+    }
+    if (head === tickets.length) {
+      this.tickets = [];
+      this.head = 0;
+      return;
+    }
+    if (head > 1024 && head * 2 > tickets.length) {
+      this.tickets = tickets.slice(head);
+      head = 0;
+    }
+    this.head = head;
+    this.schedule(this.tickets[head].expiresAt - now);
+  };
 }

@@ -1,7 +1,7 @@
 import calculateSlot from 'cluster-key-slot';
 import type { Redis } from 'ioredis';
 import { CircuitBreaker } from './circuit-breaker';
-import { withDeadline } from './deadline';
+import { DeadlineExceededError, DeadlineQueue } from './deadline';
 import { isCluster, type RedisClient } from './redis-client';
 import { isReplyError, RedisUnavailableError } from './redis-errors';
 import {
@@ -35,6 +35,7 @@ type Command<T> = (client: RedisClient) => Promise<T>;
  */
 export class RedisGateway {
   private everReady: boolean;
+  private readonly deadlines: DeadlineQueue;
   private readonly recoveryListeners: Array<() => void> = [];
   private readonly onClientReady = (): void => {
     this.everReady = true;
@@ -47,6 +48,7 @@ export class RedisGateway {
     private readonly options: RedisGatewayOptions,
   ) {
     this.everReady = client.status === 'ready';
+    this.deadlines = new DeadlineQueue(options.operationTimeout);
     client.on('ready', this.onClientReady);
   }
 
@@ -239,17 +241,28 @@ export class RedisGateway {
         new RedisUnavailableError('Redis is skipped for a cool-down after repeated failures (circuit open)'),
       );
     }
-    return withDeadline(command(this.client), this.options.operationTimeout).then(
-      (value) => {
-        if (breaker.recordSuccess()) this.notifyRecovered();
-        return value;
-      },
-      (error: unknown) => {
-        if (isReplyError(error)) breaker.recordSuccess();
-        else breaker.recordFailure();
-        throw error;
-      },
-    );
+    // One promise per command: the deadline, the breaker and the caller settle it together.
+    return new Promise<T>((resolve, reject) => {
+      const ticket = this.deadlines.start(() => {
+        breaker.recordFailure();
+        reject(new DeadlineExceededError(this.deadlines.ms));
+      });
+      command(this.client).then(
+        (value) => {
+          if (ticket.done) return;
+          ticket.done = true;
+          if (breaker.recordSuccess()) this.notifyRecovered();
+          resolve(value);
+        },
+        (error: unknown) => {
+          if (ticket.done) return;
+          ticket.done = true;
+          if (isReplyError(error)) breaker.recordSuccess();
+          else breaker.recordFailure();
+          reject(error);
+        },
+      );
+    });
   }
 
   private canSend(write: boolean): boolean {

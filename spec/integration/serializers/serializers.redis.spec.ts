@@ -184,13 +184,13 @@ describe('Serializers through CacheAsideManager and a real redis-server', () => 
     expect((errors[0].cause as Error).message).toMatch(/JsonSerializer cannot encode a BigInt/);
   });
 
-  it('a 64 MiB value is returned, not stored: refused by the serializer (ENCODE_FAILED, over its maxBytes)', async () => {
+  it('a 64 MiB value is returned, not stored: refused by the serializer (VALUE_TOO_LARGE, over its maxBytes)', async () => {
     const cache = manager();
     const huge = 'x'.repeat(64 * 1024 * 1024);
     expect(await cache.get('huge', async () => huge)).toBe(huge);
     await cache.settle();
     expect(await redis.exists(`${prefix}huge`)).toBe(0);
-    expect(errors.map((e) => e.code)).toEqual(['ENCODE_FAILED']);
+    expect(errors.map((e) => e.code)).toEqual(['VALUE_TOO_LARGE']);
     expect((errors[0].cause as Error).message).toMatch(/over maxBytes \(8388608\)/);
   });
 

@@ -1,24 +1,55 @@
-import { DeadlineExceededError, withDeadline } from '../../../lib/redis/deadline';
+import { DeadlineExceededError, DeadlineQueue } from '../../../lib/redis/deadline';
 import { errorCodeOf, isReplyError, RedisUnavailableError } from '../../../lib/redis/redis-errors';
 
-describe('withDeadline', () => {
+describe('DeadlineQueue', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
 
-  it('passes a value through before the deadline', async () => {
-    await expect(withDeadline(Promise.resolve(7), 100)).resolves.toBe(7);
+  it('expires tickets nobody settled, in order, each at its own deadline', () => {
+    const queue = new DeadlineQueue(100);
+    const expired: string[] = [];
+    queue.start(() => expired.push('a'));
+    jest.advanceTimersByTime(40);
+    queue.start(() => expired.push('b'));
+    jest.advanceTimersByTime(59);
+    expect(expired).toEqual([]);
+    jest.advanceTimersByTime(1);
+    expect(expired).toEqual(['a']);
+    jest.advanceTimersByTime(39);
+    expect(expired).toEqual(['a']);
+    jest.advanceTimersByTime(1);
+    expect(expired).toEqual(['a', 'b']);
+    expect(queue.size).toBe(0);
   });
 
-  it('passes a rejection through unchanged', async () => {
-    const error = new Error('boom');
-    await expect(withDeadline(Promise.reject(error), 100)).rejects.toBe(error);
-  });
-
-  it('rejects with DeadlineExceededError when nothing answers in time', async () => {
-    const never = new Promise<never>(() => undefined);
-    const result = withDeadline(never, 100);
+  it('never expires a settled ticket, and drops settled ones when the timer fires', () => {
+    const queue = new DeadlineQueue(100);
+    const expire = jest.fn();
+    const tickets = Array.from({ length: 3000 }, () => queue.start(expire));
+    tickets.forEach((ticket) => (ticket.done = true));
+    const last = queue.start(expire);
+    expect(queue.size).toBe(3001);
     jest.advanceTimersByTime(100);
-    await expect(result).rejects.toEqual(expect.objectContaining({ name: 'DeadlineExceededError', ms: 100 }));
+    expect(expire).toHaveBeenCalledTimes(1);
+    expect(last.done).toBe(true);
+    expect(queue.size).toBe(0);
+  });
+
+  it('keeps waiting for later deadlines after dropping settled ones (and compacts)', () => {
+    const queue = new DeadlineQueue(100);
+    const expire = jest.fn();
+    Array.from({ length: 2000 }, () => queue.start(expire)).forEach((t) => (t.done = true));
+    jest.advanceTimersByTime(50);
+    queue.start(expire);
+    jest.advanceTimersByTime(50);
+    expect(expire).not.toHaveBeenCalled();
+    expect(queue.size).toBe(1);
+    jest.advanceTimersByTime(50);
+    expect(expire).toHaveBeenCalledTimes(1);
+  });
+
+  it('names the timeout in its error', () => {
+    expect(new DeadlineExceededError(250).message).toMatch(/within 250 ms/);
   });
 });
 

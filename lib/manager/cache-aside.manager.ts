@@ -20,6 +20,7 @@ import type { CacheEventName, CacheEvents } from './cache-events';
 import { CodecRegistry, type Codec } from './codec';
 import {
   EntryFormatError,
+  entryIdOf,
   ENTRY_HEAD_LENGTH,
   ENTRY_ID_RANGE,
   FRESH_UNTIL_OFFSET,
@@ -41,6 +42,9 @@ import { raceTimeout, TIMED_OUT } from './timeout-race';
 import { expiryOf, ttlFor } from './ttl-policy';
 
 type Loader<T> = (key: string) => T | Promise<T>;
+
+/** Shared by calls without options, so a plain `get(key, loader)` allocates none. */
+const NO_OPTIONS: GetOptions<never> = Object.freeze({});
 
 /** How long a failing loader is left alone while a stale value answers inside its grace window. */
 const GRACE_RETRY_MS = 1000;
@@ -118,7 +122,7 @@ export class CacheAsideManager {
    * Cache-aside read: a hit returns the stored value; a miss calls `loader(key)` once (across
    * concurrent callers and processes), stores the result and returns it.
    */
-  async get<T>(key: string, loader: Loader<T>, opts: GetOptions<T> = {}): Promise<T> {
+  async get<T>(key: string, loader: Loader<T>, opts: GetOptions<T> = NO_OPTIONS as GetOptions<T>): Promise<T> {
     assertKey(key);
     assertFunction(loader, 'loader');
     const fullKey = this.keyPrefix + key;
@@ -670,7 +674,7 @@ export class CacheAsideManager {
    * replaced it meanwhile (same entry id).
    */
   private refreshInBackground<T>(fullKey: string, key: string, loader: Loader<T>, codec: Codec, opts: GetOptions<T>, found: FoundEntry): void {
-    const id = found.header.id;
+    const id = entryIdOf(found.raw);
     const refresh = this.refreshes.run(fullKey, async () => {
       try {
         const wantsTags = opts.tags !== undefined && opts.tags.length > 0;

@@ -13,7 +13,8 @@ export class DeadlineExceededError extends Error {
 export interface DeadlineTicket {
   done: boolean;
   readonly expiresAt: number;
-  readonly expire: () => void;
+  /** Rejects the command's caller; called with a `DeadlineExceededError` when time is up. */
+  readonly reject: (error: Error) => void;
 }
 
 /**
@@ -27,8 +28,10 @@ export class DeadlineQueue {
   private head = 0;
   private timer: NodeJS.Timeout | undefined;
 
+  /** `onExpire` runs once per expired ticket, before its caller is rejected. */
   constructor(
     readonly ms: number,
+    private readonly onExpire: () => void = () => undefined,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -37,9 +40,9 @@ export class DeadlineQueue {
     return this.tickets.length - this.head;
   }
 
-  /** Starts a deadline; `expire` runs if nobody marked the ticket `done` in time. */
-  start(expire: () => void): DeadlineTicket {
-    const ticket: DeadlineTicket = { done: false, expiresAt: this.now() + this.ms, expire };
+  /** Starts a deadline: `reject` is called if nobody marked the ticket `done` in time. */
+  start(reject: (error: Error) => void): DeadlineTicket {
+    const ticket: DeadlineTicket = { done: false, expiresAt: this.now() + this.ms, reject };
     this.tickets.push(ticket);
     if (this.timer === undefined) this.schedule(this.ms);
     return ticket;
@@ -61,7 +64,8 @@ export class DeadlineQueue {
       if (!ticket.done) {
         if (ticket.expiresAt > now) break;
         ticket.done = true;
-        ticket.expire();
+        this.onExpire();
+        ticket.reject(new DeadlineExceededError(this.ms));
       }
       head++;
     }

@@ -1,7 +1,7 @@
 import calculateSlot from 'cluster-key-slot';
 import type { Redis } from 'ioredis';
 import { CircuitBreaker } from './circuit-breaker';
-import { DeadlineExceededError, DeadlineQueue } from './deadline';
+import { DeadlineQueue } from './deadline';
 import { isCluster, type RedisClient } from './redis-client';
 import { isReplyError, RedisUnavailableError } from './redis-errors';
 import {
@@ -48,7 +48,7 @@ export class RedisGateway {
     private readonly options: RedisGatewayOptions,
   ) {
     this.everReady = client.status === 'ready';
-    this.deadlines = new DeadlineQueue(options.operationTimeout);
+    this.deadlines = new DeadlineQueue(options.operationTimeout, () => options.breaker.recordFailure());
     client.on('ready', this.onClientReady);
   }
 
@@ -64,8 +64,10 @@ export class RedisGateway {
     this.client.off('ready', this.onClientReady);
   }
 
+  /** The hot path of a hit: no closure, one promise. */
   get(key: string): Promise<Buffer | null> {
-    return this.run((c) => c.getBuffer(key), false);
+    const refused = this.refusal(false);
+    return refused ?? this.settle(this.client.getBuffer(key));
   }
 
   /** Values of many keys in one round trip (one MGET per slot on a Cluster, sent together). */
@@ -232,33 +234,37 @@ export class RedisGateway {
   }
 
   private run<T>(command: Command<T>, write: boolean): Promise<T> {
-    if (!this.canSend(write)) {
-      return Promise.reject(new RedisUnavailableError(this.unavailableReason()));
-    }
-    const breaker = this.options.breaker;
-    if (!breaker.allowsRequest()) {
+    const refused = this.refusal(write);
+    return refused ?? this.settle(command(this.client));
+  }
+
+  /** A rejection when nothing may be sent now (client not ready, circuit open), else undefined. */
+  private refusal(write: boolean): Promise<never> | undefined {
+    if (!this.canSend(write)) return Promise.reject(new RedisUnavailableError(this.unavailableReason()));
+    if (!this.options.breaker.allowsRequest()) {
       return Promise.reject(
         new RedisUnavailableError('Redis is skipped for a cool-down after repeated failures (circuit open)'),
       );
     }
-    // One promise per command: the deadline, the breaker and the caller settle it together.
+    return undefined;
+  }
+
+  /** One promise per command: the deadline, the breaker and the caller settle it together. */
+  private settle<T>(sent: Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const ticket = this.deadlines.start(() => {
-        breaker.recordFailure();
-        reject(new DeadlineExceededError(this.deadlines.ms));
-      });
-      command(this.client).then(
+      const ticket = this.deadlines.start(reject);
+      sent.then(
         (value) => {
           if (ticket.done) return;
           ticket.done = true;
-          if (breaker.recordSuccess()) this.notifyRecovered();
+          if (this.options.breaker.recordSuccess()) this.notifyRecovered();
           resolve(value);
         },
         (error: unknown) => {
           if (ticket.done) return;
           ticket.done = true;
-          if (isReplyError(error)) breaker.recordSuccess();
-          else breaker.recordFailure();
+          if (isReplyError(error)) this.options.breaker.recordSuccess();
+          else this.options.breaker.recordFailure();
           reject(error);
         },
       );

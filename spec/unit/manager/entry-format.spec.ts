@@ -3,6 +3,7 @@ import {
   decodeEntry,
   encodeCodecId,
   encodeEntry,
+  entryIdOf,
   EntryFormatError,
   EntryKind,
   ENTRY_HEAD_LENGTH,
@@ -32,7 +33,7 @@ describe('entry format', () => {
       { tag: 'ünïcode', token: '0123456789abcdef' },
     ]);
     expect(header.payload.toString()).toBe('{"a":1}');
-    expect(header.id.toString('latin1')).toMatch(/^[A-Za-z0-9_-]{8}$/);
+    expect(entryIdOf(entry).toString('latin1')).toMatch(/^[A-Za-z0-9_-]{8}$/);
     expect(isEntryHead(entry.subarray(0, ENTRY_HEAD_LENGTH))).toBe(true);
   });
 

@@ -6,19 +6,21 @@ describe('DeadlineQueue', () => {
   afterEach(() => jest.useRealTimers());
 
   it('expires tickets nobody settled, in order, each at its own deadline', () => {
-    const queue = new DeadlineQueue(100);
+    const onExpire = jest.fn();
+    const queue = new DeadlineQueue(100, onExpire);
     const expired: string[] = [];
-    queue.start(() => expired.push('a'));
+    queue.start((error) => expired.push(`a ${error.message}`));
     jest.advanceTimersByTime(40);
     queue.start(() => expired.push('b'));
     jest.advanceTimersByTime(59);
     expect(expired).toEqual([]);
     jest.advanceTimersByTime(1);
-    expect(expired).toEqual(['a']);
+    expect(expired).toEqual(['a no answer from Redis within 100 ms']);
     jest.advanceTimersByTime(39);
-    expect(expired).toEqual(['a']);
+    expect(expired).toHaveLength(1);
     jest.advanceTimersByTime(1);
-    expect(expired).toEqual(['a', 'b']);
+    expect(expired).toEqual(['a no answer from Redis within 100 ms', 'b']);
+    expect(onExpire).toHaveBeenCalledTimes(2);
     expect(queue.size).toBe(0);
   });
 

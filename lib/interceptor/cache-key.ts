@@ -63,6 +63,97 @@ export function compileKey(option: KeyOption | undefined, what: string): KeyPlan
   throw new TypeError(`[cache-aside] ${what} must be a template string or a function, got ${describe(option)}.`);
 }
 
+type Placeholder = Extract<TemplatePart, { index: number }>;
+
+/** A key (with its namespace) from the instance and the arguments of one call. */
+export type KeyBuilder = (thisArg: unknown, args: readonly unknown[]) => string;
+
+/**
+ * The key builder of a method, prepared once: the namespace prefix and the template's text are
+ * joined ahead of time, so that a call only reads its arguments and concatenates. Builds the same
+ * keys, and throws the same errors, as `withNamespace(namespace, buildKey(plan, ctx))`.
+ */
+export function compileKeyBuilder(plan: KeyPlan, namespace: string | undefined, identity: string, what: string): KeyBuilder {
+  const prefix = namespace === undefined ? '' : `${namespace}:`;
+  switch (plan.kind) {
+    case 'default': {
+      const head = `${prefix}${identity}:`;
+      return (_thisArg, args) => head + encodeArguments(args);
+    }
+    case 'function': {
+      const fn = plan.fn;
+      return (thisArg, args) => prefix + checkedKey(fn.apply(thisArg, args as unknown[]), what);
+    }
+    case 'template':
+      return compileTemplate(plan, prefix, what);
+  }
+}
+
+function compileTemplate(plan: Extract<KeyPlan, { kind: 'template' }>, prefix: string, what: string): KeyBuilder {
+  // texts[i] precedes slots[i]; texts[slots.length] follows the last one.
+  const texts: string[] = [''];
+  const slots: Placeholder[] = [];
+  for (const part of plan.parts) {
+    if ('text' in part) texts[texts.length - 1] += part.text;
+    else {
+      slots.push(part);
+      texts.push('');
+    }
+  }
+  const source = plan.source;
+  if (slots.length === 0) {
+    const key = prefix + texts[0];
+    return () => key;
+  }
+  const empty = (): never => {
+    throw new TypeError(`[cache-aside] ${what} "${source}" produced an empty key.`);
+  };
+  if (slots.length === 1) {
+    const [slot] = slots;
+    const [before, after] = texts;
+    return (_thisArg, args) => {
+      const key = before + templateValue(slot, source, args, what) + after;
+      return key.length > 0 ? prefix + key : empty();
+    };
+  }
+  return (_thisArg, args) => {
+    let key = texts[0];
+    for (let i = 0; i < slots.length; i++) key += templateValue(slots[i], source, args, what) + texts[i + 1];
+    return key.length > 0 ? prefix + key : empty();
+  };
+}
+
+/** Argument positions a template reads. */
+export function templateIndexes(plan: Extract<KeyPlan, { kind: 'template' }>): Set<number> {
+  const indexes = new Set<number>();
+  for (const part of plan.parts) if ('index' in part) indexes.add(part.index);
+  return indexes;
+}
+
+/** The placeholders' positions, the number of leading positions a key function declares, or all (`undefined`). */
+export type KeyedPositions = ReadonlySet<number> | number | undefined;
+
+/** Whether argument `index` takes part in the key. */
+export function isKeyed(keyed: KeyedPositions, index: number): boolean {
+  return keyed === undefined || (typeof keyed === 'number' ? index < keyed : keyed.has(index));
+}
+
+/**
+ * The argument positions that take part in an item's key: all of them for the default key; the
+ * placeholders of a template; the declared parameters of a key function. `undefined`: all.
+ */
+export function keyedPositions(plan: KeyPlan): KeyedPositions {
+  switch (plan.kind) {
+    case 'default':
+      return undefined;
+    case 'template':
+      return templateIndexes(plan);
+    case 'function':
+      return plan.fn.length;
+  }
+}
+
+
 /** What a key is built from at call time. */
 export interface KeyContext {
   readonly thisArg: unknown;
@@ -137,18 +228,16 @@ function render(plan: Extract<KeyPlan, { kind: 'template' }>, ctx: KeyContext, e
   let key = '';
   for (const part of plan.parts) {
     if ('text' in part) key += part.text;
-    else key += escape(templateValue(part, plan.source, ctx));
+    else key += escape(templateValue(part, plan.source, ctx.args, ctx.what));
   }
   return key;
 }
 
-function templateValue(part: Extract<TemplatePart, { index: number }>, source: string, ctx: KeyContext): string {
-  let value: unknown = ctx.args[part.index];
-  let reached = `argument ${part.index}`;
-  for (const segment of part.path) {
+function templateValue(part: Placeholder, source: string, args: readonly unknown[], what: string): string {
+  let value: unknown = args[part.index];
+  for (let i = 0; i < part.path.length; i++) {
     if (value === null || value === undefined) break;
-    value = (value as Record<string, unknown>)[segment];
-    reached += `.${segment}`;
+    value = (value as Record<string, unknown>)[part.path[i]];
   }
   switch (typeof value) {
     case 'string':
@@ -161,16 +250,32 @@ function templateValue(part: Extract<TemplatePart, { index: number }>, source: s
     default:
       if (value instanceof Date && !Number.isNaN(value.getTime())) return value.toISOString();
       throw new TypeError(
-        `[cache-aside] ${ctx.what} "${source}": ${part.source} is ${describe(value)} (${reached}); a key ` +
+        `[cache-aside] ${what} "${source}": ${part.source} is ${describe(value)} (${reachedPath(part, args)}); a key ` +
           'template takes strings, numbers, bigints, booleans and valid Dates. Point the placeholder ' +
           'at such a property, or use a key function.',
       );
   }
 }
 
+/** How far a placeholder's path got before it met null or undefined: `argument 0.address.city`. */
+function reachedPath(part: Placeholder, args: readonly unknown[]): string {
+  let value: unknown = args[part.index];
+  let reached = `argument ${part.index}`;
+  for (const segment of part.path) {
+    if (value === null || value === undefined) break;
+    value = (value as Record<string, unknown>)[segment];
+    reached += `.${segment}`;
+  }
+  return reached;
+}
+
 function checkedResult(result: unknown, ctx: KeyContext): string {
+  return checkedKey(result, ctx.what);
+}
+
+function checkedKey(result: unknown, what: string): string {
   if (typeof result !== 'string' || result.length === 0) {
-    throw new TypeError(`[cache-aside] ${ctx.what} returned ${describe(result)}; it must return a non-empty string.`);
+    throw new TypeError(`[cache-aside] ${what} returned ${describe(result)}; it must return a non-empty string.`);
   }
   return result;
 }

@@ -1,19 +1,29 @@
-import { DEFAULT_MANAGER_NAME } from '../metadata/metadata-store';
+import type { CacheConfigMetadata, CacheEvictMetadata, CachePutMetadata } from '../metadata/cache-metadata';
+import { DEFAULT_MANAGER_NAME, currentClassConfigVersion } from '../metadata/metadata-store';
 import { classConfigFor, managerNameOf } from '../metadata/metadata-reader';
 import type { MethodRecord } from '../metadata/method-record';
 import { methodIdentity } from './cache-key';
+import { CachedBatchRead } from './cached-batch-read';
+import { CachedRead, type ReadStep } from './cached-read';
 import { assertManagerPort, type CacheManagerPort } from './manager-port';
-import { MethodCall } from './method-call';
+import { MethodCall, requireNamespace } from './method-call';
 
 /**
  * Where every call of a decorated method goes. The decorators only record metadata and install
- * a trampoline that hands each call here; this class resolves, at call time, the method's
- * settings over its class's over the manager's, picks the registered manager, and runs the
- * cache operations around the method. Because nothing is resolved earlier, managers may be
- * registered after the classes are defined.
+ * a trampoline that hands each call here; this class resolves the method's settings over its
+ * class's over the manager's, picks the registered manager, and runs the cache operations around
+ * the method.
+ *
+ * What does not depend on a call's arguments — merged settings, TTL precedence, the manager, the
+ * key builder, the options given to the manager — is resolved on the first call of a method on a
+ * class and kept with the method's record. It is resolved again when a manager is registered
+ * (`use`, `reset`) or a class configuration is added, so managers may still be registered after
+ * the classes are defined, and replaced at any time.
  */
 export class CacheInterceptor {
   private static readonly managers = new Map<string, CacheManagerPort>();
+  /** Changes on every `use` and `reset`: resolved methods from before are stale. */
+  private static version = 0;
 
   /**
    * Registers the manager that serves decorated methods: the default one, or a named one that
@@ -26,38 +36,109 @@ export class CacheInterceptor {
       throw new TypeError('[cache-aside] CacheInterceptor.use(manager, name): name must be a non-empty string.');
     }
     CacheInterceptor.managers.set(name, manager);
+    CacheInterceptor.version++;
   }
 
   /** Forgets every registered manager (for tests, and for shutting an application down). */
   static reset(): void {
     CacheInterceptor.managers.clear();
+    CacheInterceptor.version++;
   }
 
   /**
    * Runs one call of a decorated method. Called by the trampolines; not meant to be called
-   * directly.
+   * directly. A read-only method (`@Cacheable`, `@CacheableMany`) costs a memo check, its key
+   * and the manager's own call: no promise of its own, no await. Every failure, configuration or
+   * key, is a rejected promise, never a synchronous throw.
    * @internal
    */
-  static async intercept(record: MethodRecord, thisArg: unknown, args: unknown[]): Promise<unknown> {
+  static intercept(record: MethodRecord, thisArg: unknown, args: unknown[]): Promise<unknown> {
+    try {
+      const resolved = CacheInterceptor.resolve(record, thisArg);
+      const read = resolved.onlyRead;
+      return read !== undefined ? read.run(thisArg, args) : CacheInterceptor.around(resolved, thisArg, args);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Methods that write or evict: the operations in order around the method. */
+  private static async around(resolved: ResolvedMethod, thisArg: unknown, args: unknown[]): Promise<unknown> {
+    const call = new MethodCall(resolved.record, thisArg, args, resolved.config, resolved.identity);
+    for (const { op, manager } of resolved.evictions) if (op.beforeInvocation) await call.evict(op, manager);
+    let result: unknown;
+    if (resolved.read) result = await resolved.read.run(thisArg, args);
+    else if (resolved.put) result = await call.put(resolved.put, resolved.putManager!);
+    else result = await call.invoke();
+    for (const { op, manager } of resolved.evictions) if (!op.beforeInvocation) await call.evict(op, manager);
+    return result;
+  }
+
+  /** The method's resolution for the class it is called on, from the memo while it is current. */
+  private static resolve(record: MethodRecord, thisArg: unknown): ResolvedMethod {
+    const memo = record.resolved as ResolvedMethod | undefined;
+    if (
+      memo !== undefined &&
+      memo.runtimeClass === runtimeClassOf(record, thisArg) &&
+      memo.version === CacheInterceptor.version &&
+      memo.configVersion === currentClassConfigVersion()
+    ) {
+      return memo;
+    }
+    const runtimeClass = runtimeClassOf(record, thisArg);
+    const other = byClass.get(record)?.get(runtimeClass);
+    if (other !== undefined && other.version === CacheInterceptor.version && other.configVersion === currentClassConfigVersion()) {
+      record.resolved = other;
+      return other;
+    }
+    return CacheInterceptor.resolveAnew(record, thisArg);
+  }
+
+  private static resolveAnew(record: MethodRecord, thisArg: unknown): ResolvedMethod {
+    const version = CacheInterceptor.version;
+    const configVersion = currentClassConfigVersion();
     record.assertComplete();
     if (record.declaringClass === undefined) record.locate(thisArg);
-    const call = resolveCall(record, thisArg, args);
+    const runtimeClass = runtimeClassOf(record, thisArg);
+    const config = classConfigFor(runtimeClass);
+    const identity = methodIdentity(runtimeClass, record.declaringClass, record.methodName, record.isStatic);
 
     // Everything that can be wrong with the configuration fails before any side effect.
-    const store = record.cacheable ?? record.put;
-    const storeManager = store && CacheInterceptor.managerFor(managerNameOf(store, call.config), record);
+    const store = record.cacheable ?? record.many ?? record.put;
+    const storeName = store && managerNameOf(store, config);
+    const storeManager = storeName === undefined ? undefined : CacheInterceptor.managerFor(storeName, record);
     const evictions = record.evicts.map((op) => {
-      if (op.allEntries) call.requireNamespace();
-      return { op, manager: CacheInterceptor.managerFor(managerNameOf(op, call.config), record) };
+      if (op.allEntries) requireNamespace(config, record);
+      return { op, manager: CacheInterceptor.managerFor(managerNameOf(op, config), record) };
     });
-
-    for (const { op, manager } of evictions) if (op.beforeInvocation) await call.evict(op, manager);
-    let result: unknown;
-    if (record.cacheable && storeManager) result = await call.cacheable(record.cacheable, storeManager);
-    else if (record.put && storeManager) result = await call.put(record.put, storeManager);
-    else result = await call.invoke();
-    for (const { op, manager } of evictions) if (!op.beforeInvocation) await call.evict(op, manager);
-    return result;
+    let read: ReadStep | undefined;
+    if (storeManager !== undefined) {
+      const site = { record, config, identity, manager: storeManager };
+      if (record.cacheable) read = new CachedRead(site, record.cacheable);
+      else if (record.many) read = new CachedBatchRead(site, record.many, storeName!);
+    }
+    const resolved: ResolvedMethod = {
+      record,
+      runtimeClass,
+      version,
+      configVersion,
+      config,
+      identity,
+      read,
+      onlyRead: evictions.length === 0 ? read : undefined,
+      put: record.put,
+      putManager: record.put ? storeManager : undefined,
+      evictions,
+    };
+    // Kept only once the declaring class is known (found lazily with standard decorators): the
+    // identity, and so the keys and the label, depend on it.
+    if (record.declaringClass !== undefined) {
+      record.resolved = resolved;
+      let classes = byClass.get(record);
+      if (!classes) byClass.set(record, (classes = new Map()));
+      classes.set(runtimeClass, resolved);
+    }
+    return resolved;
   }
 
   private static managerFor(name: string, record: MethodRecord): CacheManagerPort {
@@ -78,21 +159,26 @@ export class CacheInterceptor {
   }
 }
 
-/** Identities per record and runtime class, computed once. */
-const identities = new WeakMap<MethodRecord, Map<Function | undefined, string>>();
-
-function resolveCall(record: MethodRecord, thisArg: unknown, args: unknown[]): MethodCall {
-  const runtimeClass = runtimeClassOf(record, thisArg);
-  let byClass = identities.get(record);
-  if (!byClass) identities.set(record, (byClass = new Map()));
-  let identity = byClass.get(runtimeClass);
-  if (identity === undefined) {
-    identity = methodIdentity(runtimeClass, record.declaringClass, record.methodName, record.isStatic);
-    // Only cache once the declaring class is known (it is looked up lazily with standard decorators).
-    if (record.declaringClass !== undefined) byClass.set(runtimeClass, identity);
-  }
-  return new MethodCall(record, thisArg, args, classConfigFor(runtimeClass), identity);
+/** What a method resolved to on one class: settings, manager, prepared operations. */
+interface ResolvedMethod {
+  readonly record: MethodRecord;
+  readonly runtimeClass: Function | undefined;
+  /** `CacheInterceptor.version` when resolved. */
+  readonly version: number;
+  /** The class configuration version when resolved. */
+  readonly configVersion: number;
+  readonly config: CacheConfigMetadata;
+  readonly identity: string;
+  readonly read: ReadStep | undefined;
+  /** `read`, when the method has nothing else to run around it (the hot path). */
+  readonly onlyRead: ReadStep | undefined;
+  readonly put: CachePutMetadata | undefined;
+  readonly putManager: CacheManagerPort | undefined;
+  readonly evictions: ReadonlyArray<{ readonly op: CacheEvictMetadata; readonly manager: CacheManagerPort }>;
 }
+
+/** Resolutions per record and runtime class, for methods called on several classes (inheritance). */
+const byClass = new WeakMap<MethodRecord, Map<Function | undefined, ResolvedMethod>>();
 
 /** The class the method was called on: of the instance, or the class itself for a static method. */
 function runtimeClassOf(record: MethodRecord, thisArg: unknown): Function | undefined {

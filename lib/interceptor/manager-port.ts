@@ -9,6 +9,15 @@ export interface CacheManagerPort {
   /** Seconds; used when a decorated method's TTL depends on its result but no TTL is configured. */
   readonly defaultTtl: number;
   get<T>(key: string, loader: (key: string) => T | Promise<T>, opts?: GetOptions<T>): Promise<T>;
+  /**
+   * Needed by `@CacheableMany` only (checked when such a method is first called), so that a
+   * test double of the other decorators need not implement it.
+   */
+  getMany?<T>(
+    keys: readonly string[],
+    loader: (missing: string[]) => Promise<readonly T[]> | readonly T[],
+    opts?: GetOptions<T>,
+  ): Promise<T[]>;
   set(key: string, value: unknown, opts?: SetOptions): Promise<void>;
   invalidate(keyOrKeys: string | readonly string[]): Promise<number>;
   invalidatePattern(glob: string): Promise<number>;

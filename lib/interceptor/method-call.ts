@@ -1,27 +1,22 @@
-import { describe } from '../errors/invalid-argument';
-import type { GetOptions, SetOptions } from '../manager/cache-aside.options';
+import type { SetOptions } from '../manager/cache-aside.options';
 import type {
   CacheConfigMetadata,
   CacheEvictMetadata,
-  CacheableMetadata,
   CachePutMetadata,
   StoreMetadata,
   TagsOption,
   TtlSpec,
 } from '../metadata/cache-metadata';
-import {
-  conditionOf,
-  eagerRefreshOf,
-  graceOf,
-  ttlOf,
-} from '../metadata/metadata-reader';
+import { conditionOf, ttlOf } from '../metadata/metadata-reader';
 import type { MethodRecord } from '../metadata/method-record';
+import { checkedStrings, tagsFor } from './call-results';
 import { buildKey, buildPattern, escapeGlob, type KeyContext, withNamespace } from './cache-key';
 import type { CacheManagerPort } from './manager-port';
 
 /**
- * One call of a decorated method, resolved: which instance and arguments, the class settings in
- * force, the method's identity (`Class.method`), and the cache operations to run around it.
+ * One call of a decorated method that writes or evicts (reads are prepared once per method, in
+ * `cached-read.ts`): which instance and arguments, the class settings in force, the method's
+ * identity (`Class.method`), and the `@CachePut` / `@CacheEvict` operations around it.
  */
 export class MethodCall {
   constructor(
@@ -36,23 +31,6 @@ export class MethodCall {
   /** The method itself, with its own `this` and arguments. */
   invoke(): Promise<unknown> | unknown {
     return this.record.original.apply(this.thisArg, this.args);
-  }
-
-  /** `@Cacheable`: read through the manager, which loads (once) on a miss. */
-  cacheable(op: CacheableMetadata, manager: CacheManagerPort): Promise<unknown> {
-    if (!this.passes(op)) return Promise.resolve(this.invoke());
-    const key = this.key(op, '@Cacheable');
-    const opts: GetOptions<unknown> = { label: this.identity };
-    const ttl = this.ttlForGet(op, manager);
-    if (ttl !== undefined) opts.ttl = ttl;
-    if (op.serializer) opts.serializer = op.serializer;
-    const tags = this.tags(op.tags, '@Cacheable');
-    if (tags) opts.tags = tags;
-    const grace = graceOf(op, this.config);
-    if (grace !== undefined) opts.grace = grace;
-    const eagerRefresh = eagerRefreshOf(op, this.config);
-    if (eagerRefresh !== undefined) opts.eagerRefresh = eagerRefresh;
-    return manager.get(key, () => this.invoke(), opts);
   }
 
   /**
@@ -97,22 +75,8 @@ export class MethodCall {
     }
     const tags = this.tags(op.tags, '@CacheEvict');
     if (tags) work.push(manager.invalidateTags(tags));
-    if (op.allEntries) work.push(manager.invalidatePattern(`${escapeGlob(this.requireNamespace())}:*`));
+    if (op.allEntries) work.push(manager.invalidatePattern(`${escapeGlob(requireNamespace(this.config, this.record))}:*`));
     await Promise.all(work);
-  }
-
-  /** `allEntries` means the class namespace; without one it would mean the whole key prefix. */
-  requireNamespace(): string {
-    const namespace = this.config.namespace;
-    if (namespace === undefined) {
-      throw new Error(
-        `[cache-aside] @CacheEvict({ allEntries: true }) on ${this.record.describe()} needs a namespace ` +
-          'to clear, and its class has none: add @CacheConfig({ namespace: \'...\' }) to the class. ' +
-          '(Without one it would clear every entry under the manager\'s key prefix; to do that on ' +
-          "purpose, use @CacheEvict({ pattern: '*' }).)",
-      );
-    }
-    return namespace;
   }
 
   private passes(op: StoreMetadata | CacheEvictMetadata): boolean {
@@ -133,20 +97,6 @@ export class MethodCall {
     };
   }
 
-  /**
-   * The TTL handed to `manager.get`: a number, the manager's default (undefined), or — when it
-   * depends on the result or `unless` may veto it — a function of the loaded value.
-   */
-  private ttlForGet(op: CacheableMetadata, manager: CacheManagerPort): GetOptions<unknown>['ttl'] {
-    const spec = ttlOf(this.record, op, this.config);
-    const unless = op.unless;
-    if (unless === undefined && typeof spec !== 'function') return spec;
-    return (value: unknown) => {
-      if (unless !== undefined && unless.call(this.thisArg, value, ...this.args) === true) return 0;
-      return typeof spec === 'function' ? spec.call(this.thisArg, value, ...this.args) : (spec ?? manager.defaultTtl);
-    };
-  }
-
   /** Seconds for `manager.set`; `undefined` for the manager's default; `<= 0` (or NaN) for "do not store". */
   private ttlForPut(op: CachePutMetadata, result: unknown): number | undefined {
     if (op.unless !== undefined && op.unless.call(this.thisArg, result, ...this.args) === true) return 0;
@@ -159,19 +109,24 @@ export class MethodCall {
   }
 
   private tags(option: TagsOption | undefined, decorator: string): readonly string[] | undefined {
-    if (option === undefined) return undefined;
-    if (typeof option !== 'function') return option.length > 0 ? option : undefined;
-    const tags = this.strings(option.apply(this.thisArg, this.args), `${decorator} tags`);
-    return tags.length > 0 ? tags : undefined;
+    return tagsFor(option, this.thisArg, this.args, `${decorator} tags of ${this.record.describe()}`);
   }
 
   private strings(value: unknown, what: string): string[] {
-    if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || v.length === 0)) {
-      throw new TypeError(
-        `[cache-aside] ${what} of ${this.record.describe()} returned ${describe(value)}; it must return an ` +
-          'array of non-empty strings.',
-      );
-    }
-    return value as string[];
+    return checkedStrings(value, `${what} of ${this.record.describe()}`);
   }
+}
+
+/** `allEntries` means the class namespace; without one it would mean the whole key prefix. */
+export function requireNamespace(config: CacheConfigMetadata, record: MethodRecord): string {
+  const namespace = config.namespace;
+  if (namespace === undefined) {
+    throw new Error(
+      `[cache-aside] @CacheEvict({ allEntries: true }) on ${record.describe()} needs a namespace ` +
+        'to clear, and its class has none: add @CacheConfig({ namespace: \'...\' }) to the class. ' +
+        '(Without one it would clear every entry under the manager\'s key prefix; to do that on ' +
+        "purpose, use @CacheEvict({ pattern: '*' }).)",
+    );
+  }
+  return namespace;
 }

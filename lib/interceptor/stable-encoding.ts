@@ -95,9 +95,16 @@ export function encodeString(text: string): string {
   return `s${escaped.length}:${escaped}`;
 }
 
+/** Not global: `test` keeps no state between calls. Hoisted, as this runs on every keyed call. */
+const KEY_TEXT_SPECIAL = /[%{}]/;
+
 /** Percent-encodes `%`, `{` and `}`: injective, and leaves no brace to form a Cluster hash tag. */
 export function escapeKeyText(text: string): string {
-  return /[%{}]/.test(text) ? text.replace(/[%{}]/g, (c) => (c === '%' ? '%25' : c === '{' ? '%7B' : '%7D')) : text;
+  return KEY_TEXT_SPECIAL.test(text) ? text.replace(/[%{}]/g, percentEncode) : text;
+}
+
+function percentEncode(c: string): string {
+  return c === '%' ? '%25' : c === '{' ? '%7B' : '%7D';
 }
 
 function encodeObject(value: object, path: string, ancestors: object[]): string {

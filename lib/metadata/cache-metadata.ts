@@ -53,6 +53,38 @@ export interface CacheableOptions {
   manager?: string;
 }
 
+/**
+ * Options of `@CacheableMany`, the batch form of `@Cacheable` for methods such as
+ * `findByIds(ids: number[]): Promise<User[]>`. Each id is cached under its own key; `key`,
+ * `ttl`, `unless` and `condition` see the arguments described on each option.
+ */
+export interface CacheableManyOptions {
+  /**
+   * The key of one item: a template or a function applied to the item's arguments — the call's
+   * arguments with the id in place of the list (`'user:{0}'`, `(id: number) => \`user:${id}\``).
+   * Every other declared parameter of the method must be part of it (a template placeholder, or
+   * a parameter of the key function), so that calls differing in them do not share entries.
+   * @default a stable key of class, method and the item's arguments
+   */
+  key?: KeyOption;
+  /** Position of the argument that holds the array of ids. @default 0 */
+  ids?: number;
+  /** Seconds, or `(item, ...args) => seconds` per loaded item (with the call's arguments). @default as `@Cacheable` */
+  ttl?: TtlSpec;
+  /** `(...args) => boolean` on the call's arguments; `false` calls the method without the cache. @default always cache */
+  condition?: ConditionFunction;
+  /** `(item, ...args) => boolean` per loaded item; `true` returns that item without storing it. @default store every item */
+  unless?: UnlessFunction;
+  /** Encoding of each item. @default the manager's serializer */
+  serializer?: Serializer;
+  /** Each item comes back as an instance of this class. */
+  type?: ClassType;
+  /** Tags stored with every item of the call: fixed, or `(...args) => string[]` on the call's arguments. @default none */
+  tags?: TagsOption;
+  /** Name of the manager registered with `CacheInterceptor.use(manager, name)`. @default `@CacheConfig` manager, else 'default' */
+  manager?: string;
+}
+
 /** Options of `@CachePut`: the method always runs, and its result is stored. */
 export interface CachePutOptions {
   key?: KeyOption;
@@ -124,6 +156,11 @@ export interface CacheableMetadata extends StoreMetadata {
 }
 
 export type CachePutMetadata = StoreMetadata;
+
+export interface CacheableManyMetadata extends StoreMetadata {
+  /** Position of the argument that holds the ids. */
+  readonly idsIndex: number;
+}
 
 export interface CacheEvictMetadata {
   /** `key` and the templates/functions of `keys`, in that order. */

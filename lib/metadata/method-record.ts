@@ -1,4 +1,5 @@
 import type {
+  CacheableManyMetadata,
   CacheableMetadata,
   CacheEvictMetadata,
   CachePutMetadata,
@@ -17,12 +18,19 @@ export type AnyMethod = (this: unknown, ...args: any[]) => unknown;
 export class MethodRecord {
   cacheable?: CacheableMetadata;
   put?: CachePutMetadata;
+  many?: CacheableManyMetadata;
   ttl?: TtlSpec;
   readonly evicts: CacheEvictMetadata[] = [];
   /** The class whose prototype (or, for a static method, which) holds the trampoline. */
   declaringClass?: Function;
   /** The combination of decorators was checked (on the first call). */
   checked = false;
+  /**
+   * The interceptor's memo of what it resolved for this method (settings, manager, key builder),
+   * kept here so that a call finds it with one property read. Opaque to the metadata layer; the
+   * interceptor checks it is still current before using it.
+   */
+  resolved: unknown = undefined;
 
   constructor(
     readonly name: string | symbol,
@@ -48,13 +56,22 @@ export class MethodRecord {
   setCacheable(meta: CacheableMetadata): void {
     if (this.cacheable) throw duplicate('@Cacheable', this);
     if (this.put) throw conflict(this);
+    if (this.many) throw manyConflict('@Cacheable', this);
     this.cacheable = meta;
   }
 
   setPut(meta: CachePutMetadata): void {
     if (this.put) throw duplicate('@CachePut', this);
     if (this.cacheable) throw conflict(this);
+    if (this.many) throw manyConflict('@CachePut', this);
     this.put = meta;
+  }
+
+  setMany(meta: CacheableManyMetadata): void {
+    if (this.many) throw duplicate('@CacheableMany', this);
+    if (this.cacheable) throw manyConflict('@Cacheable', this);
+    if (this.put) throw manyConflict('@CachePut', this);
+    this.many = meta;
   }
 
   setTtl(ttl: TtlSpec): void {
@@ -89,10 +106,10 @@ export class MethodRecord {
    */
   assertComplete(): void {
     if (this.checked) return;
-    if (this.ttl !== undefined && !this.cacheable && !this.put) {
+    if (this.ttl !== undefined && !this.cacheable && !this.put && !this.many) {
       throw new TypeError(
-        `[cache-aside] @CacheTtl on ${this.describe()} has nothing to apply to: add @Cacheable() ` +
-          'or @CachePut() to the method, or remove @CacheTtl. (With standard decorators, keep the ' +
+        `[cache-aside] @CacheTtl on ${this.describe()} has nothing to apply to: add @Cacheable(), ` +
+          '@CacheableMany() or @CachePut() to the method, or remove @CacheTtl. (With standard decorators, keep the ' +
           'cache decorators of a method next to each other: a decorator placed between them wraps ' +
           'the method in between, and the ones on either side no longer see each other.)',
       );
@@ -105,6 +122,13 @@ function duplicate(decorator: string, record: MethodRecord): TypeError {
   return new TypeError(
     `[cache-aside] ${decorator} appears twice on ${record.describe()}; a method takes it once ` +
       '(only @CacheEvict may be repeated).',
+  );
+}
+
+function manyConflict(other: string, record: MethodRecord): TypeError {
+  return new TypeError(
+    `[cache-aside] ${record.describe()} has both @CacheableMany and ${other}: a method either reads ` +
+      'a batch of ids item by item or caches one result. Keep one of them.',
   );
 }
 

@@ -1,0 +1,126 @@
+import type { GetOptions } from '../manager/cache-aside.options';
+import type {
+  CacheConfigMetadata,
+  CacheableMetadata,
+  ConditionFunction,
+  StoreMetadata,
+  TagsOption,
+  TtlSpec,
+  UnlessFunction,
+} from '../metadata/cache-metadata';
+import { conditionOf, eagerRefreshOf, graceOf, ttlOf } from '../metadata/metadata-reader';
+import type { AnyMethod, MethodRecord } from '../metadata/method-record';
+import { tagsFor } from './call-results';
+import { compileKeyBuilder, type KeyBuilder } from './cache-key';
+import type { CacheManagerPort } from './manager-port';
+
+/** A read operation prepared for one method and class: what a call runs, given `this` and the arguments. */
+export interface ReadStep {
+  run(thisArg: unknown, args: unknown[]): Promise<unknown>;
+}
+
+/** Where a method's read runs, and under which settings (resolved by the interceptor). */
+export interface ReadSite {
+  readonly record: MethodRecord;
+  readonly config: CacheConfigMetadata;
+  /** `Class.method`: the head of default keys, and the statistics label. */
+  readonly identity: string;
+  readonly manager: CacheManagerPort;
+}
+
+/**
+ * What `@Cacheable` and `@CacheableMany` resolve once per method and class rather than per call:
+ * the key builder (namespace and template text joined), the condition, the TTL by precedence, and
+ * the `GetOptions` — one frozen object shared by every call, unless a TTL function, `unless` or a
+ * tags function makes them depend on the call.
+ */
+export abstract class PreparedRead {
+  protected readonly original: AnyMethod;
+  protected readonly manager: CacheManagerPort;
+  protected readonly keyOf: KeyBuilder;
+  protected readonly condition: ConditionFunction | undefined;
+  /** The options of every call; `undefined` when they are built per call by `optionsFor`. */
+  protected readonly shared: GetOptions<unknown> | undefined;
+  private readonly base: GetOptions<unknown>;
+  private readonly ttlSpec: TtlSpec | undefined;
+  private readonly unless: UnlessFunction | undefined;
+  private readonly tags: TagsOption | undefined;
+  private readonly tagsWhat: string;
+  /** The TTL depends on the loaded value (a TTL function, or `unless`). */
+  private readonly dynamicTtl: boolean;
+
+  protected constructor(site: ReadSite, op: StoreMetadata, decorator: string, extra: GetOptions<unknown> = {}) {
+    const { record, config } = site;
+    this.original = record.original;
+    this.manager = site.manager;
+    this.keyOf = compileKeyBuilder(op.key, config.namespace, site.identity, `${decorator} key of ${record.describe()}`);
+    this.condition = conditionOf(op, config);
+    this.ttlSpec = ttlOf(record, op, config);
+    this.unless = op.unless;
+    this.tags = op.tags;
+    this.tagsWhat = `${decorator} tags of ${record.describe()}`;
+    const base: GetOptions<unknown> = { label: site.identity };
+    if (this.ttlSpec !== undefined && typeof this.ttlSpec !== 'function' && this.unless === undefined) base.ttl = this.ttlSpec;
+    if (op.serializer) base.serializer = op.serializer;
+    if (Array.isArray(op.tags) && op.tags.length > 0) base.tags = op.tags;
+    this.base = Object.assign(base, extra);
+    this.dynamicTtl = typeof this.ttlSpec === 'function' || this.unless !== undefined;
+    this.shared = this.dynamicTtl || typeof op.tags === 'function' ? undefined : Object.freeze(this.base);
+  }
+
+  /** Whether this call goes through the cache (`condition`). */
+  protected passes(thisArg: unknown, args: unknown[]): boolean {
+    return this.condition === undefined || this.condition.apply(thisArg, args) === true;
+  }
+
+  /**
+   * The options of one call whose TTL or tags depend on it: the TTL becomes a function of the
+   * loaded value (`0` when `unless` vetoes it), and a tags function is applied to the arguments.
+   */
+  protected optionsFor(thisArg: unknown, args: unknown[]): GetOptions<unknown> {
+    const base = this.base;
+    // One literal of a fixed shape (absent options as `undefined`, which every reader treats as
+    // unset): cheaper than copying `base` property by property.
+    return {
+      label: base.label,
+      ttl: this.dynamicTtl ? this.ttlOfValue(thisArg, args) : base.ttl,
+      serializer: base.serializer,
+      tags: typeof this.tags === 'function' ? tagsFor(this.tags, thisArg, args, this.tagsWhat) : base.tags,
+      grace: base.grace,
+      eagerRefresh: base.eagerRefresh,
+    };
+  }
+
+  /** The TTL of a value loaded by this call: `0` when `unless` vetoes it, else by precedence. */
+  private ttlOfValue(thisArg: unknown, args: unknown[]): (value: unknown) => number {
+    const spec = this.ttlSpec;
+    const unless = this.unless;
+    const manager = this.manager;
+    return (value: unknown) => {
+      if (unless !== undefined && unless.call(thisArg, value, ...args) === true) return 0;
+      return typeof spec === 'function' ? spec.call(thisArg, value, ...args) : (spec ?? manager.defaultTtl);
+    };
+  }
+}
+
+/** `@Cacheable`: read through `manager.get`, which runs the method (once) on a miss. */
+export class CachedRead extends PreparedRead implements ReadStep {
+  constructor(site: ReadSite, op: CacheableMetadata) {
+    const extra: GetOptions<unknown> = {};
+    const grace = graceOf(op, site.config);
+    if (grace !== undefined) extra.grace = grace;
+    const eagerRefresh = eagerRefreshOf(op, site.config);
+    if (eagerRefresh !== undefined) extra.eagerRefresh = eagerRefresh;
+    super(site, op, '@Cacheable', extra);
+  }
+
+  run(thisArg: unknown, args: unknown[]): Promise<unknown> {
+    const original = this.original;
+    if (this.condition !== undefined && !this.passes(thisArg, args)) return Promise.resolve(original.apply(thisArg, args));
+    return this.manager.get(
+      this.keyOf(thisArg, args),
+      () => original.apply(thisArg, args),
+      this.shared ?? this.optionsFor(thisArg, args),
+    );
+  }
+}

@@ -74,4 +74,6 @@ export type {
 export { CacheInterceptor } from './interceptor/cache.interceptor';
 export type { CacheManagerPort } from './interceptor/manager-port';
 export { UnsupportedKeyValueError } from './interceptor/stable-encoding';
+export { CacheableMany } from './decorators/cacheable-many.decorator';
+export type { CacheableManyOptions } from './metadata/cache-metadata';
 // decorators:end

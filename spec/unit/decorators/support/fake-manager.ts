@@ -1,5 +1,5 @@
 import type { GetOptions, SetOptions } from '../../../../lib/manager/cache-aside.options';
-import type { CacheManagerPort } from '../../../../lib';
+import { BatchSizeMismatchError, type CacheManagerPort } from '../../../../lib';
 
 /** What one `get` was asked: the key and the options, with a TTL function already applied where a value was loaded. */
 export interface GetCall {
@@ -17,6 +17,8 @@ export class FakeCacheManager implements CacheManagerPort {
   readonly defaultTtl: number;
   readonly store = new Map<string, { value: unknown; ttl: number; tags: readonly string[] }>();
   readonly gets: GetCall[] = [];
+  /** Every `getMany`: the keys asked for and the options. */
+  readonly getManys: Array<{ keys: readonly string[]; opts: GetOptions<unknown> }> = [];
   readonly sets: Array<{ key: string; value: unknown; opts: SetOptions }> = [];
   readonly invalidations: Array<readonly string[]> = [];
   readonly patterns: string[] = [];
@@ -37,6 +39,35 @@ export class FakeCacheManager implements CacheManagerPort {
     const ttl = opts.ttl === undefined ? this.defaultTtl : typeof opts.ttl === 'number' ? opts.ttl : opts.ttl(value);
     if (typeof ttl === 'number' && ttl > 0) this.store.set(key, { value, ttl, tags: opts.tags ?? [] });
     return value;
+  }
+
+  /**
+   * The contract's `getMany`: values in the order of `keys`, the loader called once with the
+   * missing keys (deduplicated, in first-seen order) and checked to return one value per key —
+   * else `BatchSizeMismatchError` and nothing stored.
+   */
+  async getMany<T>(
+    keys: readonly string[],
+    loader: (missing: string[]) => Promise<readonly T[]> | readonly T[],
+    opts: GetOptions<T> = {},
+  ): Promise<T[]> {
+    this.getManys.push({ keys, opts: opts as GetOptions<unknown> });
+    this.log.push(`getMany:${keys.join('|')}`);
+    const missing = [...new Set(keys.filter((k) => !this.store.has(k)))];
+    const loaded = new Map<string, T>();
+    if (missing.length > 0) {
+      const values = await loader(missing);
+      if (!Array.isArray(values) || values.length !== missing.length) {
+        throw new BatchSizeMismatchError(missing.length, Array.isArray(values) ? values.length : 0);
+      }
+      missing.forEach((key, i) => {
+        const value = values[i];
+        loaded.set(key, value);
+        const ttl = opts.ttl === undefined ? this.defaultTtl : typeof opts.ttl === 'number' ? opts.ttl : opts.ttl(value);
+        if (typeof ttl === 'number' && ttl > 0) this.store.set(key, { value, ttl, tags: opts.tags ?? [] });
+      });
+    }
+    return keys.map((key) => (loaded.has(key) ? loaded.get(key)! : (this.store.get(key)!.value as T)));
   }
 
   async set(key: string, value: unknown, opts: SetOptions = {}): Promise<void> {

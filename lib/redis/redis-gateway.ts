@@ -234,8 +234,37 @@ export class RedisGateway {
   }
 
   private run<T>(command: Command<T>, write: boolean): Promise<T> {
+    if (write && this.isFirstConnect()) return this.afterFirstConnect(() => this.run(command, write));
     const refused = this.refusal(write);
     return refused ?? this.settle(command(this.client));
+  }
+
+  /** True while the client has never been ready and is still making its first connection. */
+  private isFirstConnect(): boolean {
+    const status = this.client.status;
+    return !this.everReady && (status === 'wait' || status === 'connecting' || status === 'connect');
+  }
+
+  /**
+   * A write issued before the client's first connection waits for it, bounded by the deadline,
+   * and is sent only once the client is ready: it never sits in ioredis's offline queue, where
+   * it could land long after it was meant.
+   */
+  private afterFirstConnect<T>(send: () => Promise<T>): Promise<T> {
+    const ms = this.options.operationTimeout;
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.client.off('ready', onReady);
+        reject(new RedisUnavailableError(`the Redis client did not become ready within ${ms} ms`));
+      }, ms);
+      const onReady = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.client.once('ready', onReady);
+      // A lazyConnect client connects on its first command; a write waiting here must start it.
+      if (this.client.status === 'wait') this.client.connect().catch(() => undefined);
+    }).then(send);
   }
 
   /** A rejection when nothing may be sent now (client not ready, circuit open), else undefined. */

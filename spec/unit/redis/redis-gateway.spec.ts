@@ -18,6 +18,7 @@ class FakeClient extends EventEmitter {
   pexpire = (key: string) => this.call(`pexpire ${key}`);
   persist = (key: string) => this.call(`persist ${key}`);
   exists = (key: string) => this.call(`exists ${key}`);
+  connect = jest.fn(async () => undefined);
   private call(name: string): Promise<unknown> {
     this.calls.push(name);
     return this.answer();
@@ -42,8 +43,29 @@ describe('RedisGateway', () => {
     const fresh = new RedisGateway(client as unknown as RedisClient, { operationTimeout: 50, breaker, scanCount: 10 });
     client.answer = async () => Buffer.from('v');
     await expect(fresh.get('k')).resolves.toEqual(Buffer.from('v'));
-    await expect(fresh.set('k', Buffer.from('v'), 100)).rejects.toThrow(/not ready \(status "connecting"\)/);
     expect(client.calls).toEqual(['get k']);
+  });
+
+  it('holds a write issued during the first connection until the client is ready, then sends it', async () => {
+    client.status = 'connecting';
+    const fresh = new RedisGateway(client as unknown as RedisClient, { operationTimeout: 200, breaker, scanCount: 10 });
+    client.answer = async () => 'OK';
+    const write = fresh.set('k', Buffer.from('v'), 100);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(client.calls).toEqual([]); // nothing sits in the offline queue meanwhile
+    client.status = 'ready';
+    client.emit('ready');
+    await expect(write).resolves.toBeUndefined();
+    expect(client.calls).toEqual(['set k v PX 100']);
+  });
+
+  it('gives up on a write without sending it when the first connection takes longer than the deadline', async () => {
+    client.status = 'wait'; // lazyConnect: the write itself has to start the connection
+    const fresh = new RedisGateway(client as unknown as RedisClient, { operationTimeout: 30, breaker, scanCount: 10 });
+    await expect(fresh.set('k', Buffer.from('v'), 100)).rejects.toThrow(/did not become ready within 30 ms/);
+    expect(client.connect).toHaveBeenCalledTimes(1);
+    expect(client.calls).toEqual([]);
+    expect(client.listenerCount('ready')).toBe(2); // the two gateways' own listeners, none left over
   });
 
   it('refuses reads and writes at once while reconnecting after having been ready', async () => {

@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type Redis from 'ioredis';
 import { CacheAsideManager } from '../../../lib/manager/cache-aside.manager';
 import { Measurements } from '../../support/fault-kit';
@@ -63,18 +65,34 @@ describe('CacheAsideManager under many concurrent callers in one process', () =>
     };
     const total = 20_000;
     const batch = 1000;
-    const started = performance.now();
-    let peak = 0;
-    for (let from = 0; from < total; from += batch) {
-      const gets = Array.from({ length: batch }, (_, i) => cache.get(`k${from + i}`, (key) => key));
-      peak = Math.max(peak, internals.flights.size);
+    const missBatch = async (from: number): Promise<number> => {
+      let peak = 0;
+      const gets = Array.from({ length: batch }, (_, i) =>
+        cache.get(`k${from + i}`, (key) => {
+          peak = Math.max(peak, internals.flights.size);
+          return key;
+        }),
+      );
       const values = await Promise.all(gets);
       expect(values[batch - 1]).toBe(`k${from + batch - 1}`);
-    }
+      return peak;
+    };
+    // Warm up (JIT, ioredis buffers), then measure the heap around the 20 000 misses.
+    await missBatch(-batch);
+    await cache.settle();
+    const heapBefore = heapAfterGc();
+    const started = performance.now();
+    let peak = 0;
+    for (let from = 0; from < total; from += batch) peak = Math.max(peak, await missBatch(from));
     await cache.settle();
     measured.add(`${total} distinct misses, batches of ${batch}, until settled`, performance.now() - started);
-    measured.count('in-flight loads seen at a batch start (peak; 0 after settle())', peak);
-    expect(cache.stats()).toMatchObject({ misses: total, loads: total });
+    measured.count('loads in flight at once (peak, seen from inside the loaders)', peak);
+    const grown = heapAfterGc() - heapBefore;
+    measured.count('heap grown after 20 000 misses and settle(), after GC (KiB)', Math.round(grown / 1024));
+    expect(peak).toBeGreaterThan(100); // the batches really were concurrent
+    // A leak of even one small object per miss would be 2 MB or more here.
+    expect(grown).toBeLessThan(1.5 * 1024 * 1024);
+    expect(cache.stats()).toMatchObject({ misses: total + batch, loads: total + batch });
     expect(internals.flights.size).toBe(0);
     expect(internals.refreshes.size).toBe(0);
     expect(internals.background.size).toBe(0);
@@ -84,3 +102,12 @@ describe('CacheAsideManager under many concurrent callers in one process', () =>
     await cache.close();
   });
 });
+
+/** Heap in use after a full garbage collection (gc exposed at run time, for this measurement). */
+function heapAfterGc(): number {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}

@@ -376,3 +376,21 @@ describe('CacheAsideManager', () => {
     });
   });
 });
+
+describe('CacheAsideManager TTL jitter', () => {
+  it('shortens each TTL by the seeded random fraction of ttlJitter, never lengthens it', async () => {
+    const redis = new RedisMock({ port: 29_999 }) as unknown as RedisClient;
+    const draws = [0, 0.5, 0.999];
+    const cache = new CacheAsideManager({ redis, keyPrefix: 'jitter:', ttlJitter: 0.1, random: () => draws.shift() ?? 0 });
+    await cache.set('a', 1, { ttl: 100 });
+    await cache.set('b', 1, { ttl: 100 });
+    await cache.set('c', 1, { ttl: 100 });
+    const pttl = async (key: string) => (redis as unknown as { pttl(k: string): Promise<number> }).pttl(`jitter:${key}`);
+    expect(await pttl('a')).toBeGreaterThan(99_900);
+    expect(await pttl('a')).toBeLessThanOrEqual(100_000);
+    expect(Math.round((await pttl('b')) / 1000)).toBe(95);
+    expect(Math.round((await pttl('c')) / 1000)).toBe(90);
+    await cache.close();
+    redis.disconnect();
+  });
+});

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +30,8 @@ export interface RedisServer {
 
 export interface RedisServerOptions {
   port?: number;
+  /** A config file to start from (Sentinel needs one it can rewrite); placed first, as redis-server wants. */
+  configFile?: string;
   /** Extra redis-server arguments, e.g. ['--maxmemory', '2mb']. */
   args?: readonly string[];
 }
@@ -53,12 +55,12 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const port = options.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), `cache-aside-redis-${port}-`));
   const args = [
+    ...(options.configFile ? [options.configFile] : []),
     '--port', String(port),
     '--bind', '127.0.0.1',
-    '--save', '',
-    '--appendonly', 'no',
+    ...(options.configFile ? [] : ['--save', '', '--appendonly', 'no']),
     '--dir', dir,
-    '--enable-debug-command', 'local',
+    ...(options.configFile ? [] : ['--enable-debug-command', 'local']),
     '--daemonize', 'no',
     '--loglevel', 'warning',
     ...(options.args ?? []),
@@ -146,6 +148,26 @@ function pingOnce(port: number): Promise<boolean> {
     socket.once('data', (data) => done(data.toString().startsWith('+PONG')));
     socket.connect(port, '127.0.0.1', () => socket.write('PING\r\n'));
   });
+}
+
+/**
+ * A Sentinel watching `masterName` at `masterPort` (quorum 1, quick failure detection), with a
+ * config file of its own in a temp dir (Sentinel rewrites it).
+ */
+export async function startRedisSentinel(masterPort: number, masterName = 'cache-aside'): Promise<RedisServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'cache-aside-sentinel-'));
+  const configFile = join(dir, 'sentinel.conf');
+  writeFileSync(
+    configFile,
+    [
+      `sentinel monitor ${masterName} 127.0.0.1 ${masterPort} 1`,
+      `sentinel down-after-milliseconds ${masterName} 1000`,
+      `sentinel failover-timeout ${masterName} 5000`,
+      `dir ${dir}`,
+      '',
+    ].join('\n'),
+  );
+  return startRedisServer({ configFile, args: ['--sentinel'] });
 }
 
 /** A Redis Cluster of `size` masters (no replicas) on loopback. */

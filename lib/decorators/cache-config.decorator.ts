@@ -2,7 +2,7 @@ import { describe } from '../errors/invalid-argument';
 import type { CacheConfigMetadata, CacheConfigOptions } from '../metadata/cache-metadata';
 import { defineClassConfig } from '../metadata/metadata-store';
 import { classifyDecoratorCall } from './decorator-kind';
-import { eagerRefresh, grace, managerName, optionalFunction, optionsObject, ttlSpec } from './decorator-options';
+import { FRESHNESS_OPTIONS, freshnessOptions, managerName, optionalFunction, optionsObject, ttlSpec } from './decorator-options';
 
 /* eslint-disable-next-line @typescript-eslint/no-explicit-any -- any constructor parameters */
 type AnyClass = abstract new (...args: any[]) => unknown;
@@ -13,7 +13,7 @@ export interface CacheClassDecorator {
   <C extends AnyClass>(value: C, context: ClassDecoratorContext<C>): void;
 }
 
-const OPTIONS: readonly (keyof CacheConfigOptions)[] = ['namespace', 'ttl', 'manager', 'condition', 'grace', 'eagerRefresh'];
+const OPTIONS: readonly (keyof CacheConfigOptions)[] = ['namespace', 'ttl', 'manager', 'condition', ...FRESHNESS_OPTIONS];
 
 /**
  * Class-wide defaults for the cache decorators of a class's methods (a method's own options win),
@@ -36,8 +36,7 @@ export function CacheConfig(options?: CacheConfigOptions): CacheClassDecorator {
       ttl: ttlSpec(opts.ttl, '@CacheConfig() ttl'),
       manager: managerName(opts.manager, '@CacheConfig() manager'),
       condition: optionalFunction<CacheConfigMetadata['condition']>(opts.condition, '@CacheConfig() condition'),
-      grace: grace(opts.grace, '@CacheConfig() grace'),
-      eagerRefresh: eagerRefresh(opts.eagerRefresh, '@CacheConfig() eagerRefresh'),
+      ...freshnessOptions(opts, '@CacheConfig()'),
     }),
   );
   return function cacheConfigDecorator(...args: unknown[]): void {

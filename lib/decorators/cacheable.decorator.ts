@@ -1,9 +1,9 @@
 import type { CacheableOptions } from '../metadata/cache-metadata';
-import { eagerRefresh, grace, optionsObject, storeMetadata } from './decorator-options';
+import { FRESHNESS_OPTIONS, freshnessOptions, optionsObject, storeMetadata } from './decorator-options';
 import { type CacheMethodDecorator, createMethodDecorator } from './method-decorator';
 
 const OPTIONS: readonly (keyof CacheableOptions)[] = [
-  'key', 'ttl', 'condition', 'unless', 'serializer', 'type', 'tags', 'grace', 'eagerRefresh', 'manager',
+  'key', 'ttl', 'condition', 'unless', 'serializer', 'type', 'tags', 'manager', ...FRESHNESS_OPTIONS,
 ];
 
 /**
@@ -19,8 +19,7 @@ export function Cacheable(options?: CacheableOptions): CacheMethodDecorator {
   const opts = optionsObject<CacheableOptions>('@Cacheable', options, OPTIONS);
   const meta = Object.freeze({
     ...storeMetadata('@Cacheable', opts),
-    grace: grace(opts.grace, '@Cacheable() grace'),
-    eagerRefresh: eagerRefresh(opts.eagerRefresh, '@Cacheable() eagerRefresh'),
+    ...freshnessOptions(opts, '@Cacheable()'),
   });
   return createMethodDecorator('@Cacheable', (record) => record.setCacheable(meta));
 }

@@ -2,6 +2,7 @@ import {
   assertFraction,
   assertFunction,
   assertNonNegative,
+  assertPositive,
   assertTtl,
   describe,
 } from '../errors/invalid-argument';
@@ -9,6 +10,7 @@ import { compileKey } from '../interceptor/cache-key';
 import type {
   CacheableOptions,
   CachePutOptions,
+  FreshnessMetadata,
   StoreMetadata,
   TagsOption,
   TtlSpec,
@@ -65,15 +67,24 @@ export function tagsOption(value: unknown, what: string): TagsOption | undefined
   return Object.freeze([...value]) as readonly string[];
 }
 
-export function grace(value: unknown, what: string): number | undefined {
-  if (value !== undefined) assertNonNegative(value, what);
-  return value as number | undefined;
+/**
+ * Grace, stale-while-revalidate, eager refresh and loader timeouts, checked at decoration time
+ * (the same rules as `manager.get`); only the ones given are kept.
+ */
+export function freshnessOptions(opts: FreshnessMetadata, decorator: string): FreshnessMetadata {
+  const checked: { -readonly [K in keyof FreshnessMetadata]: FreshnessMetadata[K] } = {};
+  if (opts.grace !== undefined) assertNonNegative((checked.grace = opts.grace), `${decorator} grace`);
+  if (opts.staleWhileRevalidate !== undefined) {
+    assertNonNegative((checked.staleWhileRevalidate = opts.staleWhileRevalidate), `${decorator} staleWhileRevalidate`);
+  }
+  if (opts.eagerRefresh !== undefined) assertFraction((checked.eagerRefresh = opts.eagerRefresh), `${decorator} eagerRefresh`);
+  if (opts.softTimeoutMs !== undefined) assertPositive((checked.softTimeoutMs = opts.softTimeoutMs), `${decorator} softTimeoutMs`);
+  if (opts.hardTimeoutMs !== undefined) assertPositive((checked.hardTimeoutMs = opts.hardTimeoutMs), `${decorator} hardTimeoutMs`);
+  return checked;
 }
 
-export function eagerRefresh(value: unknown, what: string): number | undefined {
-  if (value !== undefined) assertFraction(value, what);
-  return value as number | undefined;
-}
+/** The option names `freshnessOptions` reads, for the decorators' lists of known options. */
+export const FRESHNESS_OPTIONS = ['grace', 'staleWhileRevalidate', 'eagerRefresh', 'softTimeoutMs', 'hardTimeoutMs'] as const;
 
 export function booleanOption(value: unknown, what: string): boolean {
   if (value !== undefined && typeof value !== 'boolean') {

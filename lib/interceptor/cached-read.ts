@@ -8,7 +8,7 @@ import type {
   TtlSpec,
   UnlessFunction,
 } from '../metadata/cache-metadata';
-import { conditionOf, eagerRefreshOf, graceOf, ttlOf } from '../metadata/metadata-reader';
+import { conditionOf, freshnessOf, ttlOf } from '../metadata/metadata-reader';
 import type { AnyMethod, MethodRecord } from '../metadata/method-record';
 import { tagsFor } from './call-results';
 import { compileKeyBuilder, type KeyBuilder } from './cache-key';
@@ -87,7 +87,10 @@ export abstract class PreparedRead {
       serializer: base.serializer,
       tags: typeof this.tags === 'function' ? tagsFor(this.tags, thisArg, args, this.tagsWhat) : base.tags,
       grace: base.grace,
+      staleWhileRevalidate: base.staleWhileRevalidate,
       eagerRefresh: base.eagerRefresh,
+      softTimeoutMs: base.softTimeoutMs,
+      hardTimeoutMs: base.hardTimeoutMs,
     };
   }
 
@@ -106,11 +109,7 @@ export abstract class PreparedRead {
 /** `@Cacheable`: read through `manager.get`, which runs the method (once) on a miss. */
 export class CachedRead extends PreparedRead implements ReadStep {
   constructor(site: ReadSite, op: CacheableMetadata) {
-    const extra: GetOptions<unknown> = {};
-    const grace = graceOf(op, site.config);
-    if (grace !== undefined) extra.grace = grace;
-    const eagerRefresh = eagerRefreshOf(op, site.config);
-    if (eagerRefresh !== undefined) extra.eagerRefresh = eagerRefresh;
+    const extra: GetOptions<unknown> = { ...freshnessOf(op, site.config) };
     super(site, op, '@Cacheable', extra);
   }
 

@@ -47,8 +47,14 @@ export interface CacheableOptions {
   tags?: TagsOption;
   /** Seconds after the TTL during which the old value answers if the method fails. @default `@CacheConfig` grace, else 0 */
   grace?: number;
+  /** Seconds after the TTL during which the old value answers at once while one background call refreshes it. @default `@CacheConfig` staleWhileRevalidate, else 0 */
+  staleWhileRevalidate?: number;
   /** Fraction of the TTL after which a hit refreshes the entry in the background. @default `@CacheConfig` eagerRefresh, else off */
   eagerRefresh?: number;
+  /** Milliseconds after which an old value inside its grace window answers instead of a slow method (which goes on and stores). @default `@CacheConfig` softTimeoutMs, else off */
+  softTimeoutMs?: number;
+  /** Milliseconds after which the caller stops waiting for the method: the old value inside grace, or a `LOADER_TIMEOUT` error. @default `@CacheConfig` hardTimeoutMs, else off */
+  hardTimeoutMs?: number;
   /** Name of the manager registered with `CacheInterceptor.use(manager, name)`. @default `@CacheConfig` manager, else 'default' */
   manager?: string;
 }
@@ -123,7 +129,10 @@ export interface CacheConfigOptions {
   manager?: string;
   condition?: ConditionFunction;
   grace?: number;
+  staleWhileRevalidate?: number;
   eagerRefresh?: number;
+  softTimeoutMs?: number;
+  hardTimeoutMs?: number;
 }
 
 // ── the recorded (validated, compiled) form ──────────────────────────────────
@@ -150,10 +159,16 @@ export interface StoreMetadata {
   readonly manager?: string;
 }
 
-export interface CacheableMetadata extends StoreMetadata {
+/** How a cached read may answer with an old value or refresh early (see `GetOptions`). */
+export interface FreshnessMetadata {
   readonly grace?: number;
+  readonly staleWhileRevalidate?: number;
   readonly eagerRefresh?: number;
+  readonly softTimeoutMs?: number;
+  readonly hardTimeoutMs?: number;
 }
+
+export interface CacheableMetadata extends StoreMetadata, FreshnessMetadata {}
 
 export type CachePutMetadata = StoreMetadata;
 
@@ -181,5 +196,8 @@ export interface CacheConfigMetadata {
   readonly manager?: string;
   readonly condition?: ConditionFunction;
   readonly grace?: number;
+  readonly staleWhileRevalidate?: number;
   readonly eagerRefresh?: number;
+  readonly softTimeoutMs?: number;
+  readonly hardTimeoutMs?: number;
 }

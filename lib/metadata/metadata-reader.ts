@@ -3,6 +3,7 @@ import type {
   CacheEvictMetadata,
   CacheableMetadata,
   ConditionFunction,
+  FreshnessMetadata,
   StoreMetadata,
   TtlSpec,
 } from './cache-metadata';
@@ -51,10 +52,14 @@ export function conditionOf(
   return op.condition ?? config.condition;
 }
 
-export function graceOf(op: CacheableMetadata, config: CacheConfigMetadata): number | undefined {
-  return op.grace ?? config.grace;
-}
+const FRESHNESS_KEYS = ['grace', 'staleWhileRevalidate', 'eagerRefresh', 'softTimeoutMs', 'hardTimeoutMs'] as const;
 
-export function eagerRefreshOf(op: CacheableMetadata, config: CacheConfigMetadata): number | undefined {
-  return op.eagerRefresh ?? config.eagerRefresh;
+/** Grace, stale-while-revalidate, eager refresh and loader timeouts: each method over class. */
+export function freshnessOf(op: CacheableMetadata, config: CacheConfigMetadata): FreshnessMetadata {
+  const resolved: { -readonly [K in keyof FreshnessMetadata]: FreshnessMetadata[K] } = {};
+  for (const key of FRESHNESS_KEYS) {
+    const value = op[key] ?? config[key];
+    if (value !== undefined) resolved[key] = value;
+  }
+  return resolved;
 }

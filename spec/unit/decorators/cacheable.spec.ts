@@ -376,6 +376,25 @@ describe('@Cacheable', () => {
       expect(cache.gets[1].opts.serializer).toBeUndefined();
     });
 
+    it('passes stale-while-revalidate and the loader timeouts, method over class, also with per-call options', async () => {
+      @CacheConfig({ staleWhileRevalidate: 30, softTimeoutMs: 50, hardTimeoutMs: 500 })
+      class Freshness {
+        @Cacheable({ key: 'a' })
+        async a(): Promise<number> {
+          return 1;
+        }
+
+        @Cacheable({ key: 'b', staleWhileRevalidate: 5, hardTimeoutMs: 100, ttl: (n: number) => n })
+        async b(): Promise<number> {
+          return 2;
+        }
+      }
+      await new Freshness().a();
+      await new Freshness().b();
+      expect(cache.gets[0].opts).toMatchObject({ staleWhileRevalidate: 30, softTimeoutMs: 50, hardTimeoutMs: 500 });
+      expect(cache.gets[1].opts).toMatchObject({ staleWhileRevalidate: 5, softTimeoutMs: 50, hardTimeoutMs: 100 });
+    });
+
     it('refuses computed tags that are not an array of non-empty strings', async () => {
       class BadTags {
         @Cacheable({ key: 'a', tags: () => ['ok', ''] })

@@ -14,7 +14,11 @@ export {
   DEFAULT_TTL_JITTER,
   DEFAULT_MAX_VALUE_BYTES,
   DEFAULT_LEASE_TTL_MS,
+  DEFAULT_INVALIDATION_QUEUE_SIZE,
+  DEFAULT_INVALIDATION_RETRY_MS,
+  DEFAULT_SCAN_COUNT,
 } from './manager/cache-aside.options';
+export { DEFAULT_FAILURE_THRESHOLD, DEFAULT_COOLDOWN_MS } from './redis/circuit-breaker';
 export type { CacheAsideOptions, GetOptions, SetOptions, TtlOption } from './manager/cache-aside.options';
 export type { RedisClient } from './redis/redis-client';
 export type { L1Options } from './l1/local-tier';

@@ -8,13 +8,15 @@ import { CacheError } from './cache-error';
 export class BatchSizeMismatchError extends CacheError {
   override readonly name = 'BatchSizeMismatchError';
   readonly expected: number;
-  readonly received: number;
+  /** How many values came back, or `undefined` when the loader did not return an array. */
+  readonly received: number | undefined;
 
-  constructor(expected: number, received: number) {
+  constructor(expected: number, received: number | undefined) {
     super(
       'BATCH_SIZE_MISMATCH',
-      `getMany loader returned ${received} values for ${expected} keys; return exactly one value ` +
-        'per key, in the order of the keys it was given (use null or undefined for "not found").',
+      `getMany loader returned ${received === undefined ? 'something other than an array' : `${received} values`} ` +
+        `for ${expected} keys; return exactly one value per key, in the order of the keys it was given ` +
+        '(use null or undefined for "not found").',
       { operation: 'getMany' },
     );
     this.expected = expected;

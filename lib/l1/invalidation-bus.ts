@@ -30,7 +30,11 @@ export class InvalidationBus {
   constructor(
     private readonly gateway: RedisGateway,
     keyPrefix: string,
-    private readonly handlers: { onMessage(message: BusMessage): void; onLiveChange(live: boolean): void },
+    private readonly handlers: {
+      onMessage(message: BusMessage): void;
+      onUnreadable(): void;
+      onLiveChange(live: boolean): void;
+    },
   ) {
     this.channel = `cache-aside:l1:${keyPrefix}`;
     // A connection of our own: a subscribed connection can send nothing else. We created it, so
@@ -72,13 +76,20 @@ export class InvalidationBus {
 
   private receive(channel: string, text: string): void {
     if (channel !== this.channel) return;
-    let wire: Wire;
+    let wire: unknown;
     try {
-      wire = JSON.parse(text) as Wire;
+      wire = JSON.parse(text);
     } catch {
-      return; // not ours: nothing to drop
+      return; // not JSON, so not ours: nothing to drop
     }
-    if (wire.o !== this.instanceId && wire.m) this.handlers.onMessage(wire.m);
+    const message = busMessageOf(wire);
+    if (message === undefined) {
+      // Another version or another application on our channel: we cannot tell what it drops,
+      // so drop everything rather than keep a copy it may have meant.
+      this.handlers.onUnreadable();
+      return;
+    }
+    if ((wire as Wire).o !== this.instanceId) this.handlers.onMessage(message);
   }
 
   private setLive(live: boolean): void {
@@ -86,4 +97,15 @@ export class InvalidationBus {
     this.live = live;
     this.handlers.onLiveChange(live);
   }
+}
+
+/** The message in a wire object, if it has the shape this version sends. */
+function busMessageOf(wire: unknown): BusMessage | undefined {
+  const m = (wire as Partial<Wire> | null)?.m as { kind?: unknown; keys?: unknown; match?: unknown; tags?: unknown } | undefined;
+  if (typeof (wire as Partial<Wire> | null)?.o !== 'string' || m === null || typeof m !== 'object') return undefined;
+  const strings = (list: unknown): list is string[] => Array.isArray(list) && list.every((item) => typeof item === 'string');
+  if (m.kind === 'keys' && strings(m.keys)) return { kind: 'keys', keys: m.keys };
+  if (m.kind === 'tags' && strings(m.tags)) return { kind: 'tags', tags: m.tags };
+  if (m.kind === 'pattern' && typeof m.match === 'string') return { kind: 'pattern', match: m.match };
+  return undefined;
 }

@@ -70,9 +70,9 @@ export class LocalTier {
     return entry;
   }
 
-  /** Keeps a value until `freshUntil` (or the tier's own ttl, whichever is sooner). */
-  set(fullKey: string, value: unknown, codec: Codec, freshUntil: number, bytes: number, tags: readonly string[] | undefined, now: number): void {
-    const expiresAt = Math.min(freshUntil, now + this.maxAgeMs);
+  /** Keeps a value until `until` (or the tier's own ttl, whichever is sooner). */
+  set(fullKey: string, value: unknown, codec: Codec, until: number, bytes: number, tags: readonly string[] | undefined, now: number): void {
+    const expiresAt = Math.min(until, now + this.maxAgeMs);
     if (expiresAt <= now || bytes > this.maxBytes) {
       this.delete(fullKey);
       return;

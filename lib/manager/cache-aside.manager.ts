@@ -1,11 +1,9 @@
 import { CacheError, type CacheOperation } from '../errors/cache-error';
 import { BatchSizeMismatchError } from '../errors/batch-size-mismatch.error';
 import {
-  assertFraction,
   assertFunction,
   assertKey,
-  assertNonNegative,
-  assertPositive,
+  assertTags,
   assertTtl,
   describe,
 } from '../errors/invalid-argument';
@@ -15,7 +13,7 @@ import { RedisGateway } from '../redis/redis-gateway';
 import { assertSerializer, type Serializer } from '../serializers/serializer';
 import { InvalidationBus } from '../l1/invalidation-bus';
 import { LocalTier } from '../l1/local-tier';
-import { resolveOptions, type CacheAsideOptions, type GetOptions, type SetOptions } from './cache-aside.options';
+import { assertGetOptions, resolveOptions, type CacheAsideOptions, type GetOptions, type SetOptions } from './cache-aside.options';
 import type { CacheEventName, CacheEvents } from './cache-events';
 import { CodecRegistry, type Codec } from './codec';
 import {
@@ -25,6 +23,7 @@ import {
   ENTRY_ID_RANGE,
   FRESH_UNTIL_OFFSET,
   isEntryHead,
+  WRITTEN_AT_OFFSET,
   isLeaseMarker,
   type EntryHeader,
   type TagStamp,
@@ -98,6 +97,7 @@ export class CacheAsideManager {
       this.l1 = l1;
       this.bus = new InvalidationBus(this.gateway, this.keyPrefix, {
         onMessage: (message) => this.dropLocal(message),
+        onUnreadable: () => l1.clear(),
         onLiveChange: () => l1.clear(),
       });
     }
@@ -125,14 +125,10 @@ export class CacheAsideManager {
   async get<T>(key: string, loader: Loader<T>, opts: GetOptions<T> = NO_OPTIONS as GetOptions<T>): Promise<T> {
     assertKey(key);
     assertFunction(loader, 'loader');
+    if (opts !== NO_OPTIONS) assertGetOptions(opts as GetOptions<never>);
     const fullKey = this.keyPrefix + key;
     const codec = opts.serializer === undefined ? this.defaultCodec : this.codecOf(opts.serializer);
     const label = opts.label;
-    if (opts.grace !== undefined) assertNonNegative(opts.grace, 'grace');
-    if (opts.staleWhileRevalidate !== undefined) assertNonNegative(opts.staleWhileRevalidate, 'staleWhileRevalidate');
-    if (opts.eagerRefresh !== undefined) assertFraction(opts.eagerRefresh, 'eagerRefresh');
-    if (opts.softTimeoutMs !== undefined) assertPositive(opts.softTimeoutMs, 'softTimeoutMs');
-    if (opts.hardTimeoutMs !== undefined) assertPositive(opts.hardTimeoutMs, 'hardTimeoutMs');
 
     if (this.invalidator.covers(fullKey)) {
       // An invalidation of this key has not reached Redis yet: the entry there may be the stale
@@ -150,7 +146,7 @@ export class CacheAsideManager {
       }
     }
     let lookup: Lookup = ABSENT;
-    const epoch = this.l1?.epoch;
+    const epoch = this.l1?.epoch ?? 0;
     try {
       const raw = await this.gateway.get(fullKey);
       if (raw !== null) {
@@ -165,7 +161,7 @@ export class CacheAsideManager {
 
     if (lookup.state === 'fresh') {
       this.telemetry.hit(key, label);
-      if (this.l1 !== undefined) this.keepLocal(fullKey, lookup.value, codec, lookup.header, lookup.raw.length, opts, epoch!);
+      if (this.l1 !== undefined) this.keepLocal(fullKey, lookup.value, codec, lookup.header, lookup.raw.length, opts, epoch);
       if (opts.eagerRefresh !== undefined && pastRefreshPoint(lookup, opts.eagerRefresh)) {
         this.refreshInBackground(fullKey, key, loader, codec, opts, lookup);
       }
@@ -201,6 +197,7 @@ export class CacheAsideManager {
     if (!Array.isArray(keys)) throw new TypeError(`[cache-aside] keys must be an array of strings, got ${describe(keys)}.`);
     keys.forEach((key, i) => assertKey(key, `keys[${i}]`));
     assertFunction(loader, 'loader');
+    assertGetOptions(opts as GetOptions<never>);
     if (keys.length === 0) return [];
     const codec = opts.serializer === undefined ? this.defaultCodec : this.codecOf(opts.serializer);
     const label = opts.label;
@@ -209,7 +206,7 @@ export class CacheAsideManager {
     const lookups = new Array<Lookup>(keys.length);
     const remote: number[] = [];
     const now = Date.now();
-    const epoch = this.l1?.epoch;
+    const epoch = this.l1?.epoch ?? 0;
     fullKeys.forEach((fullKey, i) => {
       const local = this.l1?.get(fullKey, now);
       if (local !== undefined && local.codec === codec) {
@@ -227,7 +224,7 @@ export class CacheAsideManager {
             raw === null || this.invalidator.covers(fullKeys[i]) ? ABSENT : await this.readEntry(raw, codec, keys[i], 'getMany', label);
           const found = lookups[i];
           if (found.state === 'fresh' && this.l1 !== undefined) {
-            this.keepLocal(fullKeys[i], found.value, codec, found.header, found.raw.length, opts, epoch!);
+            this.keepLocal(fullKeys[i], found.value, codec, found.header, found.raw.length, opts, epoch);
           }
         }),
       );
@@ -271,13 +268,13 @@ export class CacheAsideManager {
     this.telemetry.counters.load(label, Date.now() - started);
     if (!Array.isArray(values) || values.length !== missing.length) {
       this.releaseLeases(missing, markers);
-      throw new BatchSizeMismatchError(missing.length, Array.isArray(values) ? values.length : 0);
+      throw new BatchSizeMismatchError(missing.length, Array.isArray(values) ? values.length : undefined);
     }
     missing.forEach((key, i) => {
       for (const index of missingIndexes.get(key)!) results[index] = values[i];
       const marker = markers[i];
       if (marker === undefined) return;
-      this.storeLoaded(this.keyPrefix + key, key, values[i], codec, opts, marker, tags, 'getMany');
+      this.storeLoaded(this.keyPrefix + key, key, values[i], codec, opts, marker, tags, 'getMany', epoch);
     });
     return results;
   }
@@ -292,6 +289,7 @@ export class CacheAsideManager {
     assertKey(key);
     const ttl = opts.ttl ?? this.defaultTtl;
     assertTtl(ttl, 'ttl');
+    if (opts.tags !== undefined) assertTags(opts.tags);
     const fullKey = this.keyPrefix + key;
     const codec = opts.serializer === undefined ? this.defaultCodec : this.codecOf(opts.serializer);
     this.flights.forget(fullKey);
@@ -312,12 +310,12 @@ export class CacheAsideManager {
       await this.invalidate(key);
       return;
     }
-    const epoch = this.l1?.epoch;
+    const epoch = this.l1?.epoch ?? 0;
     try {
       await this.gateway.set(fullKey, entry, expiry.px);
       this.telemetry.stored(key);
       if (this.bus !== undefined) {
-        this.keepLocal(fullKey, value, codec, { writtenAt: now, freshUntil: expiry.freshUntil, tags }, entry.length, {}, epoch!);
+        this.keepLocal(fullKey, value, codec, { writtenAt: now, freshUntil: expiry.freshUntil, tags }, entry.length, {}, epoch);
         await this.tellOthers(fullKey, 'set', key);
       }
     } catch (error) {
@@ -335,6 +333,7 @@ export class CacheAsideManager {
       throw new TypeError(`[cache-aside] invalidate takes a key or an array of keys, got ${describe(keyOrKeys)}.`);
     }
     keys.forEach((key, i) => assertKey(key, typeof keyOrKeys === 'string' ? 'key' : `keys[${i}]`));
+    if (keys.length === 0) return 0;
     const fullKeys = keys.map((key) => this.keyPrefix + key);
     for (const fullKey of fullKeys) this.flights.forget(fullKey);
     return this.invalidator.run({ kind: 'keys', keys: fullKeys }, 'invalidate', keys.length === 1 ? keys[0] : undefined);
@@ -355,8 +354,7 @@ export class CacheAsideManager {
    * cost). Resolves with the number of tags invalidated.
    */
   async invalidateTags(tags: readonly string[]): Promise<number> {
-    if (!Array.isArray(tags)) throw new TypeError(`[cache-aside] tags must be an array of strings, got ${describe(tags)}.`);
-    tags.forEach((tag, i) => assertKey(tag, `tags[${i}]`));
+    assertTags(tags);
     if (tags.length === 0) return 0;
     this.flights.forgetAll();
     return this.invalidator.run({ kind: 'tags', tags: [...tags] }, 'invalidateTags');
@@ -398,8 +396,13 @@ export class CacheAsideManager {
       if (!isEntryHead(head)) return await this.gateway.expire(fullKey, px);
       const freshUntil = Buffer.alloc(8);
       freshUntil.writeDoubleLE(px === 0 ? Infinity : Date.now() + px);
-      const id = head.subarray(ENTRY_ID_RANGE.offset, ENTRY_ID_RANGE.offset + ENTRY_ID_RANGE.length);
-      return await this.gateway.setEntryTtl(fullKey, px, freshUntil, FRESH_UNTIL_OFFSET, id, ENTRY_ID_RANGE.offset);
+      const changed = await this.gateway.setEntryTtl(fullKey, px, freshUntil, FRESH_UNTIL_OFFSET, entryIdOf(head), ENTRY_ID_RANGE.offset);
+      if (changed && this.l1 !== undefined) {
+        // Copies in process keep the expiry they were read with: drop them here and elsewhere.
+        this.dropLocal({ kind: 'keys', keys: [fullKey] });
+        await this.tellOthers(fullKey, 'setTtl', key);
+      }
+      return changed;
     } catch (error) {
       this.telemetry.redisFailed(error, 'setTtl', key);
       return false;
@@ -409,7 +412,7 @@ export class CacheAsideManager {
   // ── statistics, events, lifecycle ──────────────────────────────────────────
 
   stats(): CacheStats {
-    return this.telemetry.counters.snapshot(this.invalidator.pending, this.l1?.size, this.l1?.bytes);
+    return this.telemetry.counters.snapshot(this.invalidator.pending, this.gateway.circuit, this.l1?.size, this.l1?.bytes);
   }
 
   resetStats(): void {
@@ -555,13 +558,16 @@ export class CacheAsideManager {
     marker: string,
     stale: FoundEntry | undefined,
   ): Promise<T> {
+    // Taken before the load: any invalidation this process hears of during it keeps the result
+    // out of the in-process tier (the Redis side is guarded by the lease and the tag stamps).
+    const epoch = this.l1?.epoch ?? 0;
     const wantsTags = opts.tags !== undefined && opts.tags.length > 0;
     // Tag tokens are read before the loader runs: an invalidation during the load then shows.
     const tags = wantsTags ? await this.tagStamps(opts.tags!, 'get', key) : undefined;
     const graceEnds = stale ? stale.header.freshUntil + (opts.grace ?? 0) * 1000 : 0;
     const outcome = this.callLoader(key, loader, opts.label).then(
       (value) => {
-        this.storeLoaded(fullKey, key, value, codec, opts, marker, tags, 'get');
+        this.storeLoaded(fullKey, key, value, codec, opts, marker, tags, 'get', epoch);
         return { value };
       },
       (error: unknown) => {
@@ -606,7 +612,10 @@ export class CacheAsideManager {
     this.telemetry.report('REFRESH_FAILED', 'the loader failed; serving the previous value inside its grace window', 'get', key, error, label);
     const graceLeftMs = graceEnds - Date.now();
     const restored = Buffer.from(stale.raw);
-    restored.writeDoubleLE(Date.now() + Math.min(GRACE_RETRY_MS, graceLeftMs), FRESH_UNTIL_OFFSET);
+    const retryAt = Date.now() + Math.min(GRACE_RETRY_MS, graceLeftMs);
+    restored.writeDoubleLE(retryAt, FRESH_UNTIL_OFFSET);
+    // Written "at" the end of the rest, so no eager refresh point falls inside it either.
+    restored.writeDoubleLE(retryAt, WRITTEN_AT_OFFSET);
     this.track(
       this.gateway
         .storeIfLeased(fullKey, marker, restored, Math.max(1, Math.ceil(graceLeftMs)))
@@ -628,6 +637,7 @@ export class CacheAsideManager {
     marker: string,
     tags: TagStamp[] | undefined,
     operation: CacheOperation,
+    epochAtLoad: number,
   ): void {
     const wantsTags = opts.tags !== undefined && opts.tags.length > 0;
     const entry = wantsTags && tags === undefined ? undefined : this.entryFor(value, codec, opts, tags, key, operation);
@@ -635,13 +645,12 @@ export class CacheAsideManager {
       this.track(this.releaseLease(fullKey, marker));
       return;
     }
-    const epoch = this.l1?.epoch;
     this.track(
       this.gateway.storeIfLeased(fullKey, marker, entry.bytes, entry.px).then(
         (landed) => {
           if (!landed) return;
           this.telemetry.stored(key);
-          if (this.l1 !== undefined) this.keepLocal(fullKey, value, codec, entry, entry.bytes.length, opts, epoch!);
+          if (this.l1 !== undefined) this.keepLocal(fullKey, value, codec, entry, entry.bytes.length, opts, epochAtLoad);
         },
         (error: unknown) => this.telemetry.redisFailed(error, operation, key, opts.label),
       ),
@@ -676,6 +685,7 @@ export class CacheAsideManager {
   private refreshInBackground<T>(fullKey: string, key: string, loader: Loader<T>, codec: Codec, opts: GetOptions<T>, found: FoundEntry): void {
     const id = entryIdOf(found.raw);
     const refresh = this.refreshes.run(fullKey, async () => {
+      const epoch = this.l1?.epoch ?? 0;
       try {
         const wantsTags = opts.tags !== undefined && opts.tags.length > 0;
         const tags = wantsTags ? await this.tagStamps(opts.tags!, 'refresh', key) : undefined;
@@ -683,11 +693,10 @@ export class CacheAsideManager {
         if (wantsTags && tags === undefined) return;
         const entry = this.entryFor(value, codec, opts, tags, key, 'refresh');
         if (entry === undefined) return;
-        const epoch = this.l1?.epoch;
         if (await this.gateway.replaceIfUnchanged(fullKey, id, ENTRY_ID_RANGE.offset, entry.bytes, entry.px)) {
           this.telemetry.stored(key);
           if (this.bus !== undefined) {
-            this.keepLocal(fullKey, value, codec, entry, entry.bytes.length, opts, epoch!);
+            this.keepLocal(fullKey, value, codec, entry, entry.bytes.length, opts, epoch);
             await this.tellOthers(fullKey, 'refresh', key);
           }
         }
@@ -794,7 +803,6 @@ export class CacheAsideManager {
 
   /** The current version token of each tag; undefined (reported) if Redis cannot say. */
   private async tagStamps(tags: readonly string[], operation: CacheOperation, key?: string): Promise<TagStamp[] | undefined> {
-    tags.forEach((tag, i) => assertKey(tag, `tags[${i}]`));
     try {
       return await this.tags.stampsFor(tags);
     } catch (error) {
@@ -879,12 +887,17 @@ export class CacheAsideManager {
     else l1.deleteTagged(item.tags);
   }
 
-  /** A key was rewritten here: other instances drop their copy. */
+  /**
+   * A key was rewritten here: other instances drop their copy. If the message cannot be sent, an
+   * invalidation of the key is queued: its replay removes the entry and tells them then, so no
+   * copy elsewhere outlives the write.
+   */
   private async tellOthers(fullKey: string, operation: CacheOperation, key: string): Promise<void> {
     try {
       await this.bus!.publish({ kind: 'keys', keys: [fullKey] });
     } catch (error) {
       this.telemetry.redisFailed(error, operation, key);
+      this.invalidator.defer({ kind: 'keys', keys: [fullKey] }, operation, key);
     }
   }
 

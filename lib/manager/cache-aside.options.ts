@@ -1,4 +1,14 @@
-import { assertFraction, assertFunction, assertPositive, assertTtl, describe } from '../errors/invalid-argument';
+import {
+  assertFraction,
+  assertFunction,
+  assertNonNegative,
+  assertPositive,
+  assertPositiveInteger,
+  assertTags,
+  assertTimeout,
+  assertTtl,
+  describe,
+} from '../errors/invalid-argument';
 import type { L1Options } from '../l1/local-tier';
 import type { CircuitBreakerOptions } from '../redis/circuit-breaker';
 import { clientKeyPrefixOf, isRedisClient, type RedisClient } from '../redis/redis-client';
@@ -165,21 +175,50 @@ export function resolveOptions(options: CacheAsideOptions): ResolvedOptions {
   };
   assertTtl(resolved.defaultTtl, 'defaultTtl');
   assertSerializer(resolved.serializer, 'serializer');
-  assertPositive(resolved.operationTimeout, 'operationTimeout');
+  assertTimeout(resolved.operationTimeout, 'operationTimeout');
   if (resolved.ttlJitter !== 0) assertFraction(resolved.ttlJitter, 'ttlJitter');
   assertPositive(resolved.maxValueBytes, 'maxValueBytes');
-  assertPositive(resolved.leaseTtlMs, 'leaseTtlMs');
-  assertPositive(resolved.invalidationQueueSize, 'invalidationQueueSize');
-  assertPositive(resolved.invalidationRetryMs, 'invalidationRetryMs');
-  assertPositive(resolved.scanCount, 'scanCount');
+  assertPositiveInteger(resolved.leaseTtlMs, 'leaseTtlMs');
+  assertPositiveInteger(resolved.invalidationQueueSize, 'invalidationQueueSize');
+  assertTimeout(resolved.invalidationRetryMs, 'invalidationRetryMs');
+  assertPositiveInteger(resolved.scanCount, 'scanCount');
   assertFunction(resolved.random, 'random');
+  const breaker = resolved.circuitBreaker;
+  if (breaker !== undefined) {
+    if (breaker === null || typeof breaker !== 'object') {
+      throw new TypeError(`[cache-aside] circuitBreaker must be { failureThreshold?, cooldownMs? }, got ${describe(breaker)}.`);
+    }
+    if (breaker.failureThreshold !== undefined) assertPositiveInteger(breaker.failureThreshold, 'circuitBreaker.failureThreshold');
+    if (breaker.cooldownMs !== undefined) assertNonNegative(breaker.cooldownMs, 'circuitBreaker.cooldownMs');
+  }
   if (resolved.l1 !== undefined) {
     if (resolved.l1 === null || typeof resolved.l1 !== 'object') {
       throw new TypeError(`[cache-aside] l1 must be { maxEntries, maxBytes?, ttl? }, got ${describe(resolved.l1)}.`);
     }
-    assertPositive(resolved.l1.maxEntries, 'l1.maxEntries');
+    assertPositiveInteger(resolved.l1.maxEntries, 'l1.maxEntries');
     if (resolved.l1.maxBytes !== undefined) assertPositive(resolved.l1.maxBytes, 'l1.maxBytes');
     if (resolved.l1.ttl !== undefined) assertPositive(resolved.l1.ttl, 'l1.ttl');
   }
   return resolved;
+}
+
+/**
+ * Checks the options of one read at the start of the call, so a mistake is a clear error there
+ * rather than a lease left behind or a value silently not stored. Only a TTL computed by a
+ * function may be `<= 0` (it means "do not store this value").
+ */
+export function assertGetOptions(opts: GetOptions<never>): void {
+  if (opts === null || typeof opts !== 'object') {
+    throw new TypeError(`[cache-aside] the options of a read must be an object, got ${describe(opts)}.`);
+  }
+  if (opts.ttl !== undefined && typeof opts.ttl !== 'function') assertTtl(opts.ttl, 'ttl');
+  if (opts.tags !== undefined) assertTags(opts.tags);
+  if (opts.grace !== undefined) assertNonNegative(opts.grace, 'grace');
+  if (opts.staleWhileRevalidate !== undefined) assertNonNegative(opts.staleWhileRevalidate, 'staleWhileRevalidate');
+  if (opts.eagerRefresh !== undefined) assertFraction(opts.eagerRefresh, 'eagerRefresh');
+  if (opts.softTimeoutMs !== undefined) assertTimeout(opts.softTimeoutMs, 'softTimeoutMs');
+  if (opts.hardTimeoutMs !== undefined) assertTimeout(opts.hardTimeoutMs, 'hardTimeoutMs');
+  if (opts.label !== undefined && typeof opts.label !== 'string') {
+    throw new TypeError(`[cache-aside] label must be a string, got ${describe(opts.label)}.`);
+  }
 }

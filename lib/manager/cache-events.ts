@@ -46,7 +46,4 @@ export class CacheEventEmitter {
     if (this.emitter.listenerCount(event) > 0) this.emitter.emit(event, payload);
   }
 
-  removeAllListeners(): void {
-    this.emitter.removeAllListeners();
-  }
 }

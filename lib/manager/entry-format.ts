@@ -57,6 +57,8 @@ const OFFSET_CODEC = 29;
 export const ENTRY_ID_RANGE = { offset: OFFSET_ID, length: ID_LENGTH } as const;
 /** Offset of the `fresh until` field, for scripts that rewrite it in place. */
 export const FRESH_UNTIL_OFFSET = OFFSET_FRESH_UNTIL;
+/** Offset of the `written at` field. */
+export const WRITTEN_AT_OFFSET = OFFSET_WRITTEN_AT;
 
 /** Bytes from the start of an entry up to and including `fresh until`. */
 export const ENTRY_HEAD_LENGTH = OFFSET_FRESH_UNTIL + 8;

@@ -89,7 +89,11 @@ export class Invalidator {
   replay(): Promise<void> {
     if (this.queue.size === 0) return Promise.resolve();
     this.replaying ??= this.queue
-      .replay((item) => this.execute(item))
+      .replay(async (item) => {
+        await this.execute(item);
+        // Whatever was read in the meantime must not outlive the replay either.
+        for (const listener of this.listeners) listener(item);
+      })
       .then(
         () => undefined,
         () => this.scheduleReplay(),

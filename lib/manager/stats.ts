@@ -22,6 +22,8 @@ export interface CacheStats extends MethodStats {
   staleServed: number;
   /** Invalidations waiting for Redis to come back. */
   pendingInvalidations: number;
+  /** The circuit breaker: `open` while Redis is skipped after repeated connection failures. */
+  circuit: 'closed' | 'open' | 'half-open';
   /** Hits answered by the in-process tier (included in `hits`). */
   l1Hits: number;
   /** Entries and bytes held by the in-process tier (0 when it is off). */
@@ -89,7 +91,12 @@ export class StatsRecorder {
     }
   }
 
-  snapshot(pendingInvalidations: number, l1Entries = 0, l1Bytes = 0): CacheStats {
+  snapshot(
+    pendingInvalidations: number,
+    circuit: CacheStats['circuit'],
+    l1Entries = 0,
+    l1Bytes = 0,
+  ): CacheStats {
     const methods: Record<string, MethodStats> = {};
     for (const [label, counters] of this.byLabel) methods[label] = counters.snapshot();
     return {
@@ -99,6 +106,7 @@ export class StatsRecorder {
       coalesced: this.coalesced,
       staleServed: this.staleServed,
       pendingInvalidations,
+      circuit,
       l1Hits: this.l1Hits,
       l1Entries,
       l1Bytes,

@@ -17,7 +17,8 @@ export class TagVersions {
     private readonly gateway: RedisGateway,
     cacheKeyPrefix: string,
   ) {
-    // Outside the cache's own prefix, so a pattern invalidation never resets tags by accident.
+    // Beside the cache's own keys rather than under them, so that a pattern invalidation of the
+    // cache's keys does not reset tags (a reset would only cost misses, never stale reads).
     this.keyPrefix = `cache-aside:tag:${cacheKeyPrefix}`;
   }
 

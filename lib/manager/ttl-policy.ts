@@ -21,12 +21,10 @@ export function expiryOf(
 ): Expiry {
   if (ttlSeconds === Infinity) return { freshUntil: Infinity, px: 0 };
   const ttlMs = ttlSeconds * 1000;
-  const freshMs = Math.max(1, Math.floor(ttlMs - ttlMs * jitter * random()));
-  const graceMs = graceSeconds === Infinity ? Infinity : Math.ceil(graceSeconds * 1000);
-  return {
-    freshUntil: now + freshMs,
-    px: graceMs === Infinity ? 0 : freshMs + graceMs,
-  };
+  // Clamped: a random source outside [0, 1) must not lengthen a TTL.
+  const draw = Math.min(Math.max(random(), 0), 1);
+  const freshMs = Math.max(1, Math.floor(ttlMs - ttlMs * jitter * draw));
+  return { freshUntil: now + freshMs, px: freshMs + Math.ceil(graceSeconds * 1000) };
 }
 
 /** The TTL of one result: static, or computed from it (`<= 0` or not a number: do not store). */

@@ -35,6 +35,7 @@ type Command<T> = (client: RedisClient) => Promise<T>;
  */
 export class RedisGateway {
   private everReady: boolean;
+  private firstReady: Promise<void> | undefined;
   private readonly deadlines: DeadlineQueue;
   private readonly recoveryListeners: Array<() => void> = [];
   private readonly onClientReady = (): void => {
@@ -58,6 +59,11 @@ export class RedisGateway {
    */
   onRecovered(listener: () => void): void {
     this.recoveryListeners.push(listener);
+  }
+
+  /** The circuit breaker's state, for `stats()`. */
+  get circuit(): 'closed' | 'open' | 'half-open' {
+    return this.options.breaker.state;
   }
 
   detach(): void {
@@ -125,7 +131,7 @@ export class RedisGateway {
     );
   }
 
-  /** Removes keys; on a Cluster one pipelined UNLINK per key, since keys may span slots. */
+  /** Removes keys; on a Cluster one UNLINK per slot, sent together, since keys may span slots. */
   async unlink(keys: readonly string[]): Promise<number> {
     if (keys.length === 0) return 0;
     if (!isCluster(this.client)) return this.run((c) => (c as Redis).unlink(...keys), true);
@@ -248,22 +254,25 @@ export class RedisGateway {
   /**
    * A write issued before the client's first connection waits for it, bounded by the deadline,
    * and is sent only once the client is ready: it never sits in ioredis's offline queue, where
-   * it could land long after it was meant.
+   * it could land long after it was meant. All such writes share one wait (one listener).
    */
   private afterFirstConnect<T>(send: () => Promise<T>): Promise<T> {
     const ms = this.options.operationTimeout;
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.client.off('ready', onReady);
-        reject(new RedisUnavailableError(`the Redis client did not become ready within ${ms} ms`));
-      }, ms);
-      const onReady = (): void => {
-        clearTimeout(timer);
-        resolve();
-      };
-      this.client.once('ready', onReady);
+    if (this.firstReady === undefined) {
+      this.firstReady = new Promise<void>((resolve) => this.client.once('ready', () => resolve()));
       // A lazyConnect client connects on its first command; a write waiting here must start it.
       if (this.client.status === 'wait') this.client.connect().catch(() => undefined);
+    }
+    const firstReady = this.firstReady;
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new RedisUnavailableError(`the Redis client did not become ready within ${ms} ms`)),
+        ms,
+      );
+      void firstReady.then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
     }).then(send);
   }
 

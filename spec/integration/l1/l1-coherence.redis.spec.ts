@@ -103,6 +103,69 @@ describe('the in-process tier (l1)', () => {
     expect(await a.get('k', async () => 'unused')).toBe('v2');
   });
 
+  it('does not keep a value loaded while one of its tags was invalidated', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const load = a.get(
+      'tagged-slow',
+      async () => {
+        await gate;
+        return 'old';
+      },
+      { tags: ['t'] },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 20)); // the load holds its lease and tag stamps
+    await b.invalidateTags(['t']);
+    await eventually(() => (a as unknown as { l1: { epoch: number } }).l1.epoch > 0, 'tag invalidation heard by a');
+    release();
+    expect(await load).toBe('old');
+    await a.settle();
+    expect(a.stats().l1Entries).toBe(0);
+    expect(await a.get('tagged-slow', async () => 'new', { tags: ['t'] })).toBe('new');
+  });
+
+  it("queues an invalidation when a set cannot tell the others, so their copies do not outlive it", async () => {
+    await b.get('k', async () => 'old');
+    await b.settle();
+    expect(b.stats().l1Entries).toBe(1);
+    const bus = (a as unknown as { bus: { publish: (m: unknown) => Promise<void> } }).bus;
+    const publish = bus.publish.bind(bus);
+    bus.publish = async () => Promise.reject(new Error('Connection is closed.'));
+    try {
+      await a.set('k', 'new');
+      expect(a.stats().pendingInvalidations).toBe(1);
+    } finally {
+      bus.publish = publish;
+    }
+    await (a as unknown as { invalidator: { replay(): Promise<void> } }).invalidator.replay();
+    expect(a.stats().pendingInvalidations).toBe(0);
+    await eventually(() => b.stats().l1Entries === 0, "b's copy dropped by the replay");
+    expect(await b.get('k', async () => 'reloaded')).toBe('reloaded');
+  });
+
+  it('never throws for a pattern Redis accepts, such as a reversed range', async () => {
+    await a.get('m', async () => 'v');
+    await a.settle();
+    await expect(b.invalidatePattern('[z-a]*')).resolves.toBe(1);
+    await eventually(() => a.stats().l1Entries === 0, "a's copy dropped");
+  });
+
+  it("drops every instance's copy when the TTL of an entry changes", async () => {
+    await a.get('ttl', async () => 'v');
+    await a.settle();
+    expect(a.stats().l1Entries).toBe(1);
+    expect(await b.setTtl('ttl', 5)).toBe(true);
+    await eventually(() => a.stats().l1Entries === 0, "a's copy dropped");
+  });
+
+  it('empties the tier when a message it cannot read arrives on its channel', async () => {
+    await a.get('k2', async () => 'v');
+    await a.settle();
+    expect(a.stats().l1Entries).toBe(1);
+    await clientB.publish(`cache-aside:l1:${prefix}`, JSON.stringify({ o: 'someone', m: { kind: 'future-kind' } }));
+    await eventually(() => a.stats().l1Entries === 0, 'tier emptied');
+  });
+
   it('closes the subscriber connection it created, never the client it was given', async () => {
     await a.close();
     expect(await clientA.ping()).toBe('PONG');

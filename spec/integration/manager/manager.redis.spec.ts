@@ -283,6 +283,21 @@ describe('CacheAsideManager stale answers on a real redis-server', () => {
     expect(await cache.get('hard', async () => 'unused')).toBe('late');
   });
 
+  it('leaves a failing loader alone during the rest after a grace answer, even with eagerRefresh', async () => {
+    const opts = { ttl: 0.1, grace: 10, eagerRefresh: 0.5 };
+    await cache.get('rest', async () => 'old', opts);
+    await cache.settle();
+    await expire();
+    const failing = jest.fn(async (): Promise<string> => {
+      throw new Error('database down');
+    });
+    for (let i = 0; i < 6; i++) {
+      expect(await cache.get('rest', failing, opts)).toBe('old');
+      await cache.settle();
+    }
+    expect(failing).toHaveBeenCalledTimes(1);
+  });
+
   it('refuses bad stale options', async () => {
     await expect(cache.get('k', async () => 1, { staleWhileRevalidate: -1 })).rejects.toThrow(RangeError);
     await expect(cache.get('k', async () => 1, { softTimeoutMs: 0 })).rejects.toThrow(RangeError);

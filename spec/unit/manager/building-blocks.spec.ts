@@ -19,8 +19,22 @@ describe('glob', () => {
     ['a[b', 'a[b', true],
     ['x.y(z)', 'x.y(z)', true],
     ['x.y', 'xzy', false],
+    ['user:[z-a]', 'user:m', true],
+    ['user:[^z-a]', 'user:m', false],
+    ['a[\\]]b', 'a]b', true],
+    ['a[-x]b', 'a-b', true],
+    ['a[b', 'a[c', false],
   ])('%s against %s is %s', (glob, key, expected) => {
     expect(globToRegExp(glob).test(key)).toBe(expected);
+  });
+
+  it('turns any pattern into a RegExp without throwing', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('a', 'z', '-', '[', ']', '^', '\\', '*', '?', 'x') }), (glob) => {
+        expect(globToRegExp(glob)).toBeInstanceOf(RegExp);
+      }),
+      { seed: 20261126, numRuns: 1000 },
+    );
   });
 
   it('escapes text so that it only matches itself', () => {
@@ -174,7 +188,7 @@ describe('TTL policy', () => {
   it('adds grace to the physical expiry only, and handles Infinity', () => {
     expect(expiryOf(10, 5, 0, () => 0, 0)).toEqual({ freshUntil: 10_000, px: 15_000 });
     expect(expiryOf(Infinity, 5, 0.1, () => 0.5, 0)).toEqual({ freshUntil: Infinity, px: 0 });
-    expect(expiryOf(10, Infinity, 0, () => 0, 0)).toEqual({ freshUntil: 10_000, px: 0 });
+    expect(expiryOf(10, 0, 0.5, () => 7, 0)).toEqual({ freshUntil: 5_000, px: 5_000 }); // a random above 1 is clamped
   });
 
   it('resolves static and computed TTLs; a broken computation means "do not store"', () => {

@@ -60,6 +60,14 @@ describe('CacheAsideManager', () => {
     });
 
     it.each([
+      [{ operationTimeout: 3e9 }, /operationTimeout must be a number of milliseconds from 1 to 2147483647/],
+      [{ leaseTtlMs: 1500.5 }, /leaseTtlMs must be a whole number/],
+      [{ scanCount: 10.5 }, /scanCount must be a whole number/],
+      [{ circuitBreaker: { failureThreshold: 0 } }, /circuitBreaker.failureThreshold must be a whole number/],
+      [{ circuitBreaker: { cooldownMs: -1 } }, /circuitBreaker.cooldownMs must be a finite number >= 0/],
+      [{ circuitBreaker: 'fast' }, /circuitBreaker must be/],
+      [{ l1: { maxEntries: 0.5 } }, /l1.maxEntries must be a whole number/],
+      [{ defaultTtl: 1e21 }, /defaultTtl must be a positive number of seconds up to/],
       [{ operationTimeout: 0 }, /operationTimeout/],
       [{ ttlJitter: 1 }, /ttlJitter/],
       [{ maxValueBytes: -1 }, /maxValueBytes/],
@@ -80,6 +88,18 @@ describe('CacheAsideManager', () => {
   describe('bad input', () => {
     it.each(['', 5, null, undefined])('get refuses key %p with a TypeError naming it', async (key) => {
       await expect(cache.get(key as string, async () => 1)).rejects.toThrow(/key must be a non-empty string/);
+    });
+
+    it('refuses bad read options before touching Redis, leaving no lease behind', async () => {
+      await expect(cache.get('k', async () => 1, { tags: [''] })).rejects.toThrow(/tags\[0\] must be a non-empty string/);
+      await expect(cache.get('k', async () => 1, { tags: 'users' as never })).rejects.toThrow(/tags must be an array of strings/);
+      await expect(cache.get('k', async () => 1, { ttl: -5 })).rejects.toThrow(RangeError);
+      await expect(cache.get('k', async () => 1, { ttl: '60' as never })).rejects.toThrow(RangeError);
+      await expect(cache.get('k', async () => 1, { hardTimeoutMs: 3e9 })).rejects.toThrow(/hardTimeoutMs/);
+      await expect(cache.get('k', async () => 1, null as never)).rejects.toThrow(/options of a read must be an object/);
+      await expect(cache.getMany(['k'], async () => [1], { tags: [''] })).rejects.toThrow(/tags\[0\]/);
+      await expect(cache.set('k', 1, { tags: ['x'.repeat(256)] })).rejects.toThrow(/at most 255 bytes/);
+      expect(await redis.exists('unit:k')).toBe(0);
     });
 
     it('refuses a missing loader, bad grace and bad eagerRefresh', async () => {
@@ -221,7 +241,7 @@ describe('CacheAsideManager', () => {
   describe('getMany()', () => {
     it('rejects a loader that returns the wrong number of values, storing nothing', async () => {
       await expect(cache.getMany(['a', 'b'], async () => [1])).rejects.toThrow(BatchSizeMismatchError);
-      await expect(cache.getMany(['a', 'b'], async () => 'no' as never)).rejects.toMatchObject({ expected: 2, received: 0 });
+      await expect(cache.getMany(['a', 'b'], async () => 'no' as never)).rejects.toMatchObject({ expected: 2, received: undefined, message: expect.stringMatching(/returned something other than an array for 2 keys/) });
       await cache.settle();
       expect(await redis.exists('unit:a', 'unit:b')).toBe(0);
     });
@@ -368,6 +388,20 @@ describe('CacheAsideManager', () => {
       expect(listener).not.toHaveBeenCalled();
       cache.resetStats();
       expect(cache.stats()).toMatchObject({ hits: 0, misses: 0, hitRatio: 0, methods: {} });
+    });
+
+    it('reports the circuit breaker state', async () => {
+      const fragile = new CacheAsideManager({ redis, keyPrefix: 'c:', circuitBreaker: { failureThreshold: 1, cooldownMs: 60_000 } });
+      expect(fragile.stats().circuit).toBe('closed');
+      redis.failing = true;
+      await fragile.get('k', async () => 1);
+      expect(fragile.stats().circuit).toBe('open');
+      await fragile.close();
+    });
+
+    it('sends nothing for an empty list of keys', async () => {
+      expect(await cache.invalidate([])).toBe(0);
+      expect(errors).toEqual([]);
     });
 
     it('never closes a client it was given', async () => {

@@ -179,9 +179,7 @@ export class CacheAsideManager {
       fullKey,
       (flight) => this.loadThroughLease(fullKey, key, loader, codec, opts, lookup, flight),
       () => this.telemetry.counters.coalesced++,
-      // Join a load in this process only if our own read saw its lease (or it has none yet):
-      // if the lease is gone, an invalidation came after that load began.
-      (flight) => flight.lease === undefined || (lookup.state === 'leased' && lookup.marker === flight.lease),
+      (flight) => canJoin(flight, lookup),
     ) as Promise<T>;
   }
 
@@ -249,34 +247,87 @@ export class CacheAsideManager {
     });
     if (missingIndexes.size === 0) return results;
 
-    const missing = [...missingIndexes.keys()];
+    // Keys another call in this process is already loading are joined, not loaded again.
+    const joined: Array<Promise<void>> = [];
+    const missing: string[] = [];
+    for (const [key, indexes] of missingIndexes) {
+      const lookup = lookups[indexes[0]];
+      const inFlight = this.flights.joinable(this.keyPrefix + key, (flight) => canJoin(flight, lookup));
+      if (inFlight === undefined) {
+        missing.push(key);
+        continue;
+      }
+      this.telemetry.counters.coalesced++;
+      joined.push(
+        inFlight.then((value) => {
+          for (const index of indexes) results[index] = value as T;
+        }),
+      );
+    }
+    if (missing.length > 0) await this.loadBatch(missing, missingIndexes, lookups, results, loader, codec, opts, redisUp, epoch);
+    await Promise.all(joined);
+    return results;
+  }
+
+  /**
+   * The batch part of `getMany`: each key becomes a load in flight (so concurrent reads of it
+   * join), leases are taken, the loader is called once with the keys, and each value is stored
+   * under its own lease. Keys leased by another process are loaded here but not stored.
+   */
+  private async loadBatch<T>(
+    missing: readonly string[],
+    missingIndexes: ReadonlyMap<string, readonly number[]>,
+    lookups: readonly Lookup[],
+    results: T[],
+    loader: (missing: string[]) => Promise<readonly T[]> | readonly T[],
+    codec: Codec,
+    opts: GetOptions<T>,
+    redisUp: boolean,
+    epoch: number,
+  ): Promise<void> {
+    const label = opts.label;
+    const settles: Array<{ resolve(value: T): void; reject(error: unknown): void; flight: Flight }> = [];
+    for (const key of missing) {
+      let settle!: (typeof settles)[number];
+      this.flights.run(this.keyPrefix + key, (flight) => {
+        const pending = new Promise<T>((resolve, reject) => (settle = { resolve, reject, flight }));
+        return pending;
+      });
+      settles.push(settle);
+    }
+    const fail = (error: unknown): never => {
+      for (const { reject } of settles) reject(error);
+      throw error;
+    };
+
     const markers = redisUp
       ? await this.acquireLeases(missing, missing.map((key) => lookups[missingIndexes.get(key)![0]]))
       : missing.map(() => undefined);
+    markers.forEach((marker, i) => (settles[i].flight.lease = marker));
     const wantsTags = opts.tags !== undefined && opts.tags.length > 0;
     const tags = wantsTags && markers.some((m) => m !== undefined) ? await this.tagStamps(opts.tags!, 'getMany') : undefined;
 
     const started = Date.now();
     let values: readonly T[];
     try {
-      values = await loader(missing);
+      values = await loader([...missing]);
     } catch (error) {
       this.telemetry.counters.load(label, Date.now() - started);
       this.releaseLeases(missing, markers);
-      throw error;
+      return fail(error);
     }
     this.telemetry.counters.load(label, Date.now() - started);
     if (!Array.isArray(values) || values.length !== missing.length) {
       this.releaseLeases(missing, markers);
-      throw new BatchSizeMismatchError(missing.length, Array.isArray(values) ? values.length : undefined);
+      return fail(new BatchSizeMismatchError(missing.length, Array.isArray(values) ? values.length : undefined));
     }
     missing.forEach((key, i) => {
       for (const index of missingIndexes.get(key)!) results[index] = values[i];
+      settles[i].resolve(values[i]);
       const marker = markers[i];
       if (marker === undefined) return;
       this.storeLoaded(this.keyPrefix + key, key, values[i], codec, opts, marker, tags, 'getMany', epoch);
     });
-    return results;
   }
 
   // ── writes ─────────────────────────────────────────────────────────────────
@@ -911,4 +962,12 @@ export class CacheAsideManager {
 function pastRefreshPoint(found: FoundEntry, fraction: number): boolean {
   const { writtenAt, freshUntil } = found.header;
   return Number.isFinite(freshUntil) && Date.now() >= writtenAt + (freshUntil - writtenAt) * fraction;
+}
+
+/**
+ * Join a load in this process only if our own read saw its lease at the key (or it holds none
+ * yet): if the lease is gone, an invalidation came after that load began.
+ */
+function canJoin(flight: Flight, lookup: Lookup): boolean {
+  return flight.lease === undefined || (lookup.state === 'leased' && lookup.marker === flight.lease);
 }

@@ -48,6 +48,12 @@ export class SingleFlight<T = unknown> {
     return promise;
   }
 
+  /** The promise of an acceptable load of `key` in flight, if any (a batch joins per key). */
+  joinable(key: string, canJoin: (flight: Flight) => boolean): Promise<T> | undefined {
+    const existing = this.inFlight.get(key);
+    return existing !== undefined && canJoin(existing.flight) ? existing.promise : undefined;
+  }
+
   /**
    * Stops sharing loads that began before an invalidation: later callers load afresh. The
    * loads themselves go on for the callers that already joined them.

@@ -252,6 +252,45 @@ describe('CacheAsideManager', () => {
       expect(await redis.exists('unit:a')).toBe(0);
     });
 
+    it('shares loads in flight with get() and other batches: concurrent misses load each key once', async () => {
+      const loads: string[] = [];
+      const batch = async (keys: string[]) => {
+        loads.push(...keys);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return keys.map((k) => `v-${k}`);
+      };
+      const single = async (key: string) => {
+        loads.push(key);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return `v-${key}`;
+      };
+      const [a, b, c, d] = await Promise.all([
+        cache.getMany(['x', 'y'], batch),
+        cache.getMany(['x', 'z'], batch),
+        cache.get('x', single),
+        cache.get('z', single),
+      ]);
+      expect(a).toEqual(['v-x', 'v-y']);
+      expect(b).toEqual(['v-x', 'v-z']);
+      expect([c, d]).toEqual(['v-x', 'v-z']);
+      expect(loads.sort()).toEqual(['x', 'y', 'z']);
+    });
+
+    it('rejects the batch and every joined read with the loader error', async () => {
+      const error = new Error('batch failed');
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const batch = cache.getMany(['p', 'q'], async () => {
+        await gate;
+        throw error;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      const joined = cache.get('p', async () => 'not called');
+      release();
+      await expect(batch).rejects.toBe(error);
+      await expect(joined).rejects.toBe(error);
+    });
+
     it('returns [] for no keys without calling the loader', async () => {
       const loader = jest.fn();
       expect(await cache.getMany([], loader)).toEqual([]);

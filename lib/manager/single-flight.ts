@@ -5,6 +5,14 @@ export interface Flight {
 }
 
 /**
+ * Join a load in this process only if our own read saw its lease at the key (or it holds none
+ * yet): if the lease is gone, an invalidation came after that load began.
+ */
+export function canJoin(flight: Flight, seen: { readonly state: string; readonly marker?: string }): boolean {
+  return flight.lease === undefined || (seen.state === 'leased' && seen.marker === flight.lease);
+}
+
+/**
  * One load per key per process: concurrent callers of a key that is being loaded share the
  * promise of the first. The entry is removed once the load has settled, so a failed or finished
  * load never lingers (no slow leak) and the next caller after a failure loads again.

@@ -1,0 +1,48 @@
+import type { GetOptions } from './cache-aside.options';
+import type { CacheCore, Loader } from './cache-core';
+import type { Codec } from './codec';
+import { ENTRY_ID_RANGE, entryIdOf } from './entry-format';
+import type { FoundEntry } from './lookup';
+import type { MissPath } from './miss-path';
+import { SingleFlight } from './single-flight';
+
+/**
+ * Eager refresh and stale-while-revalidate: the caller was already answered with the current
+ * value; one load per key refreshes it in the background, and the result replaces the entry only
+ * if nothing else replaced it meanwhile (same entry id) — an invalidation or a newer write wins.
+ */
+export class BackgroundRefresh {
+  /** Refreshes in flight in this process, one per key. */
+  readonly flights = new SingleFlight<unknown>();
+
+  constructor(
+    private readonly core: CacheCore,
+    private readonly missPath: MissPath,
+  ) {}
+
+  refresh<T>(fullKey: string, key: string, loader: Loader<T>, codec: Codec, opts: GetOptions<T>, found: FoundEntry): void {
+    const { core } = this;
+    const id = entryIdOf(found.raw);
+    const refresh = this.flights.run(fullKey, async () => {
+      const epoch = core.local?.epoch ?? 0;
+      try {
+        const wantsTags = opts.tags !== undefined && opts.tags.length > 0;
+        const tags = wantsTags ? await core.reader.stamps(opts.tags!, 'refresh', key) : undefined;
+        const value = await this.missPath.callLoader(key, loader, opts.label);
+        if (wantsTags && tags === undefined) return;
+        const entry = core.writer.prepare(value, codec, opts, tags, key, 'refresh');
+        if (entry === undefined) return;
+        if (await core.gateway.replaceIfUnchanged(fullKey, id, ENTRY_ID_RANGE.offset, entry.bytes, entry.px)) {
+          core.telemetry.stored(key);
+          if (core.local !== undefined) {
+            core.local.keep(fullKey, value, codec, entry, entry.bytes.length, opts, epoch);
+            await core.local.tellOthers(fullKey, 'refresh', key);
+          }
+        }
+      } catch (error) {
+        core.telemetry.report('REFRESH_FAILED', 'the background refresh failed; the current value keeps answering', 'refresh', key, error, opts.label);
+      }
+    });
+    core.background.track(refresh);
+  }
+}

@@ -1,0 +1,32 @@
+import type { LocalCoherence } from '../l1/local-coherence';
+import type { RedisGateway } from '../redis/redis-gateway';
+import type { BackgroundTasks } from './background-tasks';
+import type { EntryReader } from './entry-reader';
+import type { EntryWriter } from './entry-writer';
+import type { Invalidator } from './invalidator';
+import type { Leases } from './leases';
+import type { SingleFlight } from './single-flight';
+import type { Telemetry } from './telemetry';
+
+/** A loader as the manager calls it: with the (unprefixed) key. */
+export type Loader<T> = (key: string) => T | Promise<T>;
+
+/**
+ * The collaborators one manager's parts share (the read path, the miss path, batch reads,
+ * background refreshes), built once by the manager. Each part takes what it needs from here
+ * instead of reaching into the manager.
+ */
+export interface CacheCore {
+  readonly keyPrefix: string;
+  readonly gateway: RedisGateway;
+  readonly telemetry: Telemetry;
+  readonly background: BackgroundTasks;
+  readonly writer: EntryWriter;
+  readonly reader: EntryReader;
+  readonly leases: Leases;
+  readonly invalidator: Invalidator;
+  /** Loads in flight in this process, one per key. */
+  readonly flights: SingleFlight<unknown>;
+  /** The in-process tier, when `l1` is on. */
+  readonly local: LocalCoherence | undefined;
+}

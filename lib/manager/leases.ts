@@ -1,0 +1,54 @@
+import type { RedisGateway } from '../redis/redis-gateway';
+import type { BackgroundTasks } from './background-tasks';
+import { newLeaseMarker } from './load-lease';
+import type { Lookup } from './lookup';
+import type { Telemetry } from './telemetry';
+
+/** Taking and giving back load leases (see `load-lease.ts` for why they sit at the key). */
+export class Leases {
+  constructor(
+    private readonly gateway: RedisGateway,
+    private readonly telemetry: Telemetry,
+    private readonly background: BackgroundTasks,
+    private readonly keyPrefix: string,
+    readonly ttlMs: number,
+  ) {}
+
+  /** `SET NX` for an absent key; compare-and-set over an unusable or stale entry we read. */
+  take(fullKey: string, current: Lookup, marker: string): Promise<boolean> {
+    return current.state === 'stale' || current.state === 'unusable'
+      ? this.gateway.takeOver(fullKey, current.raw, marker, this.ttlMs)
+      : this.gateway.acquireLease(fullKey, marker, this.ttlMs);
+  }
+
+  /** A lease per key of a batch, in parallel: the marker, or undefined where we did not get it. */
+  takeMany(keys: readonly string[], found: readonly Lookup[]): Promise<Array<string | undefined>> {
+    return Promise.all(
+      keys.map(async (key, i) => {
+        const marker = newLeaseMarker();
+        try {
+          return (await this.take(this.keyPrefix + key, found[i], marker)) ? marker : undefined;
+        } catch (error) {
+          this.telemetry.redisFailed(error, 'getMany', key);
+          return undefined;
+        }
+      }),
+    );
+  }
+
+  /** Gives a lease back (in the background) so others stop waiting at once. */
+  release(fullKey: string, marker: string): void {
+    this.background.track(
+      this.gateway.releaseLease(fullKey, marker).catch(() => {
+        // Nothing to do: the lease expires by itself after its TTL.
+      }),
+    );
+  }
+
+  releaseMany(keys: readonly string[], markers: ReadonlyArray<string | undefined>): void {
+    keys.forEach((key, i) => {
+      const marker = markers[i];
+      if (marker !== undefined) this.release(this.keyPrefix + key, marker);
+    });
+  }
+}

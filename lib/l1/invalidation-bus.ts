@@ -14,16 +14,34 @@ interface Wire {
   m: BusMessage;
 }
 
+/** A heartbeat an instance sends itself through Redis, to know its subscription still delivers. */
+interface Heartbeat {
+  o: string;
+  h: number;
+}
+
+/** How often an instance checks, by default, that its subscription still delivers. */
+export const DEFAULT_L1_HEARTBEAT_MS = 1000;
+
 /**
  * Keeps every instance's in-process tier coherent: each invalidation is published on one Redis
  * channel per key prefix, and every instance drops what it names. Pub/sub delivers at most once,
- * so while the subscriber connection is down the tier is switched off and emptied, and it only
- * comes back once the subscription is live again — a lost message can never leave a stale copy.
+ * so the tier is used only while messages are known to arrive: it is switched off and emptied
+ * when the subscriber connection closes, and also when a heartbeat this instance publishes to
+ * itself does not come back in time (a connection that went silent without closing, a Cluster
+ * subscription moved to another node). A lost message can leave a stale copy for at most about
+ * two heartbeat periods, and only in that silent case.
  */
 export class InvalidationBus {
   readonly instanceId = randomBytes(8).toString('hex');
   private readonly channel: string;
   private readonly subscriber: RedisClient;
+  private readonly heartbeat: NodeJS.Timeout;
+  private subscribed = false;
+  /** The heartbeat sent and not yet heard back, if any. */
+  private awaitedBeat: number | undefined;
+  private beats = 0;
+  private silent = false;
   private live = false;
   private closed = false;
 
@@ -35,6 +53,7 @@ export class InvalidationBus {
       onUnreadable(): void;
       onLiveChange(live: boolean): void;
     },
+    heartbeatMs = DEFAULT_L1_HEARTBEAT_MS,
   ) {
     this.channel = `cache-aside:l1:${keyPrefix}`;
     // A connection of our own: a subscribed connection can send nothing else. We created it, so
@@ -43,11 +62,16 @@ export class InvalidationBus {
     this.subscriber.on('error', () => undefined); // reported through the gateway's commands instead
     this.subscriber.on('message', (channel: string, text: string) => this.receive(channel, text));
     this.subscriber.on('ready', () => void this.subscribe());
-    this.subscriber.on('close', () => this.setLive(false));
+    this.subscriber.on('close', () => {
+      this.subscribed = false;
+      this.updateLive();
+    });
+    this.heartbeat = setInterval(() => this.beat(), heartbeatMs);
+    this.heartbeat.unref();
     void this.subscribe();
   }
 
-  /** True while messages are being received: only then may the tier be used. */
+  /** True while messages are known to arrive: only then may the tier be used. */
   get isLive(): boolean {
     return this.live;
   }
@@ -59,19 +83,35 @@ export class InvalidationBus {
 
   async close(): Promise<void> {
     this.closed = true;
-    this.setLive(false);
+    clearInterval(this.heartbeat);
+    this.updateLive();
     this.subscriber.disconnect();
   }
 
   private async subscribe(): Promise<void> {
-    if (this.closed || this.live) return;
+    if (this.closed || this.subscribed) return;
     try {
       await this.subscriber.subscribe(this.channel);
-      if (!this.closed) this.setLive(true);
+      this.subscribed = true;
+      this.silent = false; // delivering from now on
+      this.awaitedBeat = undefined;
     } catch {
       // Not subscribed: the tier stays off; the next 'ready' tries again.
-      this.setLive(false);
+      this.subscribed = false;
     }
+    this.updateLive();
+  }
+
+  /** The last heartbeat did not come back: the subscription is silent until one does. */
+  private beat(): void {
+    if (this.awaitedBeat !== undefined) this.silent = true;
+    this.updateLive();
+    const beat = ++this.beats;
+    this.awaitedBeat = beat;
+    this.gateway.publish(this.channel, JSON.stringify({ o: this.instanceId, h: beat } satisfies Heartbeat)).catch(() => {
+      this.silent = true;
+      this.updateLive();
+    });
   }
 
   private receive(channel: string, text: string): void {
@@ -81,6 +121,14 @@ export class InvalidationBus {
       wire = JSON.parse(text);
     } catch {
       return; // not JSON, so not ours: nothing to drop
+    }
+    if (typeof (wire as Partial<Heartbeat> | null)?.h === 'number') {
+      if ((wire as Heartbeat).o === this.instanceId && (wire as Heartbeat).h === this.awaitedBeat) {
+        this.awaitedBeat = undefined;
+        this.silent = false;
+        this.updateLive();
+      }
+      return; // another instance's heartbeat: nothing to drop
     }
     const message = busMessageOf(wire);
     if (message === undefined) {
@@ -92,7 +140,8 @@ export class InvalidationBus {
     if ((wire as Wire).o !== this.instanceId) this.handlers.onMessage(message);
   }
 
-  private setLive(live: boolean): void {
+  private updateLive(): void {
+    const live = this.subscribed && !this.silent && !this.closed;
     if (this.live === live) return;
     this.live = live;
     this.handlers.onLiveChange(live);

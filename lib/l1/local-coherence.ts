@@ -28,11 +28,16 @@ export class LocalCoherence {
   ) {
     const tier = new LocalTier(options);
     this.tier = tier;
-    this.bus = new InvalidationBus(gateway, keyPrefix, {
-      onMessage: (message) => this.drop(message),
-      onUnreadable: () => tier.clear(),
-      onLiveChange: () => tier.clear(),
-    });
+    this.bus = new InvalidationBus(
+      gateway,
+      keyPrefix,
+      {
+        onMessage: (message) => this.drop(message),
+        onUnreadable: () => tier.clear(),
+        onLiveChange: () => tier.clear(),
+      },
+      options.heartbeatMs,
+    );
   }
 
   /** Counts invalidations heard: a value is kept only if none arrived since it was read. */

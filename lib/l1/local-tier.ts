@@ -8,6 +8,11 @@ export interface L1Options {
   maxBytes?: number;
   /** Longest time (seconds) an entry stays in this tier, below its own TTL. @default its TTL */
   ttl?: number;
+  /**
+   * How often (ms) the instance checks that its invalidation subscription still delivers; the
+   * tier is off while a check is missing. @default 1000
+   */
+  heartbeatMs?: number;
 }
 
 /** One value held in process. Values are shared by reference: treat cached values as immutable. */

@@ -198,6 +198,7 @@ export function resolveOptions(options: CacheAsideOptions): ResolvedOptions {
     assertPositiveInteger(resolved.l1.maxEntries, 'l1.maxEntries');
     if (resolved.l1.maxBytes !== undefined) assertPositive(resolved.l1.maxBytes, 'l1.maxBytes');
     if (resolved.l1.ttl !== undefined) assertPositive(resolved.l1.ttl, 'l1.ttl');
+    if (resolved.l1.heartbeatMs !== undefined) assertTimeout(resolved.l1.heartbeatMs, 'l1.heartbeatMs');
   }
   return resolved;
 }

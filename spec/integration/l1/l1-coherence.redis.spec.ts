@@ -103,6 +103,24 @@ describe('the in-process tier (l1)', () => {
     expect(await a.get('k', async () => 'unused')).toBe('v2');
   });
 
+  it('switches itself off when its subscription goes silent without closing, and back on when it delivers again', async () => {
+    const quick = new CacheAsideManager({ redis: clientA, keyPrefix: prefix, l1: { maxEntries: 10, heartbeatMs: 50 } });
+    const bus = (quick as unknown as { bus: { isLive: boolean; subscriber: { unsubscribe(c: string): Promise<unknown>; subscribe(c: string): Promise<unknown> } } }).bus;
+    try {
+      await eventually(() => bus.isLive, 'live');
+      await quick.get('quiet', async () => 'v');
+      await quick.settle();
+      expect(quick.stats().l1Entries).toBe(1);
+      // Behind the bus's back: the connection stays open but no message arrives any more.
+      await bus.subscriber.unsubscribe(`cache-aside:l1:${prefix}`);
+      await eventually(() => !bus.isLive && quick.stats().l1Entries === 0, 'tier off and emptied by the missing heartbeat');
+      await bus.subscriber.subscribe(`cache-aside:l1:${prefix}`);
+      await eventually(() => bus.isLive, 'live again once heartbeats come back');
+    } finally {
+      await quick.close();
+    }
+  });
+
   it('does not keep a value loaded while one of its tags was invalidated', async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
@@ -176,5 +194,6 @@ describe('the in-process tier (l1)', () => {
     expect(() => new CacheAsideManager({ redis: clientA, l1: { maxEntries: 1, maxBytes: -1 } })).toThrow(/l1.maxBytes/);
     expect(() => new CacheAsideManager({ redis: clientA, l1: { maxEntries: 1, ttl: 0 } })).toThrow(/l1.ttl/);
     expect(() => new CacheAsideManager({ redis: clientA, l1: 5 as never })).toThrow(/l1 must be/);
+    expect(() => new CacheAsideManager({ redis: clientA, l1: { maxEntries: 1, heartbeatMs: 0 } })).toThrow(/l1.heartbeatMs/);
   });
 });

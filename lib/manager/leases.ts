@@ -1,5 +1,6 @@
 import type { RedisGateway } from '../redis/redis-gateway';
 import type { BackgroundTasks } from './background-tasks';
+import { ENTRY_ID_RANGE, entryIdOf } from './entry-format';
 import { newLeaseMarker } from './load-lease';
 import type { Lookup } from './lookup';
 import type { Telemetry } from './telemetry';
@@ -14,9 +15,15 @@ export class Leases {
     readonly ttlMs: number,
   ) {}
 
-  /** `SET NX` for an absent key; compare-and-set over an unusable or stale entry we read. */
+  /**
+   * `SET NX` for an absent key; compare-and-set over what we read otherwise: a stale entry by its
+   * id, an unusable value (corrupt, foreign) by all its bytes.
+   */
   take(fullKey: string, current: Lookup, marker: string): Promise<boolean> {
-    return current.state === 'stale' || current.state === 'unusable'
+    if (current.state === 'stale') {
+      return this.gateway.takeOverById(fullKey, entryIdOf(current.raw), ENTRY_ID_RANGE.offset, marker, this.ttlMs);
+    }
+    return current.state === 'unusable'
       ? this.gateway.takeOver(fullKey, current.raw, marker, this.ttlMs)
       : this.gateway.acquireLease(fullKey, marker, this.ttlMs);
   }

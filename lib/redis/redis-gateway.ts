@@ -11,6 +11,7 @@ import {
   SET_TTL,
   STORE_IF_LEASED,
   TAKE_OVER_ENTRY,
+  TAKE_OVER_ENTRY_BY_ID,
   type LuaScript,
 } from './scripts';
 
@@ -106,6 +107,11 @@ export class RedisGateway {
   /** Takes the load lease of a key whose current bytes are `seen` (an unusable entry). */
   async takeOver(key: string, seen: Buffer, marker: string, px: Milliseconds): Promise<boolean> {
     return (await this.eval(TAKE_OVER_ENTRY, key, [seen, marker, px])) === 1;
+  }
+
+  /** Takes the load lease of a key whose entry still has id `entryId` (a stale entry of ours). */
+  async takeOverById(key: string, entryId: Buffer, idOffset: number, marker: string, px: Milliseconds): Promise<boolean> {
+    return (await this.eval(TAKE_OVER_ENTRY_BY_ID, key, [entryId.toString('latin1'), idOffset, marker, px])) === 1;
   }
 
   /** Stores `entry` only if our lease `marker` is still at the key. */

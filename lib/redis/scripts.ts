@@ -40,6 +40,19 @@ return 1
 `);
 
 /**
+ * Take the load lease over a stale entry of ours, named by its entry id rather than by all its
+ * bytes (an entry may be up to maxValueBytes; its id is 8 ASCII bytes), if nobody replaced it.
+ * KEYS[1] key; ARGV[1] entry id; ARGV[2] id offset (0-based); ARGV[3] lease marker;
+ * ARGV[4] lease PX milliseconds.
+ */
+export const TAKE_OVER_ENTRY_BY_ID = script(`
+local from = tonumber(ARGV[2])
+if redis.call('GETRANGE', KEYS[1], from, from + string.len(ARGV[1]) - 1) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
+return 1
+`);
+
+/**
  * Change the TTL of an entry: its Redis expiry and the logical expiry in the envelope together,
  * so the two never disagree — but only if it is still the entry we inspected (same entry id),
  * so a concurrent write is not given a TTL meant for its predecessor.

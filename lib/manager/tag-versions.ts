@@ -25,7 +25,7 @@ export class TagVersions {
   /** The current token of each tag, taken before a load begins. */
   stampsFor(tags: readonly string[]): Promise<TagStamp[]> {
     return Promise.all(
-      tags.map(async (tag) => ({ tag, token: await this.gateway.ensureTagToken(this.keyPrefix + tag, newTagToken()) })),
+      tags.map(async (tag) => ({ tag, token: await this.gateway.ensureTagToken(this.keyPrefix + tag, newTagToken(), TAG_KEY_TTL_MS) })),
     );
   }
 
@@ -37,9 +37,15 @@ export class TagVersions {
 
   /** Gives each tag a new token: entries stamped with the old one are no longer served. */
   async invalidate(tags: readonly string[]): Promise<void> {
-    await Promise.all(tags.map((tag) => this.gateway.setString(this.keyPrefix + tag, newTagToken())));
+    await Promise.all(tags.map((tag) => this.gateway.setString(this.keyPrefix + tag, newTagToken(), TAG_KEY_TTL_MS)));
   }
 }
+
+/**
+ * How long a tag key lives after its last use. Its expiry is always safe: entries stamped with
+ * the token that went away become misses, never stale hits.
+ */
+export const TAG_KEY_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
 function newTagToken(): string {
   return randomBytes(TAG_TOKEN_LENGTH).toString('base64url').slice(0, TAG_TOKEN_LENGTH);

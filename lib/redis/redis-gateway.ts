@@ -192,8 +192,8 @@ export class RedisGateway {
     return Promise.all(keys.map((key) => this.run((c) => c.get(key), false)));
   }
 
-  ensureTagToken(key: string, candidate: string): Promise<string> {
-    return this.eval(ENSURE_TAG_TOKEN, key, [candidate]) as Promise<string>;
+  ensureTagToken(key: string, candidate: string, px: Milliseconds): Promise<string> {
+    return this.eval(ENSURE_TAG_TOKEN, key, [candidate, px]) as Promise<string>;
   }
 
   /** PUBLISH (on a Cluster, Redis forwards it to every node). */
@@ -201,8 +201,8 @@ export class RedisGateway {
     await this.run((c) => c.publish(channel, message), true);
   }
 
-  async setString(key: string, value: string): Promise<void> {
-    await this.run((c) => c.set(key, value), true);
+  async setString(key: string, value: string, px: Milliseconds): Promise<void> {
+    await this.run((c) => c.set(key, value, 'PX', px), true);
   }
 
   private async unlinkMatchingOn(node: Redis, match: string): Promise<number> {

@@ -69,13 +69,17 @@ return 1
 
 /**
  * Read a tag's version token, creating it if the tag was never seen, in one step so that two
- * processes tagging their first entry agree on one token.
- * KEYS[1] tag key; ARGV[1] candidate token.
+ * processes tagging their first entry agree on one token. Each use extends its life: a tag key
+ * nobody uses any more goes away by itself (its expiry can only turn entries into misses).
+ * KEYS[1] tag key; ARGV[1] candidate token; ARGV[2] PX milliseconds.
  */
 export const ENSURE_TAG_TOKEN = script(`
 local current = redis.call('GET', KEYS[1])
-if current then return current end
-redis.call('SET', KEYS[1], ARGV[1])
+if current then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return current
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return ARGV[1]
 `);
 

@@ -1,9 +1,9 @@
 import calculateSlot from 'cluster-key-slot';
 import type { Redis } from 'ioredis';
-import { CircuitBreaker } from './circuit-breaker';
-import { DeadlineQueue } from './deadline';
+import type { CircuitBreaker, CircuitState } from './circuit-breaker';
+import { CommandRunner, type Command } from './command-runner';
 import { isCluster, type RedisClient } from './redis-client';
-import { isReplyError, RedisUnavailableError } from './redis-errors';
+import { RedisUnavailableError } from './redis-errors';
 import {
   ENSURE_TAG_TOKEN,
   RELEASE_LEASE,
@@ -26,55 +26,39 @@ export interface RedisGatewayOptions {
 /** `PX` argument for a TTL in milliseconds; `0` stands for "no expiry". */
 export type Milliseconds = number;
 
-type Command<T> = (client: RedisClient) => Promise<T>;
-
 /**
- * The only code that sends Redis commands. Every command gets a deadline and goes through the
- * circuit breaker; writes are sent only to a `ready` client, so ioredis's offline queue can never
- * hold a write that lands long after it was meant (after an invalidation, say). Reads may wait
- * for the very first connection, bounded by the deadline.
+ * The only code that sends Redis commands: the typed commands the cache needs, Cluster-aware
+ * (multi-key commands grouped per slot, SCAN on every master), each sent through the
+ * `CommandRunner` (deadline, circuit breaker, connection state).
  */
 export class RedisGateway {
-  private everReady: boolean;
-  private firstReady: Promise<void> | undefined;
-  private readonly deadlines: DeadlineQueue;
-  private readonly recoveryListeners: Array<() => void> = [];
-  private readonly onClientReady = (): void => {
-    this.everReady = true;
-    this.options.breaker.reset();
-    this.notifyRecovered();
-  };
+  private readonly runner: CommandRunner;
 
   constructor(
     readonly client: RedisClient,
     private readonly options: RedisGatewayOptions,
   ) {
-    this.everReady = client.status === 'ready';
-    this.deadlines = new DeadlineQueue(options.operationTimeout, () => options.breaker.recordFailure());
-    client.on('ready', this.onClientReady);
+    this.runner = new CommandRunner(client, options.breaker, options.operationTimeout);
   }
 
-  /**
-   * Called each time Redis is back: the client (re)connected, or a command succeeded after the
-   * circuit had opened (a hung server that woke up never reconnects).
-   */
+  /** See `CommandRunner.onRecovered`. */
   onRecovered(listener: () => void): void {
-    this.recoveryListeners.push(listener);
+    this.runner.onRecovered(listener);
   }
 
   /** The circuit breaker's state, for `stats()`. */
-  get circuit(): 'closed' | 'open' | 'half-open' {
-    return this.options.breaker.state;
+  get circuit(): CircuitState {
+    return this.runner.circuit;
   }
 
   detach(): void {
-    this.client.off('ready', this.onClientReady);
+    this.runner.detach();
   }
 
   /** The hot path of a hit: no closure, one promise. */
   get(key: string): Promise<Buffer | null> {
-    const refused = this.refusal(false);
-    return refused ?? this.settle(this.client.getBuffer(key));
+    const refused = this.runner.refusal(false);
+    return refused ?? this.runner.settle(this.client.getBuffer(key));
   }
 
   /** Values of many keys in one round trip (one MGET per slot on a Cluster, sent together). */
@@ -154,7 +138,7 @@ export class RedisGateway {
    * blocking Redis. Returns the number of keys removed.
    */
   async unlinkMatching(match: string): Promise<number> {
-    if (!this.canSend(true)) throw new RedisUnavailableError(this.unavailableReason());
+    if (!this.runner.canSend(true)) throw new RedisUnavailableError(this.runner.unavailableReason());
     const nodes = isCluster(this.client) ? this.client.nodes('master') : [this.client as Redis];
     const removed = await Promise.all(nodes.map((node) => this.unlinkMatchingOn(node, match)));
     return removed.reduce((sum, n) => sum + n, 0);
@@ -246,88 +230,7 @@ export class RedisGateway {
   }
 
   private run<T>(command: Command<T>, write: boolean): Promise<T> {
-    if (write && this.isFirstConnect()) return this.afterFirstConnect(() => this.run(command, write));
-    const refused = this.refusal(write);
-    return refused ?? this.settle(command(this.client));
-  }
-
-  /** True while the client has never been ready and is still making its first connection. */
-  private isFirstConnect(): boolean {
-    const status = this.client.status;
-    return !this.everReady && (status === 'wait' || status === 'connecting' || status === 'connect');
-  }
-
-  /**
-   * A write issued before the client's first connection waits for it, bounded by the deadline,
-   * and is sent only once the client is ready: it never sits in ioredis's offline queue, where
-   * it could land long after it was meant. All such writes share one wait (one listener).
-   */
-  private afterFirstConnect<T>(send: () => Promise<T>): Promise<T> {
-    const ms = this.options.operationTimeout;
-    if (this.firstReady === undefined) {
-      this.firstReady = new Promise<void>((resolve) => this.client.once('ready', () => resolve()));
-      // A lazyConnect client connects on its first command; a write waiting here must start it.
-      if (this.client.status === 'wait') this.client.connect().catch(() => undefined);
-    }
-    const firstReady = this.firstReady;
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new RedisUnavailableError(`the Redis client did not become ready within ${ms} ms`)),
-        ms,
-      );
-      void firstReady.then(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    }).then(send);
-  }
-
-  /** A rejection when nothing may be sent now (client not ready, circuit open), else undefined. */
-  private refusal(write: boolean): Promise<never> | undefined {
-    if (!this.canSend(write)) return Promise.reject(new RedisUnavailableError(this.unavailableReason()));
-    if (!this.options.breaker.allowsRequest()) {
-      return Promise.reject(
-        new RedisUnavailableError('Redis is skipped for a cool-down after repeated failures (circuit open)'),
-      );
-    }
-    return undefined;
-  }
-
-  /** One promise per command: the deadline, the breaker and the caller settle it together. */
-  private settle<T>(sent: Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const ticket = this.deadlines.start(reject);
-      sent.then(
-        (value) => {
-          if (ticket.done) return;
-          ticket.done = true;
-          if (this.options.breaker.recordSuccess()) this.notifyRecovered();
-          resolve(value);
-        },
-        (error: unknown) => {
-          if (ticket.done) return;
-          ticket.done = true;
-          if (isReplyError(error)) this.options.breaker.recordSuccess();
-          else this.options.breaker.recordFailure();
-          reject(error);
-        },
-      );
-    });
-  }
-
-  private canSend(write: boolean): boolean {
-    const status = this.client.status;
-    if (status === 'ready' || status === undefined) return true;
-    if (write || this.everReady) return false;
-    return status === 'wait' || status === 'connecting' || status === 'connect';
-  }
-
-  private notifyRecovered(): void {
-    for (const listener of this.recoveryListeners) listener();
-  }
-
-  private unavailableReason(): string {
-    return `the Redis client is not ready (status "${this.client.status}")`;
+    return this.runner.run(command, write);
   }
 }
 

@@ -1,0 +1,137 @@
+import type { CircuitBreaker, CircuitState } from './circuit-breaker';
+import { DeadlineQueue } from './deadline';
+import type { RedisClient } from './redis-client';
+import { isReplyError, RedisUnavailableError } from './redis-errors';
+
+/** A command to send, given the client (not called at all when the runner refuses). */
+export type Command<T> = (client: RedisClient) => Promise<T>;
+
+/**
+ * How every command is sent: with a deadline, through the circuit breaker, and only to a client
+ * that can take it now. Writes go only to a `ready` client (one issued during the very first
+ * connection waits for it, bounded), so ioredis's offline queue never holds a write that lands
+ * long after it was meant; reads may wait for the first connection, bounded by the deadline.
+ */
+export class CommandRunner {
+  private everReady: boolean;
+  private firstReady: Promise<void> | undefined;
+  private readonly deadlines: DeadlineQueue;
+  private readonly recoveryListeners: Array<() => void> = [];
+  private readonly onClientReady = (): void => {
+    this.everReady = true;
+    this.breaker.reset();
+    this.notifyRecovered();
+  };
+
+  constructor(
+    private readonly client: RedisClient,
+    private readonly breaker: CircuitBreaker,
+    private readonly operationTimeout: number,
+  ) {
+    this.everReady = client.status === 'ready';
+    this.deadlines = new DeadlineQueue(operationTimeout, () => breaker.recordFailure());
+    client.on('ready', this.onClientReady);
+  }
+
+  /**
+   * Called each time Redis is back: the client (re)connected, or a command succeeded after the
+   * circuit had opened (a hung server that woke up never reconnects).
+   */
+  onRecovered(listener: () => void): void {
+    this.recoveryListeners.push(listener);
+  }
+
+  get circuit(): CircuitState {
+    return this.breaker.state;
+  }
+
+  detach(): void {
+    this.client.off('ready', this.onClientReady);
+  }
+
+  run<T>(command: Command<T>, write: boolean): Promise<T> {
+    if (write && this.isFirstConnect()) return this.afterFirstConnect(() => this.run(command, write));
+    const refused = this.refusal(write);
+    return refused ?? this.settle(command(this.client));
+  }
+
+  /** True while the client has never been ready and is still making its first connection. */
+  private isFirstConnect(): boolean {
+    const status = this.client.status;
+    return !this.everReady && (status === 'wait' || status === 'connecting' || status === 'connect');
+  }
+
+  /**
+   * A write issued before the client's first connection waits for it, bounded by the deadline,
+   * and is sent only once the client is ready: it never sits in ioredis's offline queue, where
+   * it could land long after it was meant. All such writes share one wait (one listener).
+   */
+  private afterFirstConnect<T>(send: () => Promise<T>): Promise<T> {
+    const ms = this.operationTimeout;
+    if (this.firstReady === undefined) {
+      this.firstReady = new Promise<void>((resolve) => this.client.once('ready', () => resolve()));
+      // A lazyConnect client connects on its first command; a write waiting here must start it.
+      if (this.client.status === 'wait') this.client.connect().catch(() => undefined);
+    }
+    const firstReady = this.firstReady;
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new RedisUnavailableError(`the Redis client did not become ready within ${ms} ms`)),
+        ms,
+      );
+      void firstReady.then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    }).then(send);
+  }
+
+  /** A rejection when nothing may be sent now (client not ready, circuit open), else undefined. */
+  refusal(write: boolean): Promise<never> | undefined {
+    if (!this.canSend(write)) return Promise.reject(new RedisUnavailableError(this.unavailableReason()));
+    if (!this.breaker.allowsRequest()) {
+      return Promise.reject(
+        new RedisUnavailableError('Redis is skipped for a cool-down after repeated failures (circuit open)'),
+      );
+    }
+    return undefined;
+  }
+
+  /** One promise per command: the deadline, the breaker and the caller settle it together. */
+  settle<T>(sent: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const ticket = this.deadlines.start(reject);
+      sent.then(
+        (value) => {
+          if (ticket.done) return;
+          ticket.done = true;
+          if (this.breaker.recordSuccess()) this.notifyRecovered();
+          resolve(value);
+        },
+        (error: unknown) => {
+          if (ticket.done) return;
+          ticket.done = true;
+          if (isReplyError(error)) this.breaker.recordSuccess();
+          else this.breaker.recordFailure();
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /** True when the client's state allows sending now (circuit aside). */
+  canSend(write: boolean): boolean {
+    const status = this.client.status;
+    if (status === 'ready' || status === undefined) return true;
+    if (write || this.everReady) return false;
+    return status === 'wait' || status === 'connecting' || status === 'connect';
+  }
+
+  private notifyRecovered(): void {
+    for (const listener of this.recoveryListeners) listener();
+  }
+
+  unavailableReason(): string {
+    return `the Redis client is not ready (status "${this.client.status}")`;
+  }
+}

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { startRedisCluster, startRedisServer, type RedisServer } from './redis-server';
 
 /**
@@ -8,6 +9,9 @@ import { startRedisCluster, startRedisServer, type RedisServer } from './redis-s
 export default async function globalSetup(): Promise<void> {
   const started: RedisServer[] = [];
   (globalThis as { __cacheAsideServers?: RedisServer[] }).__cacheAsideServers = started;
+  // One id per run: every key the run writes starts with it, so teardown can remove exactly
+  // those from a server that is not ours (REDIS_URL) and nothing else.
+  process.env.CACHE_ASIDE_TEST_RUN = randomBytes(6).toString('hex');
   if (process.env.REDIS_URL) {
     process.env.CACHE_ASIDE_TEST_REDIS_URL = process.env.REDIS_URL;
   } else {

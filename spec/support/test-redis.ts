@@ -24,10 +24,14 @@ export function newClusterClient(): Cluster {
   return new Cluster(nodes, { redisOptions: { maxRetriesPerRequest: 1 } });
 }
 
+/** Every key a run writes starts with this (set by the global setup), so teardown can find them. */
+export const TEST_KEY_ROOT = 'cache-aside-test:';
+
 let counter = 0;
 /** A key prefix no other spec (or earlier run against REDIS_URL) uses. */
 export function uniquePrefix(name: string): string {
-  return `test:${name}:${process.pid}:${Date.now().toString(36)}:${counter++}:`;
+  const run = process.env.CACHE_ASIDE_TEST_RUN ?? 'local';
+  return `${TEST_KEY_ROOT}${run}:${name}:${process.pid}:${counter++}:`;
 }
 
 /** Resolves when a client is ready (bounded). */

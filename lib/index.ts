@@ -22,6 +22,7 @@ export { DEFAULT_FAILURE_THRESHOLD, DEFAULT_COOLDOWN_MS } from './redis/circuit-
 export type { CacheAsideOptions, GetOptions, SetOptions, TtlOption } from './manager/cache-aside.options';
 export type { RedisClient } from './redis/redis-client';
 export type { L1Options } from './l1/local-tier';
+export { DEFAULT_L1_HEARTBEAT_MS } from './l1/invalidation-bus';
 export type { CircuitBreakerOptions, CircuitState } from './redis/circuit-breaker';
 
 // ── errors ───────────────────────────────────────────────────────────────────
@@ -29,7 +30,7 @@ export { CacheError } from './errors/cache-error';
 export type { CacheErrorCode, CacheOperation } from './errors/cache-error';
 export { BatchSizeMismatchError } from './errors/batch-size-mismatch.error';
 
-// ── serializers (section owned by the serializers work) ──────────────────────
+// ── serializers ──────────────────────────────────────────────────────────────
 export type { Serializer } from './serializers/serializer';
 export { JsonSerializer } from './serializers/json.serializer';
 export type { JsonSerializerOptions } from './serializers/json.serializer';
@@ -51,9 +52,8 @@ export {
   DEFAULT_COMPRESSION_LEVEL,
 } from './serializers/compressed.serializer';
 export type { CompressedSerializerOptions, CompressionAlgorithm } from './serializers/compressed.serializer';
-// serializers:end
 
-// ── decorators and interceptor (section owned by the decorators work) ────────
+// ── decorators and interceptor ───────────────────────────────────────────────
 export { Cacheable } from './decorators/cacheable.decorator';
 export { CachePut } from './decorators/cache-put.decorator';
 export { CacheEvict } from './decorators/cache-evict.decorator';
@@ -80,4 +80,3 @@ export type { CacheManagerPort } from './interceptor/manager-port';
 export { UnsupportedKeyValueError } from './interceptor/stable-encoding';
 export { CacheableMany } from './decorators/cacheable-many.decorator';
 export type { CacheableManyOptions } from './metadata/cache-metadata';
-// decorators:end

@@ -285,6 +285,8 @@ export class CacheAsideManager {
    */
   async getTtl(key: string): Promise<number> {
     assertKey(key);
+    // An invalidation of the key is queued: whatever Redis still holds is no entry any more.
+    if (this.invalidator.covers(this.keyPrefix + key)) return -2;
     try {
       const { pttl, head } = await this.gateway.inspect(this.keyPrefix + key, ENTRY_HEAD_LENGTH);
       if (pttl === -2 || isLeaseMarker(head)) return -2;
@@ -307,6 +309,7 @@ export class CacheAsideManager {
     assertTtl(seconds, 'seconds');
     const fullKey = this.keyPrefix + key;
     const px = seconds === Infinity ? 0 : Math.max(1, Math.round(seconds * 1000));
+    if (this.invalidator.covers(fullKey)) return false;
     try {
       const { pttl, head } = await this.gateway.inspect(fullKey, ENTRY_HEAD_LENGTH);
       if (pttl === -2 || isLeaseMarker(head)) return false;

@@ -353,6 +353,9 @@ describe('CacheAsideManager', () => {
       expect(cache.stats().pendingInvalidations).toBe(3);
       expect(errors.filter((e) => e.code === 'INVALIDATION_DEFERRED')).toHaveLength(3);
       redis.failing = false;
+      // Invalidated, though not in Redis yet: no entry as far as the TTL is concerned.
+      expect(await cache.getTtl('a')).toBe(-2);
+      expect(await cache.setTtl('user:1', 30)).toBe(false);
       // Reachable again but not replayed yet: covered keys are not served from Redis.
       expect(await cache.get('a', async () => 'fresh a')).toBe('fresh a');
       expect(await cache.get('user:1', async () => 'fresh user')).toBe('fresh user');

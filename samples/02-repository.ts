@@ -66,7 +66,7 @@ class UserRepository {
     return this.db.query((rows) => ids.map((id) => rows.get(id) ?? null));
   }
 
-  /** Cached under a default key built from the arguments: { active, limit } in any key order. */
+  /** Cached under a default key built from the arguments: { nameStartsWith, limit } in any key order. */
   @Cacheable()
   async search(filter: { nameStartsWith: string; limit: number }): Promise<User[]> {
     return this.db.query((rows) =>

@@ -83,8 +83,7 @@ export function freshnessOptions(opts: FreshnessMetadata, decorator: string): Fr
   return checked;
 }
 
-/** The option names `freshnessOptions` reads, for the decorators' lists of known options. */
-export const FRESHNESS_OPTIONS = ['grace', 'staleWhileRevalidate', 'eagerRefresh', 'softTimeoutMs', 'hardTimeoutMs'] as const;
+export { FRESHNESS_OPTIONS } from '../metadata/cache-metadata';
 
 export function booleanOption(value: unknown, what: string): boolean {
   if (value !== undefined && typeof value !== 'boolean') {

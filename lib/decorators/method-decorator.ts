@@ -74,9 +74,30 @@ function newRecord(name: string | symbol, isStatic: boolean, original: AnyMethod
   };
   Object.defineProperty(trampoline, 'name', { value: original.name, configurable: true });
   Object.defineProperty(trampoline, 'length', { value: original.length, configurable: true });
+  carryOver(original, trampoline);
   record.trampoline = trampoline;
   registerTrampoline(record);
   return record;
+}
+
+/**
+ * What other decorators below ours attached to the method itself (NestJS-style
+ * `Reflect.defineMetadata(key, value, method)`, or own properties) stays visible on the
+ * trampoline, so that the order of decorators does not matter to them either.
+ */
+function carryOver(original: AnyMethod, trampoline: AnyMethod): void {
+  for (const key of Object.keys(original)) {
+    (trampoline as unknown as Record<string, unknown>)[key] = (original as unknown as Record<string, unknown>)[key];
+  }
+  const reflect = Reflect as unknown as {
+    getOwnMetadataKeys?: (target: object) => unknown[];
+    getOwnMetadata?: (key: unknown, target: object) => unknown;
+    defineMetadata?: (key: unknown, value: unknown, target: object) => void;
+  };
+  if (!reflect.getOwnMetadataKeys || !reflect.getOwnMetadata || !reflect.defineMetadata) return;
+  for (const key of reflect.getOwnMetadataKeys(original)) {
+    reflect.defineMetadata(key, reflect.getOwnMetadata(key, original), trampoline);
+  }
 }
 
 interface ReflectWithMetadata {

@@ -1,6 +1,7 @@
 import { describe } from '../errors/invalid-argument';
 import type { KeyOption, KeyPlan, TemplatePart } from '../metadata/cache-metadata';
 import { encodeArguments, escapeKeyText } from './stable-encoding';
+import { escapeGlob } from '../manager/glob';
 
 /*
  * Keys of decorated methods: templates (`'user:{0}'`, `'order:{1.id}'`), key functions, and the
@@ -191,10 +192,6 @@ export function buildPattern(plan: KeyPlan, ctx: KeyContext): string {
   }
 }
 
-/** Makes Redis MATCH take `text` literally. */
-export function escapeGlob(text: string): string {
-  return text.replace(/[*?[\]\\]/g, '\\$&');
-}
 
 /** `namespace:key`, or the key itself without a namespace. */
 export function withNamespace(namespace: string | undefined, key: string): string {
@@ -283,3 +280,6 @@ function checkedKey(result: unknown, what: string): string {
 function templateError(what: string, source: string, problem: string): TypeError {
   return new TypeError(`[cache-aside] ${what} "${source}" is not a valid key template: ${problem}.`);
 }
+
+/** Makes Redis MATCH take `text` literally (the manager's own escaping, shared). */
+export { escapeGlob };

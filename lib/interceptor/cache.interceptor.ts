@@ -86,7 +86,7 @@ export class CacheInterceptor {
       return memo;
     }
     const runtimeClass = runtimeClassOf(record, thisArg);
-    const other = byClass.get(record)?.get(runtimeClass);
+    const other = resolvedFor(record, runtimeClass);
     if (other !== undefined && other.version === CacheInterceptor.version && other.configVersion === currentClassConfigVersion()) {
       record.resolved = other;
       return other;
@@ -134,9 +134,7 @@ export class CacheInterceptor {
     // identity, and so the keys and the label, depend on it.
     if (record.declaringClass !== undefined) {
       record.resolved = resolved;
-      let classes = byClass.get(record);
-      if (!classes) byClass.set(record, (classes = new Map()));
-      classes.set(runtimeClass, resolved);
+      keepResolved(record, runtimeClass, resolved);
     }
     return resolved;
   }
@@ -177,8 +175,24 @@ interface ResolvedMethod {
   readonly evictions: ReadonlyArray<{ readonly op: CacheEvictMetadata; readonly manager: CacheManagerPort }>;
 }
 
-/** Resolutions per record and runtime class, for methods called on several classes (inheritance). */
-const byClass = new WeakMap<MethodRecord, Map<Function | undefined, ResolvedMethod>>();
+/**
+ * Resolutions per record and runtime class, for methods called on several classes (inheritance).
+ * Weak on both levels: a subclass nobody references any more is collected with its resolution.
+ */
+const byClass = new WeakMap<MethodRecord, { classes: WeakMap<Function, ResolvedMethod>; unknownClass?: ResolvedMethod }>();
+
+function resolvedFor(record: MethodRecord, runtimeClass: Function | undefined): ResolvedMethod | undefined {
+  const entry = byClass.get(record);
+  if (entry === undefined) return undefined;
+  return runtimeClass === undefined ? entry.unknownClass : entry.classes.get(runtimeClass);
+}
+
+function keepResolved(record: MethodRecord, runtimeClass: Function | undefined, resolved: ResolvedMethod): void {
+  let entry = byClass.get(record);
+  if (entry === undefined) byClass.set(record, (entry = { classes: new WeakMap() }));
+  if (runtimeClass === undefined) entry.unknownClass = resolved;
+  else entry.classes.set(runtimeClass, resolved);
+}
 
 /** The class the method was called on: of the instance, or the class itself for a static method. */
 function runtimeClassOf(record: MethodRecord, thisArg: unknown): Function | undefined {

@@ -100,12 +100,11 @@ export class MethodCall {
   /** Seconds for `manager.set`; `undefined` for the manager's default; `<= 0` (or NaN) for "do not store". */
   private ttlForPut(op: CachePutMetadata, result: unknown): number | undefined {
     if (op.unless !== undefined && op.unless.call(this.thisArg, result, ...this.args) === true) return 0;
-    const ttl = this.evaluateTtl(ttlOf(this.record, op, this.config), result);
-    return ttl === undefined || (typeof ttl === 'number' && !Number.isNaN(ttl)) ? ttl : 0;
-  }
-
-  private evaluateTtl(spec: TtlSpec | undefined, value: unknown): number | undefined {
-    return typeof spec === 'function' ? spec.call(this.thisArg, value, ...this.args) : spec;
+    const spec: TtlSpec | undefined = ttlOf(this.record, op, this.config);
+    if (typeof spec !== 'function') return spec;
+    // As under @Cacheable: a computed TTL that is not a positive number keeps the result out.
+    const ttl: unknown = spec.call(this.thisArg, result, ...this.args);
+    return typeof ttl === 'number' && ttl > 0 ? ttl : 0;
   }
 
   private tags(option: TagsOption | undefined, decorator: string): readonly string[] | undefined {

@@ -7,6 +7,7 @@ import type {
   StoreMetadata,
   TtlSpec,
 } from './cache-metadata';
+import { FRESHNESS_OPTIONS } from './cache-metadata';
 import { DEFAULT_MANAGER_NAME, currentClassConfigVersion, ownClassConfig } from './metadata-store';
 import type { MethodRecord } from './method-record';
 
@@ -52,12 +53,11 @@ export function conditionOf(
   return op.condition ?? config.condition;
 }
 
-const FRESHNESS_KEYS = ['grace', 'staleWhileRevalidate', 'eagerRefresh', 'softTimeoutMs', 'hardTimeoutMs'] as const;
 
 /** Grace, stale-while-revalidate, eager refresh and loader timeouts: each method over class. */
 export function freshnessOf(op: CacheableMetadata, config: CacheConfigMetadata): FreshnessMetadata {
   const resolved: { -readonly [K in keyof FreshnessMetadata]: FreshnessMetadata[K] } = {};
-  for (const key of FRESHNESS_KEYS) {
+  for (const key of FRESHNESS_OPTIONS) {
     const value = op[key] ?? config[key];
     if (value !== undefined) resolved[key] = value;
   }

@@ -298,6 +298,17 @@ describe('@CachePut', () => {
     expect(cache.invalidations).toHaveLength(0);
   });
 
+  it('stores nothing when a TTL function returns something other than a positive number', async () => {
+    class Repo {
+      @CachePut({ key: 'u:{0}', ttl: () => undefined as unknown as number })
+      async save(id: number): Promise<number> {
+        return id;
+      }
+    }
+    expect(await new Repo().save(3)).toBe(3);
+    expect(cache.sets).toHaveLength(0);
+  });
+
   it('writes nothing when the method throws', async () => {
     class Repo {
       @CachePut({ key: 'x' })

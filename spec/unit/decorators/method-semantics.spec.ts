@@ -237,3 +237,22 @@ describe('decorated methods', () => {
     });
   });
 });
+
+describe('what other decorators put on a method', () => {
+  /** A decorator of someone else's, in either standard, that marks the function it is given. */
+  const Mark = ((...args: unknown[]): void => {
+    const fn = (args.length === 2 ? args[0] : (args[2] as PropertyDescriptor).value) as Record<string, unknown>;
+    fn.marked = 'yes';
+  }) as unknown as MethodDecorator & ((value: unknown, context: ClassMethodDecoratorContext) => void);
+
+  it('stays visible on the cached method when that decorator sits below the cache decorator', () => {
+    class Repo {
+      @Cacheable({ key: 'k' })
+      @Mark
+      async find(): Promise<number> {
+        return 1;
+      }
+    }
+    expect((Repo.prototype.find as unknown as Record<string, unknown>).marked).toBe('yes');
+  });
+});

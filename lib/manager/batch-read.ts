@@ -6,6 +6,8 @@ import { ABSENT, type Lookup } from './lookup';
 import type { MissPath } from './miss-path';
 import { canJoin, type Flight } from './single-flight';
 
+const NEVER_JOIN = (): boolean => false;
+
 /** A batch loader: the missing keys in, one value per key out, in the same order. */
 export type BatchLoader<T> = (missing: string[]) => Promise<readonly T[]> | readonly T[];
 
@@ -111,7 +113,13 @@ export class BatchRead {
     const settles: Array<{ resolve(value: T): void; reject(error: unknown): void; flight: Flight }> = [];
     for (const key of missing) {
       let settle!: (typeof settles)[number];
-      core.flights.run(core.keyPrefix + key, (flight) => new Promise<T>((resolve, reject) => (settle = { resolve, reject, flight })));
+      // Always a new flight: one in flight for this key was refused above (its lease is gone).
+      core.flights.run(
+        core.keyPrefix + key,
+        (flight) => new Promise<T>((resolve, reject) => (settle = { resolve, reject, flight })),
+        undefined,
+        NEVER_JOIN,
+      );
       settles.push(settle);
     }
     const fail = (error: unknown): never => {

@@ -276,6 +276,23 @@ describe('CacheAsideManager', () => {
       expect(loads.sort()).toEqual(['x', 'y', 'z']);
     });
 
+    it('loads afresh a key whose load in flight began before an invalidation', async () => {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const first = cache.get('r', async () => {
+        await gate;
+        return 'old';
+      });
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      // Another instance invalidates: the first load's lease goes, though it is still in flight here.
+      const other = new CacheAsideManager({ redis, keyPrefix: 'unit:' });
+      await other.invalidate('r');
+      expect(await cache.getMany(['r'], async (keys) => keys.map(() => 'new'))).toEqual(['new']);
+      release();
+      expect(await first).toBe('old');
+      await other.close();
+    });
+
     it('rejects the batch and every joined read with the loader error', async () => {
       const error = new Error('batch failed');
       let release!: () => void;

@@ -24,7 +24,9 @@ export type CacheErrorCode =
   /** A background refresh (eager refresh, grace) failed; the caller was served anyway. */
   | 'REFRESH_FAILED'
   /** The loader did not answer within `hardTimeoutMs` and no old value could answer instead. */
-  | 'LOADER_TIMEOUT';
+  | 'LOADER_TIMEOUT'
+  /** A callback of the caller's (a `ttl` function, a decorator's `unless`) threw; the value was returned but not stored. */
+  | 'CALLBACK_FAILED';
 
 /** Which manager operation an error belongs to. */
 export type CacheOperation =

@@ -47,7 +47,7 @@ export class EntryWriter {
     try {
       ttl = ttlFor(opts.ttl, this.settings.defaultTtl, value);
     } catch (error) {
-      this.telemetry.report('ENCODE_FAILED', 'the ttl function threw; the value was not stored', operation, key, error, opts.label);
+      this.telemetry.report('CALLBACK_FAILED', 'the ttl function threw; the value was returned but not stored', operation, key, error, opts.label);
       return undefined;
     }
     if (!(ttl > 0)) return undefined;

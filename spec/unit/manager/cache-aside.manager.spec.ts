@@ -178,7 +178,7 @@ describe('CacheAsideManager', () => {
         }),
       ).toBe('x');
       await cache.settle();
-      expect(errors.map((e) => e.code)).toEqual(['ENCODE_FAILED']);
+      expect(errors.map((e) => e.code)).toEqual(['CALLBACK_FAILED']);
       expect(await redis.exists('unit:t')).toBe(0);
     });
 

@@ -29,6 +29,17 @@ import { expiryOf } from './ttl-policy';
 const NO_OPTIONS: GetOptions<never> = Object.freeze({});
 
 /**
+ * Frozen option objects already checked: a decorated method passes the same frozen options on
+ * every call, so a hit checks them once, not on every call. Mutable objects are checked each time.
+ */
+const checkedOptions = new WeakSet<object>();
+
+function checkOptions(opts: GetOptions<never>): void {
+  assertGetOptions(opts);
+  if (Object.isFrozen(opts)) checkedOptions.add(opts);
+}
+
+/**
  * The cache-aside policy: look the key up; on a miss load it once (in this process and across
  * processes), store it, return it; evict on invalidation. Redis trouble never reaches the
  * caller: reads fall back to the loader, invalidations are queued and replayed.
@@ -124,7 +135,7 @@ export class CacheAsideManager {
   async get<T>(key: string, loader: Loader<T>, opts: GetOptions<T> = NO_OPTIONS as GetOptions<T>): Promise<T> {
     assertKey(key);
     assertFunction(loader, 'loader');
-    if (opts !== NO_OPTIONS) assertGetOptions(opts as GetOptions<never>);
+    if (opts !== NO_OPTIONS && !checkedOptions.has(opts)) checkOptions(opts as GetOptions<never>);
     const fullKey = this.keyPrefix + key;
     const codec = opts.serializer === undefined ? this.defaultCodec : this.codecOf(opts.serializer);
     const label = opts.label;

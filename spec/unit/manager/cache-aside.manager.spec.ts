@@ -487,3 +487,18 @@ describe('CacheAsideManager TTL jitter', () => {
     redis.disconnect();
   });
 });
+
+describe('CacheAsideManager read options', () => {
+  it('checks a frozen options object once, and a mutable one on every call', async () => {
+    const redis = new RedisMock({ port: 29_998 }) as unknown as RedisClient;
+    const cache = new CacheAsideManager({ redis, keyPrefix: 'opts:' });
+    const frozen = Object.freeze({ ttl: 30 });
+    await cache.get('a', async () => 1, frozen);
+    const mutable: { ttl: number } = { ttl: 30 };
+    await cache.get('b', async () => 1, mutable);
+    mutable.ttl = -1;
+    await expect(cache.get('b', async () => 1, mutable)).rejects.toThrow(RangeError);
+    await cache.close();
+    redis.disconnect();
+  });
+});

@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import { CacheAsideManager } from '../../lib';
-import { dropClient, quietErrors, redisClient } from '../support/clients';
+import { dropClient, libRedisClient, quietErrors } from '../support/clients';
 import type { BenchRecord, Loader } from '../support/record';
 import { NotAvailable, type Subject, type SubjectDefinition } from './subject';
 
 function managerFor(target: Parameters<SubjectDefinition['create']>[0], prefix: string) {
-  const redis = quietErrors(redisClient(target));
+  const redis = quietErrors(libRedisClient(target));
   const manager = new CacheAsideManager({ redis, keyPrefix: prefix });
   return { redis, manager };
 }

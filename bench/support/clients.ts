@@ -1,4 +1,6 @@
 import Redis, { type RedisOptions } from 'ioredis';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import type { RedisTarget } from '../subjects/subject';
 
 /**
@@ -8,6 +10,18 @@ import type { RedisTarget } from '../subjects/subject';
  */
 export function redisClient(target: RedisTarget, options: RedisOptions = {}): Redis {
   return new Redis({ host: target.host, port: target.port, ...options });
+}
+
+/**
+ * A client made by the ioredis that cache-aside itself resolves (the repository's, where it is a
+ * peer dependency), as in an app, where npm installs the peer once and the app and cache-aside
+ * share it. The bench's own copy (for the peers) is the same version but a different module, and
+ * cache-aside sends its hot-path GET directly only to clients of its own ioredis.
+ */
+export function libRedisClient(target: RedisTarget, options: RedisOptions = {}): Redis {
+  const requireFromRoot = createRequire(join(__dirname, '..', '..', 'package.json'));
+  const { Redis: LibRedis } = requireFromRoot('ioredis') as { Redis: typeof Redis };
+  return new LibRedis({ host: target.host, port: target.port, ...options });
 }
 
 /** Resolves once the client is ready, or rejects after `timeoutMs`. */

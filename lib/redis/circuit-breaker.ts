@@ -42,6 +42,11 @@ export class CircuitBreaker {
     return this.now() - this.openedAt >= this.cooldownMs ? 'half-open' : 'open';
   }
 
+  /** True while no failure is on record: a success would change nothing. */
+  get clean(): boolean {
+    return this.consecutiveFailures === 0;
+  }
+
   /** True when a command may be sent now. In half-open state, only one probe at a time. */
   allowsRequest(): boolean {
     if (this.consecutiveFailures < this.failureThreshold) return true;

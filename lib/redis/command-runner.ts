@@ -1,5 +1,6 @@
 import type { CircuitBreaker, CircuitState } from './circuit-breaker';
-import { DeadlineQueue } from './deadline';
+import { DeadlineQueue, type Waiter } from './deadline';
+import { canSendDirect, sendDirectGet } from './direct-get';
 import type { RedisClient } from './redis-client';
 import { isReplyError, RedisUnavailableError } from './redis-errors';
 
@@ -16,6 +17,7 @@ export class CommandRunner {
   private everReady: boolean;
   private firstReady: Promise<void> | undefined;
   private readonly deadlines: DeadlineQueue;
+  private readonly direct: boolean;
   private readonly recoveryListeners: Array<() => void> = [];
   private readonly onClientReady = (): void => {
     this.everReady = true;
@@ -30,6 +32,7 @@ export class CommandRunner {
   ) {
     this.everReady = client.status === 'ready';
     this.deadlines = new DeadlineQueue(operationTimeout, () => breaker.recordFailure());
+    this.direct = canSendDirect(client);
     client.on('ready', this.onClientReady);
   }
 
@@ -97,20 +100,35 @@ export class CommandRunner {
     return undefined;
   }
 
+  /**
+   * GET of a key's bytes, the hot path of a hit. While the breaker has no failure on record, the
+   * command is sent directly and is its own deadline waiter (see `direct-get.ts`): a success then
+   * has nothing to tell the breaker. Otherwise it takes the wrapped path, which tells it all.
+   */
+  getBuffer(key: string): Promise<Buffer | null> {
+    const refused = this.refusal(false);
+    if (refused !== undefined) return refused;
+    if (!this.direct || !this.breaker.clean) return this.settle(this.client.getBuffer(key));
+    const command = sendDirectGet(this.client, key);
+    this.deadlines.add(command);
+    return command.promise as Promise<Buffer | null>;
+  }
+
   /** One promise per command: the deadline, the breaker and the caller settle it together. */
   settle<T>(sent: Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const ticket = this.deadlines.start(reject);
+      const ticket = new Ticket(reject);
+      this.deadlines.add(ticket);
       sent.then(
         (value) => {
-          if (ticket.done) return;
-          ticket.done = true;
+          if (ticket.isResolved) return;
+          ticket.isResolved = true;
           if (this.breaker.recordSuccess()) this.notifyRecovered();
           resolve(value);
         },
         (error: unknown) => {
-          if (ticket.done) return;
-          ticket.done = true;
+          if (ticket.isResolved) return;
+          ticket.isResolved = true;
           if (isReplyError(error)) this.breaker.recordSuccess();
           else this.breaker.recordFailure();
           reject(error);
@@ -133,5 +151,16 @@ export class CommandRunner {
 
   unavailableReason(): string {
     return `the Redis client is not ready (status "${this.client.status}")`;
+  }
+}
+
+/** The deadline's hold on a wrapped command: whichever settles it first wins. */
+class Ticket implements Waiter {
+  isResolved = false;
+  constructor(private readonly rejectCaller: (error: Error) => void) {}
+
+  reject(error: Error): void {
+    this.isResolved = true;
+    this.rejectCaller(error);
   }
 }

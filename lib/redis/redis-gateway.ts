@@ -55,10 +55,9 @@ export class RedisGateway {
     this.runner.detach();
   }
 
-  /** The hot path of a hit: no closure, one promise. */
+  /** The hot path of a hit: ioredis's own promise when it can be (see `CommandRunner.getBuffer`). */
   get(key: string): Promise<Buffer | null> {
-    const refused = this.runner.refusal(false);
-    return refused ?? this.runner.settle(this.client.getBuffer(key));
+    return this.runner.getBuffer(key);
   }
 
   /** Values of many keys in one round trip (one MGET per slot on a Cluster, sent together). */

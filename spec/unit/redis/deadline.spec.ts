@@ -1,22 +1,27 @@
-import { DeadlineExceededError, DeadlineQueue } from '../../../lib/redis/deadline';
+import { DeadlineExceededError, DeadlineQueue, SWEEP_MS, type Waiter } from '../../../lib/redis/deadline';
 import { errorCodeOf, isReplyError, RedisUnavailableError } from '../../../lib/redis/redis-errors';
+
+/** A waiter as ioredis's Command is one: a flag and a reject. */
+function waiter(onReject: (error: Error) => void = () => undefined): Waiter & { isResolved: boolean } {
+  return { isResolved: false, reject: onReject };
+}
 
 describe('DeadlineQueue', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
 
-  it('expires tickets nobody settled, in order, each at its own deadline', () => {
+  it('expires waiters nobody resolved, in order, each at its own deadline', () => {
     const onExpire = jest.fn();
     const queue = new DeadlineQueue(100, onExpire);
     const expired: string[] = [];
-    queue.start((error) => expired.push(`a ${error.message}`));
-    jest.advanceTimersByTime(40);
-    queue.start(() => expired.push('b'));
-    jest.advanceTimersByTime(59);
+    queue.add(waiter((error) => expired.push(`a ${error.message}`)));
+    jest.advanceTimersByTime(43);
+    queue.add(waiter(() => expired.push('b')));
+    jest.advanceTimersByTime(56);
     expect(expired).toEqual([]);
     jest.advanceTimersByTime(1);
     expect(expired).toEqual(['a no answer from Redis within 100 ms']);
-    jest.advanceTimersByTime(39);
+    jest.advanceTimersByTime(42);
     expect(expired).toHaveLength(1);
     jest.advanceTimersByTime(1);
     expect(expired).toEqual(['a no answer from Redis within 100 ms', 'b']);
@@ -24,30 +29,55 @@ describe('DeadlineQueue', () => {
     expect(queue.size).toBe(0);
   });
 
-  it('never expires a settled ticket, and drops settled ones when the timer fires', () => {
-    const queue = new DeadlineQueue(100);
+  it(`drops answered waiters within ${SWEEP_MS} ms, long before their deadline, so their replies are not held`, () => {
+    const queue = new DeadlineQueue(200);
     const expire = jest.fn();
-    const tickets = Array.from({ length: 3000 }, () => queue.start(expire));
-    tickets.forEach((ticket) => (ticket.done = true));
-    const last = queue.start(expire);
+    const answered = Array.from({ length: 3000 }, () => waiter(expire));
+    answered.forEach((w) => queue.add(w));
+    const pending = waiter(expire);
+    queue.add(pending);
+    answered.forEach((w) => (w.isResolved = true));
     expect(queue.size).toBe(3001);
-    jest.advanceTimersByTime(100);
+    jest.advanceTimersByTime(SWEEP_MS);
+    expect(queue.size).toBe(1);
+    jest.advanceTimersByTime(200 - SWEEP_MS);
     expect(expire).toHaveBeenCalledTimes(1);
-    expect(last.done).toBe(true);
     expect(queue.size).toBe(0);
   });
 
-  it('keeps waiting for later deadlines after dropping settled ones (and compacts)', () => {
+  it('keeps the order of waiters kept between sweeps, and stops its timer when none is left', () => {
     const queue = new DeadlineQueue(100);
-    const expire = jest.fn();
-    Array.from({ length: 2000 }, () => queue.start(expire)).forEach((t) => (t.done = true));
-    jest.advanceTimersByTime(50);
-    queue.start(expire);
-    jest.advanceTimersByTime(50);
-    expect(expire).not.toHaveBeenCalled();
+    const expired: string[] = [];
+    const first = waiter(() => expired.push('first'));
+    const second = waiter(() => expired.push('second'));
+    const third = waiter(() => expired.push('third'));
+    queue.add(first);
+    queue.add(second);
+    jest.advanceTimersByTime(30);
+    queue.add(third);
+    second.isResolved = true;
+    jest.advanceTimersByTime(70);
+    expect(expired).toEqual(['first']);
+    jest.advanceTimersByTime(30);
+    expect(expired).toEqual(['first', 'third']);
+    expect(queue.size).toBe(0);
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it('keeps a waiter added while an expired one is being rejected (a caller retrying at once)', () => {
+    const queue = new DeadlineQueue(100);
+    const expired: string[] = [];
+    const retry = waiter(() => expired.push('retry'));
+    queue.add(waiter(() => {
+      expired.push('first');
+      queue.add(retry);
+    }));
+    jest.advanceTimersByTime(100);
+    expect(expired).toEqual(['first']);
     expect(queue.size).toBe(1);
-    jest.advanceTimersByTime(50);
-    expect(expire).toHaveBeenCalledTimes(1);
+    jest.advanceTimersByTime(100);
+    expect(expired).toEqual(['first', 'retry']);
+    expect(jest.getTimerCount()).toBe(0);
   });
 
   it('names the timeout in its error', () => {

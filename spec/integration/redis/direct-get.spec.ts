@@ -1,0 +1,107 @@
+import Redis from 'ioredis';
+import RedisMock from 'ioredis-mock';
+import Redis6 from 'ioredis6';
+import { CircuitBreaker } from '../../../lib/redis/circuit-breaker';
+import { CommandRunner } from '../../../lib/redis/command-runner';
+import { DeadlineExceededError } from '../../../lib/redis/deadline';
+import { canSendDirect } from '../../../lib/redis/direct-get';
+import type { RedisClient } from '../../../lib/redis/redis-client';
+import { startRedisServer, type RedisServer } from '../../support/redis-server';
+import { newClusterClient, ready, uniquePrefix } from '../../support/test-redis';
+
+/**
+ * The hit's GET, sent as ioredis's own command with the command as its deadline waiter
+ * (lib/redis/direct-get.ts), against a server of this file's own that it may pause.
+ */
+describe('CommandRunner.getBuffer on a real client (direct path)', () => {
+  const DEADLINE_MS = 100;
+  let server: RedisServer;
+  let redis: Redis;
+  let admin: Redis;
+  let breaker: CircuitBreaker;
+  let runner: CommandRunner;
+  let prefix: string;
+
+  beforeAll(async () => {
+    server = await startRedisServer();
+    redis = new Redis(server.url, { maxRetriesPerRequest: 1 });
+    admin = new Redis(server.url);
+    await Promise.all([ready(redis), ready(admin)]);
+  });
+
+  beforeEach(() => {
+    prefix = uniquePrefix('direct-get');
+    breaker = new CircuitBreaker({ failureThreshold: 3, cooldownMs: 60_000 });
+    runner = new CommandRunner(redis, breaker, DEADLINE_MS);
+  });
+
+  afterEach(() => runner.detach());
+
+  afterAll(async () => {
+    redis.disconnect();
+    admin.disconnect();
+    await server.stop();
+  });
+
+  it('is taken by clients of the ioredis this package resolves, not by another major, a mock, or a client that wants friendly stacks', () => {
+    const cluster = newClusterClient();
+    const friendly = new Redis(server.url, { lazyConnect: true, showFriendlyErrorStack: true });
+    const mock = new RedisMock();
+    const otherMajor = new Redis6(server.url, { lazyConnect: true });
+    try {
+      expect(canSendDirect(redis)).toBe(true);
+      expect(canSendDirect(cluster)).toBe(true);
+      expect(canSendDirect(friendly)).toBe(false);
+      expect(canSendDirect(mock as unknown as RedisClient)).toBe(false);
+      expect(canSendDirect(otherMajor as unknown as RedisClient)).toBe(false);
+    } finally {
+      otherMajor.disconnect();
+      cluster.disconnect();
+      friendly.disconnect();
+      mock.disconnect();
+    }
+  });
+
+  it('answers with the stored bytes, unchanged, and null for a missing key', async () => {
+    const bytes = Buffer.from([0xca, 0x01, 0x00, 0xff, 0xfe, 0x80, 0x00, 0x7f]);
+    await admin.set(`${prefix}bytes`, bytes);
+    const [found, missing] = await Promise.all([runner.getBuffer(`${prefix}bytes`), runner.getBuffer(`${prefix}none`)]);
+    expect(Buffer.isBuffer(found)).toBe(true);
+    expect(found).toEqual(bytes);
+    expect(missing).toBeNull();
+    expect(breaker.clean).toBe(true);
+  });
+
+  it('rejects at the deadline when the server does not answer, counts each timeout, then sends the wrapped way', async () => {
+    await admin.client('PAUSE', 400, 'ALL');
+    const started = Date.now();
+    const outcomes = await Promise.allSettled([1, 2, 3].map((i) => runner.getBuffer(`${prefix}paused:${i}`)));
+    const waited = Date.now() - started;
+    for (const outcome of outcomes) {
+      expect(outcome.status).toBe('rejected');
+      expect((outcome as PromiseRejectedResult).reason).toBeInstanceOf(DeadlineExceededError);
+    }
+    expect(waited).toBeGreaterThanOrEqual(DEADLINE_MS - 5);
+    expect(waited).toBeLessThan(DEADLINE_MS + 150);
+    expect(breaker.state).toBe('open');
+    // Open: refused at once, without sending.
+    await expect(runner.getBuffer(`${prefix}paused:4`)).rejects.toThrow(/circuit open/);
+  });
+
+  it('does not count an error reply as a failure, even after its deadline has passed', async () => {
+    await admin.hset(`${prefix}hash`, 'field', 'value');
+    await expect(runner.getBuffer(`${prefix}hash`)).rejects.toThrow(/WRONGTYPE/);
+    await new Promise((resolve) => setTimeout(resolve, DEADLINE_MS + 30));
+    expect(breaker.clean).toBe(true);
+    await admin.set(`${prefix}after`, 'ok');
+    await expect(runner.getBuffer(`${prefix}after`)).resolves.toEqual(Buffer.from('ok'));
+  });
+
+  it('tells the breaker of a success once failures are on record (wrapped path), which closes it again', async () => {
+    breaker.recordFailure();
+    expect(breaker.clean).toBe(false);
+    await admin.set(`${prefix}back`, 'v');
+    await expect(runner.getBuffer(`${prefix}back`)).resolves.toEqual(Buffer.from('v'));
+    expect(breaker.clean).toBe(true);
+  });
+});

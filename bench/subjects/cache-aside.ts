@@ -4,30 +4,44 @@ import { dropClient, libRedisClient, quietErrors } from '../support/clients';
 import type { BenchRecord, Loader } from '../support/record';
 import { NotAvailable, type Subject, type SubjectDefinition } from './subject';
 
-function managerFor(target: Parameters<SubjectDefinition['create']>[0], prefix: string) {
+function managerFor(target: Parameters<SubjectDefinition['create']>[0], prefix: string, coalesceWrites = true) {
   const redis = quietErrors(libRedisClient(target));
-  const manager = new CacheAsideManager({ redis, keyPrefix: prefix });
+  const manager = new CacheAsideManager({ redis, keyPrefix: prefix, coalesceWrites });
   return { redis, manager };
 }
 
+function managerSubject(id: string, label: string, coalesceWrites: boolean): SubjectDefinition {
+  return {
+    id,
+    label,
+    tier: 'redis',
+    async create(target, prefix) {
+      const { redis, manager } = managerFor(target, prefix, coalesceWrites);
+      return {
+        get: (key, loader) => manager.get(key, loader),
+        getMany: (keys, loader) => manager.getMany(keys, loader),
+        settle: () => manager.settle(),
+        async close() {
+          await manager.close();
+          dropClient(redis);
+        },
+      };
+    },
+  };
+}
+
 /** `manager.get(key, loader)` with the manager's defaults. */
-export const cacheAsideManager: SubjectDefinition = {
-  id: 'cache-aside',
-  label: 'cache-aside `manager.get`',
-  tier: 'redis',
-  async create(target, prefix) {
-    const { redis, manager } = managerFor(target, prefix);
-    return {
-      get: (key, loader) => manager.get(key, loader),
-      getMany: (keys, loader) => manager.getMany(keys, loader),
-      settle: () => manager.settle(),
-      async close() {
-        await manager.close();
-        dropClient(redis);
-      },
-    };
-  },
-};
+export const cacheAsideManager = managerSubject('cache-aside', 'cache-aside `manager.get`', true);
+
+/**
+ * The same with `coalesceWrites: false`: one socket write per command, as raw ioredis does, so
+ * the row shows what the library itself costs over raw ioredis, apart from the write coalescing.
+ */
+export const cacheAsideUncoalesced = managerSubject(
+  'cache-aside-uncoalesced',
+  'cache-aside `manager.get`, `coalesceWrites: false`',
+  false,
+);
 
 /**
  * What the bench needs from the decorators' exports. They are looked up at run time, so that this

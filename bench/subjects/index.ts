@@ -1,5 +1,5 @@
 import { bentocacheMemory, bentocacheRedis } from './bentocache';
-import { cacheAsideDecorated, cacheAsideManager } from './cache-aside';
+import { cacheAsideDecorated, cacheAsideManager, cacheAsideUncoalesced } from './cache-aside';
 import { cacheManagerIoredisYet, cacheManagerKeyvRedis, cacheManagerMemory } from './cache-manager';
 import { cacheAsideL1, plainMap } from './memory';
 import { rawIoredis } from './raw-ioredis';
@@ -11,6 +11,7 @@ export const REDIS_SUBJECTS: readonly SubjectDefinition[] = [
   rawIoredis,
   cacheAsideManager,
   cacheAsideDecorated,
+  cacheAsideUncoalesced,
   cacheManagerKeyvRedis,
   cacheManagerIoredisYet,
   bentocacheRedis,

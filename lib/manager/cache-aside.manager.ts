@@ -80,6 +80,7 @@ export class CacheAsideManager {
     this.gateway = new RedisGateway(resolved.redis, {
       operationTimeout: resolved.operationTimeout,
       scanCount: resolved.scanCount,
+      coalesceWrites: resolved.coalesceWrites,
       breaker: new CircuitBreaker(resolved.circuitBreaker),
     });
     const tags = new TagVersions(this.gateway, this.keyPrefix);

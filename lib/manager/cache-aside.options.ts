@@ -48,6 +48,12 @@ export interface CacheAsideOptions {
   /** When to skip Redis after repeated connection failures. @default { failureThreshold: 3, cooldownMs: 1000 } */
   circuitBreaker?: CircuitBreakerOptions;
   /**
+   * Send the commands issued in one tick of the event loop in one socket write (standalone and
+   * Sentinel clients; see `lib/redis/write-coalescer.ts`). It corks the client's own socket until
+   * the end of the tick, so the application's commands on that client share the write. @default true
+   */
+  coalesceWrites?: boolean;
+  /**
    * Random shortening of each TTL by up to this fraction (`0` turns it off), so entries written
    * together do not expire together. A TTL is never lengthened. @default 0.05
    */
@@ -121,6 +127,7 @@ export interface ResolvedOptions {
   serializer: Serializer;
   operationTimeout: number;
   circuitBreaker: CircuitBreakerOptions | undefined;
+  coalesceWrites: boolean;
   ttlJitter: number;
   maxValueBytes: number;
   leaseTtlMs: number;
@@ -164,6 +171,7 @@ export function resolveOptions(options: CacheAsideOptions): ResolvedOptions {
     serializer: options.serializer ?? new JsonSerializer(),
     operationTimeout: options.operationTimeout ?? DEFAULT_OPERATION_TIMEOUT_MS,
     circuitBreaker: options.circuitBreaker,
+    coalesceWrites: options.coalesceWrites ?? true,
     ttlJitter: options.ttlJitter ?? DEFAULT_TTL_JITTER,
     maxValueBytes: options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES,
     leaseTtlMs: options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS,
@@ -176,6 +184,9 @@ export function resolveOptions(options: CacheAsideOptions): ResolvedOptions {
   assertTtl(resolved.defaultTtl, 'defaultTtl');
   assertSerializer(resolved.serializer, 'serializer');
   assertTimeout(resolved.operationTimeout, 'operationTimeout');
+  if (typeof resolved.coalesceWrites !== 'boolean') {
+    throw new TypeError(`[cache-aside] coalesceWrites must be true or false, got ${describe(resolved.coalesceWrites)}.`);
+  }
   if (resolved.ttlJitter !== 0) assertFraction(resolved.ttlJitter, 'ttlJitter');
   assertPositive(resolved.maxValueBytes, 'maxValueBytes');
   assertPositiveInteger(resolved.leaseTtlMs, 'leaseTtlMs');

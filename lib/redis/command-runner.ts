@@ -3,6 +3,7 @@ import { DeadlineQueue, type Waiter } from './deadline';
 import { canSendDirect, sendDirectGet } from './direct-get';
 import type { RedisClient } from './redis-client';
 import { isReplyError, RedisUnavailableError } from './redis-errors';
+import { WriteCoalescer } from './write-coalescer';
 
 /** A command to send, given the client (not called at all when the runner refuses). */
 export type Command<T> = (client: RedisClient) => Promise<T>;
@@ -18,6 +19,7 @@ export class CommandRunner {
   private firstReady: Promise<void> | undefined;
   private readonly deadlines: DeadlineQueue;
   private readonly direct: boolean;
+  private readonly coalescer: WriteCoalescer | undefined;
   private readonly recoveryListeners: Array<() => void> = [];
   private readonly onClientReady = (): void => {
     this.everReady = true;
@@ -29,10 +31,12 @@ export class CommandRunner {
     private readonly client: RedisClient,
     private readonly breaker: CircuitBreaker,
     private readonly operationTimeout: number,
+    coalesceWrites = true,
   ) {
     this.everReady = client.status === 'ready';
     this.deadlines = new DeadlineQueue(operationTimeout, () => breaker.recordFailure());
     this.direct = canSendDirect(client);
+    this.coalescer = coalesceWrites ? new WriteCoalescer(client) : undefined;
     client.on('ready', this.onClientReady);
   }
 
@@ -55,7 +59,9 @@ export class CommandRunner {
   run<T>(command: Command<T>, write: boolean): Promise<T> {
     if (write && this.isFirstConnect()) return this.afterFirstConnect(() => this.run(command, write));
     const refused = this.refusal(write);
-    return refused ?? this.settle(command(this.client));
+    if (refused !== undefined) return refused;
+    this.coalescer?.beforeSend();
+    return this.settle(command(this.client));
   }
 
   /** True while the client has never been ready and is still making its first connection. */
@@ -108,6 +114,7 @@ export class CommandRunner {
   getBuffer(key: string): Promise<Buffer | null> {
     const refused = this.refusal(false);
     if (refused !== undefined) return refused;
+    this.coalescer?.beforeSend();
     if (!this.direct || !this.breaker.clean) return this.settle(this.client.getBuffer(key));
     const command = sendDirectGet(this.client, key);
     this.deadlines.add(command);

@@ -21,6 +21,8 @@ export interface RedisGatewayOptions {
   breaker: CircuitBreaker;
   /** SCAN's COUNT hint and the UNLINK batch size. */
   scanCount: number;
+  /** One socket write per tick of the event loop (see `write-coalescer.ts`). @default true */
+  coalesceWrites?: boolean;
 }
 
 /** `PX` argument for a TTL in milliseconds; `0` stands for "no expiry". */
@@ -38,7 +40,7 @@ export class RedisGateway {
     readonly client: RedisClient,
     private readonly options: RedisGatewayOptions,
   ) {
-    this.runner = new CommandRunner(client, options.breaker, options.operationTimeout);
+    this.runner = new CommandRunner(client, options.breaker, options.operationTimeout, options.coalesceWrites ?? true);
   }
 
   /** See `CommandRunner.onRecovered`. */

@@ -73,6 +73,7 @@ describe('CacheAsideManager', () => {
       [{ maxValueBytes: -1 }, /maxValueBytes/],
       [{ leaseTtlMs: NaN }, /leaseTtlMs/],
       [{ keyPrefix: 5 }, /keyPrefix must be a string/],
+      [{ coalesceWrites: 'yes' }, /coalesceWrites must be true or false, got "yes"/],
     ])('refuses bad option %p', (options, message) => {
       expect(() => new CacheAsideManager({ redis, ...(options as object) })).toThrow(message);
     });

@@ -1,0 +1,66 @@
+import { EventEmitter } from 'node:events';
+import type { RedisClient } from '../../../lib/redis/redis-client';
+import { WriteCoalescer } from '../../../lib/redis/write-coalescer';
+
+/** A socket that records cork depth the way a Node Writable counts it. */
+class FakeSocket {
+  depth = 0;
+  corks = 0;
+  uncorks = 0;
+  cork(): void {
+    this.depth++;
+    this.corks++;
+  }
+  uncork(): void {
+    this.depth--;
+    this.uncorks++;
+  }
+}
+
+const nextTick = (): Promise<void> => new Promise((resolve) => process.nextTick(resolve));
+
+describe('WriteCoalescer', () => {
+  it('corks the socket once for all the commands of a tick and uncorks it when the tick ends', async () => {
+    const socket = new FakeSocket();
+    const coalescer = new WriteCoalescer({ stream: socket } as unknown as RedisClient);
+    coalescer.beforeSend();
+    coalescer.beforeSend();
+    coalescer.beforeSend();
+    expect(socket).toMatchObject({ depth: 1, corks: 1 });
+    await nextTick();
+    expect(socket).toMatchObject({ depth: 0, corks: 1, uncorks: 1 });
+  });
+
+  it('includes commands sent from promise callbacks of the same tick', async () => {
+    const socket = new FakeSocket();
+    const coalescer = new WriteCoalescer({ stream: socket } as unknown as RedisClient);
+    coalescer.beforeSend();
+    // Continuations of awaited replies run as microtasks, before process.nextTick's uncork.
+    await Promise.resolve().then(() => coalescer.beforeSend()).then(() => coalescer.beforeSend());
+    expect(socket).toMatchObject({ depth: 1, corks: 1, uncorks: 0 });
+    await nextTick();
+    expect(socket.depth).toBe(0);
+  });
+
+  it('corks again in the next tick, and always the socket of the moment (ioredis replaces it on reconnect)', async () => {
+    const client = { stream: new FakeSocket() };
+    const first = client.stream;
+    const coalescer = new WriteCoalescer(client as unknown as RedisClient);
+    coalescer.beforeSend();
+    client.stream = new FakeSocket();
+    await nextTick();
+    expect(first).toMatchObject({ depth: 0, corks: 1, uncorks: 1 });
+    coalescer.beforeSend();
+    expect(client.stream).toMatchObject({ depth: 1, corks: 1 });
+    await nextTick();
+    expect(client.stream.depth).toBe(0);
+  });
+
+  it('leaves a client without a single socket (a Cluster, a mock) alone', async () => {
+    const cluster = Object.assign(new EventEmitter(), { isCluster: true });
+    const noCork = { stream: { write: () => true } };
+    expect(() => new WriteCoalescer(cluster as unknown as RedisClient).beforeSend()).not.toThrow();
+    expect(() => new WriteCoalescer(noCork as unknown as RedisClient).beforeSend()).not.toThrow();
+    await nextTick();
+  });
+});

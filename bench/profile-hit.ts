@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join, relative } from 'node:path';
 import { startRedisServer } from '../spec/support/redis-server';
-import { cacheAsideDecorated, cacheAsideManager } from './subjects/cache-aside';
+import { cacheAsideDecorated, cacheAsideManager, cacheAsideUncoalesced } from './subjects/cache-aside';
 import { rawIoredis } from './subjects/raw-ioredis';
 import type { RedisTarget, SubjectDefinition } from './subjects/subject';
 import { buildAll, closeAll, keyRange, populate, rotated } from './support/harness';
@@ -20,7 +20,7 @@ import { countingLoader } from './support/record';
 
 const REPO_ROOT = join(__dirname, '..');
 const TOP = 15;
-const PROFILED: readonly SubjectDefinition[] = [rawIoredis, cacheAsideManager, cacheAsideDecorated];
+const PROFILED: readonly SubjectDefinition[] = [rawIoredis, cacheAsideManager, cacheAsideDecorated, cacheAsideUncoalesced];
 /** The subject whose top functions are listed. */
 const FOCUS = cacheAsideManager.id;
 

@@ -1,5 +1,5 @@
 import type { CircuitBreaker, CircuitState } from './circuit-breaker';
-import { DeadlineQueue, type Waiter } from './deadline';
+import { DeadlineExceededError, DeadlineQueue, type Waiter } from './deadline';
 import { canSendDirect, sendDirectGet } from './direct-get';
 import type { RedisClient } from './redis-client';
 import { isReplyError, RedisUnavailableError } from './redis-errors';
@@ -21,6 +21,12 @@ export class CommandRunner {
   private readonly direct: boolean;
   private readonly coalescer: WriteCoalescer | undefined;
   private readonly recoveryListeners: Array<() => void> = [];
+  /** What a direct GET's rejection tells the breaker: the same as `settle` tells it. */
+  private readonly onDirectRejected = (error: Error): void => {
+    if (error instanceof DeadlineExceededError) return; // counted by the deadline queue
+    if (isReplyError(error)) this.breaker.recordSuccess();
+    else this.breaker.recordFailure();
+  };
   private readonly onClientReady = (): void => {
     this.everReady = true;
     this.breaker.reset();
@@ -116,7 +122,7 @@ export class CommandRunner {
     if (refused !== undefined) return refused;
     this.coalescer?.beforeSend();
     if (!this.direct || !this.breaker.clean) return this.settle(this.client.getBuffer(key));
-    const command = sendDirectGet(this.client, key);
+    const command = sendDirectGet(this.client, key, this.onDirectRejected);
     this.deadlines.add(command);
     return command.promise as Promise<Buffer | null>;
   }

@@ -45,7 +45,8 @@ export class DeadlineQueue {
   constructor(
     readonly ms: number,
     private readonly onExpire: () => void = () => undefined,
-    private readonly now: () => number = Date.now,
+    // Monotonic: a wall clock stepped back would hold every waiter for the size of the step.
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   /** Number of waiters not yet dropped (answered ones linger until the next sweep). */

@@ -46,30 +46,40 @@ describe('CommandRunner.getBuffer on a real client (direct path)', () => {
   it('is taken by clients of the ioredis this package resolves, not by another major, a mock, or a client that wants friendly stacks', () => {
     const cluster = newClusterClient();
     const friendly = new Redis(server.url, { lazyConnect: true, showFriendlyErrorStack: true });
+    const autoPipelined = new Redis(server.url, { lazyConnect: true, enableAutoPipelining: true });
     const mock = new RedisMock();
     const otherMajor = new Redis6(server.url, { lazyConnect: true });
     try {
       expect(canSendDirect(redis)).toBe(true);
       expect(canSendDirect(cluster)).toBe(true);
       expect(canSendDirect(friendly)).toBe(false);
+      // Auto-pipelining holds other commands to the next turn: a direct GET would overtake them.
+      expect(canSendDirect(autoPipelined)).toBe(false);
       expect(canSendDirect(mock as unknown as RedisClient)).toBe(false);
       expect(canSendDirect(otherMajor as unknown as RedisClient)).toBe(false);
     } finally {
       otherMajor.disconnect();
       cluster.disconnect();
       friendly.disconnect();
+      autoPipelined.disconnect();
       mock.disconnect();
     }
   });
 
-  it('answers with the stored bytes, unchanged, and null for a missing key', async () => {
+  it('answers with the stored bytes, unchanged, and null for a missing key, without going through getBuffer', async () => {
     const bytes = Buffer.from([0xca, 0x01, 0x00, 0xff, 0xfe, 0x80, 0x00, 0x7f]);
     await admin.set(`${prefix}bytes`, bytes);
-    const [found, missing] = await Promise.all([runner.getBuffer(`${prefix}bytes`), runner.getBuffer(`${prefix}none`)]);
-    expect(Buffer.isBuffer(found)).toBe(true);
-    expect(found).toEqual(bytes);
-    expect(missing).toBeNull();
-    expect(breaker.clean).toBe(true);
+    const wrapped = jest.spyOn(redis, 'getBuffer');
+    try {
+      const [found, missing] = await Promise.all([runner.getBuffer(`${prefix}bytes`), runner.getBuffer(`${prefix}none`)]);
+      expect(Buffer.isBuffer(found)).toBe(true);
+      expect(found).toEqual(bytes);
+      expect(missing).toBeNull();
+      expect(wrapped).not.toHaveBeenCalled();
+      expect(breaker.clean).toBe(true);
+    } finally {
+      wrapped.mockRestore();
+    }
   });
 
   it('rejects at the deadline when the server does not answer, counts each timeout, then sends the wrapped way', async () => {
@@ -88,6 +98,26 @@ describe('CommandRunner.getBuffer on a real client (direct path)', () => {
     await expect(runner.getBuffer(`${prefix}paused:4`)).rejects.toThrow(/circuit open/);
   });
 
+  it("counts ioredis's own failure (its commandTimeout, below the deadline) once toward opening the circuit", async () => {
+    const impatient = new Redis(server.url, { maxRetriesPerRequest: 1, commandTimeout: 30 });
+    await ready(impatient);
+    const twoStrikes = new CircuitBreaker({ failureThreshold: 2, cooldownMs: 60_000 });
+    const impatientRunner = new CommandRunner(impatient, twoStrikes, DEADLINE_MS);
+    try {
+      await admin.client('PAUSE', 300, 'ALL');
+      await expect(impatientRunner.getBuffer(`${prefix}slow:1`)).rejects.toThrow(/Command timed out/);
+      expect(twoStrikes.clean).toBe(false);
+      // Its deadline passes later without counting it a second time.
+      await new Promise((resolve) => setTimeout(resolve, DEADLINE_MS + 30));
+      expect(twoStrikes.state).toBe('closed');
+      await expect(impatientRunner.getBuffer(`${prefix}slow:2`)).rejects.toThrow(/Command timed out/);
+      expect(twoStrikes.state).toBe('open');
+    } finally {
+      impatientRunner.detach();
+      impatient.disconnect();
+    }
+  });
+
   it('does not count an error reply as a failure, even after its deadline has passed', async () => {
     await admin.hset(`${prefix}hash`, 'field', 'value');
     await expect(runner.getBuffer(`${prefix}hash`)).rejects.toThrow(/WRONGTYPE/);
@@ -97,11 +127,17 @@ describe('CommandRunner.getBuffer on a real client (direct path)', () => {
     await expect(runner.getBuffer(`${prefix}after`)).resolves.toEqual(Buffer.from('ok'));
   });
 
-  it('tells the breaker of a success once failures are on record (wrapped path), which closes it again', async () => {
+  it('takes the wrapped path once failures are on record, whose success closes the breaker again', async () => {
     breaker.recordFailure();
     expect(breaker.clean).toBe(false);
     await admin.set(`${prefix}back`, 'v');
-    await expect(runner.getBuffer(`${prefix}back`)).resolves.toEqual(Buffer.from('v'));
-    expect(breaker.clean).toBe(true);
+    const wrapped = jest.spyOn(redis, 'getBuffer');
+    try {
+      await expect(runner.getBuffer(`${prefix}back`)).resolves.toEqual(Buffer.from('v'));
+      expect(wrapped).toHaveBeenCalledTimes(1);
+      expect(breaker.clean).toBe(true);
+    } finally {
+      wrapped.mockRestore();
+    }
   });
 });

@@ -48,9 +48,9 @@ export interface CacheAsideOptions {
   /** When to skip Redis after repeated connection failures. @default { failureThreshold: 3, cooldownMs: 1000 } */
   circuitBreaker?: CircuitBreakerOptions;
   /**
-   * Send the commands issued in one tick of the event loop in one socket write (standalone and
-   * Sentinel clients; see `lib/redis/write-coalescer.ts`). It corks the client's own socket until
-   * the end of the tick, so the application's commands on that client share the write. @default true
+   * Send the commands issued in one tick of the event loop in one socket write per connection
+   * (see `lib/redis/write-coalescer.ts`). It corks the client's own sockets until the end of the
+   * tick, so the application's commands on that client share the write. @default true
    */
   coalesceWrites?: boolean;
   /**

@@ -6,6 +6,11 @@ interface Corkable {
   uncork(): void;
 }
 
+/** ioredis's Cluster: one client per node, each with its socket. */
+interface NodeClients {
+  nodes(role: 'all'): Array<{ stream?: Partial<Corkable> }>;
+}
+
 /**
  * Sends the commands a process issues in one tick of the event loop in one socket write.
  *
@@ -17,15 +22,16 @@ interface Corkable {
  * until the end of the tick it was made in.
  *
  * It corks the client's own socket, so the application's commands on that client in the same
- * tick travel in the same write (a gain for them too). Only a client with one socket (standalone,
- * Sentinel) is coalesced; a Cluster's node connections are not. Off with `coalesceWrites: false`.
+ * tick travel in the same write (a gain for them too). On a Cluster, the socket of every node
+ * known at that moment is corked (a command's node is only known inside ioredis). Off with
+ * `coalesceWrites: false`.
  */
 export class WriteCoalescer {
-  private corked: Corkable | undefined;
+  private corked: Corkable[] | undefined;
   private readonly uncork = (): void => {
-    const socket = this.corked;
+    const sockets = this.corked;
     this.corked = undefined;
-    socket?.uncork();
+    if (sockets !== undefined) for (const socket of sockets) socket.uncork();
   };
 
   constructor(private readonly client: RedisClient) {}
@@ -33,11 +39,23 @@ export class WriteCoalescer {
   /** Called before each command is handed to ioredis. */
   beforeSend(): void {
     if (this.corked !== undefined) return;
-    // The socket of the moment: ioredis makes a new one on every reconnect.
-    const socket = (this.client as { stream?: Partial<Corkable> }).stream;
-    if (socket === undefined || typeof socket.cork !== 'function' || typeof socket.uncork !== 'function') return;
-    socket.cork();
-    this.corked = socket as Corkable;
+    const sockets = this.currentSockets();
+    if (sockets.length === 0) return;
+    for (const socket of sockets) socket.cork();
+    this.corked = sockets;
     process.nextTick(this.uncork);
   }
+
+  /** The sockets of the moment: ioredis makes new ones on every reconnect. */
+  private currentSockets(): Corkable[] {
+    const candidates =
+      typeof (this.client as Partial<NodeClients>).nodes === 'function'
+        ? (this.client as unknown as NodeClients).nodes('all').map((node) => node.stream)
+        : [(this.client as { stream?: Partial<Corkable> }).stream];
+    return candidates.filter(isCorkable);
+  }
+}
+
+function isCorkable(socket: Partial<Corkable> | undefined): socket is Corkable {
+  return socket !== undefined && typeof socket.cork === 'function' && typeof socket.uncork === 'function';
 }

@@ -67,7 +67,7 @@ describe('coalesceWrites on a real socket', () => {
     await cache.settle();
   });
 
-  it('works on a Cluster, whose node connections it does not cork', async () => {
+  it('corks the node sockets of a Cluster for the tick, and every hit gets its own value', async () => {
     const cluster = newClusterClient();
     try {
       await ready(cluster as never);
@@ -76,7 +76,13 @@ describe('coalesceWrites on a real socket', () => {
       const load = jest.fn(loader);
       await Promise.all(keys.map((key) => cache.get(key, load)));
       await cache.settle();
-      expect(await Promise.all(keys.map((key) => cache.get(key, load)))).toEqual(keys.map((key, i) => ({ key, n: i })));
+      const sockets = cluster.nodes('all').map((node) => node.stream);
+      expect(sockets.length).toBeGreaterThanOrEqual(3);
+      const hits = Promise.all(keys.map((key) => cache.get(key, load)));
+      expect(sockets.map((socket) => socket.writableCorked)).toEqual(sockets.map(() => 1));
+      await nextTick();
+      expect(sockets.map((socket) => socket.writableCorked)).toEqual(sockets.map(() => 0));
+      expect(await hits).toEqual(keys.map((key, i) => ({ key, n: i })));
       expect(load).toHaveBeenCalledTimes(20);
     } finally {
       await cache.close();

@@ -56,11 +56,24 @@ describe('WriteCoalescer', () => {
     expect(client.stream.depth).toBe(0);
   });
 
-  it('leaves a client without a single socket (a Cluster, a mock) alone', async () => {
-    const cluster = Object.assign(new EventEmitter(), { isCluster: true });
+  it('corks the socket of every node of a Cluster, and uncorks them all at the end of the tick', async () => {
+    const sockets = [new FakeSocket(), new FakeSocket(), new FakeSocket()];
+    const cluster = { isCluster: true, nodes: (role: string) => (role === 'all' ? sockets.map((stream) => ({ stream })) : []) };
+    const coalescer = new WriteCoalescer(cluster as unknown as RedisClient);
+    coalescer.beforeSend();
+    coalescer.beforeSend();
+    expect(sockets.map((s) => s.depth)).toEqual([1, 1, 1]);
+    await nextTick();
+    expect(sockets.map((s) => [s.corks, s.uncorks, s.depth])).toEqual([[1, 1, 0], [1, 1, 0], [1, 1, 0]]);
+  });
+
+  it('leaves a client without corkable sockets alone (a Cluster not connected yet, a mock)', async () => {
+    const connecting = Object.assign(new EventEmitter(), { isCluster: true, nodes: () => [] });
     const noCork = { stream: { write: () => true } };
-    expect(() => new WriteCoalescer(cluster as unknown as RedisClient).beforeSend()).not.toThrow();
-    expect(() => new WriteCoalescer(noCork as unknown as RedisClient).beforeSend()).not.toThrow();
+    const mock = new EventEmitter();
+    for (const client of [connecting, noCork, mock]) {
+      expect(() => new WriteCoalescer(client as unknown as RedisClient).beforeSend()).not.toThrow();
+    }
     await nextTick();
   });
 });

@@ -37,7 +37,7 @@ export class CommandRunner {
     private readonly client: RedisClient,
     private readonly breaker: CircuitBreaker,
     private readonly operationTimeout: number,
-    coalesceWrites = true,
+    coalesceWrites: boolean,
   ) {
     this.everReady = client.status === 'ready';
     this.deadlines = new DeadlineQueue(operationTimeout, () => breaker.recordFailure());

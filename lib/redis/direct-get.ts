@@ -36,11 +36,12 @@ export function sendDirectGet(client: RedisClient, key: string, onRejected: (err
 
 /**
  * True when GETs can be sent directly: the client was made by the ioredis this package resolves
- * (its peer, one copy in an app), so the `Command` built here is its own; it does not ask for
- * friendly error stacks (which `getBuffer` would capture) nor auto-pipelining (which holds other
- * commands to the next turn of the loop, so a GET sent directly would overtake a write sent
- * before it); and `Command` still has the members relied on. Any other client (another copy or major of ioredis, ioredis-mock, a wrapper) takes
- * the wrapped path: the same behaviour at the cost of one more promise per hit.
+ * (its peer, one copy in an app), so the `Command` built here is its own; it asks neither for
+ * friendly error stacks (which `getBuffer` would capture) nor for auto-pipelining (which holds
+ * other commands to the next turn of the loop, so a GET sent directly would overtake a write
+ * sent before it); and `Command` still has the members relied on. Any other client (another
+ * copy or major of ioredis, ioredis-mock, a wrapper) takes the wrapped path: the same behaviour
+ * at the cost of one more promise per hit.
  */
 export function canSendDirect(client: RedisClient): boolean {
   if (!(client instanceof Redis) && !(client instanceof Cluster)) return false;

@@ -21,8 +21,8 @@ export interface RedisGatewayOptions {
   breaker: CircuitBreaker;
   /** SCAN's COUNT hint and the UNLINK batch size. */
   scanCount: number;
-  /** One socket write per tick of the event loop (see `write-coalescer.ts`). @default true */
-  coalesceWrites?: boolean;
+  /** One socket write per tick of the event loop (see `write-coalescer.ts`). */
+  coalesceWrites: boolean;
 }
 
 /** `PX` argument for a TTL in milliseconds; `0` stands for "no expiry". */
@@ -40,7 +40,7 @@ export class RedisGateway {
     readonly client: RedisClient,
     private readonly options: RedisGatewayOptions,
   ) {
-    this.runner = new CommandRunner(client, options.breaker, options.operationTimeout, options.coalesceWrites ?? true);
+    this.runner = new CommandRunner(client, options.breaker, options.operationTimeout, options.coalesceWrites);
   }
 
   /** See `CommandRunner.onRecovered`. */

@@ -1,14 +1,9 @@
-import type { RedisClient } from './redis-client';
+import { isCluster, type RedisClient } from './redis-client';
 
 /** The part of a socket the coalescer uses (a `net.Socket` or `tls.TLSSocket`). */
 interface Corkable {
   cork(): void;
   uncork(): void;
-}
-
-/** ioredis's Cluster: one client per node, each with its socket. */
-interface NodeClients {
-  nodes(role: 'all'): Array<{ stream?: Partial<Corkable> }>;
 }
 
 /**
@@ -48,10 +43,10 @@ export class WriteCoalescer {
 
   /** The sockets of the moment: ioredis makes new ones on every reconnect. */
   private currentSockets(): Corkable[] {
-    const candidates =
-      typeof (this.client as Partial<NodeClients>).nodes === 'function'
-        ? (this.client as unknown as NodeClients).nodes('all').map((node) => node.stream)
-        : [(this.client as { stream?: Partial<Corkable> }).stream];
+    const client = this.client;
+    const candidates: Array<Partial<Corkable> | undefined> = isCluster(client)
+      ? client.nodes('all').map((node) => node.stream)
+      : [(client as { stream?: Partial<Corkable> }).stream];
     return candidates.filter(isCorkable);
   }
 }

@@ -32,7 +32,7 @@ describe('CommandRunner.getBuffer on a real client (direct path)', () => {
   beforeEach(() => {
     prefix = uniquePrefix('direct-get');
     breaker = new CircuitBreaker({ failureThreshold: 3, cooldownMs: 60_000 });
-    runner = new CommandRunner(redis, breaker, DEADLINE_MS);
+    runner = new CommandRunner(redis, breaker, DEADLINE_MS, true);
   });
 
   afterEach(() => runner.detach());
@@ -102,7 +102,7 @@ describe('CommandRunner.getBuffer on a real client (direct path)', () => {
     const impatient = new Redis(server.url, { maxRetriesPerRequest: 1, commandTimeout: 30 });
     await ready(impatient);
     const twoStrikes = new CircuitBreaker({ failureThreshold: 2, cooldownMs: 60_000 });
-    const impatientRunner = new CommandRunner(impatient, twoStrikes, DEADLINE_MS);
+    const impatientRunner = new CommandRunner(impatient, twoStrikes, DEADLINE_MS, true);
     try {
       await admin.client('PAUSE', 300, 'ALL');
       await expect(impatientRunner.getBuffer(`${prefix}slow:1`)).rejects.toThrow(/Command timed out/);

@@ -132,7 +132,7 @@ export function renderMarkdown(r: BenchResults, chartPath?: string, forReadme = 
     out.push(
       'Raw ioredis writes each command to the socket on its own; cache-aside sends the commands of one ' +
         'event-loop tick in one write (`coalesceWrites`, on by default). The `coalesceWrites: false` row is ' +
-        "the library's own cost over raw ioredis with the same writes; "Where the time of a hit goes" breaks a hit down.",
+        "the library's own cost over raw ioredis with the same writes; \"Where the time of a hit goes\" breaks a hit down.",
     );
   }
   if (r.miss) out.push('', '### Miss path (loader returns at once, a new key every call)', '', missTable(r.miss));

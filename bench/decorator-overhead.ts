@@ -47,13 +47,20 @@ interface Subject {
 class MemoryPort implements CacheManagerPort {
   readonly defaultTtl = 60;
   readonly store = new Map<string, unknown>();
-  async get<T>(key: string, loader: (key: string) => T | Promise<T>, _opts?: GetOptions<T>): Promise<T> {
+  async get<T>(
+    key: string,
+    loader: (key: string) => T | Promise<T>,
+    _opts?: GetOptions<T>,
+  ): Promise<T> {
     if (this.store.has(key)) return this.store.get(key) as T;
     const value = await loader(key);
     this.store.set(key, value);
     return value;
   }
-  async getMany<T>(keys: readonly string[], loader: (missing: string[]) => Promise<readonly T[]> | readonly T[]): Promise<T[]> {
+  async getMany<T>(
+    keys: readonly string[],
+    loader: (missing: string[]) => Promise<readonly T[]> | readonly T[],
+  ): Promise<T[]> {
     const missing = keys.filter((k) => !this.store.has(k));
     if (missing.length > 0) {
       const values = await loader(missing);
@@ -76,7 +83,13 @@ class MemoryPort implements CacheManagerPort {
 }
 
 function record(id: string): Record<string, unknown> {
-  return { id, name: `user ${id}`, email: `${id}@example.com`, bio: 'x'.repeat(900), createdAt: 1700000000000 };
+  return {
+    id,
+    name: `user ${id}`,
+    email: `${id}@example.com`,
+    bio: 'x'.repeat(900),
+    createdAt: 1700000000000,
+  };
 }
 
 function subjectsFor(manager: CacheManagerPort, managerName: string, withMany: boolean): Subject[] {
@@ -100,7 +113,7 @@ function subjectsFor(manager: CacheManagerPort, managerName: string, withMany: b
 
   const plain = new Plain();
   const configured = new Configured();
-  const plainOpts: GetOptions<unknown> = { ttl: 60, label: 'Plain.find' };
+  const plainOpts: GetOptions = { ttl: 60, label: 'Plain.find' };
   const subjects: Subject[] = [
     { name: 'manager.get', get: (i) => manager.get(`user:${keys[i % KEYS]}`, load, plainOpts) },
     { name: '@Cacheable template key', get: (i) => plain.find(keys[i % KEYS]) },
@@ -116,10 +129,20 @@ function subjectsFor(manager: CacheManagerPort, managerName: string, withMany: b
       }
     }
     const batch = new Batch();
-    const idLists = Array.from({ length: KEYS }, (_, i) => Array.from({ length: 10 }, (_, j) => keys[(i + j) % KEYS]));
+    const idLists = Array.from({ length: KEYS }, (_, i) =>
+      Array.from({ length: 10 }, (_, j) => keys[(i + j) % KEYS]),
+    );
     const loadMany = (missing: string[]) => missing.map(load);
     subjects.push(
-      { name: 'manager.getMany (10 keys)', get: (i) => getMany.call(manager, idLists[i % KEYS].map((k) => `user:${k}`), loadMany) },
+      {
+        name: 'manager.getMany (10 keys)',
+        get: (i) =>
+          getMany.call(
+            manager,
+            idLists[i % KEYS].map((k) => `user:${k}`),
+            loadMany,
+          ),
+      },
       { name: '@CacheableMany (10 ids)', get: (i) => batch.findMany(idLists[i % KEYS]) },
     );
   }
@@ -160,13 +183,17 @@ async function measure(title: string, subjects: Subject[], hits: number): Promis
     }
   }
   const base = median(cpu.get(subjects[0].name)!);
-  console.log(`\n### ${title} — ${ROUNDS} rounds × ${hits} hits, ${IN_FLIGHT} in flight, medians\n`);
+  console.log(
+    `\n### ${title} — ${ROUNDS} rounds × ${hits} hits, ${IN_FLIGHT} in flight, medians\n`,
+  );
   console.log('| subject | CPU µs / call | vs manager.get | wall µs / call |');
   console.log('|---|---:|---:|---:|');
   for (const s of subjects) {
     const c = median(cpu.get(s.name)!);
     const w = median(wall.get(s.name)!);
-    const delta = s.name.includes('(10') ? '' : `${c - base >= 0 ? '+' : ''}${(c - base).toFixed(2)}`;
+    const delta = s.name.includes('(10')
+      ? ''
+      : `${c - base >= 0 ? '+' : ''}${(c - base).toFixed(2)}`;
     console.log(`| ${s.name} | ${c.toFixed(2)} | ${delta} | ${w.toFixed(2)} |`);
   }
 }
@@ -183,7 +210,11 @@ async function main(): Promise<void> {
   try {
     const manager = new CacheAsideManager({ redis, keyPrefix: `bench:decorators:${process.pid}:` });
     CacheInterceptor.use(manager, 'redis');
-    await measure(`CacheAsideManager on redis-server :${server.port}`, subjectsFor(manager, 'redis', false), HITS);
+    await measure(
+      `CacheAsideManager on redis-server :${server.port}`,
+      subjectsFor(manager, 'redis', false),
+      HITS,
+    );
     await manager.close();
   } finally {
     redis.disconnect();

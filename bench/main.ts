@@ -18,7 +18,16 @@ import { describeMachine } from './support/machine';
 import { renderMarkdown, renderSvg, type BenchResults } from './support/report';
 import { settingsFor } from './support/settings';
 
-const SCENARIOS = ['hit', 'miss', 'batch', 'memory', 'stampede', 'failure', 'serializers', 'profile'] as const;
+const SCENARIOS = [
+  'hit',
+  'miss',
+  'batch',
+  'memory',
+  'stampede',
+  'failure',
+  'serializers',
+  'profile',
+] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const RESULTS_DIR = join(__dirname, 'results');
@@ -40,7 +49,10 @@ function parseArgs(argv: readonly string[]): Args {
     else if (arg.startsWith('--only=')) {
       const wanted = arg.slice('--only='.length).split(',').filter(Boolean);
       const unknown = wanted.filter((w) => !(SCENARIOS as readonly string[]).includes(w));
-      if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; choose from ${SCENARIOS.join(', ')}`);
+      if (unknown.length > 0)
+        throw new Error(
+          `unknown scenario(s) ${unknown.join(', ')}; choose from ${SCENARIOS.join(', ')}`,
+        );
       args.only = new Set(wanted as Scenario[]);
     } else if (arg === '--help' || arg === '-h') {
       console.log(`npm run bench -- [--quick] [--only=${SCENARIOS.join(',')}] [--update-readme]`);
@@ -61,7 +73,8 @@ async function serializerTable(): Promise<string> {
   // A variable specifier, so that this file typechecks whether or not serializers.ts exists.
   const specifier = file;
   const mod = (await import(specifier)) as { runSerializerBench?: () => Promise<string> };
-  if (typeof mod.runSerializerBench !== 'function') return 'n/a: bench/serializers.ts does not export runSerializerBench().';
+  if (typeof mod.runSerializerBench !== 'function')
+    return 'n/a: bench/serializers.ts does not export runSerializerBench().';
   return mod.runSerializerBench();
 }
 
@@ -70,8 +83,12 @@ function updateReadme(section: string): void {
   const text = readFileSync(README, 'utf8');
   const start = text.indexOf(START_MARK);
   const end = text.indexOf(END_MARK);
-  if (start < 0 || end < start) throw new Error(`README.md has no ${START_MARK} … ${END_MARK} section`);
-  writeFileSync(README, `${text.slice(0, start + START_MARK.length)}\n${section}\n${text.slice(end)}`);
+  if (start < 0 || end < start)
+    throw new Error(`README.md has no ${START_MARK} … ${END_MARK} section`);
+  writeFileSync(
+    README,
+    `${text.slice(0, start + START_MARK.length)}\n${section}\n${text.slice(end)}`,
+  );
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -94,14 +111,23 @@ export async function main(argv: readonly string[]): Promise<number> {
   const failures: string[] = [];
   const results: Partial<Omit<BenchResults, 'failures'>> = {};
 
-  const step = async <T>(name: Scenario, what: string, run: () => Promise<T>): Promise<T | undefined> => {
+  const step = async <T>(
+    name: Scenario,
+    what: string,
+    run: () => Promise<T>,
+  ): Promise<T | undefined> => {
     if (!args.only.has(name)) return undefined;
     const t0 = performance.now();
     log(`${what} …`);
     try {
       return await run();
     } catch (error) {
-      failures.push(`${name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`.split('\n').slice(0, 3).join(' '));
+      failures.push(
+        `${name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`
+          .split('\n')
+          .slice(0, 3)
+          .join(' '),
+      );
       log(`${name} failed: ${String(error)}`);
       return undefined;
     } finally {
@@ -111,13 +137,25 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   try {
     await whenReady(admin);
-    const hit = await step('hit', 'hit path, Redis tier', () => hitScenario(REDIS_SUBJECTS, target, settings));
-    const miss = await step('miss', 'miss path', () => missScenario(REDIS_SUBJECTS, target, settings));
+    const hit = await step('hit', 'hit path, Redis tier', () =>
+      hitScenario(REDIS_SUBJECTS, target, settings),
+    );
+    const miss = await step('miss', 'miss path', () =>
+      missScenario(REDIS_SUBJECTS, target, settings),
+    );
     await admin.flushall(); // our own disposable server: drop the miss keys before the next scenario
-    const batch = await step('batch', 'getMany of 100 keys vs 100 gets', () => getManyScenario(REDIS_SUBJECTS, target, settings));
-    const memory = await step('memory', 'in-process tier vs Map', () => memoryScenario(MEMORY_SUBJECTS, target, settings));
-    const stampede = await step('stampede', 'stampede, 1 and 4 processes', () => stampedeScenario(REDIS_SUBJECTS, target));
-    const failure = await step('failure', 'Redis unreachable and paused', () => failureScenario(REDIS_SUBJECTS, server, settings));
+    const batch = await step('batch', 'getMany of 100 keys vs 100 gets', () =>
+      getManyScenario(REDIS_SUBJECTS, target, settings),
+    );
+    const memory = await step('memory', 'in-process tier vs Map', () =>
+      memoryScenario(MEMORY_SUBJECTS, target, settings),
+    );
+    const stampede = await step('stampede', 'stampede, 1 and 4 processes', () =>
+      stampedeScenario(REDIS_SUBJECTS, target),
+    );
+    const failure = await step('failure', 'Redis unreachable and paused', () =>
+      failureScenario(REDIS_SUBJECTS, server, settings),
+    );
     const serializers = await step('serializers', 'serializers', serializerTable);
     const profile = await step('profile', 'CPU profiles of the hit path', async () =>
       formatProfile(await profileHits(target, settings.profileSeconds, RESULTS_DIR)),
@@ -130,14 +168,19 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.off('SIGINT', onSigint);
   }
 
-  const machine = describeMachine([
-    'ioredis',
-    ...[...REDIS_SUBJECTS, ...MEMORY_SUBJECTS].flatMap((s) => (s.packageName && s.packageName !== 'ioredis' ? [s.packageName] : [])),
-    'keyv',
-    '@keyv/redis',
-    '@type-cacheable/ioredis-adapter',
-    '@type-cacheable/lru-cache-adapter',
-  ], loadAtStart);
+  const machine = describeMachine(
+    [
+      'ioredis',
+      ...[...REDIS_SUBJECTS, ...MEMORY_SUBJECTS].flatMap((s) =>
+        s.packageName && s.packageName !== 'ioredis' ? [s.packageName] : [],
+      ),
+      'keyv',
+      '@keyv/redis',
+      '@type-cacheable/ioredis-adapter',
+      '@type-cacheable/lru-cache-adapter',
+    ],
+    loadAtStart,
+  );
   const report: BenchResults = {
     ...results,
     startedAt,
@@ -148,15 +191,20 @@ export async function main(argv: readonly string[]): Promise<number> {
   };
   mkdirSync(RESULTS_DIR, { recursive: true });
   const caption = `${machine.cpu}, ${machine.cores} cores · Node ${machine.node} · redis-server ${machine.redisServer} · ${startedAt.slice(0, 10)}`;
-  if (report.hit) writeFileSync(join(RESULTS_DIR, 'latest.svg'), renderSvg(report.hit, report.miss, caption));
+  if (report.hit)
+    writeFileSync(join(RESULTS_DIR, 'latest.svg'), renderSvg(report.hit, report.miss, caption));
   const markdown = renderMarkdown(report, report.hit ? 'latest.svg' : undefined);
   writeFileSync(join(RESULTS_DIR, 'latest.md'), `# cache-aside benchmark\n\n${markdown}\n`);
   writeFileSync(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
   console.log(markdown);
   if (args.updateReadme) {
-    updateReadme(`## Benchmarks\n\n${renderMarkdown(report, report.hit ? 'bench/results/latest.svg' : undefined, true)}`);
+    updateReadme(
+      `## Benchmarks\n\n${renderMarkdown(report, report.hit ? 'bench/results/latest.svg' : undefined, true)}`,
+    );
     log('README.md bench section updated');
   }
-  log(`done in ${report.durationS.toFixed(0)} s; wrote bench/results/latest.md, latest.svg, latest.json`);
+  log(
+    `done in ${report.durationS.toFixed(0)} s; wrote bench/results/latest.md, latest.svg, latest.json`,
+  );
   return failures.length > 0 ? 1 : 0;
 }

@@ -11,7 +11,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join, relative } from 'node:path';
 import { startRedisServer } from '../spec/support/redis-server';
-import { cacheAsideDecorated, cacheAsideManager, cacheAsideUncoalesced } from './subjects/cache-aside';
+import {
+  cacheAsideDecorated,
+  cacheAsideManager,
+  cacheAsideUncoalesced,
+} from './subjects/cache-aside';
 import { rawIoredis } from './subjects/raw-ioredis';
 import type { RedisTarget, SubjectDefinition } from './subjects/subject';
 import { buildAll, closeAll, keyRange, populate, rotated } from './support/harness';
@@ -20,7 +24,12 @@ import { countingLoader } from './support/record';
 
 const REPO_ROOT = join(__dirname, '..');
 const TOP = 15;
-const PROFILED: readonly SubjectDefinition[] = [rawIoredis, cacheAsideManager, cacheAsideDecorated, cacheAsideUncoalesced];
+const PROFILED: readonly SubjectDefinition[] = [
+  rawIoredis,
+  cacheAsideManager,
+  cacheAsideDecorated,
+  cacheAsideUncoalesced,
+];
 /** The subject whose top functions are listed. */
 const FOCUS = cacheAsideManager.id;
 
@@ -75,7 +84,8 @@ function areaOf(fn: string, file: string): string {
   if (fn === '(garbage collector)') return 'garbage collector';
   if (fn === '(program)') return 'V8 runtime (program)';
   if (file.startsWith('lib/')) return `cache-aside ${file.split('/').slice(0, 2).join('/')}/`;
-  if (/^(ioredis|redis-parser|denque|standard-as-callback|cluster-key-slot|@ioredis)\//.test(file)) return 'ioredis + redis-parser';
+  if (/^(ioredis|redis-parser|denque|standard-as-callback|cluster-key-slot|@ioredis)\//.test(file))
+    return 'ioredis + redis-parser';
   if (file.startsWith('node:')) return 'Node internals (net, streams, buffer)';
   if (file.startsWith('bench/subjects/')) return 'bench subject code (raw: JSON.parse inline)';
   if (file.startsWith('bench/')) return 'bench harness loop';
@@ -84,7 +94,10 @@ function areaOf(fn: string, file: string): string {
 }
 
 /** Self time per function+file, sorted; and the sampled total (idle excluded), in µs. */
-function selfTimes(profile: CpuProfile): { lines: Array<{ fn: string; file: string; us: number }>; totalUs: number } {
+function selfTimes(profile: CpuProfile): {
+  lines: Array<{ fn: string; file: string; us: number }>;
+  totalUs: number;
+} {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<string, { fn: string; file: string; us: number }>();
   let totalUs = 0;
@@ -114,7 +127,11 @@ interface Accumulated {
 }
 
 /** Profiles the hit loop of each subject against the Redis at `target`, `seconds` each, interleaved. */
-export async function profileHits(target: RedisTarget, seconds: number, outDir = join(__dirname, 'results')): Promise<ProfileReport> {
+export async function profileHits(
+  target: RedisTarget,
+  seconds: number,
+  outDir = join(__dirname, 'results'),
+): Promise<ProfileReport> {
   mkdirSync(outDir, { recursive: true });
   const built = await buildAll(PROFILED, target, 'profile');
   const session = new Session();
@@ -132,13 +149,17 @@ export async function profileHits(target: RedisTarget, seconds: number, outDir =
     }
     await session.post('Profiler.enable');
     await session.post('Profiler.setSamplingInterval', { interval: 100 });
-    const acc = new Map<string, Accumulated>(live.map((b) => [b.def.id, { hits: 0, totalUs: 0, self: new Map(), profiles: [] }]));
+    const acc = new Map<string, Accumulated>(
+      live.map((b) => [b.def.id, { hits: 0, totalUs: 0, self: new Map(), profiles: [] }]),
+    );
     const sliceMs = (seconds * 1000) / SLICES;
     for (let slice = 0; slice < SLICES; slice++) {
       for (const b of rotated(live, slice)) {
         await session.post('Profiler.start');
         const rate = await throughput(loops.get(b.def.id)!, 64, sliceMs);
-        const { profile } = (await session.post('Profiler.stop')) as unknown as { profile: CpuProfile };
+        const { profile } = (await session.post('Profiler.stop')) as unknown as {
+          profile: CpuProfile;
+        };
         const into = acc.get(b.def.id)!;
         into.hits += (rate * sliceMs) / 1000;
         into.profiles.push(profile);
@@ -164,7 +185,10 @@ export async function profileHits(target: RedisTarget, seconds: number, outDir =
         areas.set(area, (areas.get(area) ?? 0) + line.us / a.hits);
       }
       const perHit = new Map(
-        lines.map((l) => [`${l.fn} ${l.file}`, { fn: l.fn, file: l.file, selfMs: l.us / a.hits, percent: (100 * l.us) / a.totalUs }]),
+        lines.map((l) => [
+          `${l.fn} ${l.file}`,
+          { fn: l.fn, file: l.file, selfMs: l.us / a.hits, percent: (100 * l.us) / a.totalUs },
+        ]),
       );
       return {
         id: b.def.id,
@@ -172,7 +196,12 @@ export async function profileHits(target: RedisTarget, seconds: number, outDir =
         perHit,
         hitsPerSecond: a.hits / seconds,
         cpuUsPerHit: a.totalUs / a.hits,
-        top: lines.slice(0, TOP).map((l) => ({ fn: l.fn, file: l.file, selfMs: l.us / 1000, percent: (100 * l.us) / a.totalUs })),
+        top: lines.slice(0, TOP).map((l) => ({
+          fn: l.fn,
+          file: l.file,
+          selfMs: l.us / 1000,
+          percent: (100 * l.us) / a.totalUs,
+        })),
         areas,
         profilePath: relative(REPO_ROOT, profilePath),
       };
@@ -184,7 +213,8 @@ export async function profileHits(target: RedisTarget, seconds: number, outDir =
   }
 }
 
-const fixed = (n: number | undefined, digits = 1): string => (n === undefined ? '—' : n.toFixed(digits));
+const fixed = (n: number | undefined, digits = 1): string =>
+  n === undefined ? '—' : n.toFixed(digits);
 
 export function formatProfile(report: ProfileReport): string {
   const measured = report.subjects.filter((s) => !s.na);
@@ -201,7 +231,10 @@ export function formatProfile(report: ProfileReport): string {
   out.push(
     `| CPU µs per hit, by area | ${measured.map((s) => s.label.replace(/`/g, '')).join(' | ')} |`,
     `|---|${measured.map(() => '---:').join('|')}|`,
-    ...areaNames.map((area) => `| ${area} | ${measured.map((s) => fixed(s.areas!.get(area) ?? 0, 2)).join(' | ')} |`),
+    ...areaNames.map(
+      (area) =>
+        `| ${area} | ${measured.map((s) => fixed(s.areas!.get(area) ?? 0, 2)).join(' | ')} |`,
+    ),
     `| **total** | ${measured.map((s) => `**${fixed(s.cpuUsPerHit, 2)}**`).join(' | ')} |`,
     `| hits/s under the profiler | ${measured.map((s) => Math.round(s.hitsPerSecond!).toLocaleString('en-US')).join(' | ')} |`,
   );
@@ -213,7 +246,10 @@ export function formatProfile(report: ProfileReport): string {
       '',
       '| # | function | file | self ms | self % |',
       '|---:|---|---|---:|---:|',
-      ...focus.top.map((l, i) => `| ${i + 1} | \`${l.fn}\` | ${l.file} | ${l.selfMs.toFixed(1)} | ${l.percent.toFixed(1)} |`),
+      ...focus.top.map(
+        (l, i) =>
+          `| ${i + 1} | \`${l.fn}\` | ${l.file} | ${l.selfMs.toFixed(1)} | ${l.percent.toFixed(1)} |`,
+      ),
     );
   }
   const raw = report.subjects.find((x) => x.id === 'raw');
@@ -228,7 +264,10 @@ export function formatProfile(report: ProfileReport): string {
       '',
       '| function | file | extra CPU µs per hit |',
       '|---|---|---:|',
-      ...diffs.map((d) => `| \`${d.line.fn}\` | ${d.line.file} | ${d.extra >= 0 ? '+' : ''}${d.extra.toFixed(2)} |`),
+      ...diffs.map(
+        (d) =>
+          `| \`${d.line.fn}\` | ${d.line.file} | ${d.extra >= 0 ? '+' : ''}${d.extra.toFixed(2)} |`,
+      ),
     );
   }
   return out.join('\n');
@@ -243,7 +282,9 @@ if (require.main === module) {
     };
     process.once('SIGINT', stop);
     try {
-      console.log(formatProfile(await profileHits({ host: server.host, port: server.port }, seconds)));
+      console.log(
+        formatProfile(await profileHits({ host: server.host, port: server.port }, seconds)),
+      );
     } finally {
       process.off('SIGINT', stop);
       await server.stop();

@@ -48,7 +48,13 @@ interface Row {
 const loader = async (key: string): Promise<{ key: string }> => ({ key });
 
 const ROWS: Row[] = [
-  { operation: 'get, hit', guarantee: 'one GET, one decode', waits: '1', prepare: (c, i) => c.set(`h:${i}`, { i }), run: (c, i) => c.get(`h:${i}`, loader) },
+  {
+    operation: 'get, hit',
+    guarantee: 'one GET, one decode',
+    waits: '1',
+    prepare: (c, i) => c.set(`h:${i}`, { i }),
+    run: (c, i) => c.get(`h:${i}`, loader),
+  },
   {
     operation: 'get, hit of a tagged entry (1 tag)',
     guarantee: 'tags without scanning: the entry, then its tag versions (read together)',
@@ -56,26 +62,70 @@ const ROWS: Row[] = [
     prepare: (c, i) => c.set(`t:${i}`, { i }, { tags: ['users'] }),
     run: (c, i) => c.get(`t:${i}`, loader, { tags: ['users'] }),
   },
-  { operation: 'get, miss', guarantee: 'one load across processes; no stale set after an invalidation', waits: '2 + loader (the store is sent in the background)', run: (c, i) => c.get(`m:${i}`, loader) },
-  { operation: 'get, miss with 1 tag', guarantee: 'tag version taken before the load', waits: '3 + loader', run: (c, i) => c.get(`mt:${i}`, loader, { tags: ['users'] }) },
+  {
+    operation: 'get, miss',
+    guarantee: 'one load across processes; no stale set after an invalidation',
+    waits: '2 + loader (the store is sent in the background)',
+    run: (c, i) => c.get(`m:${i}`, loader),
+  },
+  {
+    operation: 'get, miss with 1 tag',
+    guarantee: 'tag version taken before the load',
+    waits: '3 + loader',
+    run: (c, i) => c.get(`mt:${i}`, loader, { tags: ['users'] }),
+  },
   {
     operation: 'getMany of 10, all hits',
     guarantee: 'one round trip for the lookups',
     waits: '1',
     prepare: (c, i) => Promise.all(Array.from({ length: 10 }, (_, j) => c.set(`b:${i}:${j}`, j))),
-    run: (c, i) => c.getMany(Array.from({ length: 10 }, (_, j) => `b:${i}:${j}`), async (keys) => keys),
+    run: (c, i) =>
+      c.getMany(
+        Array.from({ length: 10 }, (_, j) => `b:${i}:${j}`),
+        async (keys) => keys,
+      ),
   },
   {
     operation: 'getMany of 10, all misses',
     guarantee: 'one loader call; each value stored under its own lease',
     waits: '2 + loader',
-    run: (c, i) => c.getMany(Array.from({ length: 10 }, (_, j) => `bm:${i}:${j}`), async (keys) => keys),
+    run: (c, i) =>
+      c.getMany(
+        Array.from({ length: 10 }, (_, j) => `bm:${i}:${j}`),
+        async (keys) => keys,
+      ),
   },
-  { operation: 'set', guarantee: 'one write, SET PX (wins over loads in flight)', waits: '1', run: (c, i) => c.set(`s:${i}`, { i }) },
-  { operation: 'set with 1 tag', guarantee: 'tag version read before the write', waits: '2', run: (c, i) => c.set(`st:${i}`, { i }, { tags: ['users'] }) },
-  { operation: 'invalidate (1 key)', guarantee: 'one UNLINK (also removes a lease in flight)', waits: '1', run: (c, i) => c.invalidate(`h:${i}`) },
-  { operation: 'invalidateTags (1 tag)', guarantee: 'one SET of a new tag version, no scan', waits: '1', run: (c) => c.invalidateTags(['users']) },
-  { operation: 'setTtl', guarantee: 'Redis expiry and logical expiry changed together', waits: '3', prepare: (c, i) => c.set(`x:${i}`, i), run: (c, i) => c.setTtl(`x:${i}`, 30) },
+  {
+    operation: 'set',
+    guarantee: 'one write, SET PX (wins over loads in flight)',
+    waits: '1',
+    run: (c, i) => c.set(`s:${i}`, { i }),
+  },
+  {
+    operation: 'set with 1 tag',
+    guarantee: 'tag version read before the write',
+    waits: '2',
+    run: (c, i) => c.set(`st:${i}`, { i }, { tags: ['users'] }),
+  },
+  {
+    operation: 'invalidate (1 key)',
+    guarantee: 'one UNLINK (also removes a lease in flight)',
+    waits: '1',
+    run: (c, i) => c.invalidate(`h:${i}`),
+  },
+  {
+    operation: 'invalidateTags (1 tag)',
+    guarantee: 'one SET of a new tag version, no scan',
+    waits: '1',
+    run: (c) => c.invalidateTags(['users']),
+  },
+  {
+    operation: 'setTtl',
+    guarantee: 'Redis expiry and logical expiry changed together',
+    waits: '3',
+    prepare: (c, i) => c.set(`x:${i}`, i),
+    run: (c, i) => c.setTtl(`x:${i}`, 30),
+  },
 ];
 
 export async function runRoundTrips(): Promise<string> {
@@ -97,7 +147,9 @@ export async function runRoundTrips(): Promise<string> {
       for (let i = 0; i < REPEAT; i++) await row.run(cache, i);
       await cache.settle();
       const after = await commandStats(observer);
-      lines.push(`| ${row.operation} | ${row.guarantee} | ${row.waits} | ${describe(before, after, 1)} |`);
+      lines.push(
+        `| ${row.operation} | ${row.guarantee} | ${row.waits} | ${describe(before, after, 1)} |`,
+      );
     }
   } finally {
     await cache.close();

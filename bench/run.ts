@@ -10,17 +10,26 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 function missingDependencies(): string[] {
-  const manifest = JSON.parse(readFileSync(join(__dirname, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
-  return Object.keys(manifest.dependencies).filter((name) => !existsSync(join(__dirname, 'node_modules', name, 'package.json')));
+  const manifest = JSON.parse(readFileSync(join(__dirname, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+  };
+  return Object.keys(manifest.dependencies).filter(
+    (name) => !existsSync(join(__dirname, 'node_modules', name, 'package.json')),
+  );
 }
 
 function ensureDependencies(): void {
   const missing = missingDependencies();
   if (missing.length === 0) return;
-  process.stderr.write(`[bench] installing the bench's own dependencies (${missing.join(', ')}): npm --prefix bench install --no-audit --no-fund\n`);
+  process.stderr.write(
+    `[bench] installing the bench's own dependencies (${missing.join(', ')}): npm --prefix bench install --no-audit --no-fund\n`,
+  );
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const result = spawnSync(npm, ['--prefix', __dirname, 'install', '--no-audit', '--no-fund'], { stdio: 'inherit' });
-  if (result.status !== 0) throw new Error(`npm --prefix bench install failed (exit ${result.status ?? result.signal})`);
+  const result = spawnSync(npm, ['--prefix', __dirname, 'install', '--no-audit', '--no-fund'], {
+    stdio: 'inherit',
+  });
+  if (result.status !== 0)
+    throw new Error(`npm --prefix bench install failed (exit ${result.status ?? result.signal})`);
 }
 
 ensureDependencies();

@@ -50,11 +50,25 @@ function entity(i: number, withDates: boolean): Entity | Record<string, unknown>
     active: i % 3 !== 0,
     score: 1000 + i * 1.25,
     tags: ['reader', 'writer', 'beta', 'eu-west', `cohort-${i % 7}`],
-    address: Object.assign(new Address(), { street: `${i} Analytical Engine Lane`, city: 'London', zip: 'NW1 2DB', country: 'GB' }),
+    address: Object.assign(new Address(), {
+      street: `${i} Analytical Engine Lane`,
+      city: 'London',
+      zip: 'NW1 2DB',
+      country: 'GB',
+    }),
     bio: 'Enjoys long walks through well-indexed tables and short round trips to Redis. '.repeat(8),
   };
-  if (!withDates) return { ...fields, address: { ...fields.address }, createdAt: '2024-03-01T12:00:00.000Z', updatedAt: '2024-03-02T08:30:00.000Z' };
-  return Object.assign(new Entity(), fields, { createdAt: new Date(Date.UTC(2024, 2, 1, 12)), updatedAt: new Date(Date.UTC(2024, 2, 2, 8, 30)) });
+  if (!withDates)
+    return {
+      ...fields,
+      address: { ...fields.address },
+      createdAt: '2024-03-01T12:00:00.000Z',
+      updatedAt: '2024-03-02T08:30:00.000Z',
+    };
+  return Object.assign(new Entity(), fields, {
+    createdAt: new Date(Date.UTC(2024, 2, 1, 12)),
+    updatedAt: new Date(Date.UTC(2024, 2, 2, 8, 30)),
+  });
 }
 
 interface Workload {
@@ -93,7 +107,10 @@ function serializersFor(): Array<[string, Serializer]> {
     ['MsgpackSerializer', new MsgpackSerializer()],
     ['ClassTransformerSerializer', new ClassTransformerSerializer(Entity)],
     ['Compressed gzip+json', new CompressedSerializer(new JsonSerializer())],
-    ['Compressed brotli+json', new CompressedSerializer(new JsonSerializer(), { algorithm: 'brotli' })],
+    [
+      'Compressed brotli+json',
+      new CompressedSerializer(new JsonSerializer(), { algorithm: 'brotli' }),
+    ],
     ['Compressed gzip+msgpack', new CompressedSerializer(new MsgpackSerializer())],
   ];
 }
@@ -105,7 +122,14 @@ function measure(workload: Workload, name: string, serializer: Serializer, parse
   serializer.deserialize(payload); // fails loudly here rather than inside the timing loop
   const encodeUs = timePerCall(() => serializer.serialize(workload.value), workload.iterations);
   const decodeUs = timePerCall(() => serializer.deserialize(payload), workload.iterations);
-  return { workload: workload.name, serializer: name, bytes: payload.length, encodeUs, decodeUs, decodeVsParse: decodeUs / parseUs };
+  return {
+    workload: workload.name,
+    serializer: name,
+    bytes: payload.length,
+    encodeUs,
+    decodeUs,
+    decodeVsParse: decodeUs / parseUs,
+  };
 }
 
 /** The baseline a hit is compared with: `JSON.parse` of plain JSON (Dates stay strings). */
@@ -114,16 +138,25 @@ function bareParse(workload: Workload): Row {
   const payload = Buffer.from(text, 'utf8');
   const encodeUs = timePerCall(() => JSON.stringify(workload.value), workload.iterations);
   const decodeUs = timePerCall(() => JSON.parse(payload.toString('utf8')), workload.iterations);
-  return { workload: workload.name, serializer: 'bare JSON.parse / stringify', bytes: payload.length, encodeUs, decodeUs, decodeVsParse: 1 };
+  return {
+    workload: workload.name,
+    serializer: 'bare JSON.parse / stringify',
+    bytes: payload.length,
+    encodeUs,
+    decodeUs,
+    decodeVsParse: 1,
+  };
 }
 
 function format(rows: readonly Row[]): string {
-  const us = (n: number): string => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
+  const us = (n: number): string =>
+    n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2);
   const lines = [
     '| workload | serializer | bytes stored | encode µs | decode µs | decode ÷ JSON.parse |',
     '| --- | --- | ---: | ---: | ---: | ---: |',
     ...rows.map(
-      (r) => `| ${r.workload} | ${r.serializer} | ${r.bytes.toLocaleString('en-US')} | ${us(r.encodeUs)} | ${us(r.decodeUs)} | ${r.decodeVsParse.toFixed(2)}× |`,
+      (r) =>
+        `| ${r.workload} | ${r.serializer} | ${r.bytes.toLocaleString('en-US')} | ${us(r.encodeUs)} | ${us(r.decodeUs)} | ${r.decodeVsParse.toFixed(2)}× |`,
     ),
   ];
   return lines.join('\n');
@@ -134,7 +167,11 @@ export async function runSerializerBench(): Promise<string> {
   const workloads: Workload[] = [
     { name: 'record ~1 KB, no Date', value: entity(1, false), iterations: 2000 },
     { name: 'record ~1 KB, 2 Dates', value: entity(1, true), iterations: 2000 },
-    { name: 'list ~100 KB (100 records)', value: Array.from({ length: 100 }, (_, i) => entity(i, true)), iterations: 40 },
+    {
+      name: 'list ~100 KB (100 records)',
+      value: Array.from({ length: 100 }, (_, i) => entity(i, true)),
+      iterations: 40,
+    },
   ];
   const rows: Row[] = [];
   for (const workload of workloads) {
@@ -142,7 +179,11 @@ export async function runSerializerBench(): Promise<string> {
     rows.push(baseline);
     for (const [name, serializer] of serializersFor()) {
       // ClassTransformerSerializer is for class instances: skip the plain-object workload.
-      if (serializer instanceof ClassTransformerSerializer && !(workload.value instanceof Entity || Array.isArray(workload.value))) continue;
+      if (
+        serializer instanceof ClassTransformerSerializer &&
+        !(workload.value instanceof Entity || Array.isArray(workload.value))
+      )
+        continue;
       rows.push(measure(workload, name, serializer, baseline.decodeUs));
       await new Promise((resolve) => setImmediate(resolve)); // let a caller's timers and I/O run between rows
     }

@@ -19,7 +19,12 @@ export {
   DEFAULT_SCAN_COUNT,
 } from './manager/cache-aside.options';
 export { DEFAULT_FAILURE_THRESHOLD, DEFAULT_COOLDOWN_MS } from './redis/circuit-breaker';
-export type { CacheAsideOptions, GetOptions, SetOptions, TtlOption } from './manager/cache-aside.options';
+export type {
+  CacheAsideOptions,
+  GetOptions,
+  SetOptions,
+  TtlOption,
+} from './manager/cache-aside.options';
 export type { RedisClient } from './redis/redis-client';
 export type { L1Options } from './l1/local-tier';
 export { DEFAULT_L1_HEARTBEAT_MS } from './l1/invalidation-bus';
@@ -36,7 +41,10 @@ export { JsonSerializer } from './serializers/json.serializer';
 export type { JsonSerializerOptions } from './serializers/json.serializer';
 export { DEFAULT_MAX_PAYLOAD_BYTES, MAX_CODEC_ID_LENGTH } from './serializers/serializer';
 export { ClassTransformerSerializer } from './serializers/class-transformer.serializer';
-export type { ClassTransformerSerializerOptions, ClassType } from './serializers/class-transformer.serializer';
+export type {
+  ClassTransformerSerializerOptions,
+  ClassType,
+} from './serializers/class-transformer.serializer';
 export {
   MsgpackSerializer,
   DEFAULT_MSGPACK_MAX_DEPTH,
@@ -51,7 +59,10 @@ export {
   DEFAULT_MAX_INFLATED_BYTES,
   DEFAULT_COMPRESSION_LEVEL,
 } from './serializers/compressed.serializer';
-export type { CompressedSerializerOptions, CompressionAlgorithm } from './serializers/compressed.serializer';
+export type {
+  CompressedSerializerOptions,
+  CompressionAlgorithm,
+} from './serializers/compressed.serializer';
 
 // ── decorators and interceptor ───────────────────────────────────────────────
 export { Cacheable } from './decorators/cacheable.decorator';

@@ -38,7 +38,9 @@ class SlowUserStore {
 async function timed<T>(label: string, work: () => Promise<T>): Promise<T> {
   const started = performance.now();
   const result = await work();
-  console.log(`${label.padEnd(34)} ${(performance.now() - started).toFixed(1).padStart(7)} ms  ${JSON.stringify(result)}`);
+  console.log(
+    `${label.padEnd(34)} ${(performance.now() - started).toFixed(1).padStart(7)} ms  ${JSON.stringify(result)}`,
+  );
   return result;
 }
 
@@ -47,7 +49,9 @@ async function main(): Promise<void> {
   console.log(`Using ${description}.\n`);
   const store = new SlowUserStore();
   const cache = new CacheAsideManager({ redis, keyPrefix: `demo:${process.pid}:`, defaultTtl: 60 });
-  cache.on('error', (error) => console.warn(`cache error (served anyway): ${error.code} ${error.message}`));
+  cache.on('error', (error) =>
+    console.warn(`cache error (served anyway): ${error.code} ${error.message}`),
+  );
   const findUser = (id: number) => cache.get(`user:${id}`, () => store.find(id));
 
   console.log('1. Cache-aside read');
@@ -64,7 +68,9 @@ async function main(): Promise<void> {
   console.log('\n3. TTL');
   await cache.get('user:2', () => store.find(2), { ttl: 120 });
   await cache.settle();
-  console.log(`seconds left for user:2: ${await cache.getTtl('user:2')} (asked for 120, shortened a little by jitter)`);
+  console.log(
+    `seconds left for user:2: ${await cache.getTtl('user:2')} (asked for 120, shortened a little by jitter)`,
+  );
   console.log(`seconds left for a missing key: ${await cache.getTtl('user:404')}`);
 
   console.log('\n4. Pattern invalidation');
@@ -86,7 +92,9 @@ async function main(): Promise<void> {
   );
 
   const { hits, misses, hitRatio } = cache.stats();
-  console.log(`\nstats: ${hits} hits, ${misses} misses, hit ratio ${(hitRatio * 100).toFixed(0)}%; data source reads: ${store.reads}`);
+  console.log(
+    `\nstats: ${hits} hits, ${misses} misses, hit ratio ${(hitRatio * 100).toFixed(0)}%; data source reads: ${store.reads}`,
+  );
 
   await cache.invalidatePattern('*');
   await cache.close();

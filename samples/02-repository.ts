@@ -35,8 +35,19 @@ interface User {
 class FakeDatabase {
   queries = 0;
   private readonly rows = new Map<number, User>([
-    [1, { id: 1, name: 'Alice', email: 'alice@example.com', updatedAt: new Date('2024-01-01T00:00:00Z') }],
-    [2, { id: 2, name: 'Bob', email: 'bob@example.com', updatedAt: new Date('2024-01-01T00:00:00Z') }],
+    [
+      1,
+      {
+        id: 1,
+        name: 'Alice',
+        email: 'alice@example.com',
+        updatedAt: new Date('2024-01-01T00:00:00Z'),
+      },
+    ],
+    [
+      2,
+      { id: 2, name: 'Bob', email: 'bob@example.com', updatedAt: new Date('2024-01-01T00:00:00Z') },
+    ],
   ]);
 
   async query<T>(work: (rows: Map<number, User>) => T): Promise<T> {
@@ -70,7 +81,9 @@ class UserRepository {
   @Cacheable()
   async search(filter: { nameStartsWith: string; limit: number }): Promise<User[]> {
     return this.db.query((rows) =>
-      [...rows.values()].filter((u) => u.name.startsWith(filter.nameStartsWith)).slice(0, filter.limit),
+      [...rows.values()]
+        .filter((u) => u.name.startsWith(filter.nameStartsWith))
+        .slice(0, filter.limit),
     );
   }
 
@@ -104,14 +117,21 @@ async function timed<T>(label: string, work: () => Promise<T>): Promise<T> {
 async function main(): Promise<void> {
   let redis: RedisClient;
   if (process.env.REDIS_URL) {
-    redis = new Redis(process.env.REDIS_URL, { maxRetriesPerRequest: 1, retryStrategy: (n) => (n > 3 ? null : n * 100) });
+    redis = new Redis(process.env.REDIS_URL, {
+      maxRetriesPerRequest: 1,
+      retryStrategy: (n) => (n > 3 ? null : n * 100),
+    });
     console.log(`Redis: ${process.env.REDIS_URL} (REDIS_URL)`);
   } else {
-    redis = new RedisMock() as unknown as RedisClient;
+    redis = new RedisMock();
     console.log('Redis: ioredis-mock, in-process (set REDIS_URL to use a real server)');
   }
   // A prefix of this sample's own, so that it never touches anything else on a shared server.
-  const cache = new CacheAsideManager({ redis, keyPrefix: `sample02:${process.pid}:`, defaultTtl: 60 });
+  const cache = new CacheAsideManager({
+    redis,
+    keyPrefix: `sample02:${process.pid}:`,
+    defaultTtl: 60,
+  });
   CacheInterceptor.use(cache);
 
   const db = new FakeDatabase();
@@ -121,13 +141,17 @@ async function main(): Promise<void> {
     await cache.settle();
     const hit = await timed('findById(1)  hit: served from Redis', () => users.findById(1));
     console.log(`  -> ${hit?.name}, updatedAt is a Date: ${hit?.updatedAt instanceof Date}`);
-    console.log(`  TTL of users:user:1: ${await cache.getTtl('users:user:1')} s (@CacheTtl(120) beats the class's 300)`);
+    console.log(
+      `  TTL of users:user:1: ${await cache.getTtl('users:user:1')} s (@CacheTtl(120) beats the class's 300)`,
+    );
 
     await timed('findById(42) missing user: not cached', () => users.findById(42));
     await cache.settle();
     await timed('findById(42) so this loads again', () => users.findById(42));
 
-    await timed('update(1, { name: "Alicia" }) evicts user:1', () => users.update(1, { name: 'Alicia' }));
+    await timed('update(1, { name: "Alicia" }) evicts user:1', () =>
+      users.update(1, { name: 'Alicia' }),
+    );
     const fresh = await timed('findById(1)  miss again: the new row', () => users.findById(1));
     console.log(`  -> ${fresh?.name}`);
 
@@ -138,14 +162,20 @@ async function main(): Promise<void> {
     const bob = await timed('findById(2)  hit: the saved user', () => users.findById(2));
     console.log(`  -> ${bob?.email}`);
 
-    const batch = await timed('findByIds([2, 1, 42]) queries only id 42', () => users.findByIds([2, 1, 42]));
+    const batch = await timed('findByIds([2, 1, 42]) queries only id 42', () =>
+      users.findByIds([2, 1, 42]),
+    );
     console.log(`  -> ${batch.map((u) => u?.name ?? 'null').join(', ')} (in the order asked)`);
     await cache.settle();
     await timed('findByIds([1, 2])  all hits: no query', () => users.findByIds([1, 2]));
 
-    await timed('search({ nameStartsWith: "A", limit: 5 })', () => users.search({ nameStartsWith: 'A', limit: 5 }));
+    await timed('search({ nameStartsWith: "A", limit: 5 })', () =>
+      users.search({ nameStartsWith: 'A', limit: 5 }),
+    );
     await cache.settle();
-    await timed('search({ limit: 5, nameStartsWith: "A" }) hit', () => users.search({ limit: 5, nameStartsWith: 'A' }));
+    await timed('search({ limit: 5, nameStartsWith: "A" }) hit', () =>
+      users.search({ limit: 5, nameStartsWith: 'A' }),
+    );
 
     console.log(`\nDatabase queries: ${db.queries}`);
     console.log('Per-method statistics:');

@@ -58,7 +58,10 @@ class UserTable {
           name: row.name,
           signedUpAt: new Date(row.signedUpAt),
           lastSeenAt: new Date('2024-05-31T18:00:00Z'),
-          address: Object.assign(new Address(), { street: `${row.id} Main Street`, city: row.city }),
+          address: Object.assign(new Address(), {
+            street: `${row.id} Main Street`,
+            city: row.city,
+          }),
         }),
       );
   }
@@ -98,7 +101,9 @@ async function main(): Promise<void> {
   console.log(`Using ${description}.\n`);
   const keyPrefix = `sample03:${process.pid}:`;
   const cache = new CacheAsideManager({ redis, keyPrefix, defaultTtl: 60 });
-  cache.on('error', (error) => console.warn(`cache error (served anyway): ${error.code} ${error.message}`));
+  cache.on('error', (error) =>
+    console.warn(`cache error (served anyway): ${error.code} ${error.message}`),
+  );
   CacheInterceptor.use(cache);
 
   const table = new UserTable();
@@ -111,8 +116,10 @@ async function main(): Promise<void> {
   const all = await users.findAll();
   await cache.settle();
   const allAgain = await users.findAll();
-  console.log(`findAll twice: ${allAgain.length} users, all User instances: ${allAgain.every((u) => u instanceof User)}, ` +
-    `greetings: ${allAgain.map((u) => u.greet()).join(' / ')} (first call returned ${all.length})`);
+  console.log(
+    `findAll twice: ${allAgain.length} users, all User instances: ${allAgain.every((u) => u instanceof User)}, ` +
+      `greetings: ${allAgain.map((u) => u.greet()).join(' / ')} (first call returned ${all.length})`,
+  );
   console.log(`table reads: ${table.reads} (one per miss)`);
 
   console.log('\n2. manager.get with a serializer');
@@ -120,22 +127,33 @@ async function main(): Promise<void> {
   const load = async (): Promise<User> => (await table.query([2]))[0];
   await cache.get('user:2:direct', load, { serializer: userSerializer });
   await cache.settle();
-  describeUser('hit (from Redis)', await cache.get('user:2:direct', load, { serializer: userSerializer }));
+  describeUser(
+    'hit (from Redis)',
+    await cache.get('user:2:direct', load, { serializer: userSerializer }),
+  );
 
   console.log('\n3. A field slipped into a stored entry by whoever can write to Redis');
   const guarded = new ClassTransformerSerializer(Account, { excludeExtraneousValues: true });
   const unguarded = new ClassTransformerSerializer(Account); // same id, so it reads the same entries
-  const loadAccount = async (): Promise<Account> => Object.assign(new Account(), { id: 7, email: 'eve@example.com' });
+  const loadAccount = async (): Promise<Account> =>
+    Object.assign(new Account(), { id: 7, email: 'eve@example.com' });
   await cache.get('account:7', loadAccount, { serializer: guarded });
   await cache.settle();
   // The entry ends with the JSON of the account: append a field to it, keeping the TTL.
   const stored = await redis.getBuffer(`${keyPrefix}account:7`);
-  const tampered = Buffer.from(stored!.toString('latin1').replace(/}$/, ',"isAdmin":true}'), 'latin1');
+  const tampered = Buffer.from(
+    stored!.toString('latin1').replace(/}$/, ',"isAdmin":true}'),
+    'latin1',
+  );
   await redis.set(`${keyPrefix}account:7`, tampered, 'KEEPTTL');
   const safe = await cache.get('account:7', loadAccount, { serializer: guarded });
   const unsafe = await cache.get('account:7', loadAccount, { serializer: unguarded });
-  console.log(`with excludeExtraneousValues: isAdmin = ${safe.isAdmin} (the class default: the stored field is dropped)`);
-  console.log(`without it:                   isAdmin = ${unsafe.isAdmin} (the stored field became a property)`);
+  console.log(
+    `with excludeExtraneousValues: isAdmin = ${safe.isAdmin} (the class default: the stored field is dropped)`,
+  );
+  console.log(
+    `without it:                   isAdmin = ${unsafe.isAdmin} (the stored field became a property)`,
+  );
 
   await cache.invalidatePattern('*');
   await cache.close();

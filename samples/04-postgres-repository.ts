@@ -49,22 +49,37 @@ class ProductRepository {
   }
 
   /** After the row is updated: its own entry and every listing of its category go. */
-  @CacheEvict({ key: 'product:{0}', tags: (_id: number, category: string) => [`category:${category}`] })
+  @CacheEvict({
+    key: 'product:{0}',
+    tags: (_id: number, category: string) => [`category:${category}`],
+  })
   async reprice(id: number, _category: string, priceCents: number): Promise<void> {
     this.queries++;
-    await this.db.query(`UPDATE ${table} SET price_cents = $2, updated_at = now() WHERE id = $1`, [id, priceCents]);
+    await this.db.query(`UPDATE ${table} SET price_cents = $2, updated_at = now() WHERE id = $1`, [
+      id,
+      priceCents,
+    ]);
   }
 }
 
-async function timed<T>(label: string, work: () => Promise<T>, show: (value: T) => string): Promise<T> {
+async function timed<T>(
+  label: string,
+  work: () => Promise<T>,
+  show: (value: T) => string,
+): Promise<T> {
   const started = performance.now();
   const value = await work();
-  console.log(`${label.padEnd(40)} ${(performance.now() - started).toFixed(1).padStart(7)} ms  ${show(value)}`);
+  console.log(
+    `${label.padEnd(40)} ${(performance.now() - started).toFixed(1).padStart(7)} ms  ${show(value)}`,
+  );
   return value;
 }
 
 async function main(): Promise<void> {
-  const db = new Pool({ connectionString: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', max: 4 });
+  const db = new Pool({
+    connectionString: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    max: 4,
+  });
   try {
     await db.query('SELECT 1');
   } catch (error) {
@@ -78,9 +93,14 @@ async function main(): Promise<void> {
   const cache = new CacheAsideManager({ redis, keyPrefix: `sample04:${process.pid}:` });
   CacheInterceptor.use(cache);
   const products = new ProductRepository(db);
-  const price = (p: Product | null): string => (p ? `${p.name} at ${(p.priceCents / 100).toFixed(2)}, updated ${p.updatedAt.toISOString()}` : 'none');
+  const price = (p: Product | null): string =>
+    p
+      ? `${p.name} at ${(p.priceCents / 100).toFixed(2)}, updated ${p.updatedAt.toISOString()}`
+      : 'none';
 
-  await db.query(`CREATE TABLE ${table} (id int PRIMARY KEY, name text, category text, price_cents int, updated_at timestamptz DEFAULT now())`);
+  await db.query(
+    `CREATE TABLE ${table} (id int PRIMARY KEY, name text, category text, price_cents int, updated_at timestamptz DEFAULT now())`,
+  );
   try {
     await db.query(
       `INSERT INTO ${table} (id, name, category, price_cents) VALUES
@@ -90,18 +110,31 @@ async function main(): Promise<void> {
     await timed('findById(1), a miss: one query', () => products.findById(1), price);
     await cache.settle();
     await timed('findById(1), a hit: no query', () => products.findById(1), price);
-    await timed('listByCategory(kitchen), a miss', () => products.listByCategory('kitchen'), (l) => `${l.length} products`);
+    await timed(
+      'listByCategory(kitchen), a miss',
+      () => products.listByCategory('kitchen'),
+      (l) => `${l.length} products`,
+    );
     await cache.settle();
-    await timed('listByCategory(kitchen), a hit', () => products.listByCategory('kitchen'), (l) => `${l.length} products`);
+    await timed(
+      'listByCategory(kitchen), a hit',
+      () => products.listByCategory('kitchen'),
+      (l) => `${l.length} products`,
+    );
 
     console.log('\nreprice(1): the row, its entry, and the kitchen listings (by tag)');
     await products.reprice(1, 'kitchen', 3499);
     await timed('findById(1) after the update', () => products.findById(1), price);
-    await timed('listByCategory(kitchen) after the update', () => products.listByCategory('kitchen'), (l) => l.map((p) => p.priceCents).join(', '));
+    await timed(
+      'listByCategory(kitchen) after the update',
+      () => products.listByCategory('kitchen'),
+      (l) => l.map((p) => p.priceCents).join(', '),
+    );
 
     const { hits, misses, methods } = cache.stats();
     console.log(`\n${products.queries} queries for ${hits + misses} reads (${hits} hits).`);
-    for (const [method, s] of Object.entries(methods)) console.log(`  ${method.padEnd(32)} hit ratio ${(s.hitRatio * 100).toFixed(0)}%`);
+    for (const [method, s] of Object.entries(methods))
+      console.log(`  ${method.padEnd(32)} hit ratio ${(s.hitRatio * 100).toFixed(0)}%`);
   } finally {
     await db.query(`DROP TABLE IF EXISTS ${table}`);
     await cache.invalidatePattern('*');

@@ -19,7 +19,7 @@ export function connectForSample(): { redis: RedisClient; description: string } 
     return { redis, description: `Redis at ${url.replace(/\/\/[^@]*@/, '//***@')}` };
   }
   return {
-    redis: new RedisMock() as unknown as RedisClient,
+    redis: new RedisMock(),
     description: 'embedded in-process Redis (ioredis-mock); set REDIS_URL to use a real server',
   };
 }

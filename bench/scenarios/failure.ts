@@ -49,9 +49,14 @@ async function callSeries(b: Built, key: string, limitMs: number): Promise<CallC
   return cells;
 }
 
-async function series(built: readonly Built[], key: string, limitMs: number): Promise<Map<string, CallCell[]>> {
+async function series(
+  built: readonly Built[],
+  key: string,
+  limitMs: number,
+): Promise<Map<string, CallCell[]>> {
   const cells = new Map<string, CallCell[]>();
-  for (const b of built.filter((b) => isOurs(b.def.id))) cells.set(b.def.id, await callSeries(b, key, limitMs));
+  for (const b of built.filter((b) => isOurs(b.def.id)))
+    cells.set(b.def.id, await callSeries(b, key, limitMs));
   const peers = built.filter((b) => !isOurs(b.def.id));
   const peerCells = await Promise.all(peers.map((b) => callSeries(b, key, limitMs)));
   peers.forEach((b, i) => cells.set(b.def.id, peerCells[i]));
@@ -62,7 +67,11 @@ async function series(built: readonly Built[], key: string, limitMs: number): Pr
  * Unreachable: each subject is built and called at once, as an application starting while Redis
  * is down would (its client still connecting), then closed before the next.
  */
-async function unreachableSeries(defs: readonly SubjectDefinition[], key: string, limitMs: number): Promise<Map<string, CallCell[]>> {
+async function unreachableSeries(
+  defs: readonly SubjectDefinition[],
+  key: string,
+  limitMs: number,
+): Promise<Map<string, CallCell[]>> {
   const nowhere: RedisTarget = { host: '127.0.0.1', port: await freePort() };
   const one = async (def: SubjectDefinition): Promise<CallCell[]> => {
     const built = await buildAll([def], nowhere, 'down');
@@ -98,10 +107,11 @@ export async function failureScenario(
   try {
     // The key is cached first: with Redis up, these calls would be hits.
     for (const b of pausedBuilt) {
-      if (b.subject) await bounded(async () => {
-        await b.subject!.get('user:1', instant);
-        await b.subject!.settle();
-      }, s.hardTimeoutMs);
+      if (b.subject)
+        await bounded(async () => {
+          await b.subject!.get('user:1', instant);
+          await b.subject!.settle();
+        }, s.hardTimeoutMs);
     }
     server.pause();
     try {

@@ -19,7 +19,11 @@ export interface BatchRow {
 }
 
 /** `getMany` of 100 cached keys against 100 single gets sent together, one batch at a time. */
-export async function getManyScenario(defs: readonly SubjectDefinition[], target: RedisTarget, s: BenchSettings): Promise<BatchRow[]> {
+export async function getManyScenario(
+  defs: readonly SubjectDefinition[],
+  target: RedisTarget,
+  s: BenchSettings,
+): Promise<BatchRow[]> {
   const built = await buildAll(defs, target, 'many');
   try {
     const keys = keyRange('item:', BATCH_SIZE);
@@ -36,10 +40,18 @@ export async function getManyScenario(defs: readonly SubjectDefinition[], target
         const subject = b.subject!;
         const { loader } = loaders.get(b.def.id)!;
         if (subject.getMany) {
-          const perSecond = await throughput(() => subject.getMany!(keys, batchLoader), 1, s.batchRoundMs);
+          const perSecond = await throughput(
+            () => subject.getMany!(keys, batchLoader),
+            1,
+            s.batchRoundMs,
+          );
           batch.get(b.def.id)!.push(1e6 / perSecond);
         }
-        const perSecond = await throughput(() => Promise.all(keys.map((key) => subject.get(key, loader))), 1, s.batchRoundMs);
+        const perSecond = await throughput(
+          () => Promise.all(keys.map((key) => subject.get(key, loader))),
+          1,
+          s.batchRoundMs,
+        );
         singles.get(b.def.id)!.push(1e6 / perSecond);
       }
     }

@@ -26,7 +26,11 @@ export interface HitRow {
  * in flight (rounds in rotating order; medians, and ratios to raw ioredis's median) and one at a
  * time for latency.
  */
-export async function hitScenario(defs: readonly SubjectDefinition[], target: RedisTarget, s: BenchSettings): Promise<HitRow[]> {
+export async function hitScenario(
+  defs: readonly SubjectDefinition[],
+  target: RedisTarget,
+  s: BenchSettings,
+): Promise<HitRow[]> {
   const built = await buildAll(defs, target, 'hit');
   try {
     const keys = keyRange('user:', s.hitKeys);
@@ -42,7 +46,9 @@ export async function hitScenario(defs: readonly SubjectDefinition[], target: Re
     };
     for (const b of live) await throughput(read(b.def.id), s.inFlight, s.warmupMs);
 
-    const ops = await roundRobin(live, s.hitRounds, (b) => throughput(read(b.def.id), s.inFlight, s.hitRoundMs));
+    const ops = await roundRobin(live, s.hitRounds, (b) =>
+      throughput(read(b.def.id), s.inFlight, s.hitRoundMs),
+    );
     const baseline = median(ops.get('raw') ?? []);
 
     // Sequential warm-up first: the first timed calls after the throughput rounds are the noisiest.

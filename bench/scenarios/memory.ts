@@ -21,7 +21,11 @@ export interface MemoryResult {
 }
 
 /** In-process hit path: each memory tier (and a plain Map) behind the same async call, 64 in flight. */
-export async function memoryScenario(defs: readonly SubjectDefinition[], target: RedisTarget, s: BenchSettings): Promise<MemoryResult> {
+export async function memoryScenario(
+  defs: readonly SubjectDefinition[],
+  target: RedisTarget,
+  s: BenchSettings,
+): Promise<MemoryResult> {
   const built = await buildAll(defs, target, 'l1');
   try {
     const keys = keyRange('user:', s.hitKeys);
@@ -34,12 +38,19 @@ export async function memoryScenario(defs: readonly SubjectDefinition[], target:
       return (i: number) => subject.get(keys[i % keys.length], loader);
     };
     for (const b of live) await throughput(read(b.def.id), s.inFlight, s.warmupMs / 2);
-    const ops = await roundRobin(live, s.memoryRounds, (b) => throughput(read(b.def.id), s.inFlight, s.memoryRoundMs));
+    const ops = await roundRobin(live, s.memoryRounds, (b) =>
+      throughput(read(b.def.id), s.inFlight, s.memoryRoundMs),
+    );
     const baseline = median(ops.get('map') ?? []);
     const rows = built.map((b): MemoryRow => {
       const id = b.def.id;
       if (!b.subject) return { id, label: b.def.label, na: b.unavailable };
-      return { id, label: b.def.label, opsPerSec: median(ops.get(id)!), ratioToMap: median(ops.get(id)!) / baseline };
+      return {
+        id,
+        label: b.def.label,
+        opsPerSec: median(ops.get(id)!),
+        ratioToMap: median(ops.get(id)!) / baseline,
+      };
     });
     return { rows, syncMapOpsPerSec: syncMapRate(keys, s.memoryRoundMs) };
   } finally {

@@ -20,7 +20,11 @@ export interface MissRow {
  * Miss path: every call a key never seen before, a loader that returns at once. Writes a subject
  * sends in the background are settled between runs, outside the timing.
  */
-export async function missScenario(defs: readonly SubjectDefinition[], target: RedisTarget, s: BenchSettings): Promise<MissRow[]> {
+export async function missScenario(
+  defs: readonly SubjectDefinition[],
+  target: RedisTarget,
+  s: BenchSettings,
+): Promise<MissRow[]> {
   const built = await buildAll(defs, target, 'miss');
   try {
     const live = built.filter((b) => b.subject);
@@ -47,7 +51,14 @@ export async function missScenario(defs: readonly SubjectDefinition[], target: R
     return built.map((b): MissRow => {
       const id = b.def.id;
       if (!b.subject) return { id, label: b.def.label, na: b.unavailable };
-      return { id, label: b.def.label, opsPerSec: median(ops.get(id)!), ratio: median(ops.get(id)!) / baseline, rounds: ops.get(id)!, p50: p50s.get(id) };
+      return {
+        id,
+        label: b.def.label,
+        opsPerSec: median(ops.get(id)!),
+        ratio: median(ops.get(id)!) / baseline,
+        rounds: ops.get(id)!,
+        p50: p50s.get(id),
+      };
     });
   } finally {
     await closeAll(built);

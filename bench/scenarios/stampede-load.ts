@@ -20,7 +20,9 @@ export async function stampede(
     await sleep(loaderMs);
     return recordFor(k);
   };
-  const results = await Promise.allSettled(Array.from({ length: concurrency }, () => subject.get(key, loader)));
+  const results = await Promise.allSettled(
+    Array.from({ length: concurrency }, () => subject.get(key, loader)),
+  );
   await subject.settle();
   return { errors: results.filter((r) => r.status === 'rejected').length };
 }

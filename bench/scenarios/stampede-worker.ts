@@ -45,7 +45,14 @@ async function handle(request: Request): Promise<void> {
     reply({ ok: false, reason: `subject ${request.id} was not set up` });
     return;
   }
-  const { errors } = await stampede(subject, counter, request.key!, request.counterKey!, request.concurrency!, request.loaderMs!);
+  const { errors } = await stampede(
+    subject,
+    counter,
+    request.key!,
+    request.counterKey!,
+    request.concurrency!,
+    request.loaderMs!,
+  );
   reply({ ok: true, errors });
 }
 

@@ -20,7 +20,10 @@ export interface StampedeRow {
   readonly errors: number;
 }
 
-export async function stampedeScenario(defs: readonly SubjectDefinition[], target: RedisTarget): Promise<StampedeRow[]> {
+export async function stampedeScenario(
+  defs: readonly SubjectDefinition[],
+  target: RedisTarget,
+): Promise<StampedeRow[]> {
   const counter = quietErrors(redisClient(target));
   try {
     const inProcess = await oneProcess(defs, target, counter);
@@ -39,7 +42,11 @@ export async function stampedeScenario(defs: readonly SubjectDefinition[], targe
 
 type Counted = Map<string, { calls: number | string; errors: number }>;
 
-async function oneProcess(defs: readonly SubjectDefinition[], target: RedisTarget, counter: ReturnType<typeof redisClient>): Promise<Counted> {
+async function oneProcess(
+  defs: readonly SubjectDefinition[],
+  target: RedisTarget,
+  counter: ReturnType<typeof redisClient>,
+): Promise<Counted> {
   const built = await buildAll(defs, target, 'stampede1');
   const counted: Counted = new Map();
   try {
@@ -49,7 +56,14 @@ async function oneProcess(defs: readonly SubjectDefinition[], target: RedisTarge
         continue;
       }
       const counterKey = `bench:stampede1:calls:${b.def.id}`;
-      const { errors } = await stampede(b.subject, counter, 'hot', counterKey, STAMPEDE_CALLS, LOADER_MS);
+      const { errors } = await stampede(
+        b.subject,
+        counter,
+        'hot',
+        counterKey,
+        STAMPEDE_CALLS,
+        LOADER_MS,
+      );
       counted.set(b.def.id, { calls: Number(await counter.get(counterKey)), errors });
     }
   } finally {
@@ -58,28 +72,46 @@ async function oneProcess(defs: readonly SubjectDefinition[], target: RedisTarge
   return counted;
 }
 
-async function fourProcesses(defs: readonly SubjectDefinition[], target: RedisTarget, counter: ReturnType<typeof redisClient>): Promise<Counted> {
+async function fourProcesses(
+  defs: readonly SubjectDefinition[],
+  target: RedisTarget,
+  counter: ReturnType<typeof redisClient>,
+): Promise<Counted> {
   const workers = Array.from(
     { length: STAMPEDE_PROCESSES },
-    () => new BenchWorker('scenarios/stampede-worker.ts', { BENCH_REDIS_PORT: String(target.port) }),
+    () =>
+      new BenchWorker('scenarios/stampede-worker.ts', { BENCH_REDIS_PORT: String(target.port) }),
   );
   const counted: Counted = new Map();
   try {
     for (const def of defs) {
       const prefix = `bench:stampede4:${def.id}:`;
       // The barrier: every process has built its subject before any is told to go.
-      const setups = await Promise.all(workers.map((w) => w.request({ cmd: 'setup', id: def.id, prefix })));
+      const setups = await Promise.all(
+        workers.map((w) => w.request({ cmd: 'setup', id: def.id, prefix })),
+      );
       const failed = setups.find((r) => !r.ok);
       if (failed && !failed.ok) {
         counted.set(def.id, { calls: failed.reason, errors: 0 });
         continue;
       }
       const counterKey = `bench:stampede4:calls:${def.id}`;
-      const go = { cmd: 'go', id: def.id, key: 'hot', counterKey, concurrency: STAMPEDE_CALLS / STAMPEDE_PROCESSES, loaderMs: LOADER_MS };
+      const go = {
+        cmd: 'go',
+        id: def.id,
+        key: 'hot',
+        counterKey,
+        concurrency: STAMPEDE_CALLS / STAMPEDE_PROCESSES,
+        loaderMs: LOADER_MS,
+      };
       const replies = await Promise.all(workers.map((w) => w.request(go)));
       const broken = replies.find((r) => !r.ok);
       const errors = replies.reduce((sum, r) => sum + (r.ok ? Number(r.errors) : 0), 0);
-      counted.set(def.id, { calls: broken && !broken.ok ? `n/a: ${broken.reason}` : Number(await counter.get(counterKey)), errors });
+      counted.set(def.id, {
+        calls:
+          broken && !broken.ok ? `n/a: ${broken.reason}` : Number(await counter.get(counterKey)),
+        errors,
+      });
     }
   } finally {
     await Promise.all(workers.map((w) => w.stop()));

@@ -11,7 +11,11 @@ interface BentoCacheInstance {
   disconnectAll(): Promise<void>;
 }
 interface BentoModule {
-  BentoCache: new (options: { default: string; prefix?: string; stores: Record<string, BentoStoreBuilder> }) => BentoCacheInstance;
+  BentoCache: new (options: {
+    default: string;
+    prefix?: string;
+    stores: Record<string, BentoStoreBuilder>;
+  }) => BentoCacheInstance;
   bentostore(): BentoStoreBuilder;
 }
 
@@ -30,9 +34,9 @@ export const bentocacheRedis: SubjectDefinition = {
   packageName: 'bentocache',
   async create(target, prefix) {
     const { BentoCache, bentostore } = await importPeer<BentoModule>('bentocache');
-    const { redisDriver } = await importPeer<{ redisDriver(options: { connection: unknown }): unknown }>(
-      'bentocache/drivers/redis',
-    );
+    const { redisDriver } = await importPeer<{
+      redisDriver(options: { connection: unknown }): unknown;
+    }>('bentocache/drivers/redis');
     const redis = quietErrors(redisClient(target));
     const bento = new BentoCache({
       default: 'redis',
@@ -50,9 +54,9 @@ export const bentocacheMemory: SubjectDefinition = {
   packageName: 'bentocache',
   async create(_target, prefix) {
     const { BentoCache, bentostore } = await importPeer<BentoModule>('bentocache');
-    const { memoryDriver } = await importPeer<{ memoryDriver(options: { maxSize: string }): unknown }>(
-      'bentocache/drivers/memory',
-    );
+    const { memoryDriver } = await importPeer<{
+      memoryDriver(options: { maxSize: string }): unknown;
+    }>('bentocache/drivers/memory');
     const bento = new BentoCache({
       default: 'memory',
       prefix: prefix.replace(/:$/, ''),

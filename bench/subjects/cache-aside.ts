@@ -4,7 +4,11 @@ import { dropClient, libRedisClient, quietErrors } from '../support/clients';
 import type { BenchRecord, Loader } from '../support/record';
 import { NotAvailable, type Subject, type SubjectDefinition } from './subject';
 
-function managerFor(target: Parameters<SubjectDefinition['create']>[0], prefix: string, coalesceWrites = true) {
+function managerFor(
+  target: Parameters<SubjectDefinition['create']>[0],
+  prefix: string,
+  coalesceWrites = true,
+) {
   const redis = quietErrors(libRedisClient(target));
   const manager = new CacheAsideManager({ redis, keyPrefix: prefix, coalesceWrites });
   return { redis, manager };
@@ -53,10 +57,14 @@ interface DecoratorExports {
 }
 
 async function decoratorExports(): Promise<DecoratorExports> {
-  const lib = (await import('../../lib')) as unknown as Partial<Record<keyof DecoratorExports, unknown>>;
+  const lib = (await import('../../lib')) as unknown as Partial<
+    Record<keyof DecoratorExports, unknown>
+  >;
   const interceptor = lib.CacheInterceptor as { use?: unknown } | undefined;
   if (typeof lib.Cacheable !== 'function' || typeof interceptor?.use !== 'function') {
-    throw new NotAvailable('not available yet (lib does not export `Cacheable` and `CacheInterceptor`)');
+    throw new NotAvailable(
+      'not available yet (lib does not export `Cacheable` and `CacheInterceptor`)',
+    );
   }
   return lib as unknown as DecoratorExports;
 }

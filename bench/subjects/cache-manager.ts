@@ -27,7 +27,11 @@ interface IoredisYetModule {
 }
 
 /** `cache.wrap(key, fn, ttl)`; `getMany` as `mget` then `mset` of what was missing. */
-function wrapSubject(cache: CacheManagerCache, prefix: string, onClose: () => Promise<void>): Subject {
+function wrapSubject(
+  cache: CacheManagerCache,
+  prefix: string,
+  onClose: () => Promise<void>,
+): Subject {
   return {
     get: (key, loader) => cache.wrap(prefix + key, () => loader(key), TTL_MS),
     async getMany(keys, loader) {
@@ -35,7 +39,9 @@ function wrapSubject(cache: CacheManagerCache, prefix: string, onClose: () => Pr
       const missing = keys.filter((_, i) => found[i] === undefined);
       if (missing.length === 0) return found as BenchRecord[];
       const loaded = await loader(missing);
-      await cache.mset(missing.map((key, i) => ({ key: prefix + key, value: loaded[i], ttl: TTL_MS })));
+      await cache.mset(
+        missing.map((key, i) => ({ key: prefix + key, value: loaded[i], ttl: TTL_MS })),
+      );
       let next = 0;
       return found.map((value) => value ?? loaded[next++]);
     },
@@ -52,7 +58,10 @@ export const cacheManagerKeyvRedis: SubjectDefinition = {
   async create(target, prefix) {
     const { createCache } = await importPeer<CacheManagerModule>('cache-manager');
     const { createKeyv } = await importPeer<KeyvRedisModule>('@keyv/redis');
-    const cache = createCache({ stores: [createKeyv(`redis://${target.host}:${target.port}`)], ttl: TTL_MS });
+    const cache = createCache({
+      stores: [createKeyv(`redis://${target.host}:${target.port}`)],
+      ttl: TTL_MS,
+    });
     return wrapSubject(cache, prefix, async () => {
       await cache.disconnect();
     });

@@ -38,7 +38,11 @@ export const cacheAsideL1: SubjectDefinition = {
   tier: 'memory',
   async create(target, prefix) {
     const redis = quietErrors(redisClient(target));
-    const manager = new CacheAsideManager({ redis, keyPrefix: prefix, l1: { maxEntries: 100_000 } });
+    const manager = new CacheAsideManager({
+      redis,
+      keyPrefix: prefix,
+      l1: { maxEntries: 100_000 },
+    });
     const close = async (): Promise<void> => {
       await manager.close();
       dropClient(redis);

@@ -30,7 +30,9 @@ export const rawIoredis: SubjectDefinition = {
         if (missing.length === 0) return values as BenchRecord[];
         const loaded = await loader(missing);
         const pipeline = redis.pipeline();
-        missing.forEach((key, i) => pipeline.set(prefix + key, JSON.stringify(loaded[i]), 'EX', TTL_SECONDS));
+        missing.forEach((key, i) =>
+          pipeline.set(prefix + key, JSON.stringify(loaded[i]), 'EX', TTL_SECONDS),
+        );
         await pipeline.exec();
         let next = 0;
         return values.map((value) => value ?? loaded[next++]);

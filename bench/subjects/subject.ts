@@ -13,7 +13,10 @@ export interface Subject {
   /** Cache-aside read: the cached value, or `loader(key)`'s result, stored. */
   get(key: string, loader: Loader): Promise<BenchRecord>;
   /** Values of many keys in one call, where the library has such a call. */
-  getMany?(keys: readonly string[], loader: (missing: string[]) => Promise<BenchRecord[]>): Promise<BenchRecord[]>;
+  getMany?(
+    keys: readonly string[],
+    loader: (missing: string[]) => Promise<BenchRecord[]>,
+  ): Promise<BenchRecord[]>;
   /** Resolves once writes sent in the background are done. */
   settle(): Promise<void>;
   /** Releases connections without waiting on a server that may be gone. */

@@ -5,14 +5,22 @@ import { importPeer, type Subject, type SubjectDefinition } from './subject';
 
 // The few members of @type-cacheable/* the bench uses (see importPeer for why local).
 interface TypeCacheableCore {
-  Cacheable(options: { cacheKey: (args: unknown[]) => string; ttlSeconds: number; client: unknown }): MethodDecorator;
+  Cacheable(options: {
+    cacheKey: (args: unknown[]) => string;
+    ttlSeconds: number;
+    client: unknown;
+  }): MethodDecorator;
 }
 interface LruCacheModule {
   LRUCache: new (options: { max: number }) => object;
 }
 
 /** A class whose method carries type-cacheable's `@Cacheable`, the client given per decorator. */
-async function decoratedSubject(client: unknown, prefix: string, onClose: () => Promise<void>): Promise<Subject> {
+async function decoratedSubject(
+  client: unknown,
+  prefix: string,
+  onClose: () => Promise<void>,
+): Promise<Subject> {
   const { Cacheable } = await importPeer<TypeCacheableCore>('@type-cacheable/core');
 
   class Repository {
@@ -49,10 +57,14 @@ export const typeCacheableMemory: SubjectDefinition = {
   tier: 'memory',
   packageName: '@type-cacheable/core',
   async create(_target, prefix) {
-    const { LRUCacheAdapter } = await importPeer<{ LRUCacheAdapter: new (cache: object) => unknown }>(
-      '@type-cacheable/lru-cache-adapter',
-    );
+    const { LRUCacheAdapter } = await importPeer<{
+      LRUCacheAdapter: new (cache: object) => unknown;
+    }>('@type-cacheable/lru-cache-adapter');
     const { LRUCache } = await importPeer<LruCacheModule>('lru-cache');
-    return decoratedSubject(new LRUCacheAdapter(new LRUCache({ max: 100_000 })), prefix, async () => undefined);
+    return decoratedSubject(
+      new LRUCacheAdapter(new LRUCache({ max: 100_000 })),
+      prefix,
+      async () => undefined,
+    );
   },
 };

@@ -6,7 +6,8 @@ import { createInterface } from 'node:readline';
 const running = new Set<ChildProcess>();
 
 export function killChildren(): void {
-  for (const child of running) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const child of running)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 }
 
 /** Lines a worker means for the parent start with this; anything else a library prints is ignored. */
@@ -33,10 +34,16 @@ export class BenchWorker {
     this.child.once('exit', (code, signal) => {
       running.delete(this.child);
       for (const resolve of this.waiting.splice(0)) {
-        resolve({ ok: false, reason: `worker exited (${signal ?? code}): ${this.stderrTail.trim().split('\n').pop() ?? ''}` });
+        resolve({
+          ok: false,
+          reason: `worker exited (${signal ?? code}): ${this.stderrTail.trim().split('\n').pop() ?? ''}`,
+        });
       }
     });
-    this.child.stderr!.on('data', (chunk: Buffer) => (this.stderrTail = (this.stderrTail + chunk.toString()).slice(-2000)));
+    this.child.stderr!.on(
+      'data',
+      (chunk: Buffer) => (this.stderrTail = (this.stderrTail + chunk.toString()).slice(-2000)),
+    );
     createInterface({ input: this.child.stdout! }).on('line', (line) => {
       if (!line.startsWith(MESSAGE_MARK)) return;
       this.waiting.shift()?.(JSON.parse(line.slice(MESSAGE_MARK.length)) as WorkerReply);

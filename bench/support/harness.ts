@@ -1,4 +1,9 @@
-import { NotAvailable, type RedisTarget, type Subject, type SubjectDefinition } from '../subjects/subject';
+import {
+  NotAvailable,
+  type RedisTarget,
+  type Subject,
+  type SubjectDefinition,
+} from '../subjects/subject';
 import { bounded } from './measure';
 import type { Loader } from './record';
 
@@ -19,10 +24,17 @@ export function reasonOf(error: unknown): string {
 }
 
 /** Builds each subject with keys under `bench:<scenario>:<id>:`, bounded in time. */
-export async function buildAll(defs: readonly SubjectDefinition[], target: RedisTarget, scenario: string): Promise<Built[]> {
+export async function buildAll(
+  defs: readonly SubjectDefinition[],
+  target: RedisTarget,
+  scenario: string,
+): Promise<Built[]> {
   const built: Built[] = [];
   for (const def of defs) {
-    const result = await bounded(() => def.create(target, `bench:${scenario}:${def.id}:`), SETUP_LIMIT_MS);
+    const result = await bounded(
+      () => def.create(target, `bench:${scenario}:${def.id}:`),
+      SETUP_LIMIT_MS,
+    );
     if (result.outcome === 'value') built.push({ def, subject: result.value });
     else if (result.outcome === 'error') built.push({ def, unavailable: reasonOf(result.error) });
     else built.push({ def, unavailable: `n/a: setup took more than ${SETUP_LIMIT_MS} ms` });
@@ -32,11 +44,17 @@ export async function buildAll(defs: readonly SubjectDefinition[], target: Redis
 
 /** Closes every subject, none allowed to hold the bench up. */
 export async function closeAll(built: readonly Built[]): Promise<void> {
-  await Promise.all(built.map((b) => (b.subject ? bounded(() => b.subject!.close(), CLOSE_LIMIT_MS) : undefined)));
+  await Promise.all(
+    built.map((b) => (b.subject ? bounded(() => b.subject!.close(), CLOSE_LIMIT_MS) : undefined)),
+  );
 }
 
 /** Runs `fn` over `items` with at most `limit` calls in flight. */
-export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<unknown>): Promise<void> {
+export async function forEachLimit<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<unknown>,
+): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < items.length) {
@@ -48,7 +66,11 @@ export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (i
 }
 
 /** Stores every key through the subject itself (so each library writes its own format). */
-export async function populate(subject: Subject, keys: readonly string[], loader: Loader): Promise<void> {
+export async function populate(
+  subject: Subject,
+  keys: readonly string[],
+  loader: Loader,
+): Promise<void> {
   await forEachLimit(keys, 64, (key) => subject.get(key, loader));
   await subject.settle();
 }

@@ -21,14 +21,18 @@ const ROOT = join(__dirname, '..', '..');
 function versionOf(packageName: string): string {
   for (const base of [join(ROOT, 'bench', 'node_modules'), join(ROOT, 'node_modules')]) {
     const file = join(base, packageName, 'package.json');
-    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+    if (existsSync(file))
+      return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
   }
   return 'not installed';
 }
 
 function run(command: string, args: string[]): string {
   try {
-    return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync(command, args, {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     return 'unknown';
   }

@@ -24,7 +24,10 @@ export interface Percentiles {
 }
 
 /** Sequential latency of `n` calls, in microseconds. */
-export async function latency(op: (i: number) => Promise<unknown>, n: number): Promise<Percentiles> {
+export async function latency(
+  op: (i: number) => Promise<unknown>,
+  n: number,
+): Promise<Percentiles> {
   const samples = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const t0 = performance.now();
@@ -79,4 +82,5 @@ export async function bounded<T>(task: () => Promise<T>, limitMs: number): Promi
   }
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, ms));

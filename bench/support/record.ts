@@ -32,7 +32,11 @@ const BASE: Omit<BenchRecord, 'id' | 'bio'> = {
 export function recordFor(key: string): BenchRecord {
   const id = key.length > 24 ? key.slice(-24) : key;
   const shell = JSON.stringify({ id: id.padEnd(24, '.'), ...BASE, bio: '' });
-  return { id: id.padEnd(24, '.'), ...BASE, bio: 'x'.repeat(RECORD_BYTES - Buffer.byteLength(shell)) };
+  return {
+    id: id.padEnd(24, '.'),
+    ...BASE,
+    bio: 'x'.repeat(RECORD_BYTES - Buffer.byteLength(shell)),
+  };
 }
 
 /** A loader that returns at once and counts its calls. */

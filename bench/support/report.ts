@@ -28,9 +28,16 @@ export interface BenchResults {
 
 const DASH = '—';
 const plain = (label: string): string => label.replace(/`/g, '');
-const ops = (n: number | undefined): string => (n === undefined || !Number.isFinite(n) ? DASH : Math.round(n).toLocaleString('en-US'));
-const ratio = (n: number | undefined): string => (n === undefined || !Number.isFinite(n) ? DASH : `${n.toFixed(2)}×`);
-const us = (n: number | undefined): string => (n === undefined || !Number.isFinite(n) ? DASH : n < 100 ? n.toFixed(1) : Math.round(n).toLocaleString('en-US'));
+const ops = (n: number | undefined): string =>
+  n === undefined || !Number.isFinite(n) ? DASH : Math.round(n).toLocaleString('en-US');
+const ratio = (n: number | undefined): string =>
+  n === undefined || !Number.isFinite(n) ? DASH : `${n.toFixed(2)}×`;
+const us = (n: number | undefined): string =>
+  n === undefined || !Number.isFinite(n)
+    ? DASH
+    : n < 100
+      ? n.toFixed(1)
+      : Math.round(n).toLocaleString('en-US');
 const signed = (n: number): string => `${n >= 0 ? '+' : '−'}${us(Math.abs(n))}`;
 
 function table(header: string[], rows: string[][], align: Array<'l' | 'r'>): string {
@@ -50,55 +57,117 @@ function hitTable(rows: HitRow[]): string {
   const raw = rows.find((r) => r.id === 'raw');
   const body = rows.map((r) => {
     if (r.na) return naRow(r.label, r.na, 6);
-    const delta = raw?.p50 !== undefined && r.p50 !== undefined && r.id !== 'raw' ? signed(r.p50 - raw.p50) : DASH;
+    const delta =
+      raw?.p50 !== undefined && r.p50 !== undefined && r.id !== 'raw'
+        ? signed(r.p50 - raw.p50)
+        : DASH;
     const warn = r.loadsDuringHits ? ` ⚠ ${r.loadsDuringHits} loads` : '';
     return [r.label, ops(r.opsPerSec) + warn, ratio(r.ratio), us(r.p50), us(r.p99), delta];
   });
-  return table(['library', 'hits/s, 64 in flight', '× raw ioredis', 'p50 µs', 'p99 µs', 'p50 vs raw, µs'], body, ['l', 'r', 'r', 'r', 'r', 'r']);
+  return table(
+    ['library', 'hits/s, 64 in flight', '× raw ioredis', 'p50 µs', 'p99 µs', 'p50 vs raw, µs'],
+    body,
+    ['l', 'r', 'r', 'r', 'r', 'r'],
+  );
 }
 
 function missTable(rows: MissRow[]): string {
-  const body = rows.map((r) => (r.na ? naRow(r.label, r.na, 4) : [r.label, ops(r.opsPerSec), ratio(r.ratio), us(r.p50)]));
-  return table(['library', 'misses/s, 64 in flight', '× raw ioredis', 'p50 µs'], body, ['l', 'r', 'r', 'r']);
+  const body = rows.map((r) =>
+    r.na ? naRow(r.label, r.na, 4) : [r.label, ops(r.opsPerSec), ratio(r.ratio), us(r.p50)],
+  );
+  return table(['library', 'misses/s, 64 in flight', '× raw ioredis', 'p50 µs'], body, [
+    'l',
+    'r',
+    'r',
+    'r',
+  ]);
 }
 
 function batchTable(rows: BatchRow[]): string {
   const body = rows.map((r) => {
     if (r.na) return naRow(r.label, r.na, 4);
-    const speedup = r.batchUs !== undefined && r.singlesUs !== undefined ? ratio(r.singlesUs / r.batchUs) : DASH;
+    const speedup =
+      r.batchUs !== undefined && r.singlesUs !== undefined ? ratio(r.singlesUs / r.batchUs) : DASH;
     const warn = r.loadsDuringHits ? ` ⚠ ${r.loadsDuringHits} loads` : '';
-    return [r.label, r.batchUs === undefined ? 'n/a: no batch read' : us(r.batchUs) + warn, us(r.singlesUs), speedup];
+    return [
+      r.label,
+      r.batchUs === undefined ? 'n/a: no batch read' : us(r.batchUs) + warn,
+      us(r.singlesUs),
+      speedup,
+    ];
   });
-  return table(['library', 'one batch read of 100 keys, µs', '100 single gets in flight, µs', 'batch speed-up'], body, ['l', 'r', 'r', 'r']);
+  return table(
+    [
+      'library',
+      'one batch read of 100 keys, µs',
+      '100 single gets in flight, µs',
+      'batch speed-up',
+    ],
+    body,
+    ['l', 'r', 'r', 'r'],
+  );
 }
 
 function memoryTable(result: MemoryResult): string {
-  const body = result.rows.map((r) => (r.na ? naRow(r.label, r.na, 3) : [r.label, ops(r.opsPerSec), ratio(r.ratioToMap)]));
+  const body = result.rows.map((r) =>
+    r.na ? naRow(r.label, r.na, 3) : [r.label, ops(r.opsPerSec), ratio(r.ratioToMap)],
+  );
   return table(['tier', 'hits/s, 64 in flight', '× plain Map'], body, ['l', 'r', 'r']);
 }
 
 function stampedeTable(rows: StampedeRow[]): string {
-  const body = rows.map((r) => [r.label, String(r.oneProcess), String(r.fourProcesses), String(r.errors)]);
-  return table(['library', 'loader calls, 1 process × 200 misses', 'loader calls, 4 processes × 50 misses', 'calls that threw'], body, ['l', 'r', 'r', 'r']);
+  const body = rows.map((r) => [
+    r.label,
+    String(r.oneProcess),
+    String(r.fourProcesses),
+    String(r.errors),
+  ]);
+  return table(
+    [
+      'library',
+      'loader calls, 1 process × 200 misses',
+      'loader calls, 4 processes × 50 misses',
+      'calls that threw',
+    ],
+    body,
+    ['l', 'r', 'r', 'r'],
+  );
 }
 
 function callCell(cell: CallCell): string {
   if ('na' in cell) return cell.na;
-  if (cell.outcome === 'timeout') return cell.tried ? `> ${cell.limitMs} ms` : `not tried (2 calls hung)`;
+  if (cell.outcome === 'timeout')
+    return cell.tried ? `> ${cell.limitMs} ms` : `not tried (2 calls hung)`;
   const ms = cell.ms < 10 ? cell.ms.toFixed(2) : Math.round(cell.ms).toLocaleString('en-US');
   return `${ms} ms${cell.outcome === 'error' ? ' (threw)' : ''}`;
 }
 
 function failureTable(rows: FailureRow[]): string {
   const sameNa = (r: FailureRow): string | undefined =>
-    'na' in r.unreachableFirst && 'na' in r.pausedFirst && r.unreachableFirst.na === r.pausedFirst.na ? r.unreachableFirst.na : undefined;
+    'na' in r.unreachableFirst &&
+    'na' in r.pausedFirst &&
+    r.unreachableFirst.na === r.pausedFirst.na
+      ? r.unreachableFirst.na
+      : undefined;
   const body = rows.map((r) => {
     const na = sameNa(r);
     if (na) return naRow(r.label, na, 5);
-    return [r.label, callCell(r.unreachableFirst), callCell(r.unreachableLast), callCell(r.pausedFirst), callCell(r.pausedLast)];
+    return [
+      r.label,
+      callCell(r.unreachableFirst),
+      callCell(r.unreachableLast),
+      callCell(r.pausedFirst),
+      callCell(r.pausedLast),
+    ];
   });
   return table(
-    ['library', 'unreachable: 1st call', 'unreachable: 5th call', 'paused: 1st call', 'paused: 5th call'],
+    [
+      'library',
+      'unreachable: 1st call',
+      'unreachable: 5th call',
+      'paused: 1st call',
+      'paused: 5th call',
+    ],
     body,
     ['l', 'r', 'r', 'r', 'r'],
   );
@@ -132,31 +201,61 @@ export function renderMarkdown(r: BenchResults, chartPath?: string, forReadme = 
     out.push(
       'Raw ioredis writes each command to the socket on its own; cache-aside sends the commands of one ' +
         'event-loop tick in one write (`coalesceWrites`, on by default). The `coalesceWrites: false` row is ' +
-        "the library's own cost over raw ioredis with the same writes; \"Where the time of a hit goes\" breaks a hit down.",
+        'the library\'s own cost over raw ioredis with the same writes; "Where the time of a hit goes" breaks a hit down.',
     );
   }
-  if (r.miss) out.push('', '### Miss path (loader returns at once, a new key every call)', '', missTable(r.miss));
-  if (r.batch) out.push('', '### 100 cached keys: one batch read vs 100 single gets', '', batchTable(r.batch));
+  if (r.miss)
+    out.push(
+      '',
+      '### Miss path (loader returns at once, a new key every call)',
+      '',
+      missTable(r.miss),
+    );
+  if (r.batch)
+    out.push('', '### 100 cached keys: one batch read vs 100 single gets', '', batchTable(r.batch));
   if (r.memory) {
     out.push('', '### In-process tier (L1) hit path', '', memoryTable(r.memory), '');
-    out.push(`For scale, a synchronous \`map.get\` loop: ${ops(r.memory.syncMapOpsPerSec)} lookups/s.`);
+    out.push(
+      `For scale, a synchronous \`map.get\` loop: ${ops(r.memory.syncMapOpsPerSec)} lookups/s.`,
+    );
   }
   if (r.stampede) {
-    out.push('', '### Stampede: concurrent misses of one cold key (loader takes 100 ms)', '', stampedeTable(r.stampede), '');
-    out.push('Loader calls counted with `INCR` on the bench Redis, so the four processes add up; the processes build their clients, then are released together.');
+    out.push(
+      '',
+      '### Stampede: concurrent misses of one cold key (loader takes 100 ms)',
+      '',
+      stampedeTable(r.stampede),
+      '',
+    );
+    out.push(
+      'Loader calls counted with `INCR` on the bench Redis, so the four processes add up; the processes build their clients, then are released together.',
+    );
   }
   if (r.failure) {
-    out.push('', `### Redis unreachable (a port nothing listens on) and paused (SIGSTOP), loader returns at once`, '', failureTable(r.failure), '');
+    out.push(
+      '',
+      `### Redis unreachable (a port nothing listens on) and paused (SIGSTOP), loader returns at once`,
+      '',
+      failureTable(r.failure),
+      '',
+    );
     out.push(
       `Five calls in a row per library; every call bounded at ${s.hardTimeoutMs} ms by the bench (\`> ${s.hardTimeoutMs} ms\` means it had not returned). ` +
         'cache-aside runs alone first; the peers then run side by side. The 5th call of cache-aside comes after its circuit breaker opened (3 failures).',
     );
   }
-  if (r.serializers) out.push('', '### Serializers: encode/decode cost and stored bytes', '', r.serializers);
+  if (r.serializers)
+    out.push('', '### Serializers: encode/decode cost and stored bytes', '', r.serializers);
   if (r.profile && forReadme) {
-    out.push('', '### Where the time of a hit goes', '', 'A CPU profile of the hit path (raw ioredis, `manager.get`, `@Cacheable`) is in [bench/results/latest.md](bench/results/latest.md).');
+    out.push(
+      '',
+      '### Where the time of a hit goes',
+      '',
+      'A CPU profile of the hit path (raw ioredis, `manager.get`, `@Cacheable`) is in [bench/results/latest.md](bench/results/latest.md).',
+    );
   } else if (r.profile) out.push('', '### Where the time of a hit goes', '', r.profile);
-  if (r.failures.length > 0) out.push('', '### Scenarios that failed', '', ...r.failures.map((f) => `- ${f}`));
+  if (r.failures.length > 0)
+    out.push('', '### Scenarios that failed', '', ...r.failures.map((f) => `- ${f}`));
   out.push('', '### Machine and versions', '', machineTable(r.machine));
   out.push(
     '',
@@ -169,7 +268,7 @@ export function renderMarkdown(r: BenchResults, chartPath?: string, forReadme = 
     'npx tsx bench/profile-hit.ts 5   # the hit-path CPU profiles alone',
     '```',
     '',
-    'The peers are `bench/package.json` dependencies, not the library\'s. Every run starts its own `redis-server` on a free loopback port and stops it at the end. ' +
+    "The peers are `bench/package.json` dependencies, not the library's. Every run starts its own `redis-server` on a free loopback port and stops it at the end. " +
       'Results go to `bench/results/latest.md` and `bench/results/latest.svg`; `--update-readme` also copies them here.',
   );
   return out.join('\n');
@@ -182,7 +281,11 @@ const escapeXml = (text: string): string =>
  * A horizontal bar chart of hit and miss throughput relative to raw ioredis (same run), drawn by
  * hand: two bars per library, a line at 1.0 (raw) and a dashed line at 0.9 (the hit target).
  */
-export function renderSvg(hit: readonly HitRow[] = [], miss: readonly MissRow[] = [], caption = ''): string {
+export function renderSvg(
+  hit: readonly HitRow[] = [],
+  miss: readonly MissRow[] = [],
+  caption = '',
+): string {
   const subjects = hit.filter((r) => !r.na && r.ratio !== undefined);
   const missBy = new Map(miss.map((r) => [r.id, r]));
   const labelWidth = 330;
@@ -191,7 +294,11 @@ export function renderSvg(hit: readonly HitRow[] = [], miss: readonly MissRow[] 
   const top = 48;
   const width = labelWidth + plotWidth + 70;
   const height = top + subjects.length * rowHeight + 46;
-  const maxRatio = Math.max(1.2, ...subjects.map((r) => r.ratio ?? 0), ...miss.map((r) => r.ratio ?? 0));
+  const maxRatio = Math.max(
+    1.2,
+    ...subjects.map((r) => r.ratio ?? 0),
+    ...miss.map((r) => r.ratio ?? 0),
+  );
   const x = (value: number): number => labelWidth + (plotWidth * value) / maxRatio;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="12">`,
@@ -203,21 +310,42 @@ export function renderSvg(hit: readonly HitRow[] = [], miss: readonly MissRow[] 
   subjects.forEach((r, i) => {
     const y = top + i * rowHeight;
     const missRatio = missBy.get(r.id)?.ratio;
-    parts.push(`<text x="${labelWidth - 8}" y="${y + 19}" text-anchor="end">${escapeXml(plain(r.label))}</text>`);
-    parts.push(`<rect x="${labelWidth}" y="${y + 4}" width="${Math.max(1, x(r.ratio!) - labelWidth).toFixed(1)}" height="14" fill="#2f6fdf"/>`);
-    parts.push(`<text x="${(x(r.ratio!) + 4).toFixed(1)}" y="${y + 15}">${r.ratio!.toFixed(2)}</text>`);
+    parts.push(
+      `<text x="${labelWidth - 8}" y="${y + 19}" text-anchor="end">${escapeXml(plain(r.label))}</text>`,
+    );
+    parts.push(
+      `<rect x="${labelWidth}" y="${y + 4}" width="${Math.max(1, x(r.ratio!) - labelWidth).toFixed(1)}" height="14" fill="#2f6fdf"/>`,
+    );
+    parts.push(
+      `<text x="${(x(r.ratio!) + 4).toFixed(1)}" y="${y + 15}">${r.ratio!.toFixed(2)}</text>`,
+    );
     if (missRatio !== undefined && Number.isFinite(missRatio)) {
-      parts.push(`<rect x="${labelWidth}" y="${y + 20}" width="${Math.max(1, x(missRatio) - labelWidth).toFixed(1)}" height="12" fill="#f0a030"/>`);
-      parts.push(`<text x="${(x(missRatio) + 4).toFixed(1)}" y="${y + 30}" fill="#7a4a00">${missRatio.toFixed(2)}</text>`);
+      parts.push(
+        `<rect x="${labelWidth}" y="${y + 20}" width="${Math.max(1, x(missRatio) - labelWidth).toFixed(1)}" height="12" fill="#f0a030"/>`,
+      );
+      parts.push(
+        `<text x="${(x(missRatio) + 4).toFixed(1)}" y="${y + 30}" fill="#7a4a00">${missRatio.toFixed(2)}</text>`,
+      );
     }
   });
   const bottom = top + subjects.length * rowHeight;
-  parts.push(`<line x1="${labelWidth}" y1="${top - 2}" x2="${labelWidth}" y2="${bottom}" stroke="#333"/>`);
-  parts.push(`<line x1="${x(1)}" y1="${top - 2}" x2="${x(1)}" y2="${bottom}" stroke="#333" stroke-width="1"/>`);
-  parts.push(`<line x1="${x(0.9)}" y1="${top - 2}" x2="${x(0.9)}" y2="${bottom}" stroke="#c00" stroke-dasharray="4 3"/>`);
+  parts.push(
+    `<line x1="${labelWidth}" y1="${top - 2}" x2="${labelWidth}" y2="${bottom}" stroke="#333"/>`,
+  );
+  parts.push(
+    `<line x1="${x(1)}" y1="${top - 2}" x2="${x(1)}" y2="${bottom}" stroke="#333" stroke-width="1"/>`,
+  );
+  parts.push(
+    `<line x1="${x(0.9)}" y1="${top - 2}" x2="${x(0.9)}" y2="${bottom}" stroke="#c00" stroke-dasharray="4 3"/>`,
+  );
   parts.push(`<text x="${x(1)}" y="${bottom + 14}" text-anchor="middle">1.0 = raw</text>`);
-  parts.push(`<text x="${x(0.9)}" y="${bottom + 28}" text-anchor="middle" fill="#c00">0.9 target</text>`);
-  if (caption) parts.push(`<text x="12" y="${height - 6}" fill="#666" font-size="11">${escapeXml(caption)}</text>`);
+  parts.push(
+    `<text x="${x(0.9)}" y="${bottom + 28}" text-anchor="middle" fill="#c00">0.9 target</text>`,
+  );
+  if (caption)
+    parts.push(
+      `<text x="12" y="${height - 6}" fill="#666" font-size="11">${escapeXml(caption)}</text>`,
+    );
   parts.push('</svg>');
   return parts.join('\n') + '\n';
 }

@@ -2,7 +2,14 @@ import { describe } from '../errors/invalid-argument';
 import type { CacheConfigMetadata, CacheConfigOptions } from '../metadata/cache-metadata';
 import { defineClassConfig } from '../metadata/metadata-store';
 import { classifyDecoratorCall } from './decorator-kind';
-import { FRESHNESS_OPTIONS, freshnessOptions, managerName, optionalFunction, optionsObject, ttlSpec } from './decorator-options';
+import {
+  FRESHNESS_OPTIONS,
+  freshnessOptions,
+  managerName,
+  optionalFunction,
+  optionsObject,
+  ttlSpec,
+} from './decorator-options';
 
 /* eslint-disable-next-line @typescript-eslint/no-explicit-any -- any constructor parameters */
 type AnyClass = abstract new (...args: any[]) => unknown;
@@ -13,7 +20,13 @@ export interface CacheClassDecorator {
   <C extends AnyClass>(value: C, context: ClassDecoratorContext<C>): void;
 }
 
-const OPTIONS: readonly (keyof CacheConfigOptions)[] = ['namespace', 'ttl', 'manager', 'condition', ...FRESHNESS_OPTIONS];
+const OPTIONS: readonly (keyof CacheConfigOptions)[] = [
+  'namespace',
+  'ttl',
+  'manager',
+  'condition',
+  ...FRESHNESS_OPTIONS,
+];
 
 /**
  * Class-wide defaults for the cache decorators of a class's methods (a method's own options win),
@@ -27,15 +40,23 @@ const OPTIONS: readonly (keyof CacheConfigOptions)[] = ['namespace', 'ttl', 'man
  */
 export function CacheConfig(options?: CacheConfigOptions): CacheClassDecorator {
   const opts = optionsObject<CacheConfigOptions>('@CacheConfig', options, OPTIONS);
-  if (opts.namespace !== undefined && (typeof opts.namespace !== 'string' || opts.namespace.length === 0)) {
-    throw new TypeError(`[cache-aside] @CacheConfig() namespace must be a non-empty string, got ${describe(opts.namespace)}.`);
+  if (
+    opts.namespace !== undefined &&
+    (typeof opts.namespace !== 'string' || opts.namespace.length === 0)
+  ) {
+    throw new TypeError(
+      `[cache-aside] @CacheConfig() namespace must be a non-empty string, got ${describe(opts.namespace)}.`,
+    );
   }
   const config: CacheConfigMetadata = Object.freeze(
     dropUndefined({
       namespace: opts.namespace,
       ttl: ttlSpec(opts.ttl, '@CacheConfig() ttl'),
       manager: managerName(opts.manager, '@CacheConfig() manager'),
-      condition: optionalFunction<CacheConfigMetadata['condition']>(opts.condition, '@CacheConfig() condition'),
+      condition: optionalFunction<CacheConfigMetadata['condition']>(
+        opts.condition,
+        '@CacheConfig() condition',
+      ),
       ...freshnessOptions(opts, '@CacheConfig()'),
     }),
   );
@@ -43,10 +64,12 @@ export function CacheConfig(options?: CacheConfigOptions): CacheClassDecorator {
     const site = classifyDecoratorCall(args);
     if (site.kind !== 'class') {
       const what = site.kind === 'other' ? site.description : `the method ${String(site.name)}`;
-      throw new TypeError(`[cache-aside] @CacheConfig() decorates classes only; it was applied to ${what}.`);
+      throw new TypeError(
+        `[cache-aside] @CacheConfig() decorates classes only; it was applied to ${what}.`,
+      );
     }
     defineClassConfig(site.ctor, config);
-  } as CacheClassDecorator;
+  };
 }
 
 /** Unset options must not hide an ancestor's setting when class configurations are merged. */

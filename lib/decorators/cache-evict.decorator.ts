@@ -1,11 +1,24 @@
 import { describe } from '../errors/invalid-argument';
 import { compileKey } from '../interceptor/cache-key';
 import type { CacheEvictMetadata, CacheEvictOptions, KeyPlan } from '../metadata/cache-metadata';
-import { booleanOption, managerName, optionalFunction, optionsObject, tagsOption } from './decorator-options';
+import {
+  booleanOption,
+  managerName,
+  optionalFunction,
+  optionsObject,
+  tagsOption,
+} from './decorator-options';
 import { type CacheMethodDecorator, createMethodDecorator } from './method-decorator';
 
 const OPTIONS: readonly (keyof CacheEvictOptions)[] = [
-  'key', 'keys', 'pattern', 'tags', 'allEntries', 'beforeInvocation', 'condition', 'manager',
+  'key',
+  'keys',
+  'pattern',
+  'tags',
+  'allEntries',
+  'beforeInvocation',
+  'condition',
+  'manager',
 ];
 
 /**
@@ -36,12 +49,14 @@ export function CacheEvict(options?: CacheEvictOptions): CacheMethodDecorator {
     }
     opts.keys.forEach((k, i) => keys.push(compileKey(k, `@CacheEvict() keys[${i}]`)));
   }
-  const pattern = opts.pattern === undefined ? undefined : compileKey(opts.pattern, '@CacheEvict() pattern');
+  const pattern =
+    opts.pattern === undefined ? undefined : compileKey(opts.pattern, '@CacheEvict() pattern');
   const tags = tagsOption(opts.tags, '@CacheEvict() tags');
   const allEntries = booleanOption(opts.allEntries, '@CacheEvict() allEntries');
   // Without any target, the method's own default key (the contract's "stable key from the
   // class, method and arguments").
-  if (keys.length === 0 && !keysFunction && !pattern && !tags && !allEntries) keys.push({ kind: 'default' });
+  if (keys.length === 0 && !keysFunction && !pattern && !tags && !allEntries)
+    keys.push({ kind: 'default' });
 
   const meta: CacheEvictMetadata = Object.freeze({
     keys: Object.freeze(keys),
@@ -50,8 +65,13 @@ export function CacheEvict(options?: CacheEvictOptions): CacheMethodDecorator {
     tags,
     allEntries,
     beforeInvocation: booleanOption(opts.beforeInvocation, '@CacheEvict() beforeInvocation'),
-    condition: optionalFunction<CacheEvictMetadata['condition']>(opts.condition, '@CacheEvict() condition'),
+    condition: optionalFunction<CacheEvictMetadata['condition']>(
+      opts.condition,
+      '@CacheEvict() condition',
+    ),
     manager: managerName(opts.manager, '@CacheEvict() manager'),
   });
-  return createMethodDecorator('@CacheEvict', (record) => record.addEvict(meta));
+  return createMethodDecorator('@CacheEvict', (record) => {
+    record.addEvict(meta);
+  });
 }

@@ -3,7 +3,14 @@ import { optionsObject, storeMetadata } from './decorator-options';
 import { type CacheMethodDecorator, createMethodDecorator } from './method-decorator';
 
 const OPTIONS: readonly (keyof CachePutOptions)[] = [
-  'key', 'ttl', 'condition', 'unless', 'serializer', 'type', 'tags', 'manager',
+  'key',
+  'ttl',
+  'condition',
+  'unless',
+  'serializer',
+  'type',
+  'tags',
+  'manager',
 ];
 
 /**
@@ -17,6 +24,10 @@ const OPTIONS: readonly (keyof CachePutOptions)[] = [
  * ```
  */
 export function CachePut(options?: CachePutOptions): CacheMethodDecorator {
-  const meta = Object.freeze(storeMetadata('@CachePut', optionsObject<CachePutOptions>('@CachePut', options, OPTIONS)));
-  return createMethodDecorator('@CachePut', (record) => record.setPut(meta));
+  const meta = Object.freeze(
+    storeMetadata('@CachePut', optionsObject<CachePutOptions>('@CachePut', options, OPTIONS)),
+  );
+  return createMethodDecorator('@CachePut', (record) => {
+    record.setPut(meta);
+  });
 }

@@ -10,8 +10,12 @@ import { type CacheMethodDecorator, createMethodDecorator } from './method-decor
  */
 export function CacheTtl(ttl: TtlSpec): CacheMethodDecorator {
   if (ttl === undefined || (typeof ttl !== 'number' && typeof ttl !== 'function')) {
-    throw new TypeError(`[cache-aside] @CacheTtl() takes seconds or a function of the result, got ${describe(ttl)}.`);
+    throw new TypeError(
+      `[cache-aside] @CacheTtl() takes seconds or a function of the result, got ${describe(ttl)}.`,
+    );
   }
   const spec = ttlSpec(ttl, '@CacheTtl() ttl') as TtlSpec;
-  return createMethodDecorator('@CacheTtl', (record) => record.setTtl(spec));
+  return createMethodDecorator('@CacheTtl', (record) => {
+    record.setTtl(spec);
+  });
 }

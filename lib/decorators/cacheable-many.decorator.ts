@@ -6,7 +6,15 @@ import { optionsObject, storeMetadata } from './decorator-options';
 import { type CacheMethodDecorator, createMethodDecorator } from './method-decorator';
 
 const OPTIONS: readonly (keyof CacheableManyOptions)[] = [
-  'key', 'ids', 'ttl', 'condition', 'unless', 'serializer', 'type', 'tags', 'manager',
+  'key',
+  'ids',
+  'ttl',
+  'condition',
+  'unless',
+  'serializer',
+  'type',
+  'tags',
+  'manager',
 ];
 
 /**
@@ -39,7 +47,10 @@ export function CacheableMany(options?: CacheableManyOptions): CacheMethodDecora
         `first), got ${describe(opts.ids)}.`,
     );
   }
-  const meta: CacheableManyMetadata = Object.freeze({ ...storeMetadata('@CacheableMany', opts), idsIndex });
+  const meta: CacheableManyMetadata = Object.freeze({
+    ...storeMetadata('@CacheableMany', opts),
+    idsIndex,
+  });
   if (meta.key.kind === 'template' && !templateIndexes(meta.key).has(idsIndex)) {
     throw new TypeError(
       `[cache-aside] @CacheableMany() key "${meta.key.source}" does not contain the id ({${idsIndex}}), so every ` +
@@ -72,7 +83,10 @@ function assertKeyCoversParameters(meta: CacheableManyMetadata, record: MethodRe
     if (i !== meta.idsIndex && !isKeyed(keyed, i)) uncovered.push(i);
   }
   if (uncovered.length === 0) return;
-  const what = meta.key.kind === 'template' ? `the key "${meta.key.source}"` : `the key function (${keyed} parameters)`;
+  const what =
+    meta.key.kind === 'template'
+      ? `the key "${meta.key.source}"`
+      : `the key function (${keyed} parameters)`;
   throw new TypeError(
     `[cache-aside] @CacheableMany() on ${record.describe()}: the method declares ${declared} parameters, and ` +
       `${what} leaves out argument ${uncovered.join(', ')}; calls differing only there would share entries. ` +

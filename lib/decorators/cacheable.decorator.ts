@@ -1,9 +1,22 @@
 import type { CacheableOptions } from '../metadata/cache-metadata';
-import { FRESHNESS_OPTIONS, freshnessOptions, optionsObject, storeMetadata } from './decorator-options';
+import {
+  FRESHNESS_OPTIONS,
+  freshnessOptions,
+  optionsObject,
+  storeMetadata,
+} from './decorator-options';
 import { type CacheMethodDecorator, createMethodDecorator } from './method-decorator';
 
 const OPTIONS: readonly (keyof CacheableOptions)[] = [
-  'key', 'ttl', 'condition', 'unless', 'serializer', 'type', 'tags', 'manager', ...FRESHNESS_OPTIONS,
+  'key',
+  'ttl',
+  'condition',
+  'unless',
+  'serializer',
+  'type',
+  'tags',
+  'manager',
+  ...FRESHNESS_OPTIONS,
 ];
 
 /**
@@ -21,5 +34,7 @@ export function Cacheable(options?: CacheableOptions): CacheMethodDecorator {
     ...storeMetadata('@Cacheable', opts),
     ...freshnessOptions(opts, '@Cacheable()'),
   });
-  return createMethodDecorator('@Cacheable', (record) => record.setCacheable(meta));
+  return createMethodDecorator('@Cacheable', (record) => {
+    record.setCacheable(meta);
+  });
 }

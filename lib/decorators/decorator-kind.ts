@@ -39,15 +39,22 @@ export function classifyDecoratorCall(args: readonly unknown[]): DecorationSite 
   if ((args.length === 2 || args.length === 3) && isObjectLike(first) && isPropertyKey(second)) {
     return classifyLegacyMember(first, second, third);
   }
-  return { kind: 'other', description: `something that is not a class member (called with ${args.length} arguments)` };
+  return {
+    kind: 'other',
+    description: `something that is not a class member (called with ${args.length} arguments)`,
+  };
 }
 
 function classifyStandard(value: unknown, context: DecoratorContext): DecorationSite {
   const name = String(context.name ?? '(anonymous)');
-  if (context.kind === 'class' && typeof value === 'function') return { kind: 'class', ctor: value };
+  if (context.kind === 'class' && typeof value === 'function')
+    return { kind: 'class', ctor: value };
   if (context.kind === 'method' && typeof value === 'function') {
     if (context.private) {
-      return { kind: 'other', description: `the private method ${name} (give it a regular name; the cache needs to find it on the class)` };
+      return {
+        kind: 'other',
+        description: `the private method ${name} (give it a regular name; the cache needs to find it on the class)`,
+      };
     }
     return {
       kind: 'standard-method',
@@ -60,13 +67,22 @@ function classifyStandard(value: unknown, context: DecoratorContext): Decoration
   return { kind: 'other', description: `the ${context.kind} ${name}` };
 }
 
-function classifyLegacyMember(target: object, key: string | symbol, descriptor: unknown): DecorationSite {
-  const owner = typeof target === 'function' ? target.name : (target as { constructor?: Function }).constructor?.name;
+function classifyLegacyMember(
+  target: object,
+  key: string | symbol,
+  descriptor: unknown,
+): DecorationSite {
+  const owner =
+    typeof target === 'function'
+      ? target.name
+      : (target as { constructor?: Function }).constructor?.name;
   const member = `${owner ? `${owner}.` : ''}${String(key)}`;
-  if (typeof descriptor === 'number') return { kind: 'other', description: `parameter ${descriptor} of ${member}` };
+  if (typeof descriptor === 'number')
+    return { kind: 'other', description: `parameter ${descriptor} of ${member}` };
   if (descriptor === undefined) return { kind: 'other', description: `the field ${member}` };
   const d = descriptor as PropertyDescriptor;
-  if (d.get || d.set) return { kind: 'other', description: `the ${d.get ? 'getter' : 'setter'} ${member}` };
+  if (d.get || d.set)
+    return { kind: 'other', description: `the ${d.get ? 'getter' : 'setter'} ${member}` };
   if (typeof d.value !== 'function') return { kind: 'other', description: `the field ${member}` };
   return {
     kind: 'legacy-method',

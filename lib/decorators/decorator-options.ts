@@ -26,10 +26,16 @@ import { serializerForType } from './type-serializer';
  */
 
 /** Reads `options` as an object whose keys are all among `known` (catches typos such as `ttL`). */
-export function optionsObject<T extends object>(decorator: string, options: unknown, known: readonly (keyof T)[]): T {
+export function optionsObject<T extends object>(
+  decorator: string,
+  options: unknown,
+  known: readonly (keyof T)[],
+): T {
   if (options === undefined) return {} as T;
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new TypeError(`[cache-aside] ${decorator}() takes an options object, got ${describe(options)}.`);
+    throw new TypeError(
+      `[cache-aside] ${decorator}() takes an options object, got ${describe(options)}.`,
+    );
   }
   for (const key of Object.keys(options)) {
     if (!(known as readonly string[]).includes(key)) {
@@ -54,15 +60,19 @@ export function optionalFunction<F>(value: unknown, what: string): F | undefined
 
 export function managerName(value: unknown, what: string): string | undefined {
   if (value !== undefined && (typeof value !== 'string' || value.length === 0)) {
-    throw new TypeError(`[cache-aside] ${what} must be the non-empty name of a registered manager, got ${describe(value)}.`);
+    throw new TypeError(
+      `[cache-aside] ${what} must be the non-empty name of a registered manager, got ${describe(value)}.`,
+    );
   }
-  return value as string | undefined;
+  return value;
 }
 
 export function tagsOption(value: unknown, what: string): TagsOption | undefined {
   if (value === undefined || typeof value === 'function') return value as TagsOption | undefined;
   if (!Array.isArray(value) || value.some((t) => typeof t !== 'string' || t.length === 0)) {
-    throw new TypeError(`[cache-aside] ${what} must be an array of non-empty strings or a function returning one, got ${describe(value)}.`);
+    throw new TypeError(
+      `[cache-aside] ${what} must be an array of non-empty strings or a function returning one, got ${describe(value)}.`,
+    );
   }
   return Object.freeze([...value]) as readonly string[];
 }
@@ -73,13 +83,20 @@ export function tagsOption(value: unknown, what: string): TagsOption | undefined
  */
 export function freshnessOptions(opts: FreshnessMetadata, decorator: string): FreshnessMetadata {
   const checked: { -readonly [K in keyof FreshnessMetadata]: FreshnessMetadata[K] } = {};
-  if (opts.grace !== undefined) assertNonNegative((checked.grace = opts.grace), `${decorator} grace`);
+  if (opts.grace !== undefined)
+    assertNonNegative((checked.grace = opts.grace), `${decorator} grace`);
   if (opts.staleWhileRevalidate !== undefined) {
-    assertNonNegative((checked.staleWhileRevalidate = opts.staleWhileRevalidate), `${decorator} staleWhileRevalidate`);
+    assertNonNegative(
+      (checked.staleWhileRevalidate = opts.staleWhileRevalidate),
+      `${decorator} staleWhileRevalidate`,
+    );
   }
-  if (opts.eagerRefresh !== undefined) assertFraction((checked.eagerRefresh = opts.eagerRefresh), `${decorator} eagerRefresh`);
-  if (opts.softTimeoutMs !== undefined) assertPositive((checked.softTimeoutMs = opts.softTimeoutMs), `${decorator} softTimeoutMs`);
-  if (opts.hardTimeoutMs !== undefined) assertPositive((checked.hardTimeoutMs = opts.hardTimeoutMs), `${decorator} hardTimeoutMs`);
+  if (opts.eagerRefresh !== undefined)
+    assertFraction((checked.eagerRefresh = opts.eagerRefresh), `${decorator} eagerRefresh`);
+  if (opts.softTimeoutMs !== undefined)
+    assertPositive((checked.softTimeoutMs = opts.softTimeoutMs), `${decorator} softTimeoutMs`);
+  if (opts.hardTimeoutMs !== undefined)
+    assertPositive((checked.hardTimeoutMs = opts.hardTimeoutMs), `${decorator} hardTimeoutMs`);
   return checked;
 }
 
@@ -93,7 +110,11 @@ export function booleanOption(value: unknown, what: string): boolean {
 }
 
 /** `serializer` or `type` (a class, through `ClassTransformerSerializer`); not both. */
-export function serializerOption(serializer: unknown, type: unknown, decorator: string): Serializer | undefined {
+export function serializerOption(
+  serializer: unknown,
+  type: unknown,
+  decorator: string,
+): Serializer | undefined {
   if (serializer !== undefined && type !== undefined) {
     throw new TypeError(
       `[cache-aside] ${decorator}() takes serializer or type, not both: type: User is short for ` +
@@ -110,7 +131,10 @@ export function serializerOption(serializer: unknown, type: unknown, decorator: 
 }
 
 /** What `@Cacheable` and `@CachePut` share. */
-export function storeMetadata(decorator: string, options: CacheableOptions | CachePutOptions): StoreMetadata {
+export function storeMetadata(
+  decorator: string,
+  options: CacheableOptions | CachePutOptions,
+): StoreMetadata {
   return {
     key: compileKey(options.key, `${decorator}() key`),
     ttl: ttlSpec(options.ttl, `${decorator}() ttl`),

@@ -19,7 +19,11 @@ export type AsyncMethod = (this: any, ...args: any[]) => PromiseLike<unknown>;
  * decoration time where the types were bypassed.
  */
 export interface CacheMethodDecorator {
-  <M extends AsyncMethod>(target: object, propertyKey: string | symbol, descriptor: TypedPropertyDescriptor<M>): void;
+  <M extends AsyncMethod>(
+    target: object,
+    propertyKey: string | symbol,
+    descriptor: TypedPropertyDescriptor<M>,
+  ): void;
   <M extends AsyncMethod>(value: M, context: ClassMethodDecoratorContext<unknown, M>): M | void;
 }
 
@@ -27,7 +31,10 @@ export interface CacheMethodDecorator {
  * Builds a decorator that adds to the method's record, installing the trampoline on first use.
  * `decorator` is its name for messages (`'@Cacheable'`).
  */
-export function createMethodDecorator(decorator: string, record: (target: MethodRecord) => void): CacheMethodDecorator {
+export function createMethodDecorator(
+  decorator: string,
+  record: (target: MethodRecord) => void,
+): CacheMethodDecorator {
   return function cacheMethodDecorator(...args: unknown[]): AnyMethod | void {
     const site = classifyDecoratorCall(args);
     switch (site.kind) {
@@ -36,7 +43,8 @@ export function createMethodDecorator(decorator: string, record: (target: Method
         let target = memberRecord(site.home, site.name);
         if (!target) {
           target = newRecord(site.name, site.isStatic, site.descriptor.value);
-          target.declaringClass = typeof site.home === 'function' ? site.home : site.home.constructor;
+          target.declaringClass =
+            typeof site.home === 'function' ? site.home : site.home.constructor;
           registerMember(site.home, target);
           site.descriptor.value = target.trampoline;
         }
@@ -45,7 +53,10 @@ export function createMethodDecorator(decorator: string, record: (target: Method
       }
       case 'standard-method': {
         const existing = recordOfTrampoline(site.value);
-        if (existing) return void record(existing);
+        if (existing) {
+          record(existing);
+          return;
+        }
         const target = newRecord(site.name, site.isStatic, site.value);
         record(target);
         // Standard method contexts do not name the class: learn it when the class (static) or
@@ -61,7 +72,9 @@ export function createMethodDecorator(decorator: string, record: (target: Method
             `${site.ctor.name || '(anonymous)'}); use @CacheConfig() for class-wide settings.`,
         );
       default:
-        throw new TypeError(`[cache-aside] ${decorator}() decorates methods only; it was applied to ${site.description}.`);
+        throw new TypeError(
+          `[cache-aside] ${decorator}() decorates methods only; it was applied to ${site.description}.`,
+        );
     }
   } as CacheMethodDecorator;
 }
@@ -87,7 +100,9 @@ function newRecord(name: string | symbol, isStatic: boolean, original: AnyMethod
  */
 function carryOver(original: AnyMethod, trampoline: AnyMethod): void {
   for (const key of Object.keys(original)) {
-    (trampoline as unknown as Record<string, unknown>)[key] = (original as unknown as Record<string, unknown>)[key];
+    (trampoline as unknown as Record<string, unknown>)[key] = (
+      original as unknown as Record<string, unknown>
+    )[key];
   }
   const reflect = Reflect as unknown as {
     getOwnMetadataKeys?: (target: object) => unknown[];
@@ -113,11 +128,16 @@ interface ReflectWithMetadata {
  */
 function assertPromiseReturnType(decorator: string, home: object, name: string | symbol): void {
   const reflect = Reflect as typeof Reflect & ReflectWithMetadata;
-  if (typeof reflect.hasMetadata !== 'function' || typeof reflect.getMetadata !== 'function') return;
+  if (typeof reflect.hasMetadata !== 'function' || typeof reflect.getMetadata !== 'function')
+    return;
   if (!reflect.hasMetadata(DESIGN_RETURN_TYPE, home, name)) return;
   const returnType = reflect.getMetadata(DESIGN_RETURN_TYPE, home, name);
   if (returnType === Object) return;
-  if (typeof returnType === 'function' && (returnType === Promise || returnType.prototype instanceof Promise)) return;
+  if (
+    typeof returnType === 'function' &&
+    (returnType === Promise || returnType.prototype instanceof Promise)
+  )
+    return;
   const owner = typeof home === 'function' ? home.name : home.constructor.name;
   const declared = typeof returnType === 'function' ? returnType.name : 'void';
   throw new TypeError(

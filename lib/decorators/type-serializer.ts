@@ -1,4 +1,7 @@
-import { ClassTransformerSerializer, type ClassType } from '../serializers/class-transformer.serializer';
+import {
+  ClassTransformerSerializer,
+  type ClassType,
+} from '../serializers/class-transformer.serializer';
 import type { Serializer } from '../serializers/serializer';
 
 /** `type: User` is short for `serializer: new ClassTransformerSerializer(User)`. */

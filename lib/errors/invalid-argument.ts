@@ -23,7 +23,12 @@ export const MAX_TIMER_MS = 2_147_483_647;
 
 /** A TTL is a positive number of seconds, or `Infinity` for "no expiry". */
 export function assertTtl(ttl: unknown, argumentName = 'ttl'): asserts ttl is number {
-  if (typeof ttl !== 'number' || Number.isNaN(ttl) || ttl <= 0 || (ttl > MAX_TTL_SECONDS && ttl !== Infinity)) {
+  if (
+    typeof ttl !== 'number' ||
+    Number.isNaN(ttl) ||
+    ttl <= 0 ||
+    (ttl > MAX_TTL_SECONDS && ttl !== Infinity)
+  ) {
     throw new RangeError(
       `${PREFIX} ${argumentName} must be a positive number of seconds up to ${MAX_TTL_SECONDS} (or ` +
         `Infinity for no expiry), got ${describe(ttl)}.`,
@@ -32,9 +37,14 @@ export function assertTtl(ttl: unknown, argumentName = 'ttl'): asserts ttl is nu
 }
 
 /** A whole number >= 1 (a count, a size in Redis commands that take integers). */
-export function assertPositiveInteger(value: unknown, argumentName: string): asserts value is number {
+export function assertPositiveInteger(
+  value: unknown,
+  argumentName: string,
+): asserts value is number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-    throw new RangeError(`${PREFIX} ${argumentName} must be a whole number >= 1, got ${describe(value)}.`);
+    throw new RangeError(
+      `${PREFIX} ${argumentName} must be a whole number >= 1, got ${describe(value)}.`,
+    );
   }
 }
 
@@ -48,15 +58,25 @@ export function assertTimeout(value: unknown, argumentName: string): asserts val
 }
 
 /** Tags: an array of non-empty strings, at most 255 of them, each at most 255 bytes of UTF-8. */
-export function assertTags(tags: unknown, argumentName = 'tags'): asserts tags is readonly string[] {
+export function assertTags(
+  tags: unknown,
+  argumentName = 'tags',
+): asserts tags is readonly string[] {
   if (!Array.isArray(tags)) {
-    throw new TypeError(`${PREFIX} ${argumentName} must be an array of strings, got ${describe(tags)}.`);
+    throw new TypeError(
+      `${PREFIX} ${argumentName} must be an array of strings, got ${describe(tags)}.`,
+    );
   }
-  if (tags.length > 255) throw new RangeError(`${PREFIX} ${argumentName} can hold at most 255 tags, got ${tags.length}.`);
+  if (tags.length > 255)
+    throw new RangeError(
+      `${PREFIX} ${argumentName} can hold at most 255 tags, got ${tags.length}.`,
+    );
   tags.forEach((tag, i) => {
     assertKey(tag, `${argumentName}[${i}]`);
     if (Buffer.byteLength(tag) > 255) {
-      throw new RangeError(`${PREFIX} ${argumentName}[${i}] must be at most 255 bytes of UTF-8, got ${Buffer.byteLength(tag)}.`);
+      throw new RangeError(
+        `${PREFIX} ${argumentName}[${i}] must be at most 255 bytes of UTF-8, got ${Buffer.byteLength(tag)}.`,
+      );
     }
   });
 }

@@ -23,7 +23,12 @@ export function parseKeyTemplate(source: string, what: string): TemplatePart[] {
   for (let i = 0; i < source.length; i++) {
     const char = source[i];
     if (char === '}') {
-      if (source[i + 1] !== '}') throw templateError(what, source, `a lone "}" at position ${i} (write "}}" for a literal brace)`);
+      if (source[i + 1] !== '}')
+        throw templateError(
+          what,
+          source,
+          `a lone "}" at position ${i} (write "}}" for a literal brace)`,
+        );
       text += '}';
       i++;
     } else if (char === '{') {
@@ -45,7 +50,11 @@ export function parseKeyTemplate(source: string, what: string): TemplatePart[] {
       }
       if (text) parts.push({ text });
       text = '';
-      parts.push({ index: Number(match[1]), path: match[2] ? match[2].slice(1).split('.') : [], source: `{${inner}}` });
+      parts.push({
+        index: Number(match[1]),
+        path: match[2] ? match[2].slice(1).split('.') : [],
+        source: `{${inner}}`,
+      });
       i = end;
     } else {
       text += char;
@@ -60,8 +69,11 @@ export function parseKeyTemplate(source: string, what: string): TemplatePart[] {
 export function compileKey(option: KeyOption | undefined, what: string): KeyPlan {
   if (option === undefined) return { kind: 'default' };
   if (typeof option === 'function') return { kind: 'function', fn: option };
-  if (typeof option === 'string') return { kind: 'template', source: option, parts: parseKeyTemplate(option, what) };
-  throw new TypeError(`[cache-aside] ${what} must be a template string or a function, got ${describe(option)}.`);
+  if (typeof option === 'string')
+    return { kind: 'template', source: option, parts: parseKeyTemplate(option, what) };
+  throw new TypeError(
+    `[cache-aside] ${what} must be a template string or a function, got ${describe(option)}.`,
+  );
 }
 
 type Placeholder = Extract<TemplatePart, { index: number }>;
@@ -74,7 +86,12 @@ export type KeyBuilder = (thisArg: unknown, args: readonly unknown[]) => string;
  * joined ahead of time, so that a call only reads its arguments and concatenates. Builds the same
  * keys, and throws the same errors, as `withNamespace(namespace, buildKey(plan, ctx))`.
  */
-export function compileKeyBuilder(plan: KeyPlan, namespace: string | undefined, identity: string, what: string): KeyBuilder {
+export function compileKeyBuilder(
+  plan: KeyPlan,
+  namespace: string | undefined,
+  identity: string,
+  what: string,
+): KeyBuilder {
   const prefix = namespace === undefined ? '' : `${namespace}:`;
   switch (plan.kind) {
     case 'default': {
@@ -90,7 +107,11 @@ export function compileKeyBuilder(plan: KeyPlan, namespace: string | undefined, 
   }
 }
 
-function compileTemplate(plan: Extract<KeyPlan, { kind: 'template' }>, prefix: string, what: string): KeyBuilder {
+function compileTemplate(
+  plan: Extract<KeyPlan, { kind: 'template' }>,
+  prefix: string,
+  what: string,
+): KeyBuilder {
   // texts[i] precedes slots[i]; texts[slots.length] follows the last one.
   const texts: string[] = [''];
   const slots: Placeholder[] = [];
@@ -119,7 +140,8 @@ function compileTemplate(plan: Extract<KeyPlan, { kind: 'template' }>, prefix: s
   }
   return (_thisArg, args) => {
     let key = texts[0];
-    for (let i = 0; i < slots.length; i++) key += templateValue(slots[i], source, args, what) + texts[i + 1];
+    for (let i = 0; i < slots.length; i++)
+      key += templateValue(slots[i], source, args, what) + texts[i + 1];
     return key.length > 0 ? prefix + key : empty();
   };
 }
@@ -154,7 +176,6 @@ export function keyedPositions(plan: KeyPlan): KeyedPositions {
   }
 }
 
-
 /** What a key is built from at call time. */
 export interface KeyContext {
   readonly thisArg: unknown;
@@ -174,7 +195,8 @@ export function buildKey(plan: KeyPlan, ctx: KeyContext): string {
       return checkedResult(plan.fn.apply(ctx.thisArg, ctx.args as unknown[]), ctx);
     case 'template': {
       const key = render(plan, ctx, (value) => value);
-      if (key.length === 0) throw new TypeError(`[cache-aside] ${ctx.what} "${plan.source}" produced an empty key.`);
+      if (key.length === 0)
+        throw new TypeError(`[cache-aside] ${ctx.what} "${plan.source}" produced an empty key.`);
       return key;
     }
   }
@@ -191,7 +213,6 @@ export function buildPattern(plan: KeyPlan, ctx: KeyContext): string {
       return render(plan, ctx, escapeGlob);
   }
 }
-
 
 /** `namespace:key`, or the key itself without a namespace. */
 export function withNamespace(namespace: string | undefined, key: string): string {
@@ -213,7 +234,8 @@ export function methodIdentity(
 ): string {
   const owner = runtimeClass ?? declaringClass;
   let head = className(owner);
-  if (declaringClass !== undefined && owner !== declaringClass) head += `(${className(declaringClass)})`;
+  if (declaringClass !== undefined && owner !== declaringClass)
+    head += `(${className(declaringClass)})`;
   return `${head}.${isStatic ? 'static.' : ''}${escapeKeyText(methodName)}`;
 }
 
@@ -221,7 +243,11 @@ function className(ctor: Function | undefined): string {
   return escapeKeyText(ctor?.name || '(anonymous)');
 }
 
-function render(plan: Extract<KeyPlan, { kind: 'template' }>, ctx: KeyContext, escape: (value: string) => string): string {
+function render(
+  plan: Extract<KeyPlan, { kind: 'template' }>,
+  ctx: KeyContext,
+  escape: (value: string) => string,
+): string {
   let key = '';
   for (const part of plan.parts) {
     if ('text' in part) key += part.text;
@@ -230,7 +256,12 @@ function render(plan: Extract<KeyPlan, { kind: 'template' }>, ctx: KeyContext, e
   return key;
 }
 
-function templateValue(part: Placeholder, source: string, args: readonly unknown[], what: string): string {
+function templateValue(
+  part: Placeholder,
+  source: string,
+  args: readonly unknown[],
+  what: string,
+): string {
   let value: unknown = args[part.index];
   for (let i = 0; i < part.path.length; i++) {
     if (value === null || value === undefined) break;
@@ -272,13 +303,17 @@ function checkedResult(result: unknown, ctx: KeyContext): string {
 
 function checkedKey(result: unknown, what: string): string {
   if (typeof result !== 'string' || result.length === 0) {
-    throw new TypeError(`[cache-aside] ${what} returned ${describe(result)}; it must return a non-empty string.`);
+    throw new TypeError(
+      `[cache-aside] ${what} returned ${describe(result)}; it must return a non-empty string.`,
+    );
   }
   return result;
 }
 
 function templateError(what: string, source: string, problem: string): TypeError {
-  return new TypeError(`[cache-aside] ${what} "${source}" is not a valid key template: ${problem}.`);
+  return new TypeError(
+    `[cache-aside] ${what} "${source}" is not a valid key template: ${problem}.`,
+  );
 }
 
 /** Makes Redis MATCH take `text` literally (the manager's own escaping, shared). */

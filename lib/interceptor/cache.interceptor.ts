@@ -1,4 +1,8 @@
-import type { CacheConfigMetadata, CacheEvictMetadata, CachePutMetadata } from '../metadata/cache-metadata';
+import type {
+  CacheConfigMetadata,
+  CacheEvictMetadata,
+  CachePutMetadata,
+} from '../metadata/cache-metadata';
 import { DEFAULT_MANAGER_NAME, currentClassConfigVersion } from '../metadata/metadata-store';
 import { classConfigFor, managerNameOf } from '../metadata/metadata-reader';
 import type { MethodRecord } from '../metadata/method-record';
@@ -33,7 +37,9 @@ export class CacheInterceptor {
   static use(manager: CacheManagerPort, name: string = DEFAULT_MANAGER_NAME): void {
     assertManagerPort(manager);
     if (typeof name !== 'string' || name.length === 0) {
-      throw new TypeError('[cache-aside] CacheInterceptor.use(manager, name): name must be a non-empty string.');
+      throw new TypeError(
+        '[cache-aside] CacheInterceptor.use(manager, name): name must be a non-empty string.',
+      );
     }
     CacheInterceptor.managers.set(name, manager);
     CacheInterceptor.version++;
@@ -56,21 +62,29 @@ export class CacheInterceptor {
     try {
       const resolved = CacheInterceptor.resolve(record, thisArg);
       const read = resolved.onlyRead;
-      return read !== undefined ? read.run(thisArg, args) : CacheInterceptor.around(resolved, thisArg, args);
+      return read !== undefined
+        ? read.run(thisArg, args)
+        : CacheInterceptor.around(resolved, thisArg, args);
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
   /** Methods that write or evict: the operations in order around the method. */
-  private static async around(resolved: ResolvedMethod, thisArg: unknown, args: unknown[]): Promise<unknown> {
+  private static async around(
+    resolved: ResolvedMethod,
+    thisArg: unknown,
+    args: unknown[],
+  ): Promise<unknown> {
     const call = new MethodCall(resolved.record, thisArg, args, resolved.config, resolved.identity);
-    for (const { op, manager } of resolved.evictions) if (op.beforeInvocation) await call.evict(op, manager);
+    for (const { op, manager } of resolved.evictions)
+      if (op.beforeInvocation) await call.evict(op, manager);
     let result: unknown;
     if (resolved.read) result = await resolved.read.run(thisArg, args);
     else if (resolved.put) result = await call.put(resolved.put, resolved.putManager!);
     else result = await call.invoke();
-    for (const { op, manager } of resolved.evictions) if (!op.beforeInvocation) await call.evict(op, manager);
+    for (const { op, manager } of resolved.evictions)
+      if (!op.beforeInvocation) await call.evict(op, manager);
     return result;
   }
 
@@ -87,7 +101,11 @@ export class CacheInterceptor {
     }
     const runtimeClass = runtimeClassOf(record, thisArg);
     const other = resolvedFor(record, runtimeClass);
-    if (other !== undefined && other.version === CacheInterceptor.version && other.configVersion === currentClassConfigVersion()) {
+    if (
+      other !== undefined &&
+      other.version === CacheInterceptor.version &&
+      other.configVersion === currentClassConfigVersion()
+    ) {
       record.resolved = other;
       return other;
     }
@@ -101,12 +119,18 @@ export class CacheInterceptor {
     if (record.declaringClass === undefined) record.locate(thisArg);
     const runtimeClass = runtimeClassOf(record, thisArg);
     const config = classConfigFor(runtimeClass);
-    const identity = methodIdentity(runtimeClass, record.declaringClass, record.methodName, record.isStatic);
+    const identity = methodIdentity(
+      runtimeClass,
+      record.declaringClass,
+      record.methodName,
+      record.isStatic,
+    );
 
     // Everything that can be wrong with the configuration fails before any side effect.
     const store = record.cacheable ?? record.many ?? record.put;
     const storeName = store && managerNameOf(store, config);
-    const storeManager = storeName === undefined ? undefined : CacheInterceptor.managerFor(storeName, record);
+    const storeManager =
+      storeName === undefined ? undefined : CacheInterceptor.managerFor(storeName, record);
     const evictions = record.evicts.map((op) => {
       if (op.allEntries) requireNamespace(config, record);
       return { op, manager: CacheInterceptor.managerFor(managerNameOf(op, config), record) };
@@ -172,22 +196,35 @@ interface ResolvedMethod {
   readonly onlyRead: ReadStep | undefined;
   readonly put: CachePutMetadata | undefined;
   readonly putManager: CacheManagerPort | undefined;
-  readonly evictions: ReadonlyArray<{ readonly op: CacheEvictMetadata; readonly manager: CacheManagerPort }>;
+  readonly evictions: ReadonlyArray<{
+    readonly op: CacheEvictMetadata;
+    readonly manager: CacheManagerPort;
+  }>;
 }
 
 /**
  * Resolutions per record and runtime class, for methods called on several classes (inheritance).
  * Weak on both levels: a subclass nobody references any more is collected with its resolution.
  */
-const byClass = new WeakMap<MethodRecord, { classes: WeakMap<Function, ResolvedMethod>; unknownClass?: ResolvedMethod }>();
+const byClass = new WeakMap<
+  MethodRecord,
+  { classes: WeakMap<Function, ResolvedMethod>; unknownClass?: ResolvedMethod }
+>();
 
-function resolvedFor(record: MethodRecord, runtimeClass: Function | undefined): ResolvedMethod | undefined {
+function resolvedFor(
+  record: MethodRecord,
+  runtimeClass: Function | undefined,
+): ResolvedMethod | undefined {
   const entry = byClass.get(record);
   if (entry === undefined) return undefined;
   return runtimeClass === undefined ? entry.unknownClass : entry.classes.get(runtimeClass);
 }
 
-function keepResolved(record: MethodRecord, runtimeClass: Function | undefined, resolved: ResolvedMethod): void {
+function keepResolved(
+  record: MethodRecord,
+  runtimeClass: Function | undefined,
+  resolved: ResolvedMethod,
+): void {
   let entry = byClass.get(record);
   if (entry === undefined) byClass.set(record, (entry = { classes: new WeakMap() }));
   if (runtimeClass === undefined) entry.unknownClass = resolved;
@@ -198,7 +235,8 @@ function keepResolved(record: MethodRecord, runtimeClass: Function | undefined, 
 function runtimeClassOf(record: MethodRecord, thisArg: unknown): Function | undefined {
   if (record.isStatic) return typeof thisArg === 'function' ? thisArg : record.declaringClass;
   if (thisArg !== null && typeof thisArg === 'object') {
-    const ctor: unknown = (Object.getPrototypeOf(thisArg) as { constructor?: unknown } | null)?.constructor;
+    const ctor: unknown = (Object.getPrototypeOf(thisArg) as { constructor?: unknown } | null)
+      ?.constructor;
     if (typeof ctor === 'function') return ctor;
   }
   return record.declaringClass;

@@ -37,7 +37,8 @@ export class CachedBatchRead extends PreparedRead implements ReadStep {
 
   run(thisArg: unknown, args: unknown[]): Promise<unknown> {
     const original = this.original;
-    if (this.condition !== undefined && !this.passes(thisArg, args)) return Promise.resolve(original.apply(thisArg, args));
+    if (this.condition !== undefined && !this.passes(thisArg, args))
+      return Promise.resolve(original.apply(thisArg, args));
     const idsIndex = this.idsIndex;
     const given = args[idsIndex];
     if (!Array.isArray(given)) {
@@ -59,7 +60,7 @@ export class CachedBatchRead extends PreparedRead implements ReadStep {
       keys[i] = key;
       if (!firstIndexOf.has(key)) firstIndexOf.set(key, i);
     }
-    const opts: GetOptions<unknown> = this.shared ?? this.optionsFor(thisArg, args);
+    const opts: GetOptions = this.shared ?? this.optionsFor(thisArg, args);
     const where = this.where;
     return this.getMany.call(
       this.manager,

@@ -40,8 +40,8 @@ export abstract class PreparedRead {
   protected readonly keyOf: KeyBuilder;
   protected readonly condition: ConditionFunction | undefined;
   /** The options of every call; `undefined` when they are built per call by `optionsFor`. */
-  protected readonly shared: GetOptions<unknown> | undefined;
-  private readonly base: GetOptions<unknown>;
+  protected readonly shared: GetOptions | undefined;
+  private readonly base: GetOptions;
   private readonly ttlSpec: TtlSpec | undefined;
   private readonly unless: UnlessFunction | undefined;
   private readonly tags: TagsOption | undefined;
@@ -49,35 +49,51 @@ export abstract class PreparedRead {
   /** The TTL depends on the loaded value (a TTL function, or `unless`). */
   private readonly dynamicTtl: boolean;
 
-  protected constructor(site: ReadSite, op: StoreMetadata, decorator: string, extra: GetOptions<unknown> = {}) {
+  protected constructor(
+    site: ReadSite,
+    op: StoreMetadata,
+    decorator: string,
+    extra: GetOptions = {},
+  ) {
     const { record, config } = site;
     this.original = record.original;
     this.manager = site.manager;
-    this.keyOf = compileKeyBuilder(op.key, config.namespace, site.identity, `${decorator} key of ${record.describe()}`);
+    this.keyOf = compileKeyBuilder(
+      op.key,
+      config.namespace,
+      site.identity,
+      `${decorator} key of ${record.describe()}`,
+    );
     this.condition = conditionOf(op, config);
     this.ttlSpec = ttlOf(record, op, config);
     this.unless = op.unless;
     this.tags = op.tags;
     this.tagsWhat = `${decorator} tags of ${record.describe()}`;
-    const base: GetOptions<unknown> = { label: site.identity };
-    if (this.ttlSpec !== undefined && typeof this.ttlSpec !== 'function' && this.unless === undefined) base.ttl = this.ttlSpec;
+    const base: GetOptions = { label: site.identity };
+    if (
+      this.ttlSpec !== undefined &&
+      typeof this.ttlSpec !== 'function' &&
+      this.unless === undefined
+    )
+      base.ttl = this.ttlSpec;
     if (op.serializer) base.serializer = op.serializer;
     if (Array.isArray(op.tags) && op.tags.length > 0) base.tags = op.tags;
     this.base = Object.assign(base, extra);
     this.dynamicTtl = typeof this.ttlSpec === 'function' || this.unless !== undefined;
-    this.shared = this.dynamicTtl || typeof op.tags === 'function' ? undefined : Object.freeze(this.base);
+    this.shared =
+      this.dynamicTtl || typeof op.tags === 'function' ? undefined : Object.freeze(this.base);
   }
 
   /** Whether this call goes through the cache (`condition`). */
   protected passes(thisArg: unknown, args: unknown[]): boolean {
-    return this.condition === undefined || this.condition.apply(thisArg, args) === true;
+    return this.condition === undefined || this.condition.apply(thisArg, args);
   }
 
   /**
    * The options of one call whose TTL or tags depend on it: the TTL becomes a function of the
    * loaded value (`0` when `unless` vetoes it), and a tags function is applied to the arguments.
    */
-  protected optionsFor(thisArg: unknown, args: unknown[]): GetOptions<unknown> {
+  protected optionsFor(thisArg: unknown, args: unknown[]): GetOptions {
     const base = this.base;
     // One literal of a fixed shape (absent options as `undefined`, which every reader treats as
     // unset): cheaper than copying `base` property by property.
@@ -85,7 +101,10 @@ export abstract class PreparedRead {
       label: base.label,
       ttl: this.dynamicTtl ? this.ttlOfValue(thisArg, args) : base.ttl,
       serializer: base.serializer,
-      tags: typeof this.tags === 'function' ? tagsFor(this.tags, thisArg, args, this.tagsWhat) : base.tags,
+      tags:
+        typeof this.tags === 'function'
+          ? tagsFor(this.tags, thisArg, args, this.tagsWhat)
+          : base.tags,
       grace: base.grace,
       staleWhileRevalidate: base.staleWhileRevalidate,
       eagerRefresh: base.eagerRefresh,
@@ -100,8 +119,10 @@ export abstract class PreparedRead {
     const unless = this.unless;
     const manager = this.manager;
     return (value: unknown) => {
-      if (unless !== undefined && unless.call(thisArg, value, ...args) === true) return 0;
-      return typeof spec === 'function' ? spec.call(thisArg, value, ...args) : (spec ?? manager.defaultTtl);
+      if (unless !== undefined && unless.call(thisArg, value, ...args)) return 0;
+      return typeof spec === 'function'
+        ? spec.call(thisArg, value, ...args)
+        : (spec ?? manager.defaultTtl);
     };
   }
 }
@@ -109,13 +130,14 @@ export abstract class PreparedRead {
 /** `@Cacheable`: read through `manager.get`, which runs the method (once) on a miss. */
 export class CachedRead extends PreparedRead implements ReadStep {
   constructor(site: ReadSite, op: CacheableMetadata) {
-    const extra: GetOptions<unknown> = { ...freshnessOf(op, site.config) };
+    const extra: GetOptions = { ...freshnessOf(op, site.config) };
     super(site, op, '@Cacheable', extra);
   }
 
   run(thisArg: unknown, args: unknown[]): Promise<unknown> {
     const original = this.original;
-    if (this.condition !== undefined && !this.passes(thisArg, args)) return Promise.resolve(original.apply(thisArg, args));
+    if (this.condition !== undefined && !this.passes(thisArg, args))
+      return Promise.resolve(original.apply(thisArg, args));
     return this.manager.get(
       this.keyOf(thisArg, args),
       () => original.apply(thisArg, args),

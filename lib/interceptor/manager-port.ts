@@ -24,7 +24,13 @@ export interface CacheManagerPort {
   invalidateTags(tags: readonly string[]): Promise<number>;
 }
 
-const REQUIRED_METHODS = ['get', 'set', 'invalidate', 'invalidatePattern', 'invalidateTags'] as const;
+const REQUIRED_METHODS = [
+  'get',
+  'set',
+  'invalidate',
+  'invalidatePattern',
+  'invalidateTags',
+] as const;
 
 export function assertManagerPort(value: unknown): asserts value is CacheManagerPort {
   const candidate = value as Record<string, unknown> | null;

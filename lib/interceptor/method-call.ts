@@ -65,27 +65,37 @@ export class MethodCall {
     const keys = op.keys.map((plan) => withNamespace(namespace, buildKey(plan, ctx)));
     if (op.keysFunction) {
       const computed: unknown = op.keysFunction.apply(this.thisArg, this.args);
-      keys.push(...this.strings(computed, '@CacheEvict keys').map((k) => withNamespace(namespace, k)));
+      keys.push(
+        ...this.strings(computed, '@CacheEvict keys').map((k) => withNamespace(namespace, k)),
+      );
     }
     const work: Array<Promise<number>> = [];
     if (keys.length > 0) work.push(manager.invalidate(keys));
     if (op.pattern) {
       const pattern = buildPattern(op.pattern, this.keyContext('@CacheEvict pattern'));
-      work.push(manager.invalidatePattern(withNamespace(namespace && escapeGlob(namespace), pattern)));
+      work.push(
+        manager.invalidatePattern(withNamespace(namespace && escapeGlob(namespace), pattern)),
+      );
     }
     const tags = this.tags(op.tags, '@CacheEvict');
     if (tags) work.push(manager.invalidateTags(tags));
-    if (op.allEntries) work.push(manager.invalidatePattern(`${escapeGlob(requireNamespace(this.config, this.record))}:*`));
+    if (op.allEntries)
+      work.push(
+        manager.invalidatePattern(`${escapeGlob(requireNamespace(this.config, this.record))}:*`),
+      );
     await Promise.all(work);
   }
 
   private passes(op: StoreMetadata | CacheEvictMetadata): boolean {
     const condition = conditionOf(op, this.config);
-    return condition === undefined || condition.apply(this.thisArg, this.args) === true;
+    return condition === undefined || condition.apply(this.thisArg, this.args);
   }
 
   private key(op: StoreMetadata, decorator: string): string {
-    return withNamespace(this.config.namespace, buildKey(op.key, this.keyContext(`${decorator} key`)));
+    return withNamespace(
+      this.config.namespace,
+      buildKey(op.key, this.keyContext(`${decorator} key`)),
+    );
   }
 
   private keyContext(what: string): KeyContext {
@@ -99,7 +109,7 @@ export class MethodCall {
 
   /** Seconds for `manager.set`; `undefined` for the manager's default; `<= 0` (or NaN) for "do not store". */
   private ttlForPut(op: CachePutMetadata, result: unknown): number | undefined {
-    if (op.unless !== undefined && op.unless.call(this.thisArg, result, ...this.args) === true) return 0;
+    if (op.unless !== undefined && op.unless.call(this.thisArg, result, ...this.args)) return 0;
     const spec: TtlSpec | undefined = ttlOf(this.record, op, this.config);
     if (typeof spec !== 'function') return spec;
     // As under @Cacheable: a computed TTL that is not a positive number keeps the result out.
@@ -108,7 +118,12 @@ export class MethodCall {
   }
 
   private tags(option: TagsOption | undefined, decorator: string): readonly string[] | undefined {
-    return tagsFor(option, this.thisArg, this.args, `${decorator} tags of ${this.record.describe()}`);
+    return tagsFor(
+      option,
+      this.thisArg,
+      this.args,
+      `${decorator} tags of ${this.record.describe()}`,
+    );
   }
 
   private strings(value: unknown, what: string): string[] {
@@ -122,8 +137,8 @@ export function requireNamespace(config: CacheConfigMetadata, record: MethodReco
   if (namespace === undefined) {
     throw new Error(
       `[cache-aside] @CacheEvict({ allEntries: true }) on ${record.describe()} needs a namespace ` +
-        'to clear, and its class has none: add @CacheConfig({ namespace: \'...\' }) to the class. ' +
-        '(Without one it would clear every entry under the manager\'s key prefix; to do that on ' +
+        "to clear, and its class has none: add @CacheConfig({ namespace: '...' }) to the class. " +
+        "(Without one it would clear every entry under the manager's key prefix; to do that on " +
         "purpose, use @CacheEvict({ pattern: '*' }).)",
     );
   }

@@ -72,9 +72,15 @@ export function encodeValue(value: unknown, path: string, ancestors: object[]): 
     case 'string':
       return encodeString(value);
     case 'symbol':
-      throw new UnsupportedKeyValueError(path, 'is a symbol, which has no stable representation in a key.');
+      throw new UnsupportedKeyValueError(
+        path,
+        'is a symbol, which has no stable representation in a key.',
+      );
     case 'function':
-      throw new UnsupportedKeyValueError(path, `is a function (${value.name || 'anonymous'}), which cannot be part of a key.`);
+      throw new UnsupportedKeyValueError(
+        path,
+        `is a function (${value.name || 'anonymous'}), which cannot be part of a key.`,
+      );
     case 'object':
       return value === null ? 'N' : encodeObject(value, path, ancestors);
     default:
@@ -109,7 +115,10 @@ function percentEncode(c: string): string {
 
 function encodeObject(value: object, path: string, ancestors: object[]): string {
   if (ancestors.includes(value)) {
-    throw new UnsupportedKeyValueError(path, 'refers back to one of its containers (a circular structure).');
+    throw new UnsupportedKeyValueError(
+      path,
+      'refers back to one of its containers (a circular structure).',
+    );
   }
   if (ancestors.length >= MAX_DEPTH) {
     throw new UnsupportedKeyValueError(path, `is nested more than ${MAX_DEPTH} levels deep.`);
@@ -125,7 +134,8 @@ function encodeObject(value: object, path: string, ancestors: object[]): string 
 function encodeContainer(value: object, path: string, ancestors: object[]): string {
   if (Array.isArray(value)) {
     const items: string[] = [];
-    for (let i = 0; i < value.length; i++) items.push(encodeValue(value[i], `${path}[${i}]`, ancestors));
+    for (let i = 0; i < value.length; i++)
+      items.push(encodeValue(value[i], `${path}[${i}]`, ancestors));
     return `[${items.join(',')}]`;
   }
   if (value instanceof Date) {
@@ -134,7 +144,8 @@ function encodeContainer(value: object, path: string, ancestors: object[]): stri
   }
   if (value instanceof Map) {
     const entries = [...value].map(
-      ([k, v], i) => `${encodeValue(k, `${path} key #${i}`, ancestors)}=${encodeValue(v, `${path}.get(…)`, ancestors)}`,
+      ([k, v], i) =>
+        `${encodeValue(k, `${path} key #${i}`, ancestors)}=${encodeValue(v, `${path}.get(…)`, ancestors)}`,
     );
     return `M(${entries.sort(compare).join(',')})`;
   }
@@ -164,8 +175,15 @@ function encodeContainer(value: object, path: string, ancestors: object[]): stri
 }
 
 function encodeProperties(value: object, path: string, ancestors: object[]): string {
-  if (Object.getOwnPropertySymbols(value).some((s) => Object.prototype.propertyIsEnumerable.call(value, s))) {
-    throw new UnsupportedKeyValueError(path, 'has symbol-keyed properties, which cannot be part of a key.');
+  if (
+    Object.getOwnPropertySymbols(value).some((s) =>
+      Object.prototype.propertyIsEnumerable.call(value, s),
+    )
+  ) {
+    throw new UnsupportedKeyValueError(
+      path,
+      'has symbol-keyed properties, which cannot be part of a key.',
+    );
   }
   const record = value as Record<string, unknown>;
   const entries = Object.keys(value)
@@ -189,7 +207,10 @@ const OPAQUE: ReadonlyArray<[Function, string]> = [
 function refuseOpaque(value: object, path: string): void {
   for (const [type, what] of OPAQUE) {
     if (value instanceof type) {
-      throw new UnsupportedKeyValueError(path, `is ${what}, whose content cannot be part of a key.`);
+      throw new UnsupportedKeyValueError(
+        path,
+        `is ${what}, whose content cannot be part of a key.`,
+      );
     }
   }
 }

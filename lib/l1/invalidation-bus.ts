@@ -58,15 +58,19 @@ export class InvalidationBus {
     this.channel = `cache-aside:l1:${keyPrefix}`;
     // A connection of our own: a subscribed connection can send nothing else. We created it, so
     // close() releases it (the user's client is never closed).
-    this.subscriber = gateway.client.duplicate() as RedisClient;
+    this.subscriber = gateway.client.duplicate();
     this.subscriber.on('error', () => undefined); // reported through the gateway's commands instead
-    this.subscriber.on('message', (channel: string, text: string) => this.receive(channel, text));
+    this.subscriber.on('message', (channel: string, text: string) => {
+      this.receive(channel, text);
+    });
     this.subscriber.on('ready', () => void this.subscribe());
     this.subscriber.on('close', () => {
       this.subscribed = false;
       this.updateLive();
     });
-    this.heartbeat = setInterval(() => this.beat(), heartbeatMs);
+    this.heartbeat = setInterval(() => {
+      this.beat();
+    }, heartbeatMs);
     this.heartbeat.unref();
     void this.subscribe();
   }
@@ -78,7 +82,10 @@ export class InvalidationBus {
 
   /** Tells the other instances; throws when Redis cannot take it (the caller queues a replay). */
   async publish(message: BusMessage): Promise<void> {
-    await this.gateway.publish(this.channel, JSON.stringify({ o: this.instanceId, m: message } satisfies Wire));
+    await this.gateway.publish(
+      this.channel,
+      JSON.stringify({ o: this.instanceId, m: message } satisfies Wire),
+    );
   }
 
   async close(): Promise<void> {
@@ -108,10 +115,12 @@ export class InvalidationBus {
     this.updateLive();
     const beat = ++this.beats;
     this.awaitedBeat = beat;
-    this.gateway.publish(this.channel, JSON.stringify({ o: this.instanceId, h: beat } satisfies Heartbeat)).catch(() => {
-      this.silent = true;
-      this.updateLive();
-    });
+    this.gateway
+      .publish(this.channel, JSON.stringify({ o: this.instanceId, h: beat } satisfies Heartbeat))
+      .catch(() => {
+        this.silent = true;
+        this.updateLive();
+      });
   }
 
   private receive(channel: string, text: string): void {
@@ -150,11 +159,15 @@ export class InvalidationBus {
 
 /** The message in a wire object, if it has the shape this version sends. */
 function busMessageOf(wire: unknown): BusMessage | undefined {
-  const m = (wire as Partial<Wire> | null)?.m as { kind?: unknown; keys?: unknown; match?: unknown; tags?: unknown } | undefined;
-  if (typeof (wire as Partial<Wire> | null)?.o !== 'string' || m === null || typeof m !== 'object') return undefined;
-  const strings = (list: unknown): list is string[] => Array.isArray(list) && list.every((item) => typeof item === 'string');
+  const m = (wire as Partial<Wire> | null)?.m as
+    { kind?: unknown; keys?: unknown; match?: unknown; tags?: unknown } | undefined;
+  if (typeof (wire as Partial<Wire> | null)?.o !== 'string' || m === null || typeof m !== 'object')
+    return undefined;
+  const strings = (list: unknown): list is string[] =>
+    Array.isArray(list) && list.every((item) => typeof item === 'string');
   if (m.kind === 'keys' && strings(m.keys)) return { kind: 'keys', keys: m.keys };
   if (m.kind === 'tags' && strings(m.tags)) return { kind: 'tags', tags: m.tags };
-  if (m.kind === 'pattern' && typeof m.match === 'string') return { kind: 'pattern', match: m.match };
+  if (m.kind === 'pattern' && typeof m.match === 'string')
+    return { kind: 'pattern', match: m.match };
   return undefined;
 }

@@ -24,7 +24,11 @@ export class LocalCoherence {
     keyPrefix: string,
     private readonly telemetry: Telemetry,
     /** Queues an invalidation of a key whose rewrite could not be announced. */
-    private readonly deferInvalidation: (item: PendingInvalidation, operation: CacheOperation, key: string) => void,
+    private readonly deferInvalidation: (
+      item: PendingInvalidation,
+      operation: CacheOperation,
+      key: string,
+    ) => void,
   ) {
     const tier = new LocalTier(options);
     this.tier = tier;
@@ -32,9 +36,15 @@ export class LocalCoherence {
       gateway,
       keyPrefix,
       {
-        onMessage: (message) => this.drop(message),
-        onUnreadable: () => tier.clear(),
-        onLiveChange: () => tier.clear(),
+        onMessage: (message) => {
+          this.drop(message);
+        },
+        onUnreadable: () => {
+          tier.clear();
+        },
+        onLiveChange: () => {
+          tier.clear();
+        },
       },
       options.heartbeatMs,
     );
@@ -71,7 +81,15 @@ export class LocalCoherence {
       opts.eagerRefresh !== undefined && Number.isFinite(freshUntil)
         ? writtenAt + (freshUntil - writtenAt) * opts.eagerRefresh
         : freshUntil;
-    this.tier.set(fullKey, value, codec, until, bytes, header.tags?.map(({ tag }) => tag), Date.now());
+    this.tier.set(
+      fullKey,
+      value,
+      codec,
+      until,
+      bytes,
+      header.tags?.map(({ tag }) => tag),
+      Date.now(),
+    );
   }
 
   /** Drops what an invalidation (local or from another instance) names. */

@@ -76,7 +76,15 @@ export class LocalTier {
   }
 
   /** Keeps a value until `until` (or the tier's own ttl, whichever is sooner). */
-  set(fullKey: string, value: unknown, codec: Codec, until: number, bytes: number, tags: readonly string[] | undefined, now: number): void {
+  set(
+    fullKey: string,
+    value: unknown,
+    codec: Codec,
+    until: number,
+    bytes: number,
+    tags: readonly string[] | undefined,
+    now: number,
+  ): void {
     const expiresAt = Math.min(until, now + this.maxAgeMs);
     if (expiresAt <= now || bytes > this.maxBytes) {
       this.delete(fullKey);

@@ -13,14 +13,21 @@ import { SingleFlight } from './single-flight';
  */
 export class BackgroundRefresh {
   /** Refreshes in flight in this process, one per key. */
-  readonly flights = new SingleFlight<unknown>();
+  readonly flights = new SingleFlight();
 
   constructor(
     private readonly core: CacheCore,
     private readonly missPath: MissPath,
   ) {}
 
-  refresh<T>(fullKey: string, key: string, loader: Loader<T>, codec: Codec, opts: GetOptions<T>, found: FoundEntry): void {
+  refresh<T>(
+    fullKey: string,
+    key: string,
+    loader: Loader<T>,
+    codec: Codec,
+    opts: GetOptions<T>,
+    found: FoundEntry,
+  ): void {
     const { core } = this;
     const id = entryIdOf(found.raw);
     const refresh = this.flights.run(fullKey, async () => {
@@ -32,7 +39,15 @@ export class BackgroundRefresh {
         if (wantsTags && tags === undefined) return;
         const entry = core.writer.prepare(value, codec, opts, tags, key, 'refresh');
         if (entry === undefined) return;
-        if (await core.gateway.replaceIfUnchanged(fullKey, id, ENTRY_ID_RANGE.offset, entry.bytes, entry.px)) {
+        if (
+          await core.gateway.replaceIfUnchanged(
+            fullKey,
+            id,
+            ENTRY_ID_RANGE.offset,
+            entry.bytes,
+            entry.px,
+          )
+        ) {
           core.telemetry.stored(key);
           if (core.local !== undefined) {
             core.local.keep(fullKey, value, codec, entry, entry.bytes.length, opts, epoch);
@@ -40,7 +55,14 @@ export class BackgroundRefresh {
           }
         }
       } catch (error) {
-        core.telemetry.report('REFRESH_FAILED', 'the background refresh failed; the current value keeps answering', 'refresh', key, error, opts.label);
+        core.telemetry.report(
+          'REFRESH_FAILED',
+          'the background refresh failed; the current value keeps answering',
+          'refresh',
+          key,
+          error,
+          opts.label,
+        );
       }
     });
     core.background.track(refresh);

@@ -23,7 +23,12 @@ export class BatchRead {
     private readonly missPath: MissPath,
   ) {}
 
-  async read<T>(keys: readonly string[], loader: BatchLoader<T>, codec: Codec, opts: GetOptions<T>): Promise<T[]> {
+  async read<T>(
+    keys: readonly string[],
+    loader: BatchLoader<T>,
+    codec: Codec,
+    opts: GetOptions<T>,
+  ): Promise<T[]> {
     const { core } = this;
     const label = opts.label;
     const fullKeys = keys.map((key) => core.keyPrefix + key);
@@ -40,13 +45,26 @@ export class BatchRead {
     });
     let redisUp = true;
     try {
-      const raws = remote.length === 0 ? [] : await core.gateway.mget(remote.map((i) => fullKeys[i]));
+      const raws =
+        remote.length === 0 ? [] : await core.gateway.mget(remote.map((i) => fullKeys[i]));
       await Promise.all(
         raws.map(async (raw, r) => {
           const i = remote[r];
-          const found = raw === null || core.invalidator.covers(fullKeys[i]) ? ABSENT : await core.reader.read(raw, codec, keys[i], 'getMany', label);
+          const found =
+            raw === null || core.invalidator.covers(fullKeys[i])
+              ? ABSENT
+              : await core.reader.read(raw, codec, keys[i], 'getMany', label);
           lookups[i] = found;
-          if (found.state === 'fresh') core.local?.keep(fullKeys[i], found.value, codec, found.header, found.raw.length, opts, epoch);
+          if (found.state === 'fresh')
+            core.local?.keep(
+              fullKeys[i],
+              found.value,
+              codec,
+              found.header,
+              found.raw.length,
+              opts,
+              epoch,
+            );
         }),
       );
     } catch (error) {
@@ -75,7 +93,9 @@ export class BatchRead {
     const missing: string[] = [];
     for (const [key, indexes] of missingIndexes) {
       const lookup = lookups[indexes[0]];
-      const inFlight = core.flights.joinable(core.keyPrefix + key, (flight) => canJoin(flight, lookup));
+      const inFlight = core.flights.joinable(core.keyPrefix + key, (flight) =>
+        canJoin(flight, lookup),
+      );
       if (inFlight === undefined) {
         missing.push(key);
         continue;
@@ -87,7 +107,18 @@ export class BatchRead {
         }),
       );
     }
-    if (missing.length > 0) await this.loadBatch(missing, missingIndexes, lookups, results, loader, codec, opts, redisUp, epoch);
+    if (missing.length > 0)
+      await this.loadBatch(
+        missing,
+        missingIndexes,
+        lookups,
+        results,
+        loader,
+        codec,
+        opts,
+        redisUp,
+        epoch,
+      );
     await Promise.all(joined);
     return results;
   }
@@ -110,7 +141,11 @@ export class BatchRead {
   ): Promise<void> {
     const { core } = this;
     const label = opts.label;
-    const settles: Array<{ resolve(value: T): void; reject(error: unknown): void; flight: Flight }> = [];
+    const settles: Array<{
+      resolve(value: T): void;
+      reject(error: unknown): void;
+      flight: Flight;
+    }> = [];
     for (const key of missing) {
       let settle!: (typeof settles)[number];
       // Always a new flight: one in flight for this key was refused above (its lease is gone).
@@ -128,11 +163,17 @@ export class BatchRead {
     };
 
     const markers = redisUp
-      ? await core.leases.takeMany(missing, missing.map((key) => lookups[missingIndexes.get(key)![0]]))
+      ? await core.leases.takeMany(
+          missing,
+          missing.map((key) => lookups[missingIndexes.get(key)![0]]),
+        )
       : missing.map(() => undefined);
     markers.forEach((marker, i) => (settles[i].flight.lease = marker));
     const wantsTags = opts.tags !== undefined && opts.tags.length > 0;
-    const tags = wantsTags && markers.some((m) => m !== undefined) ? await core.reader.stamps(opts.tags!, 'getMany') : undefined;
+    const tags =
+      wantsTags && markers.some((m) => m !== undefined)
+        ? await core.reader.stamps(opts.tags!, 'getMany')
+        : undefined;
 
     const started = Date.now();
     let values: readonly T[];
@@ -146,13 +187,29 @@ export class BatchRead {
     core.telemetry.counters.load(label, Date.now() - started);
     if (!Array.isArray(values) || values.length !== missing.length) {
       core.leases.releaseMany(missing, markers);
-      return fail(new BatchSizeMismatchError(missing.length, Array.isArray(values) ? values.length : undefined));
+      return fail(
+        new BatchSizeMismatchError(
+          missing.length,
+          Array.isArray(values) ? values.length : undefined,
+        ),
+      );
     }
     missing.forEach((key, i) => {
       for (const index of missingIndexes.get(key)!) results[index] = values[i];
       settles[i].resolve(values[i]);
       const marker = markers[i];
-      if (marker !== undefined) this.missPath.storeLoaded(core.keyPrefix + key, key, values[i], codec, opts, marker, tags, 'getMany', epoch);
+      if (marker !== undefined)
+        this.missPath.storeLoaded(
+          core.keyPrefix + key,
+          key,
+          values[i],
+          codec,
+          opts,
+          marker,
+          tags,
+          'getMany',
+          epoch,
+        );
     });
   }
 }

@@ -1,4 +1,10 @@
-import { assertFunction, assertKey, assertTags, assertTtl, describe } from '../errors/invalid-argument';
+import {
+  assertFunction,
+  assertKey,
+  assertTags,
+  assertTtl,
+  describe,
+} from '../errors/invalid-argument';
 import { LocalCoherence } from '../l1/local-coherence';
 import { CircuitBreaker } from '../redis/circuit-breaker';
 import type { RedisClient } from '../redis/redis-client';
@@ -7,11 +13,25 @@ import { assertSerializer, type Serializer } from '../serializers/serializer';
 import { BackgroundRefresh } from './background-refresh';
 import { BackgroundTasks } from './background-tasks';
 import { BatchRead, type BatchLoader } from './batch-read';
-import { assertGetOptions, resolveOptions, type CacheAsideOptions, type GetOptions, type SetOptions } from './cache-aside.options';
+import {
+  assertGetOptions,
+  resolveOptions,
+  type CacheAsideOptions,
+  type GetOptions,
+  type SetOptions,
+} from './cache-aside.options';
 import type { CacheCore, Loader } from './cache-core';
 import type { CacheEventName, CacheEvents } from './cache-events';
 import { CodecRegistry, type Codec } from './codec';
-import { entryIdOf, ENTRY_HEAD_LENGTH, ENTRY_ID_RANGE, FRESH_UNTIL_OFFSET, isEntryHead, isLeaseMarker, type TagStamp } from './entry-format';
+import {
+  entryIdOf,
+  ENTRY_HEAD_LENGTH,
+  ENTRY_ID_RANGE,
+  FRESH_UNTIL_OFFSET,
+  isEntryHead,
+  isLeaseMarker,
+  type TagStamp,
+} from './entry-format';
 import { EntryReader } from './entry-reader';
 import { EntryWriter } from './entry-writer';
 import { escapeGlob } from './glob';
@@ -32,7 +52,7 @@ const NO_OPTIONS: GetOptions<never> = Object.freeze({});
  * Frozen option objects already checked: a decorated method passes the same frozen options on
  * every call, so a hit checks them once, not on every call. Mutable objects are checked each time.
  */
-const checkedOptions = new WeakSet<object>();
+const checkedOptions = new WeakSet();
 
 function checkOptions(opts: GetOptions<never>): void {
   assertGetOptions(opts);
@@ -56,7 +76,7 @@ export class CacheAsideManager {
   private readonly gateway: RedisGateway;
   private readonly telemetry = new Telemetry();
   private readonly background = new BackgroundTasks();
-  private readonly flights = new SingleFlight<unknown>();
+  private readonly flights = new SingleFlight();
   private readonly codecs = new CodecRegistry();
   private readonly defaultCodec: Codec;
   private readonly writer: EntryWriter;
@@ -85,8 +105,14 @@ export class CacheAsideManager {
     });
     const tags = new TagVersions(this.gateway, this.keyPrefix);
     if (resolved.l1 !== undefined) {
-      this.l1 = new LocalCoherence(resolved.l1, this.gateway, this.keyPrefix, this.telemetry, (item, operation, key) =>
-        this.invalidator.defer(item, operation, key),
+      this.l1 = new LocalCoherence(
+        resolved.l1,
+        this.gateway,
+        this.keyPrefix,
+        this.telemetry,
+        (item, operation, key) => {
+          this.invalidator.defer(item, operation, key);
+        },
       );
       this.bus = this.l1.bus;
     }
@@ -112,7 +138,13 @@ export class CacheAsideManager {
       background: this.background,
       writer: this.writer,
       reader: this.reader,
-      leases: new Leases(this.gateway, this.telemetry, this.background, this.keyPrefix, resolved.leaseTtlMs),
+      leases: new Leases(
+        this.gateway,
+        this.telemetry,
+        this.background,
+        this.keyPrefix,
+        resolved.leaseTtlMs,
+      ),
       invalidator: this.invalidator,
       flights: this.flights,
       local: this.l1,
@@ -133,10 +165,14 @@ export class CacheAsideManager {
    * Cache-aside read: a hit returns the stored value; a miss calls `loader(key)` once (across
    * concurrent callers and processes), stores the result and returns it.
    */
-  async get<T>(key: string, loader: Loader<T>, opts: GetOptions<T> = NO_OPTIONS as GetOptions<T>): Promise<T> {
+  async get<T>(
+    key: string,
+    loader: Loader<T>,
+    opts: GetOptions<T> = NO_OPTIONS as GetOptions<T>,
+  ): Promise<T> {
     assertKey(key);
     assertFunction(loader, 'loader');
-    if (opts !== NO_OPTIONS && !checkedOptions.has(opts)) checkOptions(opts as GetOptions<never>);
+    if (opts !== NO_OPTIONS && !checkedOptions.has(opts)) checkOptions(opts);
     const fullKey = this.keyPrefix + key;
     const codec = opts.serializer === undefined ? this.defaultCodec : this.codecOf(opts.serializer);
     const label = opts.label;
@@ -178,7 +214,10 @@ export class CacheAsideManager {
       }
       return lookup.value as T;
     }
-    if (lookup.state === 'stale' && Date.now() < lookup.header.freshUntil + (opts.staleWhileRevalidate ?? 0) * 1000) {
+    if (
+      lookup.state === 'stale' &&
+      Date.now() < lookup.header.freshUntil + (opts.staleWhileRevalidate ?? 0) * 1000
+    ) {
       // Stale-while-revalidate: answer now with the old value, refresh once in the background.
       this.telemetry.hit(key, label);
       this.telemetry.staleServed(key, label);
@@ -198,11 +237,18 @@ export class CacheAsideManager {
    * Values of many keys in the order given: one round trip for the lookups, one loader call with
    * only the missing keys (deduplicated), whose results come back in the same order.
    */
-  async getMany<T>(keys: readonly string[], loader: BatchLoader<T>, opts: GetOptions<T> = {}): Promise<T[]> {
-    if (!Array.isArray(keys)) throw new TypeError(`[cache-aside] keys must be an array of strings, got ${describe(keys)}.`);
-    keys.forEach((key, i) => assertKey(key, `keys[${i}]`));
+  async getMany<T>(
+    keys: readonly string[],
+    loader: BatchLoader<T>,
+    opts: GetOptions<T> = {},
+  ): Promise<T[]> {
+    if (!Array.isArray(keys))
+      throw new TypeError(`[cache-aside] keys must be an array of strings, got ${describe(keys)}.`);
+    keys.forEach((key, i) => {
+      assertKey(key, `keys[${i}]`);
+    });
     assertFunction(loader, 'loader');
-    assertGetOptions(opts as GetOptions<never>);
+    assertGetOptions(opts);
     if (keys.length === 0) return [];
     const codec = opts.serializer === undefined ? this.defaultCodec : this.codecOf(opts.serializer);
     return this.batchRead.read(keys, loader, codec, opts);
@@ -244,7 +290,15 @@ export class CacheAsideManager {
       await this.gateway.set(fullKey, entry, expiry.px);
       this.telemetry.stored(key);
       if (this.l1 !== undefined) {
-        this.l1.keep(fullKey, value, codec, { writtenAt: now, freshUntil: expiry.freshUntil, tags }, entry.length, {}, epoch);
+        this.l1.keep(
+          fullKey,
+          value,
+          codec,
+          { writtenAt: now, freshUntil: expiry.freshUntil, tags },
+          entry.length,
+          {},
+          epoch,
+        );
         await this.l1.tellOthers(fullKey, 'set', key);
       }
     } catch (error) {
@@ -259,13 +313,21 @@ export class CacheAsideManager {
   async invalidate(keyOrKeys: string | readonly string[]): Promise<number> {
     const keys = typeof keyOrKeys === 'string' ? [keyOrKeys] : keyOrKeys;
     if (!Array.isArray(keys)) {
-      throw new TypeError(`[cache-aside] invalidate takes a key or an array of keys, got ${describe(keyOrKeys)}.`);
+      throw new TypeError(
+        `[cache-aside] invalidate takes a key or an array of keys, got ${describe(keyOrKeys)}.`,
+      );
     }
-    keys.forEach((key, i) => assertKey(key, typeof keyOrKeys === 'string' ? 'key' : `keys[${i}]`));
+    keys.forEach((key, i) => {
+      assertKey(key, typeof keyOrKeys === 'string' ? 'key' : `keys[${i}]`);
+    });
     if (keys.length === 0) return 0;
     const fullKeys = keys.map((key) => this.keyPrefix + key);
     for (const fullKey of fullKeys) this.flights.forget(fullKey);
-    return this.invalidator.run({ kind: 'keys', keys: fullKeys }, 'invalidate', keys.length === 1 ? keys[0] : undefined);
+    return this.invalidator.run(
+      { kind: 'keys', keys: fullKeys },
+      'invalidate',
+      keys.length === 1 ? keys[0] : undefined,
+    );
   }
 
   /**
@@ -275,7 +337,11 @@ export class CacheAsideManager {
   async invalidatePattern(glob: string): Promise<number> {
     assertKey(glob, 'pattern');
     this.flights.forgetAll();
-    return this.invalidator.run({ kind: 'pattern', match: escapeGlob(this.keyPrefix) + glob }, 'invalidatePattern', glob);
+    return this.invalidator.run(
+      { kind: 'pattern', match: escapeGlob(this.keyPrefix) + glob },
+      'invalidatePattern',
+      glob,
+    );
   }
 
   /**
@@ -328,7 +394,14 @@ export class CacheAsideManager {
       if (!isEntryHead(head)) return await this.gateway.expire(fullKey, px);
       const freshUntil = Buffer.alloc(8);
       freshUntil.writeDoubleLE(px === 0 ? Infinity : Date.now() + px);
-      const changed = await this.gateway.setEntryTtl(fullKey, px, freshUntil, FRESH_UNTIL_OFFSET, entryIdOf(head), ENTRY_ID_RANGE.offset);
+      const changed = await this.gateway.setEntryTtl(
+        fullKey,
+        px,
+        freshUntil,
+        FRESH_UNTIL_OFFSET,
+        entryIdOf(head),
+        ENTRY_ID_RANGE.offset,
+      );
       if (changed && this.l1 !== undefined) {
         // Copies in process keep the expiry they were read with: drop them here and elsewhere.
         this.l1.drop({ kind: 'keys', keys: [fullKey] });
@@ -344,7 +417,12 @@ export class CacheAsideManager {
   // ── statistics, events, lifecycle ──────────────────────────────────────────
 
   stats(): CacheStats {
-    return this.telemetry.counters.snapshot(this.invalidator.pending, this.gateway.circuit, this.l1?.tier.size, this.l1?.tier.bytes);
+    return this.telemetry.counters.snapshot(
+      this.invalidator.pending,
+      this.gateway.circuit,
+      this.l1?.tier.size,
+      this.l1?.tier.bytes,
+    );
   }
 
   resetStats(): void {
@@ -391,5 +469,7 @@ export class CacheAsideManager {
 /** True once a hit is past the eager refresh point (a fraction of its TTL). */
 function pastRefreshPoint(found: FoundEntry, fraction: number): boolean {
   const { writtenAt, freshUntil } = found.header;
-  return Number.isFinite(freshUntil) && Date.now() >= writtenAt + (freshUntil - writtenAt) * fraction;
+  return (
+    Number.isFinite(freshUntil) && Date.now() >= writtenAt + (freshUntil - writtenAt) * fraction
+  );
 }

@@ -144,7 +144,9 @@ export interface ResolvedOptions {
  */
 export function resolveOptions(options: CacheAsideOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object') {
-    throw new TypeError("[cache-aside] pass options: new CacheAsideManager({ redis: new Redis(process.env.REDIS_URL) }).");
+    throw new TypeError(
+      '[cache-aside] pass options: new CacheAsideManager({ redis: new Redis(process.env.REDIS_URL) }).',
+    );
   }
   const redis = options.redis;
   if (!isRedisClient(redis)) {
@@ -185,7 +187,9 @@ export function resolveOptions(options: CacheAsideOptions): ResolvedOptions {
   assertSerializer(resolved.serializer, 'serializer');
   assertTimeout(resolved.operationTimeout, 'operationTimeout');
   if (typeof resolved.coalesceWrites !== 'boolean') {
-    throw new TypeError(`[cache-aside] coalesceWrites must be true or false, got ${describe(resolved.coalesceWrites)}.`);
+    throw new TypeError(
+      `[cache-aside] coalesceWrites must be true or false, got ${describe(resolved.coalesceWrites)}.`,
+    );
   }
   if (resolved.ttlJitter !== 0) assertFraction(resolved.ttlJitter, 'ttlJitter');
   assertPositive(resolved.maxValueBytes, 'maxValueBytes');
@@ -197,19 +201,26 @@ export function resolveOptions(options: CacheAsideOptions): ResolvedOptions {
   const breaker = resolved.circuitBreaker;
   if (breaker !== undefined) {
     if (breaker === null || typeof breaker !== 'object') {
-      throw new TypeError(`[cache-aside] circuitBreaker must be { failureThreshold?, cooldownMs? }, got ${describe(breaker)}.`);
+      throw new TypeError(
+        `[cache-aside] circuitBreaker must be { failureThreshold?, cooldownMs? }, got ${describe(breaker)}.`,
+      );
     }
-    if (breaker.failureThreshold !== undefined) assertPositiveInteger(breaker.failureThreshold, 'circuitBreaker.failureThreshold');
-    if (breaker.cooldownMs !== undefined) assertNonNegative(breaker.cooldownMs, 'circuitBreaker.cooldownMs');
+    if (breaker.failureThreshold !== undefined)
+      assertPositiveInteger(breaker.failureThreshold, 'circuitBreaker.failureThreshold');
+    if (breaker.cooldownMs !== undefined)
+      assertNonNegative(breaker.cooldownMs, 'circuitBreaker.cooldownMs');
   }
   if (resolved.l1 !== undefined) {
     if (resolved.l1 === null || typeof resolved.l1 !== 'object') {
-      throw new TypeError(`[cache-aside] l1 must be { maxEntries, maxBytes?, ttl? }, got ${describe(resolved.l1)}.`);
+      throw new TypeError(
+        `[cache-aside] l1 must be { maxEntries, maxBytes?, ttl? }, got ${describe(resolved.l1)}.`,
+      );
     }
     assertPositiveInteger(resolved.l1.maxEntries, 'l1.maxEntries');
     if (resolved.l1.maxBytes !== undefined) assertPositive(resolved.l1.maxBytes, 'l1.maxBytes');
     if (resolved.l1.ttl !== undefined) assertPositive(resolved.l1.ttl, 'l1.ttl');
-    if (resolved.l1.heartbeatMs !== undefined) assertTimeout(resolved.l1.heartbeatMs, 'l1.heartbeatMs');
+    if (resolved.l1.heartbeatMs !== undefined)
+      assertTimeout(resolved.l1.heartbeatMs, 'l1.heartbeatMs');
   }
   return resolved;
 }
@@ -221,12 +232,15 @@ export function resolveOptions(options: CacheAsideOptions): ResolvedOptions {
  */
 export function assertGetOptions(opts: GetOptions<never>): void {
   if (opts === null || typeof opts !== 'object') {
-    throw new TypeError(`[cache-aside] the options of a read must be an object, got ${describe(opts)}.`);
+    throw new TypeError(
+      `[cache-aside] the options of a read must be an object, got ${describe(opts)}.`,
+    );
   }
   if (opts.ttl !== undefined && typeof opts.ttl !== 'function') assertTtl(opts.ttl, 'ttl');
   if (opts.tags !== undefined) assertTags(opts.tags);
   if (opts.grace !== undefined) assertNonNegative(opts.grace, 'grace');
-  if (opts.staleWhileRevalidate !== undefined) assertNonNegative(opts.staleWhileRevalidate, 'staleWhileRevalidate');
+  if (opts.staleWhileRevalidate !== undefined)
+    assertNonNegative(opts.staleWhileRevalidate, 'staleWhileRevalidate');
   if (opts.eagerRefresh !== undefined) assertFraction(opts.eagerRefresh, 'eagerRefresh');
   if (opts.softTimeoutMs !== undefined) assertTimeout(opts.softTimeoutMs, 'softTimeoutMs');
   if (opts.hardTimeoutMs !== undefined) assertTimeout(opts.hardTimeoutMs, 'hardTimeoutMs');

@@ -26,7 +26,7 @@ export interface CacheCore {
   readonly leases: Leases;
   readonly invalidator: Invalidator;
   /** Loads in flight in this process, one per key. */
-  readonly flights: SingleFlight<unknown>;
+  readonly flights: SingleFlight;
   /** The in-process tier, when `l1` is on. */
   readonly local: LocalCoherence | undefined;
 }

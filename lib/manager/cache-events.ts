@@ -45,5 +45,4 @@ export class CacheEventEmitter {
   emit<E extends CacheEventName>(event: E, payload: CacheEvents[E]): void {
     if (this.emitter.listenerCount(event) > 0) this.emitter.emit(event, payload);
   }
-
 }

@@ -65,7 +65,9 @@ export const ENTRY_HEAD_LENGTH = OFFSET_FRESH_UNTIL + 8;
 
 /** True when bytes start like an entry of this format (for reads of the head only). */
 export function isEntryHead(head: Buffer): boolean {
-  return head.length >= ENTRY_HEAD_LENGTH && head[0] === ENTRY_MAGIC && head[1] === ENTRY_FORMAT_VERSION;
+  return (
+    head.length >= ENTRY_HEAD_LENGTH && head[0] === ENTRY_MAGIC && head[1] === ENTRY_FORMAT_VERSION
+  );
 }
 
 /** Length of a tag's version token as stored in Redis and in entries. */
@@ -102,14 +104,14 @@ export interface EntryDraft {
 
 /** Why bytes at a key could not be read as an entry. */
 export type EntryDecodeFailure =
-  | 'not-an-entry'
-  | 'unsupported-version'
-  | 'truncated'
-  | 'codec-mismatch';
+  'not-an-entry' | 'unsupported-version' | 'truncated' | 'codec-mismatch';
 
 export class EntryFormatError extends Error {
   override readonly name = 'EntryFormatError';
-  constructor(readonly reason: EntryDecodeFailure, message: string) {
+  constructor(
+    readonly reason: EntryDecodeFailure,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -124,7 +126,11 @@ export function encodeEntry(draft: EntryDraft): Buffer {
   const tagBytes = draft.tags && draft.tags.length > 0 ? encodeTags(draft.tags) : undefined;
   const payload = draft.payload;
   const payloadLength =
-    payload === undefined ? 0 : typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
+    payload === undefined
+      ? 0
+      : typeof payload === 'string'
+        ? Buffer.byteLength(payload)
+        : payload.length;
   const headerLength = OFFSET_CODEC + codecLength + (tagBytes ? tagBytes.length : 0);
   const out = Buffer.allocUnsafe(headerLength + payloadLength);
 
@@ -204,8 +210,11 @@ export function entryIdOf(data: Buffer): Buffer {
 
 /** True when the bytes at a key are a load lease rather than an entry. */
 export function isLeaseMarker(data: Buffer): boolean {
-  return data[0] === 0x43 /* 'C' */ && data.length > LEASE_MARKER_PREFIX.length &&
-    data.toString('latin1', 0, LEASE_MARKER_PREFIX.length) === LEASE_MARKER_PREFIX;
+  return (
+    data[0] === 0x43 /* 'C' */ &&
+    data.length > LEASE_MARKER_PREFIX.length &&
+    data.toString('latin1', 0, LEASE_MARKER_PREFIX.length) === LEASE_MARKER_PREFIX
+  );
 }
 
 function encodeTags(tags: readonly TagStamp[]): Buffer {

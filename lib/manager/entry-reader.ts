@@ -19,22 +19,45 @@ export class EntryReader {
   ) {}
 
   /** Synchronous unless the entry carries tags (their versions are one more read). */
-  read(raw: Buffer, codec: Codec, key: string, operation: CacheOperation, label?: string): Lookup | Promise<Lookup> {
+  read(
+    raw: Buffer,
+    codec: Codec,
+    key: string,
+    operation: CacheOperation,
+    label?: string,
+  ): Lookup | Promise<Lookup> {
     let lookup: Lookup;
     try {
       lookup = decodeLookup(raw, codec, Date.now());
     } catch (error) {
-      const reason = error instanceof EntryFormatError ? error.message : 'the serializer could not decode the stored bytes';
-      this.telemetry.report('DECODE_FAILED', `${reason}; treated as a miss and replaced`, operation, key, error, label);
+      const reason =
+        error instanceof EntryFormatError
+          ? error.message
+          : 'the serializer could not decode the stored bytes';
+      this.telemetry.report(
+        'DECODE_FAILED',
+        `${reason}; treated as a miss and replaced`,
+        operation,
+        key,
+        error,
+        label,
+      );
       return { state: 'unusable', raw };
     }
-    const stamps = lookup.state === 'fresh' || lookup.state === 'stale' ? lookup.header.tags : undefined;
+    const stamps =
+      lookup.state === 'fresh' || lookup.state === 'stale' ? lookup.header.tags : undefined;
     if (stamps === undefined) return lookup;
-    return this.stillValid(stamps, key, operation, label).then((valid): Lookup => (valid ? lookup : { state: 'unusable', raw }));
+    return this.stillValid(stamps, key, operation, label).then((valid): Lookup =>
+      valid ? lookup : { state: 'unusable', raw },
+    );
   }
 
   /** The current version token of each tag, taken before a load; undefined (reported) if Redis cannot say. */
-  async stamps(tags: readonly string[], operation: CacheOperation, key?: string): Promise<TagStamp[] | undefined> {
+  async stamps(
+    tags: readonly string[],
+    operation: CacheOperation,
+    key?: string,
+  ): Promise<TagStamp[] | undefined> {
     try {
       return await this.tags.stampsFor(tags);
     } catch (error) {
@@ -43,7 +66,12 @@ export class EntryReader {
     }
   }
 
-  private async stillValid(stamps: readonly TagStamp[], key: string, operation: CacheOperation, label?: string): Promise<boolean> {
+  private async stillValid(
+    stamps: readonly TagStamp[],
+    key: string,
+    operation: CacheOperation,
+    label?: string,
+  ): Promise<boolean> {
     if (this.invalidator.coversTags(stamps)) return false;
     try {
       return await this.tags.stillValid(stamps);

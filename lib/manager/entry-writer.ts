@@ -47,15 +47,33 @@ export class EntryWriter {
     try {
       ttl = ttlFor(opts.ttl, this.settings.defaultTtl, value);
     } catch (error) {
-      this.telemetry.report('CALLBACK_FAILED', 'the ttl function threw; the value was returned but not stored', operation, key, error, opts.label);
+      this.telemetry.report(
+        'CALLBACK_FAILED',
+        'the ttl function threw; the value was returned but not stored',
+        operation,
+        key,
+        error,
+        opts.label,
+      );
       return undefined;
     }
     if (!(ttl > 0)) return undefined;
     const now = Date.now();
     const window = Math.max(opts.grace ?? 0, opts.staleWhileRevalidate ?? 0);
     const expiry = expiryOf(ttl, window, this.settings.jitter, this.settings.random, now);
-    const bytes = this.encode(value, codec, now, expiry.freshUntil, tags, key, operation, opts.label);
-    return bytes === undefined ? undefined : { bytes, px: expiry.px, writtenAt: now, freshUntil: expiry.freshUntil, tags };
+    const bytes = this.encode(
+      value,
+      codec,
+      now,
+      expiry.freshUntil,
+      tags,
+      key,
+      operation,
+      opts.label,
+    );
+    return bytes === undefined
+      ? undefined
+      : { bytes, px: expiry.px, writtenAt: now, freshUntil: expiry.freshUntil, tags };
   }
 
   /** The envelope around a value, or `undefined` (reported) when it cannot or must not be stored. */

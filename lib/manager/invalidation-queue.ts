@@ -80,7 +80,11 @@ export class InvalidationQueue {
       this.weight += delta * item.tags.length;
     } else {
       if (delta > 0) this.patterns.push({ match: item.match, regexp: globToRegExp(item.match) });
-      else this.patterns.splice(this.patterns.findIndex((p) => p.match === item.match), 1);
+      else
+        this.patterns.splice(
+          this.patterns.findIndex((p) => p.match === item.match),
+          1,
+        );
       this.weight += delta;
     }
   }

@@ -96,7 +96,9 @@ export class Invalidator {
       })
       .then(
         () => undefined,
-        () => this.scheduleReplay(),
+        () => {
+          this.scheduleReplay();
+        },
       )
       .finally(() => (this.replaying = undefined));
     return this.replaying;
@@ -113,7 +115,10 @@ export class Invalidator {
       await this.tags.invalidate(item.tags);
       count = item.tags.length;
     } else {
-      count = item.kind === 'keys' ? await this.gateway.unlink(item.keys) : await this.gateway.unlinkMatching(item.match);
+      count =
+        item.kind === 'keys'
+          ? await this.gateway.unlink(item.keys)
+          : await this.gateway.unlinkMatching(item.match);
       this.telemetry.counters.evictions += count;
     }
     await this.options.publish?.(item);
@@ -129,8 +134,13 @@ export class Invalidator {
     this.retryTimer.unref();
   }
 
-  private describe(item: PendingInvalidation): { keys?: string[]; pattern?: string; tags?: readonly string[] } {
-    if (item.kind === 'keys') return { keys: item.keys.map((k) => k.slice(this.options.keyPrefix.length)) };
+  private describe(item: PendingInvalidation): {
+    keys?: string[];
+    pattern?: string;
+    tags?: readonly string[];
+  } {
+    if (item.kind === 'keys')
+      return { keys: item.keys.map((k) => k.slice(this.options.keyPrefix.length)) };
     if (item.kind === 'tags') return { tags: item.tags };
     return { pattern: item.match };
   }

@@ -21,7 +21,13 @@ export class Leases {
    */
   take(fullKey: string, current: Lookup, marker: string): Promise<boolean> {
     if (current.state === 'stale') {
-      return this.gateway.takeOverById(fullKey, entryIdOf(current.raw), ENTRY_ID_RANGE.offset, marker, this.ttlMs);
+      return this.gateway.takeOverById(
+        fullKey,
+        entryIdOf(current.raw),
+        ENTRY_ID_RANGE.offset,
+        marker,
+        this.ttlMs,
+      );
     }
     return current.state === 'unusable'
       ? this.gateway.takeOver(fullKey, current.raw, marker, this.ttlMs)

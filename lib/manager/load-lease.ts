@@ -21,7 +21,10 @@ export function newLeaseMarker(): string {
  * and always one last look at or after the deadline, so a waiter that was slow to be scheduled
  * (a busy machine) still sees the lease expire instead of giving up just before.
  */
-export async function* pollSchedule(deadline: number, now: () => number = Date.now): AsyncGenerator<void> {
+export async function* pollSchedule(
+  deadline: number,
+  now: () => number = Date.now,
+): AsyncGenerator<void> {
   let delay = 2;
   for (;;) {
     const left = deadline - now();

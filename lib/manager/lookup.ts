@@ -1,10 +1,27 @@
 import type { Codec } from './codec';
-import { decodeEntry, encodeEntry, EntryKind, isLeaseMarker, type EntryHeader, type TagStamp } from './entry-format';
+import {
+  decodeEntry,
+  encodeEntry,
+  EntryKind,
+  isLeaseMarker,
+  type EntryHeader,
+  type TagStamp,
+} from './entry-format';
 
 /** What a read of one key found. */
 export type Lookup =
-  | { readonly state: 'fresh'; readonly value: unknown; readonly header: EntryHeader; readonly raw: Buffer }
-  | { readonly state: 'stale'; readonly value: unknown; readonly header: EntryHeader; readonly raw: Buffer }
+  | {
+      readonly state: 'fresh';
+      readonly value: unknown;
+      readonly header: EntryHeader;
+      readonly raw: Buffer;
+    }
+  | {
+      readonly state: 'stale';
+      readonly value: unknown;
+      readonly header: EntryHeader;
+      readonly raw: Buffer;
+    }
   | { readonly state: 'unusable'; readonly raw: Buffer }
   | { readonly state: 'local'; readonly value: unknown }
   | { readonly state: 'leased'; readonly marker?: string }
@@ -41,7 +58,20 @@ export function encodeValue(
   tags: readonly TagStamp[] | undefined,
 ): Buffer {
   if (value === null || value === undefined) {
-    return encodeEntry({ kind: value === null ? EntryKind.Null : EntryKind.Undefined, codecId: codec.id, writtenAt, freshUntil, tags });
+    return encodeEntry({
+      kind: value === null ? EntryKind.Null : EntryKind.Undefined,
+      codecId: codec.id,
+      writtenAt,
+      freshUntil,
+      tags,
+    });
   }
-  return encodeEntry({ kind: EntryKind.Value, codecId: codec.id, writtenAt, freshUntil, tags, payload: codec.serializer.serialize(value) });
+  return encodeEntry({
+    kind: EntryKind.Value,
+    codecId: codec.id,
+    writtenAt,
+    freshUntil,
+    tags,
+    payload: codec.serializer.serialize(value),
+  });
 }

@@ -29,7 +29,15 @@ export class MissPath {
    * that vanishes while we wait (released, expired after its holder crashed, invalidated) is
    * taken again, and the new holder gets a full lease period, so a crash still costs one load.
    */
-  async load<T>(fullKey: string, key: string, loader: Loader<T>, codec: Codec, opts: GetOptions<T>, found: Lookup, flight: Flight): Promise<T> {
+  async load<T>(
+    fullKey: string,
+    key: string,
+    loader: Loader<T>,
+    codec: Codec,
+    opts: GetOptions<T>,
+    found: Lookup,
+    flight: Flight,
+  ): Promise<T> {
     const stale = found.state === 'stale' ? found : undefined;
     let current = found;
     for (let round = 1; ; round++) {
@@ -49,7 +57,8 @@ export class MissPath {
       // Another process holds the lease or wrote meanwhile: wait for its value, a little past
       // the lease's own expiry so that a crashed holder's lease is seen to go.
       const deadline = Date.now() + this.core.leases.ttlMs + LEASE_EXPIRY_MARGIN_MS;
-      const refused = current.state === 'stale' || current.state === 'unusable' ? current.raw : undefined;
+      const refused =
+        current.state === 'stale' || current.state === 'unusable' ? current.raw : undefined;
       const waited = await this.awaitOtherLoad(fullKey, key, codec, deadline, opts.label, refused);
       current = waited.lookup;
       if (current.state === 'fresh') return current.value as T;
@@ -64,7 +73,12 @@ export class MissPath {
   }
 
   /** Redis failed on the read: serve from the loader, still one load per key in this process. */
-  withoutCache<T>(fullKey: string, key: string, loader: Loader<T>, label: string | undefined): Promise<T> {
+  withoutCache<T>(
+    fullKey: string,
+    key: string,
+    loader: Loader<T>,
+    label: string | undefined,
+  ): Promise<T> {
     return this.core.flights.run(
       fullKey,
       () => this.callLoader(key, loader, label),
@@ -99,7 +113,10 @@ export class MissPath {
   ): void {
     const { core } = this;
     const wantsTags = opts.tags !== undefined && opts.tags.length > 0;
-    const entry = wantsTags && tags === undefined ? undefined : core.writer.prepare(value, codec, opts, tags, key, operation);
+    const entry =
+      wantsTags && tags === undefined
+        ? undefined
+        : core.writer.prepare(value, codec, opts, tags, key, operation);
     if (entry === undefined) {
       core.leases.release(fullKey, marker);
       return;
@@ -111,7 +128,9 @@ export class MissPath {
           core.telemetry.stored(key);
           core.local?.keep(fullKey, value, codec, entry, entry.bytes.length, opts, epochAtLoad);
         },
-        (error: unknown) => core.telemetry.redisFailed(error, operation, key, opts.label),
+        (error: unknown) => {
+          core.telemetry.redisFailed(error, operation, key, opts.label);
+        },
       ),
     );
   }
@@ -182,7 +201,8 @@ export class MissPath {
         return { value };
       },
       (error: unknown) => {
-        if (stale && graceEnds > Date.now()) this.restoreStale(fullKey, key, stale, marker, graceEnds, error, opts.label);
+        if (stale && graceEnds > Date.now())
+          this.restoreStale(fullKey, key, stale, marker, graceEnds, error, opts.label);
         else core.leases.release(fullKey, marker);
         return { error };
       },
@@ -222,7 +242,14 @@ export class MissPath {
     label: string | undefined,
   ): void {
     const { core } = this;
-    core.telemetry.report('REFRESH_FAILED', 'the loader failed; serving the previous value inside its grace window', 'get', key, error, label);
+    core.telemetry.report(
+      'REFRESH_FAILED',
+      'the loader failed; serving the previous value inside its grace window',
+      'get',
+      key,
+      error,
+      label,
+    );
     const graceLeftMs = graceEnds - Date.now();
     const restored = Buffer.from(stale.raw);
     const retryAt = Date.now() + Math.min(GRACE_RETRY_MS, graceLeftMs);
@@ -232,7 +259,9 @@ export class MissPath {
     core.background.track(
       core.gateway
         .storeIfLeased(fullKey, marker, restored, Math.max(1, Math.ceil(graceLeftMs)))
-        .catch((e: unknown) => core.telemetry.redisFailed(e, 'get', key, label)),
+        .catch((e: unknown) => {
+          core.telemetry.redisFailed(e, 'get', key, label);
+        }),
     );
   }
 }

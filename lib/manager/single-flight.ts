@@ -8,7 +8,10 @@ export interface Flight {
  * Join a load in this process only if our own read saw its lease at the key (or it holds none
  * yet): if the lease is gone, an invalidation came after that load began.
  */
-export function canJoin(flight: Flight, seen: { readonly state: string; readonly marker?: string }): boolean {
+export function canJoin(
+  flight: Flight,
+  seen: { readonly state: string; readonly marker?: string },
+): boolean {
   return flight.lease === undefined || (seen.state === 'leased' && seen.marker === flight.lease);
 }
 

@@ -25,7 +25,14 @@ export class TagVersions {
   /** The current token of each tag, taken before a load begins. */
   stampsFor(tags: readonly string[]): Promise<TagStamp[]> {
     return Promise.all(
-      tags.map(async (tag) => ({ tag, token: await this.gateway.ensureTagToken(this.keyPrefix + tag, newTagToken(), TAG_KEY_TTL_MS) })),
+      tags.map(async (tag) => ({
+        tag,
+        token: await this.gateway.ensureTagToken(
+          this.keyPrefix + tag,
+          newTagToken(),
+          TAG_KEY_TTL_MS,
+        ),
+      })),
     );
   }
 
@@ -37,7 +44,11 @@ export class TagVersions {
 
   /** Gives each tag a new token: entries stamped with the old one are no longer served. */
   async invalidate(tags: readonly string[]): Promise<void> {
-    await Promise.all(tags.map((tag) => this.gateway.setString(this.keyPrefix + tag, newTagToken(), TAG_KEY_TTL_MS)));
+    await Promise.all(
+      tags.map((tag) =>
+        this.gateway.setString(this.keyPrefix + tag, newTagToken(), TAG_KEY_TTL_MS),
+      ),
+    );
   }
 }
 

@@ -33,9 +33,17 @@ export class Telemetry {
   }
 
   /** Counts an error and emits it as a `CacheError`; never throws, listened to or not. */
-  report(code: CacheErrorCode, message: string, operation: CacheOperation, key?: string, cause?: unknown, label?: string): void {
+  report(
+    code: CacheErrorCode,
+    message: string,
+    operation: CacheOperation,
+    key?: string,
+    cause?: unknown,
+    label?: string,
+  ): void {
     this.counters.error(label);
-    if (this.events.listens('error')) this.events.emit('error', new CacheError(code, message, { operation, key, cause }));
+    if (this.events.listens('error'))
+      this.events.emit('error', new CacheError(code, message, { operation, key, cause }));
   }
 
   /** Reports a failed Redis command, classified as timeout, error reply or unreachable. */

@@ -7,7 +7,9 @@ export const TIMED_OUT: unique symbol = Symbol('timed out');
  */
 export function raceTimeout<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
   return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(TIMED_OUT), ms);
+    const timer = setTimeout(() => {
+      resolve(TIMED_OUT);
+    }, ms);
     void promise.then((value) => {
       clearTimeout(timer);
       resolve(value);

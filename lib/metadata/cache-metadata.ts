@@ -171,7 +171,13 @@ export interface FreshnessMetadata {
 export interface CacheableMetadata extends StoreMetadata, FreshnessMetadata {}
 
 /** The names of the freshness options, in one place for the decorators and the reader. */
-export const FRESHNESS_OPTIONS = ['grace', 'staleWhileRevalidate', 'eagerRefresh', 'softTimeoutMs', 'hardTimeoutMs'] as const;
+export const FRESHNESS_OPTIONS = [
+  'grace',
+  'staleWhileRevalidate',
+  'eagerRefresh',
+  'softTimeoutMs',
+  'hardTimeoutMs',
+] as const;
 
 export type CachePutMetadata = StoreMetadata;
 

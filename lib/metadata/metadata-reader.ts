@@ -27,22 +27,34 @@ export function classConfigFor(ctor: Function | undefined): CacheConfigMetadata 
   const memo = merged.get(ctor);
   if (memo && memo.version === version) return memo.config;
   const chain: CacheConfigMetadata[] = [];
-  for (let c: unknown = ctor; typeof c === 'function' && c !== Function.prototype; c = Object.getPrototypeOf(c)) {
+  for (
+    let c: unknown = ctor;
+    typeof c === 'function' && c !== Function.prototype;
+    c = Object.getPrototypeOf(c)
+  ) {
     const own = ownClassConfig(c);
     if (own) chain.push(own);
   }
   // Farthest ancestor first, so that nearer classes overwrite: nearest wins field by field.
-  const config: CacheConfigMetadata = chain.length === 0 ? EMPTY : Object.freeze(Object.assign({}, ...chain.reverse()));
+  const config: CacheConfigMetadata =
+    chain.length === 0 ? EMPTY : Object.freeze(Object.assign({}, ...chain.reverse()));
   merged.set(ctor, { version, config });
   return config;
 }
 
 /** `@CacheTtl` > the decorator's `ttl` > `@CacheConfig` ttl; `undefined`: the manager's default. */
-export function ttlOf(record: MethodRecord, op: StoreMetadata, config: CacheConfigMetadata): TtlSpec | undefined {
+export function ttlOf(
+  record: MethodRecord,
+  op: StoreMetadata,
+  config: CacheConfigMetadata,
+): TtlSpec | undefined {
   return record.ttl ?? op.ttl ?? config.ttl;
 }
 
-export function managerNameOf(op: StoreMetadata | CacheEvictMetadata, config: CacheConfigMetadata): string {
+export function managerNameOf(
+  op: StoreMetadata | CacheEvictMetadata,
+  config: CacheConfigMetadata,
+): string {
   return op.manager ?? config.manager ?? DEFAULT_MANAGER_NAME;
 }
 
@@ -52,7 +64,6 @@ export function conditionOf(
 ): ConditionFunction | undefined {
   return op.condition ?? config.condition;
 }
-
 
 /** Grace, stale-while-revalidate, eager refresh and loader timeouts: each method over class. */
 export function freshnessOf(op: CacheableMetadata, config: CacheConfigMetadata): FreshnessMetadata {

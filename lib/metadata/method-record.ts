@@ -90,10 +90,15 @@ export class MethodRecord {
    */
   locate(start: unknown): void {
     if (this.declaringClass !== undefined) return;
-    for (let o = start; o !== null && (typeof o === 'object' || typeof o === 'function'); o = Object.getPrototypeOf(o)) {
+    for (
+      let o = start;
+      o !== null && (typeof o === 'object' || typeof o === 'function');
+      o = Object.getPrototypeOf(o)
+    ) {
       const own = Object.getOwnPropertyDescriptor(o, this.name);
       if (own && own.value === this.trampoline) {
-        const ctor: unknown = typeof o === 'function' ? o : (o as { constructor?: unknown }).constructor;
+        const ctor: unknown =
+          typeof o === 'function' ? o : (o as { constructor?: unknown }).constructor;
         if (typeof ctor === 'function') this.declaringClass = ctor;
         return;
       }

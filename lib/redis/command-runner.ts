@@ -40,7 +40,9 @@ export class CommandRunner {
     coalesceWrites: boolean,
   ) {
     this.everReady = client.status === 'ready';
-    this.deadlines = new DeadlineQueue(operationTimeout, () => breaker.recordFailure());
+    this.deadlines = new DeadlineQueue(operationTimeout, () => {
+      breaker.recordFailure();
+    });
     this.direct = canSendDirect(client);
     this.coalescer = coalesceWrites ? new WriteCoalescer(client) : undefined;
     client.on('ready', this.onClientReady);
@@ -63,7 +65,8 @@ export class CommandRunner {
   }
 
   run<T>(command: Command<T>, write: boolean): Promise<T> {
-    if (write && this.isFirstConnect()) return this.afterFirstConnect(() => this.run(command, write));
+    if (write && this.isFirstConnect())
+      return this.afterFirstConnect(() => this.run(command, write));
     const refused = this.refusal(write);
     if (refused !== undefined) return refused;
     this.coalescer?.beforeSend();
@@ -73,7 +76,9 @@ export class CommandRunner {
   /** True while the client has never been ready and is still making its first connection. */
   private isFirstConnect(): boolean {
     const status = this.client.status;
-    return !this.everReady && (status === 'wait' || status === 'connecting' || status === 'connect');
+    return (
+      !this.everReady && (status === 'wait' || status === 'connecting' || status === 'connect')
+    );
   }
 
   /**
@@ -84,16 +89,19 @@ export class CommandRunner {
   private afterFirstConnect<T>(send: () => Promise<T>): Promise<T> {
     const ms = this.operationTimeout;
     if (this.firstReady === undefined) {
-      this.firstReady = new Promise<void>((resolve) => this.client.once('ready', () => resolve()));
+      this.firstReady = new Promise<void>((resolve) =>
+        this.client.once('ready', () => {
+          resolve();
+        }),
+      );
       // A lazyConnect client connects on its first command; a write waiting here must start it.
       if (this.client.status === 'wait') this.client.connect().catch(() => undefined);
     }
     const firstReady = this.firstReady;
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new RedisUnavailableError(`the Redis client did not become ready within ${ms} ms`)),
-        ms,
-      );
+      const timer = setTimeout(() => {
+        reject(new RedisUnavailableError(`the Redis client did not become ready within ${ms} ms`));
+      }, ms);
       void firstReady.then(() => {
         clearTimeout(timer);
         resolve();
@@ -103,10 +111,13 @@ export class CommandRunner {
 
   /** A rejection when nothing may be sent now (client not ready, circuit open), else undefined. */
   refusal(write: boolean): Promise<never> | undefined {
-    if (!this.canSend(write)) return Promise.reject(new RedisUnavailableError(this.unavailableReason()));
+    if (!this.canSend(write))
+      return Promise.reject(new RedisUnavailableError(this.unavailableReason()));
     if (!this.breaker.allowsRequest()) {
       return Promise.reject(
-        new RedisUnavailableError('Redis is skipped for a cool-down after repeated failures (circuit open)'),
+        new RedisUnavailableError(
+          'Redis is skipped for a cool-down after repeated failures (circuit open)',
+        ),
       );
     }
     return undefined;

@@ -20,7 +20,11 @@ type DirectCommand = Command & { isResolved: boolean; reject: (error: Error) => 
  * path remains: a GET sent then and answered after a failure was recorded does not reset the
  * count; the next command (sent the wrapped way) does.
  */
-export function sendDirectGet(client: RedisClient, key: string, onRejected: (error: Error) => void): DirectCommand {
+export function sendDirectGet(
+  client: RedisClient,
+  key: string,
+  onRejected: (error: Error) => void,
+): DirectCommand {
   const command = new Command('get', [key], BYTES) as DirectCommand;
   const rejectCaller = command.reject;
   command.reject = (error: Error) => {
@@ -45,8 +49,15 @@ export function sendDirectGet(client: RedisClient, key: string, onRejected: (err
  */
 export function canSendDirect(client: RedisClient): boolean {
   if (!(client instanceof Redis) && !(client instanceof Cluster)) return false;
-  const options = client.options as { showFriendlyErrorStack?: boolean; enableAutoPipelining?: boolean };
+  const options = client.options as {
+    showFriendlyErrorStack?: boolean;
+    enableAutoPipelining?: boolean;
+  };
   if (options.showFriendlyErrorStack || options.enableAutoPipelining) return false;
   const probe = new Command('get', ['probe'], BYTES) as Partial<DirectCommand>;
-  return probe.isResolved === false && typeof probe.reject === 'function' && probe.promise instanceof Promise;
+  return (
+    probe.isResolved === false &&
+    typeof probe.reject === 'function' &&
+    probe.promise instanceof Promise
+  );
 }

@@ -8,8 +8,9 @@ export type RedisClient = Redis | Cluster;
  * invalidation would silently miss every key. Such a client is refused at construction.
  */
 export function clientKeyPrefixOf(client: RedisClient): string | undefined {
-  const options = (client as { options?: { keyPrefix?: string; redisOptions?: { keyPrefix?: string } } })
-    .options;
+  const options = (
+    client as { options?: { keyPrefix?: string; redisOptions?: { keyPrefix?: string } } }
+  ).options;
   return options?.keyPrefix || options?.redisOptions?.keyPrefix || undefined;
 }
 

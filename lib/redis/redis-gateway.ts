@@ -40,7 +40,12 @@ export class RedisGateway {
     readonly client: RedisClient,
     private readonly options: RedisGatewayOptions,
   ) {
-    this.runner = new CommandRunner(client, options.breaker, options.operationTimeout, options.coalesceWrites);
+    this.runner = new CommandRunner(
+      client,
+      options.breaker,
+      options.operationTimeout,
+      options.coalesceWrites,
+    );
   }
 
   /** See `CommandRunner.onRecovered`. */
@@ -70,10 +75,7 @@ export class RedisGateway {
     const results: Array<Buffer | null> = new Array(keys.length);
     await Promise.all(
       [...groups.values()].map(async (indexes) => {
-        const values = await this.run(
-          (c) => c.mgetBuffer(...indexes.map((i) => keys[i])),
-          false,
-        );
+        const values = await this.run((c) => c.mgetBuffer(...indexes.map((i) => keys[i])), false);
         indexes.forEach((keyIndex, i) => (results[keyIndex] = values[i]));
       }),
     );
@@ -95,12 +97,30 @@ export class RedisGateway {
   }
 
   /** Takes the load lease of a key whose entry still has id `entryId` (a stale entry of ours). */
-  async takeOverById(key: string, entryId: Buffer, idOffset: number, marker: string, px: Milliseconds): Promise<boolean> {
-    return (await this.eval(TAKE_OVER_ENTRY_BY_ID, key, [entryId.toString('latin1'), idOffset, marker, px])) === 1;
+  async takeOverById(
+    key: string,
+    entryId: Buffer,
+    idOffset: number,
+    marker: string,
+    px: Milliseconds,
+  ): Promise<boolean> {
+    return (
+      (await this.eval(TAKE_OVER_ENTRY_BY_ID, key, [
+        entryId.toString('latin1'),
+        idOffset,
+        marker,
+        px,
+      ])) === 1
+    );
   }
 
   /** Stores `entry` only if our lease `marker` is still at the key. */
-  async storeIfLeased(key: string, marker: string, entry: Buffer, px: Milliseconds): Promise<boolean> {
+  async storeIfLeased(
+    key: string,
+    marker: string,
+    entry: Buffer,
+    px: Milliseconds,
+  ): Promise<boolean> {
     return (await this.eval(STORE_IF_LEASED, key, [marker, entry, px])) === 1;
   }
 
@@ -118,7 +138,13 @@ export class RedisGateway {
     px: Milliseconds,
   ): Promise<boolean> {
     return (
-      (await this.eval(REPLACE_IF_UNCHANGED, key, [entryId.toString('latin1'), idOffset, entryId.length, entry, px])) === 1
+      (await this.eval(REPLACE_IF_UNCHANGED, key, [
+        entryId.toString('latin1'),
+        idOffset,
+        entryId.length,
+        entry,
+        px,
+      ])) === 1
     );
   }
 
@@ -139,8 +165,9 @@ export class RedisGateway {
    * blocking Redis. Returns the number of keys removed.
    */
   async unlinkMatching(match: string): Promise<number> {
-    if (!this.runner.canSend(true)) throw new RedisUnavailableError(this.runner.unavailableReason());
-    const nodes = isCluster(this.client) ? this.client.nodes('master') : [this.client as Redis];
+    if (!this.runner.canSend(true))
+      throw new RedisUnavailableError(this.runner.unavailableReason());
+    const nodes = isCluster(this.client) ? this.client.nodes('master') : [this.client];
     const removed = await Promise.all(nodes.map((node) => this.unlinkMatchingOn(node, match)));
     return removed.reduce((sum, n) => sum + n, 0);
   }

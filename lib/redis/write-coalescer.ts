@@ -52,5 +52,7 @@ export class WriteCoalescer {
 }
 
 function isCorkable(socket: Partial<Corkable> | undefined): socket is Corkable {
-  return socket !== undefined && typeof socket.cork === 'function' && typeof socket.uncork === 'function';
+  return (
+    socket !== undefined && typeof socket.cork === 'function' && typeof socket.uncork === 'function'
+  );
 }

@@ -64,20 +64,41 @@ export class ClassTransformerSerializer<T = unknown> implements Serializer {
     options: ClassTransformerSerializerOptions = {},
   ) {
     if (typeof type !== 'function') {
-      throw new TypeError(`[cache-aside] ClassTransformerSerializer needs a class, got ${type === null ? 'null' : typeof type}.`);
+      throw new TypeError(
+        `[cache-aside] ClassTransformerSerializer needs a class, got ${type === null ? 'null' : typeof type}.`,
+      );
     }
     const name = options.id ?? (type.name ? `ct:${type.name}` : undefined);
     if (name === undefined || name.length === 0) {
-      throw new TypeError('[cache-aside] ClassTransformerSerializer: the class has no name; pass { id } to name its entries.');
+      throw new TypeError(
+        '[cache-aside] ClassTransformerSerializer: the class has no name; pass { id } to name its entries.',
+      );
     }
     this.id = boundedCodecId(name);
-    this.maxBytes = positiveInteger(options.maxBytes, 'ClassTransformerSerializer maxBytes', DEFAULT_MAX_PAYLOAD_BYTES);
-    this.transformer = classTransformer ??= requireOptionalPeer<ClassTransformerModule>('class-transformer', 'ClassTransformerSerializer');
-    const { excludeExtraneousValues, enableImplicitConversion, exposeDefaultValues, groups, version } = options;
+    this.maxBytes = positiveInteger(
+      options.maxBytes,
+      'ClassTransformerSerializer maxBytes',
+      DEFAULT_MAX_PAYLOAD_BYTES,
+    );
+    this.transformer = classTransformer ??= requireOptionalPeer<ClassTransformerModule>(
+      'class-transformer',
+      'ClassTransformerSerializer',
+    );
+    const {
+      excludeExtraneousValues,
+      enableImplicitConversion,
+      exposeDefaultValues,
+      groups,
+      version,
+    } = options;
     this.transformOptions = Object.fromEntries(
-      Object.entries({ excludeExtraneousValues, enableImplicitConversion, exposeDefaultValues, groups, version }).filter(
-        ([, value]) => value !== undefined,
-      ),
+      Object.entries({
+        excludeExtraneousValues,
+        enableImplicitConversion,
+        exposeDefaultValues,
+        groups,
+        version,
+      }).filter(([, value]) => value !== undefined),
     );
   }
 
@@ -87,7 +108,11 @@ export class ClassTransformerSerializer<T = unknown> implements Serializer {
       // class-transformer keeps Date properties as Dates: the JSON format tags them.
       plain = this.transformer.instanceToPlain(value, this.transformOptions);
     } catch (error) {
-      throw unsupportedValue(NAME, `this value (class-transformer: ${messageOf(error)})`, `check the decorators of ${this.type.name || 'the class'}`);
+      throw unsupportedValue(
+        NAME,
+        `this value (class-transformer: ${messageOf(error)})`,
+        `check the decorators of ${this.type.name || 'the class'}`,
+      );
     }
     return encodeJson(plain, this.maxBytes, NAME);
   }
@@ -99,7 +124,11 @@ export class ClassTransformerSerializer<T = unknown> implements Serializer {
     try {
       return this.transformer.plainToInstance(this.type, plain, this.transformOptions);
     } catch (error) {
-      throw malformed(NAME, `class-transformer could not build ${this.type.name || 'the class'} from it (${messageOf(error)})`, error);
+      throw malformed(
+        NAME,
+        `class-transformer could not build ${this.type.name || 'the class'} from it (${messageOf(error)})`,
+        error,
+      );
     }
   }
 }

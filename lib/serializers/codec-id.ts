@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { MAX_CODEC_ID_LENGTH } from './serializer';
 
-// eslint-disable-next-line no-control-regex
 const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
 const HASH_LENGTH = 12;
 
@@ -12,9 +11,12 @@ const HASH_LENGTH = 12;
  * across processes and distinct from other ids.
  */
 export function boundedCodecId(wanted: string): string {
-  if (wanted.length > 0 && wanted.length <= MAX_CODEC_ID_LENGTH && PRINTABLE_ASCII.test(wanted)) return wanted;
+  if (wanted.length > 0 && wanted.length <= MAX_CODEC_ID_LENGTH && PRINTABLE_ASCII.test(wanted))
+    return wanted;
   const hash = createHash('sha256').update(wanted, 'utf8').digest('hex').slice(0, HASH_LENGTH);
-  // eslint-disable-next-line no-control-regex
-  const readable = wanted.replace(/[^\x20-\x7e]/g, '?').slice(0, MAX_CODEC_ID_LENGTH - HASH_LENGTH - 1);
+
+  const readable = wanted
+    .replace(/[^\x20-\x7e]/g, '?')
+    .slice(0, MAX_CODEC_ID_LENGTH - HASH_LENGTH - 1);
   return `${readable}#${hash}`;
 }

@@ -1,7 +1,18 @@
 import { constants as bufferConstants } from 'node:buffer';
-import { brotliCompressSync, brotliDecompressSync, constants as zlib, gunzipSync, gzipSync } from 'node:zlib';
+import {
+  brotliCompressSync,
+  brotliDecompressSync,
+  constants as zlib,
+  gunzipSync,
+  gzipSync,
+} from 'node:zlib';
 import { boundedCodecId } from './codec-id';
-import { assertSerializer, codecIdOf, DEFAULT_MAX_PAYLOAD_BYTES, type Serializer } from './serializer';
+import {
+  assertSerializer,
+  codecIdOf,
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  type Serializer,
+} from './serializer';
 import { integerOption, malformed, messageOf, overLimit } from './serializer-errors';
 
 export type CompressionAlgorithm = 'gzip' | 'brotli';
@@ -13,7 +24,10 @@ export const DEFAULT_COMPRESSION_ALGORITHM: CompressionAlgorithm = 'gzip';
 /** The largest inner payload, in bytes, written or inflated. @default 8 MiB */
 export const DEFAULT_MAX_INFLATED_BYTES = DEFAULT_MAX_PAYLOAD_BYTES;
 /** zlib's default level for gzip, and a brotli quality about as fast with smaller output. */
-export const DEFAULT_COMPRESSION_LEVEL: Readonly<Record<CompressionAlgorithm, number>> = { gzip: 6, brotli: 4 };
+export const DEFAULT_COMPRESSION_LEVEL: Readonly<Record<CompressionAlgorithm, number>> = {
+  gzip: 6,
+  brotli: 4,
+};
 
 export interface CompressedSerializerOptions {
   /** Inner payloads smaller than this many bytes are stored uncompressed. @default 1024 */
@@ -65,11 +79,19 @@ export class CompressedSerializer implements Serializer {
     assertSerializer(inner, 'CompressedSerializer inner serializer');
     const algorithm = options.algorithm ?? DEFAULT_COMPRESSION_ALGORITHM;
     if (algorithm !== 'gzip' && algorithm !== 'brotli') {
-      throw new TypeError(`[cache-aside] CompressedSerializer algorithm must be 'gzip' or 'brotli', got ${String(algorithm)}.`);
+      throw new TypeError(
+        `[cache-aside] CompressedSerializer algorithm must be 'gzip' or 'brotli', got ${String(algorithm)}.`,
+      );
     }
     this.algorithm = algorithm;
     this.method = algorithm === 'gzip' ? Method.Gzip : Method.Brotli;
-    this.threshold = integerOption(options.threshold, 'CompressedSerializer threshold', DEFAULT_COMPRESSION_THRESHOLD, 0, Number.MAX_SAFE_INTEGER);
+    this.threshold = integerOption(
+      options.threshold,
+      'CompressedSerializer threshold',
+      DEFAULT_COMPRESSION_THRESHOLD,
+      0,
+      Number.MAX_SAFE_INTEGER,
+    );
     this.maxInflatedBytes = integerOption(
       options.maxInflatedBytes,
       'CompressedSerializer maxInflatedBytes',
@@ -79,8 +101,20 @@ export class CompressedSerializer implements Serializer {
     );
     this.level =
       algorithm === 'gzip'
-        ? integerOption(options.level, 'CompressedSerializer level (gzip)', DEFAULT_COMPRESSION_LEVEL.gzip, 1, 9)
-        : integerOption(options.level, 'CompressedSerializer level (brotli)', DEFAULT_COMPRESSION_LEVEL.brotli, 0, 11);
+        ? integerOption(
+            options.level,
+            'CompressedSerializer level (gzip)',
+            DEFAULT_COMPRESSION_LEVEL.gzip,
+            1,
+            9,
+          )
+        : integerOption(
+            options.level,
+            'CompressedSerializer level (brotli)',
+            DEFAULT_COMPRESSION_LEVEL.brotli,
+            0,
+            11,
+          );
     this.id = boundedCodecId(`${algorithm}+${codecIdOf(inner)}`);
   }
 
@@ -88,7 +122,12 @@ export class CompressedSerializer implements Serializer {
     const encoded = this.inner.serialize(value);
     const size = typeof encoded === 'string' ? Buffer.byteLength(encoded, 'utf8') : encoded.length;
     if (size > this.maxInflatedBytes) {
-      throw overLimit('CompressedSerializer', `the value encodes to ${size} bytes before compression`, 'maxInflatedBytes', this.maxInflatedBytes);
+      throw overLimit(
+        'CompressedSerializer',
+        `the value encodes to ${size} bytes before compression`,
+        'maxInflatedBytes',
+        this.maxInflatedBytes,
+      );
     }
     if (size >= this.threshold) {
       const plain = typeof encoded === 'string' ? Buffer.from(encoded, 'utf8') : encoded;
@@ -105,12 +144,20 @@ export class CompressedSerializer implements Serializer {
     const body = data.subarray(1);
     if (method === Method.Stored) {
       if (body.length > this.maxInflatedBytes) {
-        throw overLimit('CompressedSerializer', `the payload is ${body.length} bytes`, 'maxInflatedBytes', this.maxInflatedBytes);
+        throw overLimit(
+          'CompressedSerializer',
+          `the payload is ${body.length} bytes`,
+          'maxInflatedBytes',
+          this.maxInflatedBytes,
+        );
       }
       return this.inner.deserialize(body);
     }
     if (method !== this.method) {
-      throw malformed('CompressedSerializer', `its method byte is ${method}, this serializer reads ${this.method} (${this.algorithm}) or 0 (stored)`);
+      throw malformed(
+        'CompressedSerializer',
+        `its method byte is ${method}, this serializer reads ${this.method} (${this.algorithm}) or 0 (stored)`,
+      );
     }
     return this.inner.deserialize(this.inflate(body));
   }
@@ -128,12 +175,23 @@ export class CompressedSerializer implements Serializer {
   private inflate(body: Buffer): Buffer {
     const options = { maxOutputLength: this.maxInflatedBytes };
     try {
-      return this.method === Method.Gzip ? gunzipSync(body, options) : brotliDecompressSync(body, options);
+      return this.method === Method.Gzip
+        ? gunzipSync(body, options)
+        : brotliDecompressSync(body, options);
     } catch (error) {
       if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
-        throw overLimit('CompressedSerializer', 'the payload inflates past the bound', 'maxInflatedBytes', this.maxInflatedBytes);
+        throw overLimit(
+          'CompressedSerializer',
+          'the payload inflates past the bound',
+          'maxInflatedBytes',
+          this.maxInflatedBytes,
+        );
       }
-      throw malformed('CompressedSerializer', `${this.algorithm} could not inflate it (${messageOf(error)})`, error);
+      throw malformed(
+        'CompressedSerializer',
+        `${this.algorithm} could not inflate it (${messageOf(error)})`,
+        error,
+      );
     }
   }
 }

@@ -58,17 +58,35 @@ export function encodeJson(value: unknown, maxBytes: number, serializer: string)
     if (error instanceof TypeError && error.message.startsWith('[cache-aside]')) throw error;
     const message = messageOf(error);
     if (message.includes('circular')) {
-      throw unsupportedValue(serializer, 'a circular structure', 'cache a copy without the back-references');
+      throw unsupportedValue(
+        serializer,
+        'a circular structure',
+        'cache a copy without the back-references',
+      );
     }
-    throw unsupportedValue(serializer, `this value (${message})`, 'cache plain data: objects, arrays, strings, numbers, booleans, null, Dates');
+    throw unsupportedValue(
+      serializer,
+      `this value (${message})`,
+      'cache plain data: objects, arrays, strings, numbers, booleans, null, Dates',
+    );
   }
   // Nothing written: the whole value is undefined (or a toJSON() returned undefined).
-  const out = text === undefined ? `${MARK_CHAR}"\\u0001U"` : state.tagged ? MARK_CHAR + text : text;
+  const out =
+    text === undefined ? `${MARK_CHAR}"\\u0001U"` : state.tagged ? MARK_CHAR + text : text;
   // UTF-8 takes at least one byte per UTF-16 unit and at most three.
-  if (out.length > maxBytes || (out.length * 3 > maxBytes && Buffer.byteLength(out, 'utf8') > maxBytes)) {
-    throw overLimit(serializer, `the value encodes to more than ${maxBytes} bytes`, 'maxBytes', maxBytes);
+  if (
+    out.length > maxBytes ||
+    (out.length * 3 > maxBytes && Buffer.byteLength(out, 'utf8') > maxBytes)
+  ) {
+    throw overLimit(
+      serializer,
+      `the value encodes to more than ${maxBytes} bytes`,
+      'maxBytes',
+      maxBytes,
+    );
   }
-  if (out.includes('"__proto__"') || out.includes('"constructor"')) assertNoPrototypeKeys(out, serializer);
+  if (out.includes('"__proto__"') || out.includes('"constructor"'))
+    assertNoPrototypeKeys(out, serializer);
   return out;
 }
 
@@ -136,7 +154,9 @@ function createReplacer(state: { tagged: boolean }, serializer: string): Replace
     return text;
   };
   const number = (n: number): number | string =>
-    n - n !== 0 || (n === 0 && 1 / n < 0) ? tag(NUMBER_PREFIX + (Object.is(n, -0) ? '-0' : String(n))) : n;
+    n - n !== 0 || (n === 0 && 1 / n < 0)
+      ? tag(NUMBER_PREFIX + (Object.is(n, -0) ? '-0' : String(n)))
+      : n;
   const date = (d: Date): string => {
     const time = dateGetTime.call(d);
     return tag(DATE_PREFIX + (time === time ? String(time) : ''));
@@ -166,9 +186,17 @@ function createReplacer(state: { tagged: boolean }, serializer: string): Replace
         // In an array JSON would write null; in an object it leaves the property out, as we do.
         return Array.isArray(this) ? tag(UNDEFINED_TAG) : undefined;
       case 'bigint':
-        throw unsupportedValue(serializer, 'a BigInt', 'convert it to a string or number first, or use MsgpackSerializer');
+        throw unsupportedValue(
+          serializer,
+          'a BigInt',
+          'convert it to a string or number first, or use MsgpackSerializer',
+        );
       case 'function':
-        throw unsupportedValue(serializer, `a function${at(key)}`, 'cache data, not behaviour (ClassTransformerSerializer restores methods through the class)');
+        throw unsupportedValue(
+          serializer,
+          `a function${at(key)}`,
+          'cache data, not behaviour (ClassTransformerSerializer restores methods through the class)',
+        );
       default:
         throw unsupportedValue(serializer, `a ${typeof value}${at(key)}`, 'cache plain data');
     }
@@ -203,7 +231,11 @@ function createReplacer(state: { tagged: boolean }, serializer: string): Replace
       case '[object RegExp]':
         throw unsupportedValue(serializer, 'a RegExp', 'store its source and flags as strings');
       case '[object Error]':
-        throw unsupportedValue(serializer, 'an Error', 'store its message (and what else you need) as strings');
+        throw unsupportedValue(
+          serializer,
+          'an Error',
+          'store its message (and what else you need) as strings',
+        );
     }
     if (isBinary(value)) throw binary();
     // Any other class instance is written as its own enumerable properties (and read back as
@@ -212,7 +244,11 @@ function createReplacer(state: { tagged: boolean }, serializer: string): Replace
   }
 
   function binary(): TypeError {
-    return unsupportedValue(serializer, 'binary data (a Buffer, typed array or ArrayBuffer)', 'use MsgpackSerializer, or encode it as a base64 string');
+    return unsupportedValue(
+      serializer,
+      'binary data (a Buffer, typed array or ArrayBuffer)',
+      'use MsgpackSerializer, or encode it as a base64 string',
+    );
   }
 }
 
@@ -272,7 +308,9 @@ function assertNoPrototypeKey(node: Record<string, unknown>, serializer: string)
   const constructor = hasOwn.call(node, 'constructor') ? node.constructor : undefined;
   if (
     hasOwn.call(node, '__proto__') ||
-    (constructor !== null && typeof constructor === 'object' && hasOwn.call(constructor, 'prototype'))
+    (constructor !== null &&
+      typeof constructor === 'object' &&
+      hasOwn.call(constructor, 'prototype'))
   ) {
     throw malformed(serializer, 'Object contains forbidden prototype property');
   }
@@ -284,7 +322,8 @@ function untag(text: string, serializer: string): unknown {
       if (text.length === 2) return new Date(Number.NaN);
       // Number() would also read '', ' 1', '0x1' or '1e3': only digits with an optional sign are a time.
       const time = Number(text.slice(2));
-      if (!DATE_TIME.test(text) || !(Math.abs(time) <= MAX_DATE_TIME)) throw malformed(serializer, 'a Date tag holds no valid time');
+      if (!DATE_TIME.test(text) || !(Math.abs(time) <= MAX_DATE_TIME))
+        throw malformed(serializer, 'a Date tag holds no valid time');
       return new Date(time);
     }
     case TAG_NUMBER:

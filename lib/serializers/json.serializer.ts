@@ -24,7 +24,11 @@ export class JsonSerializer implements Serializer {
   readonly maxBytes: number;
 
   constructor(options: JsonSerializerOptions = {}) {
-    this.maxBytes = positiveInteger(options.maxBytes, 'JsonSerializer maxBytes', DEFAULT_MAX_PAYLOAD_BYTES);
+    this.maxBytes = positiveInteger(
+      options.maxBytes,
+      'JsonSerializer maxBytes',
+      DEFAULT_MAX_PAYLOAD_BYTES,
+    );
   }
 
   serialize(value: unknown): string {

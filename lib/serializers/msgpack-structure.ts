@@ -187,12 +187,17 @@ class StructureWalker {
             children = this.u32() * 2;
             break;
           default: // 0xc1
-            throw new MsgpackStructureError(`byte ${this.pos - 1} is 0xc1, which MessagePack never uses`);
+            throw new MsgpackStructureError(
+              `byte ${this.pos - 1} is 0xc1, which MessagePack never uses`,
+            );
         }
       }
       if (children >= 0) {
         if (++this.containers > this.limits.maxContainers) {
-          throw new MsgpackStructureError(`more than ${this.limits.maxContainers} containers`, 'maxContainers');
+          throw new MsgpackStructureError(
+            `more than ${this.limits.maxContainers} containers`,
+            'maxContainers',
+          );
         }
         if (children > this.end - this.pos) {
           throw new MsgpackStructureError(
@@ -201,13 +206,17 @@ class StructureWalker {
         }
         if (children > 0) {
           if (open.length > this.limits.maxDepth) {
-            throw new MsgpackStructureError(`nested more than ${this.limits.maxDepth} containers deep`, 'maxDepth');
+            throw new MsgpackStructureError(
+              `nested more than ${this.limits.maxDepth} containers deep`,
+              'maxDepth',
+            );
           }
           open.push(children);
         }
       }
     }
-    if (this.pos !== this.end) throw new MsgpackStructureError(`${this.end - this.pos} bytes left after the value`);
+    if (this.pos !== this.end)
+      throw new MsgpackStructureError(`${this.end - this.pos} bytes left after the value`);
   }
 
   private need(bytes: number): void {
@@ -275,10 +284,21 @@ class StructureWalker {
   private recordDefinition(id: number): number {
     const token = this.u8();
     const count =
-      token >= 0x90 && token <= 0x9f ? token & 0x0f : token === 0xdc ? this.u16() : token === 0xdd ? this.u32() : -1;
-    if (count < 0) throw new MsgpackStructureError(`a record definition at byte ${this.pos - 1} has no key list`);
+      token >= 0x90 && token <= 0x9f
+        ? token & 0x0f
+        : token === 0xdc
+          ? this.u16()
+          : token === 0xdd
+            ? this.u32()
+            : -1;
+    if (count < 0)
+      throw new MsgpackStructureError(
+        `a record definition at byte ${this.pos - 1} has no key list`,
+      );
     if (count > this.end - this.pos) {
-      throw new MsgpackStructureError(`a record definition claims ${count} keys but ${this.end - this.pos} bytes remain`);
+      throw new MsgpackStructureError(
+        `a record definition claims ${count} keys but ${this.end - this.pos} bytes remain`,
+      );
     }
     this.countItems(count);
     for (let i = 0; i < count; i++) {
@@ -293,7 +313,8 @@ class StructureWalker {
               : keyToken === 0xdb
                 ? this.u32()
                 : -1;
-      if (length < 0) throw new MsgpackStructureError(`a record key at byte ${this.pos - 1} is not a string`);
+      if (length < 0)
+        throw new MsgpackStructureError(`a record key at byte ${this.pos - 1} is not a string`);
       this.need(length);
       if (length === PROTO_KEY.length && isProtoKey(this.data, this.pos)) {
         throw new MsgpackStructureError('a record has a "__proto__" key');
@@ -323,7 +344,9 @@ class StructureWalker {
       case EXT_TYPED_ARRAY: {
         const size = first === 16 || first === 17 ? 1 : TYPED_ARRAY_ELEMENT_SIZE[first];
         if (length >= 1 && size !== undefined && (length - 1) % size === 0) break;
-        throw new MsgpackStructureError('a typed array has an unknown element type or a partial element');
+        throw new MsgpackStructureError(
+          'a typed array has an unknown element type or a partial element',
+        );
       }
       default:
         throw new MsgpackStructureError(`unsupported extension type ${type}`, undefined, type);

@@ -1,7 +1,17 @@
 import { Packr } from 'msgpackr';
-import { checkMsgpackStructure, MsgpackStructureError, type MsgpackLimits } from './msgpack-structure';
+import {
+  checkMsgpackStructure,
+  MsgpackStructureError,
+  type MsgpackLimits,
+} from './msgpack-structure';
 import { DEFAULT_MAX_PAYLOAD_BYTES, type Serializer } from './serializer';
-import { malformed, messageOf, overLimit, positiveInteger, unsupportedValue } from './serializer-errors';
+import {
+  malformed,
+  messageOf,
+  overLimit,
+  positiveInteger,
+  unsupportedValue,
+} from './serializer-errors';
 
 /** @default 64 */
 export const DEFAULT_MSGPACK_MAX_DEPTH = 64;
@@ -48,11 +58,27 @@ export class MsgpackSerializer implements Serializer {
   private readonly packr: Packr;
 
   constructor(options: MsgpackSerializerOptions = {}) {
-    this.maxBytes = positiveInteger(options.maxBytes, 'MsgpackSerializer maxBytes', DEFAULT_MAX_PAYLOAD_BYTES);
+    this.maxBytes = positiveInteger(
+      options.maxBytes,
+      'MsgpackSerializer maxBytes',
+      DEFAULT_MAX_PAYLOAD_BYTES,
+    );
     this.limits = {
-      maxDepth: positiveInteger(options.maxDepth, 'MsgpackSerializer maxDepth', DEFAULT_MSGPACK_MAX_DEPTH),
-      maxItems: positiveInteger(options.maxItems, 'MsgpackSerializer maxItems', DEFAULT_MSGPACK_MAX_ITEMS),
-      maxContainers: positiveInteger(options.maxContainers, 'MsgpackSerializer maxContainers', DEFAULT_MSGPACK_MAX_CONTAINERS),
+      maxDepth: positiveInteger(
+        options.maxDepth,
+        'MsgpackSerializer maxDepth',
+        DEFAULT_MSGPACK_MAX_DEPTH,
+      ),
+      maxItems: positiveInteger(
+        options.maxItems,
+        'MsgpackSerializer maxItems',
+        DEFAULT_MSGPACK_MAX_ITEMS,
+      ),
+      maxContainers: positiveInteger(
+        options.maxContainers,
+        'MsgpackSerializer maxContainers',
+        DEFAULT_MSGPACK_MAX_CONTAINERS,
+      ),
     };
     this.packr = new Packr({
       useRecords: true, // objects as records, so msgpack maps can stay Maps
@@ -72,10 +98,19 @@ export class MsgpackSerializer implements Serializer {
       bytes = this.packr.pack(value);
     } catch (error) {
       if (error instanceof TypeError && error.message.startsWith('[cache-aside]')) throw error;
-      throw unsupportedValue('MsgpackSerializer', `this value (${messageOf(error)})`, 'cache plain data, Dates, binary data, Maps, Sets and BigInts');
+      throw unsupportedValue(
+        'MsgpackSerializer',
+        `this value (${messageOf(error)})`,
+        'cache plain data, Dates, binary data, Maps, Sets and BigInts',
+      );
     }
     if (bytes.length > this.maxBytes) {
-      throw overLimit('MsgpackSerializer', `the value encodes to ${bytes.length} bytes`, 'maxBytes', this.maxBytes);
+      throw overLimit(
+        'MsgpackSerializer',
+        `the value encodes to ${bytes.length} bytes`,
+        'maxBytes',
+        this.maxBytes,
+      );
     }
     try {
       checkMsgpackStructure(bytes, this.limits);
@@ -88,13 +123,24 @@ export class MsgpackSerializer implements Serializer {
 
   deserialize(data: Buffer): unknown {
     if (data.length > this.maxBytes) {
-      throw overLimit('MsgpackSerializer', `the payload is ${data.length} bytes`, 'maxBytes', this.maxBytes);
+      throw overLimit(
+        'MsgpackSerializer',
+        `the payload is ${data.length} bytes`,
+        'maxBytes',
+        this.maxBytes,
+      );
     }
     try {
       checkMsgpackStructure(data, this.limits);
     } catch (error) {
       const structure = error as MsgpackStructureError;
-      if (structure.limit) throw overLimit('MsgpackSerializer', `the payload has ${structure.message}`, structure.limit, this.limits[structure.limit]);
+      if (structure.limit)
+        throw overLimit(
+          'MsgpackSerializer',
+          `the payload has ${structure.message}`,
+          structure.limit,
+          this.limits[structure.limit],
+        );
       throw malformed('MsgpackSerializer', structure.message, structure);
     }
     try {
@@ -107,12 +153,25 @@ export class MsgpackSerializer implements Serializer {
   /** Why our own output would not decode: reported as a refusal to encode the value. */
   private unreadable(error: MsgpackStructureError): Error {
     if (error.limit) {
-      return overLimit('MsgpackSerializer', `the value has ${error.message}`, error.limit, this.limits[error.limit]);
+      return overLimit(
+        'MsgpackSerializer',
+        `the value has ${error.message}`,
+        error.limit,
+        this.limits[error.limit],
+      );
     }
     if (error.extensionType === 0x65 || error.extensionType === 0x78) {
       const what = error.extensionType === 0x65 ? 'an Error' : 'a RegExp';
-      return unsupportedValue('MsgpackSerializer', what, 'store its parts (message, or source and flags) as strings');
+      return unsupportedValue(
+        'MsgpackSerializer',
+        what,
+        'store its parts (message, or source and flags) as strings',
+      );
     }
-    return unsupportedValue('MsgpackSerializer', `this value (${error.message})`, 'rename the key or cache plain data');
+    return unsupportedValue(
+      'MsgpackSerializer',
+      `this value (${error.message})`,
+      'rename the key or cache plain data',
+    );
   }
 }

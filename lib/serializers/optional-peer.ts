@@ -3,7 +3,11 @@
  * use that feature do not have to install it. A missing package is an `Error` that names the
  * install command; any other failure while loading it is passed on unchanged.
  */
-export function requireOptionalPeer<T>(name: string, neededBy: string, load: (id: string) => unknown = require): T {
+export function requireOptionalPeer<T>(
+  name: string,
+  neededBy: string,
+  load: (id: string) => unknown = require,
+): T {
   try {
     return load(name) as T;
   } catch (error) {

@@ -12,7 +12,12 @@ export function unsupportedValue(serializer: string, what: string, fix: string):
 }
 
 /** A payload, or the value encoded into one, over a configured bound. */
-export function overLimit(serializer: string, what: string, limitName: string, limit: number): RangeError {
+export function overLimit(
+  serializer: string,
+  what: string,
+  limitName: string,
+  limit: number,
+): RangeError {
   return new RangeError(
     `[cache-aside] ${serializer}: ${what}, over ${limitName} (${limit}); raise ${limitName} if this is expected.`,
   );
@@ -20,7 +25,9 @@ export function overLimit(serializer: string, what: string, limitName: string, l
 
 /** Bytes that cannot be decoded by this serializer (corrupt, truncated, foreign or hostile). */
 export function malformed(serializer: string, detail: string, cause?: unknown): SyntaxError {
-  return new SyntaxError(`[cache-aside] ${serializer} cannot decode the payload: ${detail}.`, { cause });
+  return new SyntaxError(`[cache-aside] ${serializer} cannot decode the payload: ${detail}.`, {
+    cause,
+  });
 }
 
 /** The message of whatever was thrown, for wrapping third-party errors. */
@@ -34,10 +41,17 @@ export function positiveInteger(value: unknown, name: string, fallback: number):
 }
 
 /** Checks a numeric option: an integer from `min` to `max`, or `fallback` when not given. */
-export function integerOption(value: unknown, name: string, fallback: number, min: number, max: number): number {
+export function integerOption(
+  value: unknown,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer from ${min} to ${max}`;
+    const range =
+      max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer from ${min} to ${max}`;
     throw new RangeError(`[cache-aside] ${name} must be ${range}, got ${String(value)}.`);
   }
   return value;

@@ -37,7 +37,10 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 8 * 1024 * 1024;
  * Checked at construction (manager) or decoration time (per method), so a serializer missing a
  * method is a `TypeError` there, not a failure on the first cache miss in production.
  */
-export function assertSerializer(value: unknown, argumentName = 'serializer'): asserts value is Serializer {
+export function assertSerializer(
+  value: unknown,
+  argumentName = 'serializer',
+): asserts value is Serializer {
   const candidate = value as Partial<Serializer> | null | undefined;
   if (
     candidate === null ||
@@ -56,8 +59,13 @@ export function assertSerializer(value: unknown, argumentName = 'serializer'): a
 /** The id recorded in entries written by this serializer. */
 export function codecIdOf(serializer: Serializer): string {
   const id = serializer.id ?? serializer.constructor?.name ?? 'custom';
-  // eslint-disable-next-line no-control-regex
-  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_CODEC_ID_LENGTH || /[^\x20-\x7e]/.test(id)) {
+
+  if (
+    typeof id !== 'string' ||
+    id.length === 0 ||
+    id.length > MAX_CODEC_ID_LENGTH ||
+    /[^\x20-\x7e]/.test(id)
+  ) {
     throw new TypeError(
       `[cache-aside] serializer id must be 1 to ${MAX_CODEC_ID_LENGTH} printable ASCII ` +
         `characters, got "${String(id)}"; set a readonly id on your serializer.`,

@@ -108,13 +108,16 @@ export class Measurements {
   print(): void {
     if (this.rows.length === 0) return;
     const width = Math.max(...this.rows.map(([name]) => name.length));
-    // eslint-disable-next-line no-console
-    console.log(`[measured] ${this.title}\n${this.rows.map(([n, t]) => `  ${n.padEnd(width)}  ${t}`).join('\n')}`);
+
+    console.log(
+      `[measured] ${this.title}\n${this.rows.map(([n, t]) => `  ${n.padEnd(width)}  ${t}`).join('\n')}`,
+    );
   }
 }
 
 function summarize(values: readonly number[]): string {
   const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  const at = (q: number): number =>
+    sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
   return `n=${sorted.length} min ${sorted[0].toFixed(1)} / median ${at(0.5).toFixed(1)} / max ${sorted[sorted.length - 1].toFixed(1)} ms`;
 }

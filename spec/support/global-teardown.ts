@@ -11,7 +11,8 @@ export default async function globalTeardown(): Promise<void> {
   const servers = (globalThis as { __cacheAsideServers?: RedisServer[] }).__cacheAsideServers ?? [];
   await Promise.all(servers.map((server) => server.stop()));
   const run = process.env.CACHE_ASIDE_TEST_RUN;
-  if (process.env.REDIS_URL && run) await removeRunKeys(process.env.REDIS_URL, `${TEST_KEY_ROOT}${run}:`);
+  if (process.env.REDIS_URL && run)
+    await removeRunKeys(process.env.REDIS_URL, `${TEST_KEY_ROOT}${run}:`);
 }
 
 async function removeRunKeys(url: string, root: string): Promise<void> {

@@ -56,13 +56,18 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const dir = mkdtempSync(join(tmpdir(), `cache-aside-redis-${port}-`));
   const args = [
     ...(options.configFile ? [options.configFile] : []),
-    '--port', String(port),
-    '--bind', '127.0.0.1',
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
     ...(options.configFile ? [] : ['--save', '', '--appendonly', 'no']),
-    '--dir', dir,
+    '--dir',
+    dir,
     ...(options.configFile ? [] : ['--enable-debug-command', 'local']),
-    '--daemonize', 'no',
-    '--loglevel', 'warning',
+    '--daemonize',
+    'no',
+    '--loglevel',
+    'warning',
     ...(options.args ?? []),
   ];
   let child = await launch(args, port);
@@ -107,7 +112,8 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
         encoding: 'utf8',
         timeout: 5000,
       });
-      if (result.status !== 0) throw new Error(`redis-cli ${cliArgs.join(' ')} failed: ${result.stderr}`);
+      if (result.status !== 0)
+        throw new Error(`redis-cli ${cliArgs.join(' ')} failed: ${result.stderr}`);
       return result.stdout.trim();
     },
   };
@@ -119,7 +125,9 @@ async function launch(args: readonly string[], port: number): Promise<ChildProce
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const failed = new Promise<never>((_, reject) => {
     child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`redis-server on port ${port} exited with ${code}: ${stderr}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`redis-server on port ${port} exited with ${code}: ${stderr}`)),
+    );
   });
   failed.catch(() => undefined);
   await Promise.race([waitForPong(port), failed]);
@@ -154,7 +162,10 @@ function pingOnce(port: number): Promise<boolean> {
  * A Sentinel watching `masterName` at `masterPort` (quorum 1, quick failure detection), with a
  * config file of its own in a temp dir (Sentinel rewrites it).
  */
-export async function startRedisSentinel(masterPort: number, masterName = 'cache-aside'): Promise<RedisServer> {
+export async function startRedisSentinel(
+  masterPort: number,
+  masterName = 'cache-aside',
+): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), 'cache-aside-sentinel-'));
   const configFile = join(dir, 'sentinel.conf');
   writeFileSync(
@@ -177,16 +188,31 @@ export async function startRedisCluster(size = 3): Promise<RedisServer[]> {
     for (let i = 0; i < size; i++) {
       nodes.push(
         await startRedisServer({
-          args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000'],
+          args: [
+            '--cluster-enabled',
+            'yes',
+            '--cluster-config-file',
+            'nodes.conf',
+            '--cluster-node-timeout',
+            '2000',
+          ],
         }),
       );
     }
     const create = spawnSync(
       'redis-cli',
-      ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'],
+      [
+        '--cluster',
+        'create',
+        ...nodes.map((n) => `127.0.0.1:${n.port}`),
+        '--cluster-replicas',
+        '0',
+        '--cluster-yes',
+      ],
       { encoding: 'utf8', timeout: 30_000 },
     );
-    if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
+    if (create.status !== 0)
+      throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
     const deadline = Date.now() + 20_000;
     while (!nodes.every((n) => n.cli('cluster', 'info').includes('cluster_state:ok'))) {
       if (Date.now() > deadline) throw new Error('the test cluster did not reach cluster_state:ok');

@@ -6,20 +6,27 @@ import Redis, { Cluster } from 'ioredis';
  */
 export function testRedisUrl(): string {
   const url = process.env.CACHE_ASIDE_TEST_REDIS_URL;
-  if (!url) throw new Error('integration specs run under jest --selectProjects integration (global setup)');
+  if (!url)
+    throw new Error('integration specs run under jest --selectProjects integration (global setup)');
   return url;
 }
 
 /** A client with the retry policy the README recommends (capped backoff). */
 export function newTestClient(url = testRedisUrl()): Redis {
-  return new Redis(url, { retryStrategy: (times) => Math.min(times * 50, 500), maxRetriesPerRequest: 1 });
+  return new Redis(url, {
+    retryStrategy: (times) => Math.min(times * 50, 500),
+    maxRetriesPerRequest: 1,
+  });
 }
 
 export function newClusterClient(): Cluster {
-  const nodes = (process.env.CACHE_ASIDE_TEST_CLUSTER ?? '').split(',').filter(Boolean).map((hostPort) => {
-    const [host, port] = hostPort.split(':');
-    return { host, port: Number(port) };
-  });
+  const nodes = (process.env.CACHE_ASIDE_TEST_CLUSTER ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((hostPort) => {
+      const [host, port] = hostPort.split(':');
+      return { host, port: Number(port) };
+    });
   if (nodes.length === 0) throw new Error('no test cluster (global setup)');
   return new Cluster(nodes, { redisOptions: { maxRetriesPerRequest: 1 } });
 }
@@ -38,7 +45,10 @@ export function uniquePrefix(name: string): string {
 export function ready(client: Redis | Cluster, timeoutMs = 5000): Promise<void> {
   if (client.status === 'ready') return Promise.resolve();
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`client not ready within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`client not ready within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     client.once('ready', () => {
       clearTimeout(timer);
       resolve();

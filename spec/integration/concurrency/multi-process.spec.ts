@@ -3,7 +3,12 @@ import type Redis from 'ioredis';
 import { pollUntil } from '../../support/fault-kit';
 import { LEASE_MARKER_PREFIX } from '../../../lib/manager/entry-format';
 import { Measurements } from '../../support/fault-kit';
-import { spawnWorker, type ResultMessage, type Worker, type WorkerJob } from '../../support/children/workers';
+import {
+  spawnWorker,
+  type ResultMessage,
+  type Worker,
+  type WorkerJob,
+} from '../../support/children/workers';
 import { newTestClient, ready, testRedisUrl, uniquePrefix } from '../../support/test-redis';
 
 const measured = new Measurements('several processes, one cold key');
@@ -28,7 +33,15 @@ describe('CacheAsideManager across processes sharing one Redis', () => {
   });
 
   function job(prefix: string, overrides: Partial<WorkerJob> = {}): WorkerJob {
-    return { prefix, key: 'cold', counterKey: `${prefix}loads`, concurrency: 25, loaderMs: 100, leaseTtlMs: 5000, ...overrides };
+    return {
+      prefix,
+      key: 'cold',
+      counterKey: `${prefix}loads`,
+      concurrency: 25,
+      loaderMs: 100,
+      leaseTtlMs: 5000,
+      ...overrides,
+    };
   }
 
   /** Prepares the job in every worker, releases them together, collects their results. */
@@ -41,7 +54,10 @@ describe('CacheAsideManager across processes sharing one Redis', () => {
   it('4 processes × 25 concurrent misses of one cold key call the loader once; all 100 callers get its value', async () => {
     const prefix = uniquePrefix('mp-once');
     const results = await runTogether(workers, job(prefix));
-    measured.add('4×25 callers, loader 100 ms: per-process time to all values', results.map((r) => r.ms));
+    measured.add(
+      '4×25 callers, loader 100 ms: per-process time to all values',
+      results.map((r) => r.ms),
+    );
 
     expect(await redis.get(`${prefix}loads`)).toBe('1');
     expect(results.reduce((sum, r) => sum + r.loaderCalls, 0)).toBe(1);
@@ -52,7 +68,9 @@ describe('CacheAsideManager across processes sharing one Redis', () => {
     expect(results.flatMap((r) => r.errors)).toEqual([]);
     expect(results.every((r) => r.unhandledRejections === 0 && r.stats.errors === 0)).toBe(true);
     // The 99 who did not load: 75 in other processes waited on the lease, 24 joined in-process.
-    expect(results.reduce((sum, r) => sum + r.stats.coalesced, 0)).toBeGreaterThanOrEqual(4 * 24 - 3);
+    expect(results.reduce((sum, r) => sum + r.stats.coalesced, 0)).toBeGreaterThanOrEqual(
+      4 * 24 - 3,
+    );
   });
 
   it('a loader that always fails: every caller in every process gets the error, one load per process batch, no unhandled rejection', async () => {
@@ -96,8 +114,14 @@ describe('CacheAsideManager across processes sharing one Redis', () => {
 
     const results = await Promise.all(others.map((w) => w.result()));
     const done = performance.now() - leased;
-    measured.add('holder killed: survivors done, from the lease being seen (lease TTL 1000 ms)', done);
-    measured.add('holder killed: per-process time to all values', results.map((r) => r.ms));
+    measured.add(
+      'holder killed: survivors done, from the lease being seen (lease TTL 1000 ms)',
+      done,
+    );
+    measured.add(
+      'holder killed: per-process time to all values',
+      results.map((r) => r.ms),
+    );
 
     // They waited for the lease (no one loaded at once), and not much longer than it.
     expect(done).toBeGreaterThanOrEqual(leaseTtlMs - 100);
@@ -110,8 +134,12 @@ describe('CacheAsideManager across processes sharing one Redis', () => {
     measured.count('holder killed: loader calls among the 3 survivors', loads);
     expect(loads).toBe(1);
     expect(new Set(results.flatMap((r) => r.values).map((v) => JSON.stringify(v))).size).toBe(1);
-    await pollUntil('the value stored after the crash', async () => (await redis.getBuffer(`${prefix}cold`))?.[0] === 0xca, {
-      timeoutMs: 2000,
-    });
+    await pollUntil(
+      'the value stored after the crash',
+      async () => (await redis.getBuffer(`${prefix}cold`))?.[0] === 0xca,
+      {
+        timeoutMs: 2000,
+      },
+    );
   });
 });

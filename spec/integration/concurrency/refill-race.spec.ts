@@ -80,22 +80,34 @@ describe('CacheAsideManager and the refill race (no stale set after an invalidat
     ['the same manager', false],
     ['another manager on another client', true],
   ])('invalidation issued by %s', (_, otherWriter) => {
-    it.each(cases)('%s: the old row does not land; the next get loads the new row', async (__, invalidation, tags) => {
-      const { reader, readerResult, prefix, db } = await race({ invalidation, tags, otherWriter });
-      // The reader itself read before the update: it may return the old row, once.
-      expect(readerResult).toBe('old row');
-      if (!tags) expect(await redis.exists(`${prefix}row`)).toBe(0);
-      const next = jest.fn(async () => db.row);
-      expect(await reader.get('row', next, tags ? { tags } : {})).toBe('new row');
-      expect(next).toHaveBeenCalledTimes(1);
-      await reader.settle();
-      // And the new row is what is cached now.
-      expect(await reader.get('row', async () => 'not expected', tags ? { tags } : {})).toBe('new row');
-      await reader.close();
-    });
+    it.each(cases)(
+      '%s: the old row does not land; the next get loads the new row',
+      async (__, invalidation, tags) => {
+        const { reader, readerResult, prefix, db } = await race({
+          invalidation,
+          tags,
+          otherWriter,
+        });
+        // The reader itself read before the update: it may return the old row, once.
+        expect(readerResult).toBe('old row');
+        if (!tags) expect(await redis.exists(`${prefix}row`)).toBe(0);
+        const next = jest.fn(async () => db.row);
+        expect(await reader.get('row', next, tags ? { tags } : {})).toBe('new row');
+        expect(next).toHaveBeenCalledTimes(1);
+        await reader.settle();
+        // And the new row is what is cached now.
+        expect(await reader.get('row', async () => 'not expected', tags ? { tags } : {})).toBe(
+          'new row',
+        );
+        await reader.close();
+      },
+    );
 
     it('set (a newer write) wins over the load in flight', async () => {
-      const { reader, readerResult } = await race({ invalidation: (w, db) => w.set('row', db.row), otherWriter });
+      const { reader, readerResult } = await race({
+        invalidation: (w, db) => w.set('row', db.row),
+        otherWriter,
+      });
       expect(readerResult).toBe('old row');
       const next = jest.fn(async () => 'loaded again');
       expect(await reader.get('row', next)).toBe('new row');

@@ -30,7 +30,9 @@ describe('CacheAsideManager under many concurrent callers in one process', () =>
         await new Promise((resolve) => setTimeout(resolve, 50));
         throw new Error(`database down (call ${calls})`);
       };
-      const settled = await Promise.allSettled(Array.from({ length: 100 }, () => cache.get('k', loader)));
+      const settled = await Promise.allSettled(
+        Array.from({ length: 100 }, () => cache.get('k', loader)),
+      );
       expect(settled.every((s) => s.status === 'rejected')).toBe(true);
       const reasons = settled.map((s) => (s as PromiseRejectedResult).reason as Error);
       expect(new Set(reasons).size).toBe(1);
@@ -85,10 +87,16 @@ describe('CacheAsideManager under many concurrent callers in one process', () =>
     let peak = 0;
     for (let from = 0; from < total; from += batch) peak = Math.max(peak, await missBatch(from));
     await cache.settle();
-    measured.add(`${total} distinct misses, batches of ${batch}, until settled`, performance.now() - started);
+    measured.add(
+      `${total} distinct misses, batches of ${batch}, until settled`,
+      performance.now() - started,
+    );
     measured.count('loads in flight at once (peak, seen from inside the loaders)', peak);
     const grown = heapAfterGc() - heapBefore;
-    measured.count('heap grown after 20 000 misses and settle(), after GC (KiB)', Math.round(grown / 1024));
+    measured.count(
+      'heap grown after 20 000 misses and settle(), after GC (KiB)',
+      Math.round(grown / 1024),
+    );
     expect(peak).toBeGreaterThan(100); // the batches really were concurrent
     // A leak of even one small object per miss would be 2 MB or more here.
     expect(grown).toBeLessThan(1.5 * 1024 * 1024);

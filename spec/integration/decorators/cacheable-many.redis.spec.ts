@@ -37,7 +37,11 @@ function defineRepository() {
       return this.short ? rows.slice(1) : rows;
     }
 
-    @CacheableMany({ ids: 1, key: (tenant: string, id: number) => `t:${tenant}:${id}`, unless: (row: Row | null) => row === null })
+    @CacheableMany({
+      ids: 1,
+      key: (tenant: string, id: number) => `t:${tenant}:${id}`,
+      unless: (row: Row | null) => row === null,
+    })
     async findForTenant(tenant: string, ids: number[]): Promise<Array<Row | null>> {
       this.calls.push([...ids]);
       return ids.map((id) => (tenant === 'acme' ? (this.rows.get(id) ?? null) : null));
@@ -67,11 +71,16 @@ describe.each([
   });
 
   beforeEach(() => {
-    cache = new CacheAsideManager({ redis: client, keyPrefix: uniquePrefix('cacheable-many'), ttlJitter: 0 });
+    cache = new CacheAsideManager({
+      redis: client,
+      keyPrefix: uniquePrefix('cacheable-many'),
+      ttlJitter: 0,
+    });
     CacheInterceptor.reset();
     CacheInterceptor.use(cache);
     repo = new UserRepository();
-    for (let id = 1; id <= 6; id++) repo.rows.set(id, { id, name: `user ${id}`, at: new Date(id * 1000) });
+    for (let id = 1; id <= 6; id++)
+      repo.rows.set(id, { id, name: `user ${id}`, at: new Date(id * 1000) });
   });
 
   afterEach(async () => {
@@ -89,7 +98,10 @@ describe.each([
     const second = await repo.findByIds([2, 1, 4, 3, 2]);
     expect(second.map((r) => r?.id)).toEqual([2, 1, 4, 3, 2]);
     expect(second[1]?.at).toEqual(new Date(1000));
-    expect(repo.calls).toEqual([[3, 1], [2, 4]]);
+    expect(repo.calls).toEqual([
+      [3, 1],
+      [2, 4],
+    ]);
     await cache.settle();
     await repo.findByIds([4, 3, 2, 1]);
     expect(repo.calls).toHaveLength(2);
@@ -128,7 +140,10 @@ describe.each([
   });
 
   it('keys items with the other arguments, passes them through, and keeps unless-vetoed items out', async () => {
-    expect((await repo.findForTenant('acme', [1, 404])).map((r) => r?.id ?? null)).toEqual([1, null]);
+    expect((await repo.findForTenant('acme', [1, 404])).map((r) => r?.id ?? null)).toEqual([
+      1,
+      null,
+    ]);
     expect(await repo.findForTenant('zeta', [1])).toEqual([null]);
     await cache.settle();
     expect(await cache.getTtl('users:t:acme:1')).toBeGreaterThan(0);

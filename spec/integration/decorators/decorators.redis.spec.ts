@@ -69,7 +69,11 @@ describe.each([
   });
 
   beforeEach(() => {
-    cache = new CacheAsideManager({ redis: client, keyPrefix: uniquePrefix('decorators'), ttlJitter: 0 });
+    cache = new CacheAsideManager({
+      redis: client,
+      keyPrefix: uniquePrefix('decorators'),
+      ttlJitter: 0,
+    });
     CacheInterceptor.reset();
     CacheInterceptor.use(cache);
   });
@@ -120,8 +124,10 @@ describe.each([
     expect(stored.some((k) => /[{}]/.test(k.slice(cachePrefix(cache).length)))).toBe(false);
 
     await repo.removeByPrefix('{a}'); // glob-escaped: matches only ids starting with "{a}"
-    for (const id of ['{b}1', 'a*']) expect(await cache.getTtl(`users:user:${encodeBraces(id)}`)).toBeGreaterThan(0);
-    for (const id of ['{a}1', '{a}2', '{a}3']) expect(await cache.getTtl(`users:user:${encodeBraces(id)}`)).toBe(-2);
+    for (const id of ['{b}1', 'a*'])
+      expect(await cache.getTtl(`users:user:${encodeBraces(id)}`)).toBeGreaterThan(0);
+    for (const id of ['{a}1', '{a}2', '{a}3'])
+      expect(await cache.getTtl(`users:user:${encodeBraces(id)}`)).toBe(-2);
 
     await repo.removeByPrefix('a*'); // the * is literal: 'a*' only
     expect(await cache.getTtl('users:user:a*')).toBe(-2);
@@ -149,7 +155,10 @@ function cachePrefix(cache: CacheAsideManager): string {
 }
 
 async function scanAll(client: Redis | Cluster, match: string): Promise<string[]> {
-  const nodes = 'nodes' in client && typeof client.nodes === 'function' ? client.nodes('master') : [client as Redis];
+  const nodes =
+    'nodes' in client && typeof client.nodes === 'function'
+      ? client.nodes('master')
+      : [client as Redis];
   const keys: string[] = [];
   for (const node of nodes) {
     let cursor = '0';

@@ -2,7 +2,15 @@ import type Redis from 'ioredis';
 import { CacheAsideManager } from '../../../lib/manager/cache-aside.manager';
 import type { CacheError } from '../../../lib/errors/cache-error';
 import { startRedisServer, type RedisServer } from '../../support/redis-server';
-import { captureErrors, codesOf, FAULT_OPTIONS, isHit, newFaultClient, NO_WAIT_BOUND_MS, timed } from '../../support/fault-kit';
+import {
+  captureErrors,
+  codesOf,
+  FAULT_OPTIONS,
+  isHit,
+  newFaultClient,
+  NO_WAIT_BOUND_MS,
+  timed,
+} from '../../support/fault-kit';
 import { ready, uniquePrefix } from '../../support/test-redis';
 
 describe('CacheAsideManager reading bytes it cannot use', () => {
@@ -33,17 +41,26 @@ describe('CacheAsideManager reading bytes it cannot use', () => {
 
   it.each([
     ['random bytes', () => Buffer.from([0x00, 0xff, 0x13, 0x37, 0xde, 0xad, 0xbe, 0xef])],
-    ['a right header with a payload cut short', (entry: Buffer) => entry.subarray(0, entry.length - 3)],
-    ['a right header with a damaged codec id', (entry: Buffer) => {
-      const copy = Buffer.from(entry);
-      copy[29] ^= 0xff;
-      return copy;
-    }],
-    ['an unknown format version', (entry: Buffer) => {
-      const copy = Buffer.from(entry);
-      copy[1] = 99;
-      return copy;
-    }],
+    [
+      'a right header with a payload cut short',
+      (entry: Buffer) => entry.subarray(0, entry.length - 3),
+    ],
+    [
+      'a right header with a damaged codec id',
+      (entry: Buffer) => {
+        const copy = Buffer.from(entry);
+        copy[29] ^= 0xff;
+        return copy;
+      },
+    ],
+    [
+      'an unknown format version',
+      (entry: Buffer) => {
+        const copy = Buffer.from(entry);
+        copy[1] = 99;
+        return copy;
+      },
+    ],
   ])('treats %s as a miss served by the loader, replaces it, and says why', async (_, corrupt) => {
     await cache.get('k', () => ({ name: 'a value long enough to cut' }));
     await cache.settle();

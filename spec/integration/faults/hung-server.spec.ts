@@ -60,10 +60,15 @@ describe('CacheAsideManager when Redis hangs past the deadline', () => {
   });
 
   /** Gets of distinct cold keys while Redis is hung: returns their latencies. */
-  async function hungGets(count: number, loader: () => unknown = () => 'loaded'): Promise<number[]> {
+  async function hungGets(
+    count: number,
+    loader: () => unknown = () => 'loaded',
+  ): Promise<number[]> {
     const latencies: number[] = [];
     for (let i = 0; i < count; i++) {
-      const { value, ms } = await timed(() => cache.get(`cold${latencies.length}:${Math.random()}`, loader));
+      const { value, ms } = await timed(() =>
+        cache.get(`cold${latencies.length}:${Math.random()}`, loader),
+      );
       expect(value).toBe(await loader());
       latencies.push(ms);
     }
@@ -89,7 +94,8 @@ describe('CacheAsideManager when Redis hangs past the deadline', () => {
       const open = await hungGets(10);
       measured.add('get, hung server, circuit open (loader 0 ms)', open);
       expect(Math.max(...open)).toBeLessThan(NO_WAIT_BOUND_MS);
-      const slowLoader = (): Promise<string> => new Promise((resolve) => setTimeout(() => resolve('slow'), 30));
+      const slowLoader = (): Promise<string> =>
+        new Promise((resolve) => setTimeout(() => resolve('slow'), 30));
       const withLoader = await hungGets(3, slowLoader);
       measured.add('get, hung server, circuit open (loader 30 ms)', withLoader);
       expect(Math.max(...withLoader)).toBeLessThan(30 + NO_WAIT_BOUND_MS);
@@ -122,10 +128,16 @@ describe('CacheAsideManager when Redis hangs past the deadline', () => {
     expect(performance.now() - pausedAt).toBeLessThan(pauseMs);
     measured.add('get, CLIENT PAUSE ALL (loader 0 ms)', latencies);
     expect(latencies.every((ms) => ms < DEADLINE_BOUND_MS)).toBe(true);
-    expect(codesOf(errors).slice(0, 3)).toEqual(['REDIS_TIMEOUT', 'REDIS_TIMEOUT', 'REDIS_TIMEOUT']);
+    expect(codesOf(errors).slice(0, 3)).toEqual([
+      'REDIS_TIMEOUT',
+      'REDIS_TIMEOUT',
+      'REDIS_TIMEOUT',
+    ]);
     expect(codesOf(errors)).toContain('REDIS_UNAVAILABLE');
 
-    await pollUntil('hit after CLIENT PAUSE ends', () => isHit(cache, 'seed'), { timeoutMs: pauseMs + 5000 });
+    await pollUntil('hit after CLIENT PAUSE ends', () => isHit(cache, 'seed'), {
+      timeoutMs: pauseMs + 5000,
+    });
     const back = performance.now() - pausedAt - pauseMs;
     measured.add('CLIENT PAUSE over → first hit again', Math.max(0, back));
     expect(back).toBeLessThan(2000);
@@ -148,7 +160,9 @@ describe('CacheAsideManager when Redis hangs past the deadline', () => {
     } finally {
       server.resume();
     }
-    await pollUntil('queue replayed', () => cache.stats().pendingInvalidations === 0, { timeoutMs: 3000 });
+    await pollUntil('queue replayed', () => cache.stats().pendingInvalidations === 0, {
+      timeoutMs: 3000,
+    });
     expect(await direct.exists(`${prefix}row`)).toBe(0);
     expect(await cache.get('row', () => 'new row')).toBe('new row');
     await cache.settle();

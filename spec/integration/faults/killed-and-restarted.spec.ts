@@ -32,7 +32,11 @@ describe('CacheAsideManager when Redis is killed and restarted', () => {
   beforeEach(async () => {
     redis = newFaultClient(server.url);
     await ready(redis);
-    cache = new CacheAsideManager({ redis, keyPrefix: uniquePrefix('fault-kill'), ...FAULT_OPTIONS });
+    cache = new CacheAsideManager({
+      redis,
+      keyPrefix: uniquePrefix('fault-kill'),
+      ...FAULT_OPTIONS,
+    });
     errors = captureErrors(cache);
   });
 
@@ -55,7 +59,9 @@ describe('CacheAsideManager when Redis is killed and restarted', () => {
     measured.add('get, healthy hit', healthy);
 
     await server.kill();
-    await pollUntil('client notices the closed connection', () => redis.status !== 'ready', { timeoutMs: 2000 });
+    await pollUntil('client notices the closed connection', () => redis.status !== 'ready', {
+      timeoutMs: 2000,
+    });
 
     const down: number[] = [];
     for (let i = 0; i < 10; i++) {
@@ -89,7 +95,9 @@ describe('CacheAsideManager when Redis is killed and restarted', () => {
     expect(firstHit).toBeLessThan(5000);
 
     // The queued invalidation is replayed on reconnect.
-    await pollUntil('queue replayed', () => cache.stats().pendingInvalidations === 0, { timeoutMs: 2000 });
+    await pollUntil('queue replayed', () => cache.stats().pendingInvalidations === 0, {
+      timeoutMs: 2000,
+    });
     // The restarted server is empty (no persistence): values are loaded and stored again.
     expect(await cache.get('seed', () => 'reloaded')).toBe('reloaded');
     await cache.settle();
@@ -125,7 +133,12 @@ describe('CacheAsideManager replaying invalidations when Redis is back with its 
     const prefix = uniquePrefix('fault-replay');
     const redis = newFaultClient(proxy.url);
     await ready(redis);
-    const cache = new CacheAsideManager({ redis, keyPrefix: prefix, ...FAULT_OPTIONS, invalidationRetryMs: 60_000 });
+    const cache = new CacheAsideManager({
+      redis,
+      keyPrefix: prefix,
+      ...FAULT_OPTIONS,
+      invalidationRetryMs: 60_000,
+    });
     const errors = captureErrors(cache);
     try {
       await cache.get('row', () => 'old row');
@@ -134,7 +147,9 @@ describe('CacheAsideManager replaying invalidations when Redis is back with its 
 
       // Unreachable, data kept: the server still holds the old entry.
       proxy.cut();
-      await pollUntil('client notices the cut', () => redis.status !== 'ready', { timeoutMs: 2000 });
+      await pollUntil('client notices the cut', () => redis.status !== 'ready', {
+        timeoutMs: 2000,
+      });
       expect(await cache.invalidate('row')).toBe(0);
       expect(codesOf(errors)).toEqual(['REDIS_UNAVAILABLE', 'INVALIDATION_DEFERRED']);
       expect(cache.stats().pendingInvalidations).toBe(1);
@@ -146,9 +161,13 @@ describe('CacheAsideManager replaying invalidations when Redis is back with its 
       proxy.restore();
       const restored = performance.now();
       // The retry timer is a minute away: only the reconnect ('ready') can replay it.
-      const replayMs = await pollUntil('replay after reconnect', () => cache.stats().pendingInvalidations === 0, {
-        timeoutMs: 3000,
-      });
+      const replayMs = await pollUntil(
+        'replay after reconnect',
+        () => cache.stats().pendingInvalidations === 0,
+        {
+          timeoutMs: 3000,
+        },
+      );
       measured.add('connection restored → queued invalidation replayed', replayMs);
       expect(performance.now() - restored).toBeLessThan(3000);
       expect(await direct.exists(`${prefix}row`)).toBe(0);
@@ -165,7 +184,12 @@ describe('CacheAsideManager replaying invalidations when Redis is back with its 
     const prefix = uniquePrefix('fault-replay-p');
     const redis = newFaultClient(proxy.url);
     await ready(redis);
-    const cache = new CacheAsideManager({ redis, keyPrefix: prefix, ...FAULT_OPTIONS, invalidationRetryMs: 60_000 });
+    const cache = new CacheAsideManager({
+      redis,
+      keyPrefix: prefix,
+      ...FAULT_OPTIONS,
+      invalidationRetryMs: 60_000,
+    });
     captureErrors(cache);
     try {
       await cache.get('user:1', () => 'old 1');
@@ -173,7 +197,9 @@ describe('CacheAsideManager replaying invalidations when Redis is back with its 
       await cache.settle();
 
       proxy.cut();
-      await pollUntil('client notices the cut', () => redis.status !== 'ready', { timeoutMs: 2000 });
+      await pollUntil('client notices the cut', () => redis.status !== 'ready', {
+        timeoutMs: 2000,
+      });
       await cache.invalidatePattern('user:*');
       await cache.invalidateTags(['t']);
       expect(cache.stats().pendingInvalidations).toBe(2);
@@ -181,7 +207,9 @@ describe('CacheAsideManager replaying invalidations when Redis is back with its 
       expect(await cache.get('tagged', () => 'new t', { tags: ['t'] })).toBe('new t');
 
       proxy.restore();
-      await pollUntil('replay after reconnect', () => cache.stats().pendingInvalidations === 0, { timeoutMs: 3000 });
+      await pollUntil('replay after reconnect', () => cache.stats().pendingInvalidations === 0, {
+        timeoutMs: 3000,
+      });
       expect(await direct.exists(`${prefix}user:1`)).toBe(0);
       expect(await cache.get('user:1', () => 'new 1')).toBe('new 1');
       expect(await cache.get('tagged', () => 'new t', { tags: ['t'] })).toBe('new t');

@@ -28,7 +28,11 @@ describe('CacheAsideManager when Redis is not running at start', () => {
     // Nothing listens on this port until a test starts a server there.
     port = await freePort();
     redis = newFaultClient(`redis://127.0.0.1:${port}`);
-    cache = new CacheAsideManager({ redis, keyPrefix: uniquePrefix('fault-down'), ...FAULT_OPTIONS });
+    cache = new CacheAsideManager({
+      redis,
+      keyPrefix: uniquePrefix('fault-down'),
+      ...FAULT_OPTIONS,
+    });
     errors = captureErrors(cache);
   });
 
@@ -97,7 +101,11 @@ describe('CacheAsideManager when Redis is not running at start', () => {
     measured.add('first hit after redis-server answered PING', firstHit - up);
     expect(firstHit - up).toBeLessThan(5000);
 
-    await pollUntil('queued invalidation replayed', () => cache.stats().pendingInvalidations === 0, { timeoutMs: 3000 });
+    await pollUntil(
+      'queued invalidation replayed',
+      () => cache.stats().pendingInvalidations === 0,
+      { timeoutMs: 3000 },
+    );
     // The value served while Redis was down was never stored; now it is.
     expect(await cache.get('k', () => 'after restart')).toBe('after restart');
     await cache.settle();

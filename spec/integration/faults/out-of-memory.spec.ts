@@ -2,7 +2,15 @@ import type Redis from 'ioredis';
 import { CacheAsideManager } from '../../../lib/manager/cache-aside.manager';
 import type { CacheError } from '../../../lib/errors/cache-error';
 import { startRedisServer, type RedisServer } from '../../support/redis-server';
-import { captureErrors, FAULT_OPTIONS, isHit, Measurements, newFaultClient, NO_WAIT_BOUND_MS, timed } from '../../support/fault-kit';
+import {
+  captureErrors,
+  FAULT_OPTIONS,
+  isHit,
+  Measurements,
+  newFaultClient,
+  NO_WAIT_BOUND_MS,
+  timed,
+} from '../../support/fault-kit';
 import { ready, uniquePrefix } from '../../support/test-redis';
 
 const measured = new Measurements('redis-server out of memory (maxmemory + noeviction)');
@@ -21,7 +29,12 @@ describe('CacheAsideManager when Redis is out of memory', () => {
   });
 
   beforeEach(() => {
-    cache = new CacheAsideManager({ redis, keyPrefix: uniquePrefix('fault-oom'), ...FAULT_OPTIONS, invalidationRetryMs: 100 });
+    cache = new CacheAsideManager({
+      redis,
+      keyPrefix: uniquePrefix('fault-oom'),
+      ...FAULT_OPTIONS,
+      invalidationRetryMs: 100,
+    });
     errors = captureErrors(cache);
   });
 

@@ -1,7 +1,13 @@
 import type Redis from 'ioredis';
 import { CacheAsideManager } from '../../../lib/manager/cache-aside.manager';
 import { startRedisServer, type RedisServer } from '../../support/redis-server';
-import { captureErrors, codesOf, FAULT_OPTIONS, newFaultClient, pollUntil } from '../../support/fault-kit';
+import {
+  captureErrors,
+  codesOf,
+  FAULT_OPTIONS,
+  newFaultClient,
+  pollUntil,
+} from '../../support/fault-kit';
 import { ready, uniquePrefix } from '../../support/test-redis';
 
 /**
@@ -27,7 +33,12 @@ describe('CacheAsideManager with an invalidation pending when Redis answers agai
   it('does not serve the stale entry before the queue is replayed', async () => {
     const prefix = uniquePrefix('fault-pending');
     // The retry timer is a minute away: only the recovery of Redis itself can trigger the replay.
-    const cache = new CacheAsideManager({ redis, keyPrefix: prefix, ...FAULT_OPTIONS, invalidationRetryMs: 60_000 });
+    const cache = new CacheAsideManager({
+      redis,
+      keyPrefix: prefix,
+      ...FAULT_OPTIONS,
+      invalidationRetryMs: 60_000,
+    });
     const errors = captureErrors(cache);
     try {
       await cache.get('row', () => 'old row');
@@ -41,7 +52,13 @@ describe('CacheAsideManager with an invalidation pending when Redis answers agai
       } finally {
         server.resume();
       }
-      expect(codesOf(errors)).toEqual(['REDIS_TIMEOUT', 'REDIS_TIMEOUT', 'REDIS_TIMEOUT', 'REDIS_UNAVAILABLE', 'INVALIDATION_DEFERRED']);
+      expect(codesOf(errors)).toEqual([
+        'REDIS_TIMEOUT',
+        'REDIS_TIMEOUT',
+        'REDIS_TIMEOUT',
+        'REDIS_UNAVAILABLE',
+        'INVALIDATION_DEFERRED',
+      ]);
       expect(cache.stats().pendingInvalidations).toBe(1);
 
       // The first command that succeeds after the outage closes the circuit and replays the

@@ -33,7 +33,11 @@ describe('CacheAsideManager when another client runs a slow command', () => {
   });
 
   beforeEach(() => {
-    cache = new CacheAsideManager({ redis, keyPrefix: uniquePrefix('fault-slow'), ...FAULT_OPTIONS });
+    cache = new CacheAsideManager({
+      redis,
+      keyPrefix: uniquePrefix('fault-slow'),
+      ...FAULT_OPTIONS,
+    });
     errors = captureErrors(cache);
   });
 

@@ -29,7 +29,12 @@ describe('the in-process tier (l1)', () => {
     a = new CacheAsideManager({ redis: clientA, keyPrefix: prefix, l1: { maxEntries: 100 } });
     b = new CacheAsideManager({ redis: clientB, keyPrefix: prefix, l1: { maxEntries: 100 } });
     // Both subscriptions are live once a set on one instance reaches the other.
-    await eventually(() => (a as unknown as { bus: { isLive: boolean } }).bus.isLive && (b as unknown as { bus: { isLive: boolean } }).bus.isLive, 'subscriptions live');
+    await eventually(
+      () =>
+        (a as unknown as { bus: { isLive: boolean } }).bus.isLive &&
+        (b as unknown as { bus: { isLive: boolean } }).bus.isLive,
+      'subscriptions live',
+    );
   });
 
   afterEach(async () => {
@@ -56,7 +61,8 @@ describe('the in-process tier (l1)', () => {
     ['invalidateTags', (m: CacheAsideManager) => m.invalidateTags(['users'])],
     ['set', (m: CacheAsideManager) => m.set('user:1', 'written by b', { tags: ['users'] })],
   ])("drops every instance's copy when another instance calls %s", async (_, change) => {
-    const read = (m: CacheAsideManager, value: string) => m.get('user:1', async () => value, { tags: ['users'] });
+    const read = (m: CacheAsideManager, value: string) =>
+      m.get('user:1', async () => value, { tags: ['users'] });
     await read(a, 'v1');
     await a.settle();
     expect(await read(a, 'unused')).toBe('v1');
@@ -93,7 +99,10 @@ describe('the in-process tier (l1)', () => {
       const before = (a as unknown as { l1: { epoch: number } }).l1.epoch;
       const read = a.get('k', async () => 'unused');
       await b.set('k', 'v2');
-      await eventually(() => (a as unknown as { l1: { epoch: number } }).l1.epoch > before, 'write announced to a');
+      await eventually(
+        () => (a as unknown as { l1: { epoch: number } }).l1.epoch > before,
+        'write announced to a',
+      );
       release();
       expect(await read).toBe('v1'); // read before the write: fine to return once
       expect(a.stats().l1Entries).toBe(0); // but never kept, or it would outlive the announcement
@@ -104,8 +113,22 @@ describe('the in-process tier (l1)', () => {
   });
 
   it('switches itself off when its subscription goes silent without closing, and back on when it delivers again', async () => {
-    const quick = new CacheAsideManager({ redis: clientA, keyPrefix: prefix, l1: { maxEntries: 10, heartbeatMs: 50 } });
-    const bus = (quick as unknown as { bus: { isLive: boolean; subscriber: { unsubscribe(c: string): Promise<unknown>; subscribe(c: string): Promise<unknown> } } }).bus;
+    const quick = new CacheAsideManager({
+      redis: clientA,
+      keyPrefix: prefix,
+      l1: { maxEntries: 10, heartbeatMs: 50 },
+    });
+    const bus = (
+      quick as unknown as {
+        bus: {
+          isLive: boolean;
+          subscriber: {
+            unsubscribe(c: string): Promise<unknown>;
+            subscribe(c: string): Promise<unknown>;
+          };
+        };
+      }
+    ).bus;
     try {
       await eventually(() => bus.isLive, 'live');
       await quick.get('quiet', async () => 'v');
@@ -113,7 +136,10 @@ describe('the in-process tier (l1)', () => {
       expect(quick.stats().l1Entries).toBe(1);
       // Behind the bus's back: the connection stays open but no message arrives any more.
       await bus.subscriber.unsubscribe(`cache-aside:l1:${prefix}`);
-      await eventually(() => !bus.isLive && quick.stats().l1Entries === 0, 'tier off and emptied by the missing heartbeat');
+      await eventually(
+        () => !bus.isLive && quick.stats().l1Entries === 0,
+        'tier off and emptied by the missing heartbeat',
+      );
       await bus.subscriber.subscribe(`cache-aside:l1:${prefix}`);
       await eventually(() => bus.isLive, 'live again once heartbeats come back');
     } finally {
@@ -134,7 +160,10 @@ describe('the in-process tier (l1)', () => {
     );
     await new Promise((resolve) => setTimeout(resolve, 20)); // the load holds its lease and tag stamps
     await b.invalidateTags(['t']);
-    await eventually(() => (a as unknown as { l1: { epoch: number } }).l1.epoch > 0, 'tag invalidation heard by a');
+    await eventually(
+      () => (a as unknown as { l1: { epoch: number } }).l1.epoch > 0,
+      'tag invalidation heard by a',
+    );
     release();
     expect(await load).toBe('old');
     await a.settle();
@@ -142,7 +171,7 @@ describe('the in-process tier (l1)', () => {
     expect(await a.get('tagged-slow', async () => 'new', { tags: ['t'] })).toBe('new');
   });
 
-  it("queues an invalidation when a set cannot tell the others, so their copies do not outlive it", async () => {
+  it('queues an invalidation when a set cannot tell the others, so their copies do not outlive it', async () => {
     await b.get('k', async () => 'old');
     await b.settle();
     expect(b.stats().l1Entries).toBe(1);
@@ -180,7 +209,10 @@ describe('the in-process tier (l1)', () => {
     await a.get('k2', async () => 'v');
     await a.settle();
     expect(a.stats().l1Entries).toBe(1);
-    await clientB.publish(`cache-aside:l1:${prefix}`, JSON.stringify({ o: 'someone', m: { kind: 'future-kind' } }));
+    await clientB.publish(
+      `cache-aside:l1:${prefix}`,
+      JSON.stringify({ o: 'someone', m: { kind: 'future-kind' } }),
+    );
     await eventually(() => a.stats().l1Entries === 0, 'tier emptied');
   });
 
@@ -190,10 +222,18 @@ describe('the in-process tier (l1)', () => {
   });
 
   it('refuses bad bounds at construction', () => {
-    expect(() => new CacheAsideManager({ redis: clientA, l1: { maxEntries: 0 } })).toThrow(/l1.maxEntries/);
-    expect(() => new CacheAsideManager({ redis: clientA, l1: { maxEntries: 1, maxBytes: -1 } })).toThrow(/l1.maxBytes/);
-    expect(() => new CacheAsideManager({ redis: clientA, l1: { maxEntries: 1, ttl: 0 } })).toThrow(/l1.ttl/);
+    expect(() => new CacheAsideManager({ redis: clientA, l1: { maxEntries: 0 } })).toThrow(
+      /l1.maxEntries/,
+    );
+    expect(
+      () => new CacheAsideManager({ redis: clientA, l1: { maxEntries: 1, maxBytes: -1 } }),
+    ).toThrow(/l1.maxBytes/);
+    expect(() => new CacheAsideManager({ redis: clientA, l1: { maxEntries: 1, ttl: 0 } })).toThrow(
+      /l1.ttl/,
+    );
     expect(() => new CacheAsideManager({ redis: clientA, l1: 5 as never })).toThrow(/l1 must be/);
-    expect(() => new CacheAsideManager({ redis: clientA, l1: { maxEntries: 1, heartbeatMs: 0 } })).toThrow(/l1.heartbeatMs/);
+    expect(
+      () => new CacheAsideManager({ redis: clientA, l1: { maxEntries: 1, heartbeatMs: 0 } }),
+    ).toThrow(/l1.heartbeatMs/);
   });
 });

@@ -12,7 +12,10 @@ describe('CacheAsideManager on an ioredis 6 client', () => {
 
   beforeAll(() => {
     redis = new Redis6(testRedisUrl(), { maxRetriesPerRequest: 1 });
-    cache = new CacheAsideManager({ redis: redis as unknown as RedisClient, keyPrefix: uniquePrefix('ioredis6') });
+    cache = new CacheAsideManager({
+      redis: redis as unknown as RedisClient,
+      keyPrefix: uniquePrefix('ioredis6'),
+    });
   });
 
   afterAll(async () => {
@@ -28,7 +31,11 @@ describe('CacheAsideManager on an ioredis 6 client', () => {
     expect(await cache.get('a', loader)).toEqual({ key: 'a' });
     expect(await cache.get('zero', loader)).toBe(0);
     expect(loader).toHaveBeenCalledTimes(2);
-    expect(await cache.getMany(['a', 'zero', 'b'], async (missing) => missing)).toEqual([{ key: 'a' }, 0, 'b']);
+    expect(await cache.getMany(['a', 'zero', 'b'], async (missing) => missing)).toEqual([
+      { key: 'a' },
+      0,
+      'b',
+    ]);
     expect(await cache.setTtl('a', 30)).toBe(true);
     expect(await cache.getTtl('a')).toBe(30);
     expect(await cache.invalidatePattern('*')).toBe(3);
@@ -38,9 +45,15 @@ describe('CacheAsideManager on an ioredis 6 client', () => {
 
   it('is served by the loader, quickly, when the server is unreachable', async () => {
     // Nothing listens on port 1; no reconnects, so the client ends by itself.
-    const dead = new Redis6('redis://127.0.0.1:1', { maxRetriesPerRequest: 1, retryStrategy: () => null });
+    const dead = new Redis6('redis://127.0.0.1:1', {
+      maxRetriesPerRequest: 1,
+      retryStrategy: () => null,
+    });
     dead.on('error', () => undefined);
-    const offline = new CacheAsideManager({ redis: dead as unknown as RedisClient, operationTimeout: 100 });
+    const offline = new CacheAsideManager({
+      redis: dead as unknown as RedisClient,
+      operationTimeout: 100,
+    });
     const started = performance.now();
     expect(await offline.get('k', async () => 'loaded')).toBe('loaded');
     expect(performance.now() - started).toBeLessThan(1000);

@@ -41,13 +41,16 @@ describe('CacheAsideManager on a real redis-server', () => {
     expect(pttl).toBeLessThanOrEqual(30_000);
   });
 
-  it.each([0, '', false, null, undefined])('round-trips the falsy value %p as itself', async (value) => {
-    const loader = jest.fn(async () => value);
-    await cache.get('falsy', loader);
-    await cache.settle();
-    expect(await cache.get('falsy', loader)).toBe(value);
-    expect(loader).toHaveBeenCalledTimes(1);
-  });
+  it.each([0, '', false, null, undefined])(
+    'round-trips the falsy value %p as itself',
+    async (value) => {
+      const loader = jest.fn(async () => value);
+      await cache.get('falsy', loader);
+      await cache.settle();
+      expect(await cache.get('falsy', loader)).toBe(value);
+      expect(loader).toHaveBeenCalledTimes(1);
+    },
+  );
 
   it('reports the TTL left, -1 without expiry, -2 without entry, and changes it', async () => {
     await cache.set('ttl', 1, { ttl: 100 });
@@ -160,7 +163,9 @@ describe('CacheAsideManager on a real redis-server', () => {
     await cache.settle();
     version = 2;
     await new Promise((resolve) => setTimeout(resolve, 420));
-    const hits = await Promise.all([1, 2, 3].map(() => cache.get('eager', loader, { ttl: 0.5, eagerRefresh: 0.8 })));
+    const hits = await Promise.all(
+      [1, 2, 3].map(() => cache.get('eager', loader, { ttl: 0.5, eagerRefresh: 0.8 })),
+    );
     expect(hits).toEqual(['v1', 'v1', 'v1']);
     await cache.settle();
     expect(loader).toHaveBeenCalledTimes(2);
@@ -237,7 +242,9 @@ describe('CacheAsideManager stale answers on a real redis-server', () => {
       await gate;
       return 'v2';
     });
-    const answers = await Promise.all([1, 2, 3].map(() => cache.get('swr', loader, { ttl: 0.1, staleWhileRevalidate: 10 })));
+    const answers = await Promise.all(
+      [1, 2, 3].map(() => cache.get('swr', loader, { ttl: 0.1, staleWhileRevalidate: 10 })),
+    );
     expect(answers).toEqual(['v1', 'v1', 'v1']);
     release();
     await cache.settle();
@@ -302,7 +309,9 @@ describe('CacheAsideManager stale answers on a real redis-server', () => {
   });
 
   it('refuses bad stale options', async () => {
-    await expect(cache.get('k', async () => 1, { staleWhileRevalidate: -1 })).rejects.toThrow(RangeError);
+    await expect(cache.get('k', async () => 1, { staleWhileRevalidate: -1 })).rejects.toThrow(
+      RangeError,
+    );
     await expect(cache.get('k', async () => 1, { softTimeoutMs: 0 })).rejects.toThrow(RangeError);
     await expect(cache.get('k', async () => 1, { hardTimeoutMs: NaN })).rejects.toThrow(RangeError);
   });

@@ -29,7 +29,12 @@ describe('CacheAsideManager behind Redis Sentinel', () => {
       sentinelRetryStrategy: (attempt) => Math.min(attempt * 50, 500),
     });
     redis.on('error', () => undefined); // connection errors during the failover are expected here
-    cache = new CacheAsideManager({ redis, keyPrefix: uniquePrefix('sentinel'), operationTimeout: 200, circuitBreaker: { cooldownMs: 200 } });
+    cache = new CacheAsideManager({
+      redis,
+      keyPrefix: uniquePrefix('sentinel'),
+      operationTimeout: 200,
+      circuitBreaker: { cooldownMs: 200 },
+    });
     cache.on('error', (e) => errors.push(e));
   }, 30_000);
 
@@ -52,7 +57,11 @@ describe('CacheAsideManager behind Redis Sentinel', () => {
   it('serves from the loader during a failover and caches again on the promoted replica', async () => {
     await cache.set('survives-replication', 'v');
     // The replica has the entry before the master goes away.
-    await waitFor(async () => replica.cli('get', `${cache.keyPrefix}survives-replication`).length > 0, 'replicated', 5000);
+    await waitFor(
+      async () => replica.cli('get', `${cache.keyPrefix}survives-replication`).length > 0,
+      'replicated',
+      5000,
+    );
     await master.kill();
     const started = performance.now();
     let calls = 0;
@@ -62,18 +71,26 @@ describe('CacheAsideManager behind Redis Sentinel', () => {
       const key = `during-failover-${calls++}`;
       expect(await cache.get(key, async () => key)).toBe(key);
       await cache.settle();
-      cachedAgain = (await cache.get(key, async () => 'reloaded')) === key && (await redis.exists(`${cache.keyPrefix}${key}`)) === 1;
+      cachedAgain =
+        (await cache.get(key, async () => 'reloaded')) === key &&
+        (await redis.exists(`${cache.keyPrefix}${key}`)) === 1;
       if (!cachedAgain) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const failoverMs = performance.now() - started;
-    console.log(`[measured] Sentinel failover: caching again ${failoverMs.toFixed(0)} ms after the master was killed`);
+    console.log(
+      `[measured] Sentinel failover: caching again ${failoverMs.toFixed(0)} ms after the master was killed`,
+    );
     expect(cachedAgain).toBe(true);
     expect(replica.cli('role').startsWith('master')).toBe(true);
     expect(await cache.get('survives-replication', async () => 'reloaded')).toBe('v');
   }, 30_000);
 });
 
-async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
+async function waitFor(
+  check: () => Promise<boolean>,
+  what: string,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (!(await check())) {
     if (performance.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);

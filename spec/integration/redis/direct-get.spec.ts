@@ -71,7 +71,10 @@ describe('CommandRunner.getBuffer on a real client (direct path)', () => {
     await admin.set(`${prefix}bytes`, bytes);
     const wrapped = jest.spyOn(redis, 'getBuffer');
     try {
-      const [found, missing] = await Promise.all([runner.getBuffer(`${prefix}bytes`), runner.getBuffer(`${prefix}none`)]);
+      const [found, missing] = await Promise.all([
+        runner.getBuffer(`${prefix}bytes`),
+        runner.getBuffer(`${prefix}none`),
+      ]);
       expect(Buffer.isBuffer(found)).toBe(true);
       expect(found).toEqual(bytes);
       expect(missing).toBeNull();
@@ -85,7 +88,9 @@ describe('CommandRunner.getBuffer on a real client (direct path)', () => {
   it('rejects at the deadline when the server does not answer, counts each timeout, then sends the wrapped way', async () => {
     await admin.client('PAUSE', 400, 'ALL');
     const started = Date.now();
-    const outcomes = await Promise.allSettled([1, 2, 3].map((i) => runner.getBuffer(`${prefix}paused:${i}`)));
+    const outcomes = await Promise.allSettled(
+      [1, 2, 3].map((i) => runner.getBuffer(`${prefix}paused:${i}`)),
+    );
     const waited = Date.now() - started;
     for (const outcome of outcomes) {
       expect(outcome.status).toBe('rejected');
@@ -105,12 +110,16 @@ describe('CommandRunner.getBuffer on a real client (direct path)', () => {
     const impatientRunner = new CommandRunner(impatient, twoStrikes, DEADLINE_MS, true);
     try {
       await admin.client('PAUSE', 300, 'ALL');
-      await expect(impatientRunner.getBuffer(`${prefix}slow:1`)).rejects.toThrow(/Command timed out/);
+      await expect(impatientRunner.getBuffer(`${prefix}slow:1`)).rejects.toThrow(
+        /Command timed out/,
+      );
       expect(twoStrikes.clean).toBe(false);
       // Its deadline passes later without counting it a second time.
       await new Promise((resolve) => setTimeout(resolve, DEADLINE_MS + 30));
       expect(twoStrikes.state).toBe('closed');
-      await expect(impatientRunner.getBuffer(`${prefix}slow:2`)).rejects.toThrow(/Command timed out/);
+      await expect(impatientRunner.getBuffer(`${prefix}slow:2`)).rejects.toThrow(
+        /Command timed out/,
+      );
       expect(twoStrikes.state).toBe('open');
     } finally {
       impatientRunner.detach();

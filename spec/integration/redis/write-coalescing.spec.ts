@@ -2,7 +2,10 @@ import type Redis from 'ioredis';
 import { CacheAsideManager } from '../../../lib/manager/cache-aside.manager';
 import { newClusterClient, newTestClient, ready, uniquePrefix } from '../../support/test-redis';
 
-type Socket = NonNullable<Redis['stream']> & { _writev: (...args: unknown[]) => void; _write: (...args: unknown[]) => void };
+type Socket = NonNullable<Redis['stream']> & {
+  _writev: (...args: unknown[]) => void;
+  _write: (...args: unknown[]) => void;
+};
 
 const nextTick = (): Promise<void> => new Promise((resolve) => process.nextTick(resolve));
 
@@ -60,7 +63,11 @@ describe('coalesceWrites on a real socket', () => {
   });
 
   it('leaves the socket alone with coalesceWrites: false', async () => {
-    cache = new CacheAsideManager({ redis, keyPrefix: uniquePrefix('coalesce'), coalesceWrites: false });
+    cache = new CacheAsideManager({
+      redis,
+      keyPrefix: uniquePrefix('coalesce'),
+      coalesceWrites: false,
+    });
     const hit = cache.get('k:1', loader);
     expect(redis.stream.writableCorked).toBe(0);
     expect(await hit).toEqual({ key: 'k:1', n: 1 });
@@ -70,7 +77,7 @@ describe('coalesceWrites on a real socket', () => {
   it('corks the node sockets of a Cluster for the tick, and every hit gets its own value', async () => {
     const cluster = newClusterClient();
     try {
-      await ready(cluster as never);
+      await ready(cluster);
       cache = new CacheAsideManager({ redis: cluster, keyPrefix: uniquePrefix('coalesce') });
       const keys = Array.from({ length: 20 }, (_, i) => `k:${i}`);
       const load = jest.fn(loader);

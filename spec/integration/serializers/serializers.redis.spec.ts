@@ -47,14 +47,24 @@ describe('Serializers through CacheAsideManager and a real redis-server', () => 
   const managers: CacheAsideManager[] = [];
 
   const manager = (serializer?: Serializer): CacheAsideManager => {
-    const cache = new CacheAsideManager({ redis, keyPrefix: prefix, defaultTtl: 60, ...(serializer ? { serializer } : {}) });
+    const cache = new CacheAsideManager({
+      redis,
+      keyPrefix: prefix,
+      defaultTtl: 60,
+      ...(serializer ? { serializer } : {}),
+    });
     cache.on('error', (error) => errors.push(error));
     managers.push(cache);
     return cache;
   };
 
   /** A miss that stores, then a read that must be a hit: returns what the hit returned. */
-  async function storeThenHit<T>(cache: CacheAsideManager, key: string, value: T, opts: { serializer?: Serializer } = {}): Promise<unknown> {
+  async function storeThenHit<T>(
+    cache: CacheAsideManager,
+    key: string,
+    value: T,
+    opts: { serializer?: Serializer } = {},
+  ): Promise<unknown> {
     const loader = jest.fn(async () => value);
     await cache.get(key, loader, opts);
     await cache.settle();
@@ -80,7 +90,11 @@ describe('Serializers through CacheAsideManager and a real redis-server', () => 
   afterAll(() => redis.quit());
 
   it('with the default JsonSerializer, a Date comes back as a Date on a hit', async () => {
-    const hit = (await storeThenHit(manager(), 'json', { at: new Date(5), n: Number.NaN, list: [undefined, 1] })) as {
+    const hit = (await storeThenHit(manager(), 'json', {
+      at: new Date(5),
+      n: Number.NaN,
+      list: [undefined, 1],
+    })) as {
       at: Date;
       n: number;
       list: unknown[];
@@ -92,20 +106,37 @@ describe('Serializers through CacheAsideManager and a real redis-server', () => 
   });
 
   it('with MsgpackSerializer, Map, Set, BigInt and Buffer come back as themselves', async () => {
-    const value = { map: new Map([[1, 'a']]), set: new Set(['x']), big: 2n ** 80n, bytes: Buffer.from([0, 255]), at: new Date(9) };
-    expect(await storeThenHit(manager(new MsgpackSerializer()), 'msgpack', value)).toStrictEqual(value);
+    const value = {
+      map: new Map([[1, 'a']]),
+      set: new Set(['x']),
+      big: 2n ** 80n,
+      bytes: Buffer.from([0, 255]),
+      at: new Date(9),
+    };
+    expect(await storeThenHit(manager(new MsgpackSerializer()), 'msgpack', value)).toStrictEqual(
+      value,
+    );
     expect(errors).toEqual([]);
   });
 
-  it.each(['gzip', 'brotli'] as const)('with CompressedSerializer (%s), a large value is stored compressed and read back', async (algorithm) => {
-    const rows = Array.from({ length: 500 }, (_, i) => ({ id: i, name: `row ${i}`, at: new Date(i) }));
-    const cache = manager(new CompressedSerializer(new JsonSerializer(), { algorithm }));
-    expect(await storeThenHit(cache, 'rows', rows)).toEqual(rows);
-    const stored = await redis.getBuffer(`${prefix}rows`);
-    expect(stored).not.toBeNull();
-    expect(stored!.length).toBeLessThan(Buffer.byteLength(new JsonSerializer().serialize(rows)) / 4);
-    expect(errors).toEqual([]);
-  });
+  it.each(['gzip', 'brotli'] as const)(
+    'with CompressedSerializer (%s), a large value is stored compressed and read back',
+    async (algorithm) => {
+      const rows = Array.from({ length: 500 }, (_, i) => ({
+        id: i,
+        name: `row ${i}`,
+        at: new Date(i),
+      }));
+      const cache = manager(new CompressedSerializer(new JsonSerializer(), { algorithm }));
+      expect(await storeThenHit(cache, 'rows', rows)).toEqual(rows);
+      const stored = await redis.getBuffer(`${prefix}rows`);
+      expect(stored).not.toBeNull();
+      expect(stored!.length).toBeLessThan(
+        Buffer.byteLength(new JsonSerializer().serialize(rows)) / 4,
+      );
+      expect(errors).toEqual([]);
+    },
+  );
 
   it('with a per-call ClassTransformerSerializer, instances (and arrays of them) come back on a hit', async () => {
     const cache = manager();
@@ -115,7 +146,9 @@ describe('Serializers through CacheAsideManager and a real redis-server', () => 
     expect(one.greet()).toBe('Hello, user 1');
     expect(one.createdAt).toEqual(new Date(Date.UTC(2024, 0, 1)));
     expect(one.address.shout()).toBe('LYON');
-    const many = (await storeThenHit(cache, 'users', [aUser(2), aUser(3)], { serializer })) as User[];
+    const many = (await storeThenHit(cache, 'users', [aUser(2), aUser(3)], {
+      serializer,
+    })) as User[];
     expect(many.map((u) => u.greet())).toEqual(['Hello, user 2', 'Hello, user 3']);
     expect(many[1]).toBeInstanceOf(User);
     expect(errors).toEqual([]);
@@ -158,7 +191,10 @@ describe('Serializers through CacheAsideManager and a real redis-server', () => 
   it('a gzip bomb at a key is a miss with DECODE_FAILED, within the inflate bound', async () => {
     const compressed = new CompressedSerializer(new JsonSerializer());
     const cache = manager(compressed);
-    const bomb = Buffer.concat([Buffer.of(1), gzipSync(Buffer.alloc(64 * 1024 * 1024), { level: 9 })]);
+    const bomb = Buffer.concat([
+      Buffer.of(1),
+      gzipSync(Buffer.alloc(64 * 1024 * 1024), { level: 9 }),
+    ]);
     const entry = encodeEntry({
       kind: EntryKind.Value,
       codecId: encodeCodecId(compressed.id),

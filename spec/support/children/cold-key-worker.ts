@@ -53,7 +53,10 @@ async function main(): Promise<void> {
   let unhandledRejections = 0;
   process.on('unhandledRejection', () => unhandledRejections++);
 
-  const options = { retryStrategy: (times: number) => Math.min(times * 50, 500), maxRetriesPerRequest: 1 };
+  const options = {
+    retryStrategy: (times: number) => Math.min(times * 50, 500),
+    maxRetriesPerRequest: 1,
+  };
   const redis = new Redis(url, options);
   const counter = new Redis(url, options);
   await Promise.all([redis.ping(), counter.ping()]);
@@ -77,7 +80,11 @@ async function main(): Promise<void> {
   };
 
   send({ type: 'up', pid: process.pid });
-  for (let line = await nextLine(); line !== undefined && line !== 'exit'; line = await nextLine()) {
+  for (
+    let line = await nextLine();
+    line !== undefined && line !== 'exit';
+    line = await nextLine()
+  ) {
     const job = JSON.parse(line) as WorkerJob;
     const cache = new CacheAsideManager({
       redis,
@@ -101,7 +108,9 @@ async function main(): Promise<void> {
     if ((await nextLine()) !== 'go') break;
     const rejectionsBefore = unhandledRejections;
     const started = performance.now();
-    const settled = await Promise.allSettled(Array.from({ length: job.concurrency }, () => cache.get(job.key, loader)));
+    const settled = await Promise.allSettled(
+      Array.from({ length: job.concurrency }, () => cache.get(job.key, loader)),
+    );
     const ms = performance.now() - started;
     const rejections = settled
       .filter((s): s is PromiseRejectedResult => s.status === 'rejected')
@@ -120,7 +129,13 @@ async function main(): Promise<void> {
       distinctErrors: new Set(rejections).size,
       loaderCalls,
       unhandledRejections: unhandledRejections - rejectionsBefore,
-      stats: { hits: stats.hits, misses: stats.misses, loads: stats.loads, coalesced: stats.coalesced, errors: stats.errors },
+      stats: {
+        hits: stats.hits,
+        misses: stats.misses,
+        loads: stats.loads,
+        coalesced: stats.coalesced,
+        errors: stats.errors,
+      },
     });
     await cache.close();
   }

@@ -30,10 +30,14 @@ export interface Worker {
  * wait is bounded by `timeoutMs`, so a stuck child fails the test instead of hanging it.
  */
 export function spawnWorker(url: string, timeoutMs = 20_000): Worker {
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, ['--import', 'tsx', SCRIPT, url], {
-    cwd: ROOT,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child: ChildProcessWithoutNullStreams = spawn(
+    process.execPath,
+    ['--import', 'tsx', SCRIPT, url],
+    {
+      cwd: ROOT,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   const messages: WorkerMessage[] = [];
   const waiters: Array<() => void> = [];
   let stderr = '';
@@ -56,10 +60,13 @@ export function spawnWorker(url: string, timeoutMs = 20_000): Worker {
     });
   });
 
-  const next = <T extends WorkerMessage['type']>(type: T): Promise<Extract<WorkerMessage, { type: T }>> =>
+  const next = <T extends WorkerMessage['type']>(
+    type: T,
+  ): Promise<Extract<WorkerMessage, { type: T }>> =>
     new Promise((resolveMessage, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`worker ${child.pid}: no '${type}' within ${timeoutMs} ms\n${stderr}`)),
+        () =>
+          reject(new Error(`worker ${child.pid}: no '${type}' within ${timeoutMs} ms\n${stderr}`)),
         timeoutMs,
       );
       const check = (): void => {

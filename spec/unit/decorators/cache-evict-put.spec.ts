@@ -1,4 +1,11 @@
-import { Cacheable, CacheConfig, CacheEvict, CacheInterceptor, CachePut, CacheTtl } from '../../../lib';
+import {
+  Cacheable,
+  CacheConfig,
+  CacheEvict,
+  CacheInterceptor,
+  CachePut,
+  CacheTtl,
+} from '../../../lib';
 import { FakeCacheManager } from './support/fake-manager';
 
 interface User {

@@ -54,7 +54,10 @@ describe('@CacheableMany', () => {
       const repo = new UserRepository();
       await repo.findByIds([2, 4]);
       const users = await repo.findByIds([5, 2, 3, 5, 4, 1, 3]);
-      expect(repo.calls).toEqual([[2, 4], [5, 3, 1]]);
+      expect(repo.calls).toEqual([
+        [2, 4],
+        [5, 3, 1],
+      ]);
       expect(users.map((u) => u?.id)).toEqual([5, 2, 3, 5, 4, 1, 3]);
     });
 
@@ -162,8 +165,10 @@ describe('@CacheableMany', () => {
     });
 
     it('rejects a call through a manager without getMany, naming the manager', async () => {
-      const { getMany: _omitted, ...rest } = Object.getOwnPropertyDescriptors(FakeCacheManager.prototype);
-      void _omitted;
+      const { getMany: _omitted, ...rest } = Object.getOwnPropertyDescriptors(
+        FakeCacheManager.prototype,
+      );
+      _omitted;
       const bare = Object.create(Object.prototype, rest) as CacheManagerPort;
       Object.assign(bare, { defaultTtl: 60, gets: [], log: [], store: new Map() });
       CacheInterceptor.use(bare, 'bare');
@@ -173,7 +178,9 @@ describe('@CacheableMany', () => {
           return ids;
         }
       }
-      await expect(new OnBare().find([1])).rejects.toThrow(/getMany\(\), which the cache manager "bare" does not have/);
+      await expect(new OnBare().find([1])).rejects.toThrow(
+        /getMany\(\), which the cache manager "bare" does not have/,
+      );
     });
   });
 
@@ -192,7 +199,11 @@ describe('@CacheableMany', () => {
     it('calls a key function per id with the instance as this', async () => {
       class Scoped {
         constructor(readonly scope: string) {}
-        @CacheableMany({ key(this: Scoped, id: number) { return `${this.scope}:${id}`; } })
+        @CacheableMany({
+          key(this: Scoped, id: number) {
+            return `${this.scope}:${id}`;
+          },
+        })
         async find(ids: number[]): Promise<number[]> {
           return ids;
         }
@@ -237,13 +248,25 @@ describe('@CacheableMany', () => {
       expect(await repo.find('acme', [1, 2])).toEqual(['acme/1', 'acme/2']);
       expect(await repo.find('zeta', [2])).toEqual(['zeta/2']);
       expect(await repo.find('acme', [2, 3])).toEqual(['acme/2', 'acme/3']);
-      expect(repo.calls).toEqual([['acme', [1, 2]], ['zeta', [2]], ['acme', [3]]]);
-      expect([...cache.store.keys()]).toEqual(['acme:user:1', 'acme:user:2', 'zeta:user:2', 'acme:user:3']);
+      expect(repo.calls).toEqual([
+        ['acme', [1, 2]],
+        ['zeta', [2]],
+        ['acme', [3]],
+      ]);
+      expect([...cache.store.keys()]).toEqual([
+        'acme:user:1',
+        'acme:user:2',
+        'zeta:user:2',
+        'acme:user:3',
+      ]);
     });
 
     it('gives a key function the item arguments: the id in place of the list, the others as passed', async () => {
       class WithOptions {
-        @CacheableMany({ key: (id: number, opts?: { deleted: boolean }) => `u:${id}:${opts?.deleted ? 'all' : 'live'}` })
+        @CacheableMany({
+          key: (id: number, opts?: { deleted: boolean }) =>
+            `u:${id}:${opts?.deleted ? 'all' : 'live'}`,
+        })
         async find(ids: number[], opts?: { deleted: boolean }): Promise<string[]> {
           return ids.map((id) => `${id}${opts?.deleted ? '+' : ''}`);
         }
@@ -370,7 +393,11 @@ describe('@CacheableMany', () => {
       await tagged.fixed([1]);
       await tagged.computed([1, 2]);
       await tagged.none([1]);
-      expect(cache.getManys[0].opts).toEqual({ label: 'Tagged.fixed', tags: ['users'], serializer });
+      expect(cache.getManys[0].opts).toEqual({
+        label: 'Tagged.fixed',
+        tags: ['users'],
+        serializer,
+      });
       expect(cache.getManys[1].opts.tags).toEqual(['user:1', 'user:2']);
       expect(cache.getManys[2].opts.tags).toBeUndefined();
     });
@@ -422,17 +449,27 @@ describe('@CacheableMany', () => {
     });
 
     it('an option @CacheableMany does not have', () => {
-      expect(() => CacheableMany({ grace: 5 } as object)).toThrow(/@CacheableMany\(\) has no option "grace"/);
+      expect(() => CacheableMany({ grace: 5 } as object)).toThrow(
+        /@CacheableMany\(\) has no option "grace"/,
+      );
     });
 
     it('a template without the id, which would give every id one entry', () => {
-      expect(() => CacheableMany({ key: 'users:all' })).toThrow(/does not contain the id \(\{0\}\)/);
-      expect(() => CacheableMany({ ids: 1, key: 'user:{0}' })).toThrow(/does not contain the id \(\{1\}\)/);
+      expect(() => CacheableMany({ key: 'users:all' })).toThrow(
+        /does not contain the id \(\{0\}\)/,
+      );
+      expect(() => CacheableMany({ ids: 1, key: 'user:{0}' })).toThrow(
+        /does not contain the id \(\{1\}\)/,
+      );
     });
 
     it('a key function that never sees the id', () => {
-      expect(() => CacheableMany({ key: () => 'all' })).toThrow(/key function declares 0 parameters, so it never sees the id/);
-      expect(() => CacheableMany({ ids: 1, key: (tenant: string) => tenant })).toThrow(/never sees the id \(argument 1\)/);
+      expect(() => CacheableMany({ key: () => 'all' })).toThrow(
+        /key function declares 0 parameters, so it never sees the id/,
+      );
+      expect(() => CacheableMany({ ids: 1, key: (tenant: string) => tenant })).toThrow(
+        /never sees the id \(argument 1\)/,
+      );
     });
 
     it('a key that leaves out a declared parameter of the method', () => {
@@ -443,7 +480,7 @@ describe('@CacheableMany', () => {
             return ids;
           }
         }
-        void Loose;
+        Loose;
       }).toThrow(/declares 2 parameters, and the key "user:\{0\}" leaves out argument 1/);
       expect(() => {
         class LooseFn {
@@ -452,14 +489,18 @@ describe('@CacheableMany', () => {
             return ids;
           }
         }
-        void LooseFn;
+        LooseFn;
       }).toThrow(/the key function \(1 parameters\) leaves out argument 1/);
     });
 
     it('@CacheableMany beside @Cacheable or @CachePut, or twice', () => {
       const defineWith = (other: 'cacheable' | 'put' | 'many') => {
         const second =
-          other === 'cacheable' ? Cacheable({ key: 'x' }) : other === 'put' ? CachePut({ key: 'x' }) : CacheableMany({ key: 'y:{0}' });
+          other === 'cacheable'
+            ? Cacheable({ key: 'x' })
+            : other === 'put'
+              ? CachePut({ key: 'x' })
+              : CacheableMany({ key: 'y:{0}' });
         class Twice {
           @second
           @CacheableMany({ key: 'x:{0}' })
@@ -483,7 +524,7 @@ describe('@CacheableMany', () => {
             return ids;
           }
         }
-        void Other;
+        Other;
       }).toThrow(/has both @CacheableMany and @Cacheable/);
       expect(() => {
         class Other {
@@ -493,7 +534,7 @@ describe('@CacheableMany', () => {
             return ids;
           }
         }
-        void Other;
+        Other;
       }).toThrow(/has both @CacheableMany and @CachePut/);
     });
   });

@@ -1,4 +1,11 @@
-import { Cacheable, CacheConfig, CacheInterceptor, CacheTtl, JsonSerializer, type Serializer } from '../../../lib';
+import {
+  Cacheable,
+  CacheConfig,
+  CacheInterceptor,
+  CacheTtl,
+  JsonSerializer,
+  type Serializer,
+} from '../../../lib';
 import { FakeCacheManager } from './support/fake-manager';
 
 interface User {
@@ -113,7 +120,10 @@ describe('@Cacheable', () => {
     it('fills {0} with the first argument and {1.id} with a property of the second', async () => {
       class Orders {
         @Cacheable({ key: 'order:{0}:{1.id}:{1.customer.name}' })
-        async find(region: string, order: { id: number; customer: { name: string } }): Promise<string> {
+        async find(
+          region: string,
+          order: { id: number; customer: { name: string } },
+        ): Promise<string> {
           return `${region}/${order.id}`;
         }
       }
@@ -204,7 +214,9 @@ describe('@Cacheable', () => {
           return 1;
         }
       }
-      await expect(new Bad().find()).rejects.toThrow(/@Cacheable key of Bad\.find returned an empty string/);
+      await expect(new Bad().find()).rejects.toThrow(
+        /@Cacheable key of Bad\.find returned an empty string/,
+      );
     });
 
     it('refuses a default key over an argument it cannot encode, naming the argument', async () => {
@@ -289,7 +301,11 @@ describe('@Cacheable', () => {
     it('keeps a result out of the cache when unless says so, without touching others', async () => {
       let calls = 0;
       class Unless {
-        @Cacheable({ key: 'u:{0}', ttl: 90, unless: (result: unknown, id: number) => result === null || id < 0 })
+        @Cacheable({
+          key: 'u:{0}',
+          ttl: 90,
+          unless: (result: unknown, id: number) => result === null || id < 0,
+        })
         async find(id: number): Promise<string | null> {
           calls++;
           return id === 0 ? null : `v${id}`;
@@ -364,14 +380,24 @@ describe('@Cacheable', () => {
           return 1;
         }
 
-        @Cacheable({ key: 'b:{0}', tags: (id: number) => [`user:${id}`], grace: 5, eagerRefresh: 0.8 })
+        @Cacheable({
+          key: 'b:{0}',
+          tags: (id: number) => [`user:${id}`],
+          grace: 5,
+          eagerRefresh: 0.8,
+        })
         async b(id: number): Promise<number> {
           return id;
         }
       }
       await new Options().a();
       await new Options().b(4);
-      expect(cache.gets[0].opts).toMatchObject({ tags: ['users'], serializer, grace: 30, eagerRefresh: 0.5 });
+      expect(cache.gets[0].opts).toMatchObject({
+        tags: ['users'],
+        serializer,
+        grace: 30,
+        eagerRefresh: 0.5,
+      });
       expect(cache.gets[1].opts).toMatchObject({ tags: ['user:4'], grace: 5, eagerRefresh: 0.8 });
       expect(cache.gets[1].opts.serializer).toBeUndefined();
     });
@@ -391,8 +417,16 @@ describe('@Cacheable', () => {
       }
       await new Freshness().a();
       await new Freshness().b();
-      expect(cache.gets[0].opts).toMatchObject({ staleWhileRevalidate: 30, softTimeoutMs: 50, hardTimeoutMs: 500 });
-      expect(cache.gets[1].opts).toMatchObject({ staleWhileRevalidate: 5, softTimeoutMs: 50, hardTimeoutMs: 100 });
+      expect(cache.gets[0].opts).toMatchObject({
+        staleWhileRevalidate: 30,
+        softTimeoutMs: 50,
+        hardTimeoutMs: 500,
+      });
+      expect(cache.gets[1].opts).toMatchObject({
+        staleWhileRevalidate: 5,
+        softTimeoutMs: 50,
+        hardTimeoutMs: 100,
+      });
     });
 
     it('refuses computed tags that are not an array of non-empty strings', async () => {
@@ -402,7 +436,9 @@ describe('@Cacheable', () => {
           return 1;
         }
       }
-      await expect(new BadTags().a()).rejects.toThrow(/@Cacheable tags of BadTags\.a returned an array/);
+      await expect(new BadTags().a()).rejects.toThrow(
+        /@Cacheable tags of BadTags\.a returned an array/,
+      );
     });
   });
 

@@ -98,7 +98,11 @@ describe('decorated methods', () => {
       loads = 0;
       constructor(readonly table: string) {}
 
-      @Cacheable({ key(this: BaseRepository, id: number) { return `${this.table}:${id}`; } })
+      @Cacheable({
+        key(this: BaseRepository, id: number) {
+          return `${this.table}:${id}`;
+        },
+      })
       async findById(id: number): Promise<string> {
         this.loads++;
         return `${this.table}#${id}`;
@@ -241,9 +245,13 @@ describe('decorated methods', () => {
 describe('what other decorators put on a method', () => {
   /** A decorator of someone else's, in either standard, that marks the function it is given. */
   const Mark = ((...args: unknown[]): void => {
-    const fn = (args.length === 2 ? args[0] : (args[2] as PropertyDescriptor).value) as Record<string, unknown>;
+    const fn = (args.length === 2 ? args[0] : (args[2] as PropertyDescriptor).value) as Record<
+      string,
+      unknown
+    >;
     fn.marked = 'yes';
-  }) as unknown as MethodDecorator & ((value: unknown, context: ClassMethodDecoratorContext) => void);
+  }) as unknown as MethodDecorator &
+    ((value: unknown, context: ClassMethodDecoratorContext) => void);
 
   it('stays visible on the cached method when that decorator sits below the cache decorator', () => {
     class Repo {

@@ -1,4 +1,11 @@
-import { Cacheable, CacheConfig, CacheEvict, CacheInterceptor, CachePut, CacheTtl } from '../../../lib';
+import {
+  Cacheable,
+  CacheConfig,
+  CacheEvict,
+  CacheInterceptor,
+  CachePut,
+  CacheTtl,
+} from '../../../lib';
 import { FakeCacheManager } from './support/fake-manager';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -56,16 +63,18 @@ describe('misuse', () => {
     it('on a field', () => {
       expect(() => {
         class C {
-          @(untyped(Cacheable())) field = 1;
+          @untyped(Cacheable()) field = 1;
         }
         return C;
-      }).toThrow(/\[cache-aside\] @Cacheable\(\) decorates methods only; it was applied to the field (C\.)?field/);
+      }).toThrow(
+        /\[cache-aside\] @Cacheable\(\) decorates methods only; it was applied to the field (C\.)?field/,
+      );
     });
 
     it('on a getter and on a setter', () => {
       expect(() => {
         class C {
-          @(untyped(CacheEvict())) get x(): number {
+          @untyped(CacheEvict()) get x(): number {
             return 1;
           }
         }
@@ -73,7 +82,7 @@ describe('misuse', () => {
       }).toThrow(/decorates methods only; it was applied to the getter (C\.)?x/);
       expect(() => {
         class C {
-          @(untyped(CachePut())) set x(_v: number) {}
+          @untyped(CachePut()) set x(_v: number) {}
         }
         return C;
       }).toThrow(/decorates methods only; it was applied to the setter (C\.)?x/);
@@ -81,13 +90,15 @@ describe('misuse', () => {
 
     it('on a class, for method decorators, and on a method, for @CacheConfig', () => {
       expect(() => {
-        @(untyped(Cacheable()))
+        @untyped(Cacheable())
         class Whole {}
         return Whole;
-      }).toThrow(/@Cacheable\(\) decorates methods, not classes \(it was applied to the class Whole\); use @CacheConfig/);
+      }).toThrow(
+        /@Cacheable\(\) decorates methods, not classes \(it was applied to the class Whole\); use @CacheConfig/,
+      );
       expect(() => {
         class C {
-          @(untyped(CacheConfig())) async m(): Promise<void> {}
+          @untyped(CacheConfig()) async m(): Promise<void> {}
         }
         return C;
       }).toThrow(/@CacheConfig\(\) decorates classes only; it was applied to the method m/);
@@ -98,7 +109,9 @@ describe('misuse', () => {
       expect(() => Cacheable({ ttl })).toThrow(RangeError);
       expect(() => CachePut({ ttl })).toThrow(RangeError);
       expect(() => CacheConfig({ ttl })).toThrow(RangeError);
-      expect(() => Cacheable({ ttl })).toThrow(/\[cache-aside\] @Cacheable\(\) ttl must be a positive number of seconds/);
+      expect(() => Cacheable({ ttl })).toThrow(
+        /\[cache-aside\] @Cacheable\(\) ttl must be a positive number of seconds/,
+      );
     });
 
     it('accepts Infinity as a TTL (no expiry)', () => {
@@ -106,30 +119,60 @@ describe('misuse', () => {
     });
 
     it.each([
-      [() => Cacheable({ key: 'user:{id}' }), /"\{id\}" is not a placeholder; use \{0\} for the first argument and \{0\.id\}/],
+      [
+        () => Cacheable({ key: 'user:{id}' }),
+        /"\{id\}" is not a placeholder; use \{0\} for the first argument and \{0\.id\}/,
+      ],
       [() => Cacheable({ key: 'user:{0' }), /"\{" at position 5 is never closed/],
       [() => Cacheable({ key: 'user:0}' }), /a lone "\}" at position 6/],
       [() => Cacheable({ key: '' }), /is not a valid key template: it is empty/],
-      [() => Cacheable({ key: 5 as never }), /key must be a template string or a function, got number 5/],
+      [
+        () => Cacheable({ key: 5 as never }),
+        /key must be a template string or a function, got number 5/,
+      ],
       [() => Cacheable({ ttl: '60' as never }), /ttl must be a positive number/],
       [() => Cacheable({ condition: true as never }), /condition must be a function/],
       [() => Cacheable({ unless: 'x' as never }), /unless must be a function/],
       [() => Cacheable({ tags: ['a', ''] }), /tags must be an array of non-empty strings/],
       [() => Cacheable({ grace: -1 }), /grace must be a finite number >= 0/],
       [() => Cacheable({ eagerRefresh: 1.5 }), /eagerRefresh must be a number between 0 and 1/],
-      [() => Cacheable({ staleWhileRevalidate: -5 }), /@Cacheable\(\) staleWhileRevalidate must be a finite number >= 0/],
-      [() => Cacheable({ softTimeoutMs: 0 }), /@Cacheable\(\) softTimeoutMs must be a finite number > 0/],
-      [() => CacheConfig({ hardTimeoutMs: NaN }), /@CacheConfig\(\) hardTimeoutMs must be a finite number > 0/],
-      [() => Cacheable({ manager: '' }), /manager must be the non-empty name of a registered manager/],
+      [
+        () => Cacheable({ staleWhileRevalidate: -5 }),
+        /@Cacheable\(\) staleWhileRevalidate must be a finite number >= 0/,
+      ],
+      [
+        () => Cacheable({ softTimeoutMs: 0 }),
+        /@Cacheable\(\) softTimeoutMs must be a finite number > 0/,
+      ],
+      [
+        () => CacheConfig({ hardTimeoutMs: NaN }),
+        /@CacheConfig\(\) hardTimeoutMs must be a finite number > 0/,
+      ],
+      [
+        () => Cacheable({ manager: '' }),
+        /manager must be the non-empty name of a registered manager/,
+      ],
       [() => Cacheable({ serializer: {} as never }), /serializer must implement serialize/],
-      [() => Cacheable({ serializer: { serialize: String, deserialize: String }, type: Date }), /takes serializer or type, not both/],
-      [() => Cacheable({ ttL: 5 } as never), /@Cacheable\(\) has no option "ttL"; its options are key, ttl/],
-      [() => Cacheable('user:{0}' as never), /@Cacheable\(\) takes an options object, got "user:\{0\}"/],
+      [
+        () => Cacheable({ serializer: { serialize: String, deserialize: String }, type: Date }),
+        /takes serializer or type, not both/,
+      ],
+      [
+        () => Cacheable({ ttL: 5 } as never),
+        /@Cacheable\(\) has no option "ttL"; its options are key, ttl/,
+      ],
+      [
+        () => Cacheable('user:{0}' as never),
+        /@Cacheable\(\) takes an options object, got "user:\{0\}"/,
+      ],
       [() => CacheEvict({ keys: [] }), /keys must be a non-empty array/],
       [() => CacheEvict({ allEntries: 'yes' as never }), /allEntries must be true or false/],
       [() => CacheEvict({ pattern: 'a:{x}' }), /pattern "a:\{x\}" is not a valid key template/],
       [() => CacheConfig({ namespace: '' }), /namespace must be a non-empty string/],
-      [() => CacheTtl('5' as never), /@CacheTtl\(\) takes seconds or a function of the result, got "5"/],
+      [
+        () => CacheTtl('5' as never),
+        /@CacheTtl\(\) takes seconds or a function of the result, got "5"/,
+      ],
     ])('on invalid options (%#)', (make, message) => {
       expect(make).toThrow(message);
       expect(make).toThrow(/^\[cache-aside\] /);
@@ -196,7 +239,9 @@ describe('misuse', () => {
 
     it('with @CacheTtl and nothing it could apply to', async () => {
       CacheInterceptor.use(new FakeCacheManager());
-      await expect(new Repo().ttlOnly()).rejects.toThrow(/@CacheTtl on Repo\.ttlOnly has nothing to apply to: add @Cacheable\(\)/);
+      await expect(new Repo().ttlOnly()).rejects.toThrow(
+        /@CacheTtl on Repo\.ttlOnly has nothing to apply to: add @Cacheable\(\)/,
+      );
     });
   });
 });

@@ -35,7 +35,9 @@ describe(`decorator standards (this run: ${decoratorMode})`, () => {
       }
     }
     // legacy decorators receive the prototype; standard ones learn it from an initializer
-    expect(recordOfTrampoline(Known.prototype.find)?.declaringClass).toBe(decoratorMode === 'legacy' ? Known : undefined);
+    expect(recordOfTrampoline(Known.prototype.find)?.declaringClass).toBe(
+      decoratorMode === 'legacy' ? Known : undefined,
+    );
   });
 
   if (hasDesignMetadata) {
@@ -43,7 +45,7 @@ describe(`decorator standards (this run: ${decoratorMode})`, () => {
       it('refuse, at decoration time, a method whose declared return type is not a Promise', () => {
         expect(() => {
           class Sync {
-            @(untyped(Cacheable()))
+            @untyped(Cacheable())
             find(): number {
               return 1;
             }
@@ -54,7 +56,7 @@ describe(`decorator standards (this run: ${decoratorMode})`, () => {
         );
         expect(() => {
           class Void {
-            @(untyped(CachePut()))
+            @untyped(CachePut())
             save(): void {}
           }
           return Void;
@@ -84,7 +86,7 @@ describe(`decorator standards (this run: ${decoratorMode})`, () => {
     describe('standard decorators', () => {
       it('have no declared types to check: a method without one still answers with a Promise', async () => {
         class Sync {
-          @(untyped(Cacheable({ key: 'sync' })))
+          @untyped(Cacheable({ key: 'sync' }))
           find(): number {
             return 7;
           }
@@ -130,15 +132,27 @@ describe(`decorator standards (this run: ${decoratorMode})`, () => {
     });
 
     it('reads (value, context) as a standard decorator call', () => {
-      expect(classifyDecoratorCall([method, context({})])).toMatchObject({ kind: 'standard-method', name: 'find', isStatic: false });
-      expect(classifyDecoratorCall([method, context({ static: true })])).toMatchObject({ isStatic: true });
-      expect(classifyDecoratorCall([class A {}, context({ kind: 'class', name: 'A' })])).toMatchObject({ kind: 'class' });
+      expect(classifyDecoratorCall([method, context({})])).toMatchObject({
+        kind: 'standard-method',
+        name: 'find',
+        isStatic: false,
+      });
+      expect(classifyDecoratorCall([method, context({ static: true })])).toMatchObject({
+        isStatic: true,
+      });
+      expect(
+        classifyDecoratorCall([class A {}, context({ kind: 'class', name: 'A' })]),
+      ).toMatchObject({ kind: 'class' });
       expect(classifyDecoratorCall([undefined, context({ kind: 'field', name: 'x' })])).toEqual({
         kind: 'other',
         description: 'the field x',
       });
-      expect(classifyDecoratorCall([method, context({ kind: 'getter' })])).toMatchObject({ description: 'the getter find' });
-      expect(classifyDecoratorCall([{}, context({ kind: 'accessor' })])).toMatchObject({ description: 'the accessor find' });
+      expect(classifyDecoratorCall([method, context({ kind: 'getter' })])).toMatchObject({
+        description: 'the getter find',
+      });
+      expect(classifyDecoratorCall([{}, context({ kind: 'accessor' })])).toMatchObject({
+        description: 'the accessor find',
+      });
     });
 
     it('refuses private methods of standard classes, which it could not find on the class', () => {
@@ -157,14 +171,32 @@ describe(`decorator standards (this run: ${decoratorMode})`, () => {
         home: Owner.prototype,
         isStatic: false,
       });
-      expect(classifyDecoratorCall([Owner, 'find', { value: method }])).toMatchObject({ kind: 'legacy-method', isStatic: true });
+      expect(classifyDecoratorCall([Owner, 'find', { value: method }])).toMatchObject({
+        kind: 'legacy-method',
+        isStatic: true,
+      });
       expect(classifyDecoratorCall([Owner])).toEqual({ kind: 'class', ctor: Owner });
-      expect(classifyDecoratorCall([Owner.prototype, 'x', undefined])).toEqual({ kind: 'other', description: 'the field Owner.x' });
-      expect(classifyDecoratorCall([Owner.prototype, 'x'])).toEqual({ kind: 'other', description: 'the field Owner.x' });
-      expect(classifyDecoratorCall([Owner.prototype, 'find', 0])).toEqual({ kind: 'other', description: 'parameter 0 of Owner.find' });
-      expect(classifyDecoratorCall([Owner.prototype, 'v', { get: () => 1 }])).toMatchObject({ description: 'the getter Owner.v' });
-      expect(classifyDecoratorCall([Owner.prototype, 'v', { set: () => undefined }])).toMatchObject({ description: 'the setter Owner.v' });
-      expect(classifyDecoratorCall([Owner.prototype, 'v', { value: 5 }])).toMatchObject({ description: 'the field Owner.v' });
+      expect(classifyDecoratorCall([Owner.prototype, 'x', undefined])).toEqual({
+        kind: 'other',
+        description: 'the field Owner.x',
+      });
+      expect(classifyDecoratorCall([Owner.prototype, 'x'])).toEqual({
+        kind: 'other',
+        description: 'the field Owner.x',
+      });
+      expect(classifyDecoratorCall([Owner.prototype, 'find', 0])).toEqual({
+        kind: 'other',
+        description: 'parameter 0 of Owner.find',
+      });
+      expect(classifyDecoratorCall([Owner.prototype, 'v', { get: () => 1 }])).toMatchObject({
+        description: 'the getter Owner.v',
+      });
+      expect(classifyDecoratorCall([Owner.prototype, 'v', { set: () => undefined }])).toMatchObject(
+        { description: 'the setter Owner.v' },
+      );
+      expect(classifyDecoratorCall([Owner.prototype, 'v', { value: 5 }])).toMatchObject({
+        description: 'the field Owner.v',
+      });
       expect(classifyDecoratorCall([])).toMatchObject({ kind: 'other' });
     });
   });

@@ -95,7 +95,9 @@ describe('resolution kept per method', () => {
       await b.find(1);
       await base.find(1);
     }
-    expect(cache.gets.map((g) => g.key)).toEqual(Array(3).fill(['a:item:1', 'b:item:1', 'item:1']).flat());
+    expect(cache.gets.map((g) => g.key)).toEqual(
+      Array(3).fill(['a:item:1', 'b:item:1', 'item:1']).flat(),
+    );
     expect(cache.gets.map((g) => g.opts.label)).toEqual(
       Array(3).fill(['A(Repo).find', 'B(Repo).find', 'Repo.find']).flat(),
     );

@@ -54,7 +54,9 @@ describe('decorators with CacheAsideManager (ioredis-mock)', () => {
   @CacheConfig({ namespace: 'users' })
   class UserRepository {
     loads = 0;
-    readonly rows = new Map<number, { id: number; name: string; seen: Date }>([[1, { id: 1, name: 'ann', seen: new Date(0) }]]);
+    readonly rows = new Map<number, { id: number; name: string; seen: Date }>([
+      [1, { id: 1, name: 'ann', seen: new Date(0) }],
+    ]);
 
     @Cacheable({ key: 'user:{0}' })
     @CacheTtl(120)
@@ -77,7 +79,11 @@ describe('decorators with CacheAsideManager (ioredis-mock)', () => {
     }
 
     @CachePut({ key: 'user:{0.id}' })
-    async save(row: { id: number; name: string; seen: Date }): Promise<{ id: number; name: string; seen: Date }> {
+    async save(row: {
+      id: number;
+      name: string;
+      seen: Date;
+    }): Promise<{ id: number; name: string; seen: Date }> {
       this.rows.set(row.id, row);
       return row;
     }
@@ -174,7 +180,12 @@ describe('decorators with CacheAsideManager (ioredis-mock)', () => {
     await repo.findById(1);
     await repo.findVip(1);
     const { methods } = cache.stats();
-    expect(methods['UserRepository.findById']).toMatchObject({ hits: 2, misses: 1, loads: 1, hitRatio: 2 / 3 });
+    expect(methods['UserRepository.findById']).toMatchObject({
+      hits: 2,
+      misses: 1,
+      loads: 1,
+      hitRatio: 2 / 3,
+    });
     expect(methods['UserRepository.findById'].loadTimeMs).toBeGreaterThanOrEqual(5);
     expect(methods['UserRepository.findVip']).toMatchObject({ hits: 0, misses: 1, loads: 1 });
   });

@@ -18,8 +18,10 @@ function ctx(args: unknown[], thisArg: unknown = undefined): KeyContext {
   return { thisArg, args, identity: 'Repo.find', what: 'key of Repo.find' };
 }
 
-const key = (template: string, ...args: unknown[]) => buildKey(compileKey(template, 'key'), ctx(args));
-const pattern = (template: string, ...args: unknown[]) => buildPattern(compileKey(template, 'pattern'), ctx(args));
+const key = (template: string, ...args: unknown[]) =>
+  buildKey(compileKey(template, 'key'), ctx(args));
+const pattern = (template: string, ...args: unknown[]) =>
+  buildPattern(compileKey(template, 'pattern'), ctx(args));
 
 describe('key templates', () => {
   it('parses text and placeholders with property paths', () => {
@@ -32,7 +34,9 @@ describe('key templates', () => {
   });
 
   it('fills placeholders with strings, numbers, bigints, booleans and Dates', () => {
-    expect(key('u:{0}:{1}:{2}:{3}:{4}', 'ann', 4.5, 10n, true, new Date(0))).toBe('u:ann:4.5:10:true:1970-01-01T00:00:00.000Z');
+    expect(key('u:{0}:{1}:{2}:{3}:{4}', 'ann', 4.5, 10n, true, new Date(0))).toBe(
+      'u:ann:4.5:10:true:1970-01-01T00:00:00.000Z',
+    );
     expect(key('u:{0.id}:{0.tags.length}', { id: 7, tags: ['a', 'b'] })).toBe('u:7:2');
     expect(key('u:{0}', -0)).toBe('u:0');
   });
@@ -72,7 +76,11 @@ describe('key templates', () => {
   it.each<[string, unknown[], RegExp]>([
     ['a missing argument', [], /\{0\} is undefined \(argument 0\)/],
     ['null', [null], /\{0\} is null/],
-    ['an object', [{ id: 1 }], /\{0\} is an object .*Point the placeholder at such a property, or use a key function/],
+    [
+      'an object',
+      [{ id: 1 }],
+      /\{0\} is an object .*Point the placeholder at such a property, or use a key function/,
+    ],
     ['an array', [[1]], /\{0\} is an array/],
     ['an invalid Date', [new Date(Number.NaN)], /\{0\} is an object/],
   ])('refuses %s rather than writing "undefined" or "[object Object]"', (_name, args, message) => {
@@ -81,7 +89,9 @@ describe('key templates', () => {
   });
 
   it('refuses a path through a missing value, saying how far it got', () => {
-    expect(() => key('u:{0.a.b.c}', { a: {} })).toThrow(/\{0\.a\.b\.c\} is undefined \(argument 0\.a\.b\)/);
+    expect(() => key('u:{0.a.b.c}', { a: {} })).toThrow(
+      /\{0\.a\.b\.c\} is undefined \(argument 0\.a\.b\)/,
+    );
   });
 
   it('refuses a template that renders to an empty key', () => {
@@ -109,11 +119,18 @@ describe('key functions', () => {
   });
 
   it('are used as they are (their braces included: the function is the developer writing)', () => {
-    expect(buildKey(compileKey(() => '{t}:1', 'key'), ctx([]))).toBe('{t}:1');
+    expect(
+      buildKey(
+        compileKey(() => '{t}:1', 'key'),
+        ctx([]),
+      ),
+    ).toBe('{t}:1');
   });
 
   it('must return a non-empty string', () => {
-    expect(() => buildKey(compileKey((() => 42) as never, 'key'), ctx([]))).toThrow(/returned number 42/);
+    expect(() => buildKey(compileKey((() => 42) as never, 'key'), ctx([]))).toThrow(
+      /returned number 42/,
+    );
   });
 });
 

@@ -23,31 +23,55 @@ function equivalent(a: unknown, b: unknown): boolean {
   if (typeof a === 'number') return a === b || (Number.isNaN(a) && Number.isNaN(b));
   if (typeof a !== 'object' || a === null || b === null) return a === b;
   const o = b as object;
-  if (Array.isArray(a)) return Array.isArray(o) && a.length === o.length && a.every((x, i) => equivalent(x, o[i]));
-  if (a instanceof Date) return o instanceof Date && (a.getTime() === o.getTime() || (Number.isNaN(a.getTime()) && Number.isNaN(o.getTime())));
+  if (Array.isArray(a))
+    return Array.isArray(o) && a.length === o.length && a.every((x, i) => equivalent(x, o[i]));
+  if (a instanceof Date)
+    return (
+      o instanceof Date &&
+      (a.getTime() === o.getTime() || (Number.isNaN(a.getTime()) && Number.isNaN(o.getTime())))
+    );
   if (a instanceof Map) {
-    return o instanceof Map && a.size === o.size && [...a].every(([k, v]) => [...o].some(([k2, v2]) => equivalent(k, k2) && equivalent(v, v2)));
+    return (
+      o instanceof Map &&
+      a.size === o.size &&
+      [...a].every(([k, v]) => [...o].some(([k2, v2]) => equivalent(k, k2) && equivalent(v, v2)))
+    );
   }
-  if (a instanceof Set) return o instanceof Set && a.size === o.size && [...a].every((x) => [...o].some((y) => equivalent(x, y)));
+  if (a instanceof Set)
+    return (
+      o instanceof Set &&
+      a.size === o.size &&
+      [...a].every((x) => [...o].some((y) => equivalent(x, y)))
+    );
   if (Array.isArray(o) || o instanceof Date || o instanceof Map || o instanceof Set) return false;
   const ka = Object.keys(a).sort();
   const kb = Object.keys(o).sort();
   return (
     ka.length === kb.length &&
-    ka.every((k, i) => k === kb[i] && equivalent((a as Record<string, unknown>)[k], (o as Record<string, unknown>)[k]))
+    ka.every(
+      (k, i) =>
+        k === kb[i] &&
+        equivalent((a as Record<string, unknown>)[k], (o as Record<string, unknown>)[k]),
+    )
   );
 }
 
 /** A deep copy with object keys, Map entries and Set items in another order. */
 function reordered(value: unknown, rotate: number): unknown {
   if (typeof value !== 'object' || value === null) return value;
-  const turn = <T>(items: T[]): T[] => (items.length < 2 ? items : [...items.slice(rotate % items.length), ...items.slice(0, rotate % items.length)].reverse());
+  const turn = <T>(items: T[]): T[] =>
+    items.length < 2
+      ? items
+      : [...items.slice(rotate % items.length), ...items.slice(0, rotate % items.length)].reverse();
   if (Array.isArray(value)) return value.map((v) => reordered(v, rotate + 1));
   if (value instanceof Date) return new Date(value.getTime());
-  if (value instanceof Map) return new Map(turn([...value]).map(([k, v]) => [k, reordered(v, rotate + 1)]));
+  if (value instanceof Map)
+    return new Map(turn([...value]).map(([k, v]) => [k, reordered(v, rotate + 1)]));
   if (value instanceof Set) return new Set(turn([...value]));
-  const copy: Record<string, unknown> = Object.getPrototypeOf(value) === null ? Object.create(null) : {};
-  for (const k of turn(Object.keys(value))) copy[k] = reordered((value as Record<string, unknown>)[k], rotate + 1);
+  const copy: Record<string, unknown> =
+    Object.getPrototypeOf(value) === null ? Object.create(null) : {};
+  for (const k of turn(Object.keys(value)))
+    copy[k] = reordered((value as Record<string, unknown>)[k], rotate + 1);
   return copy;
 }
 
@@ -58,21 +82,48 @@ function nearMiss(value: unknown, kind: number): unknown {
   if (typeof value === 'number') return kind % 2 ? String(value) : value + 1;
   if (typeof value === 'string') {
     // the last kind swaps a brace for its escape (or back): what an injective escaping must survive
-    const swapped = value.includes('{') ? value.replace('{', '%7B') : value.includes('%7B') ? value.replace('%7B', '{') : `${value}{`;
+    const swapped = value.includes('{')
+      ? value.replace('{', '%7B')
+      : value.includes('%7B')
+        ? value.replace('%7B', '{')
+        : `${value}{`;
     return [Number(value), `${value}x`, [value], swapped][kind % 4];
   }
   if (typeof value === 'bigint') return kind % 2 ? Number(value) : String(value);
   if (typeof value === 'boolean') return kind % 2 ? !value : String(value);
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'NaN' : kind % 2 ? value.toISOString() : value.getTime();
-  if (Array.isArray(value)) return kind % 2 ? value.map((v) => (typeof v === 'object' && v !== null ? 'obj' : String(v))).join(',') : [...value, null];
-  if (value instanceof Map) return kind % 2 ? Object.fromEntries(value) : new Map([...value, ['extra', 1]]);
+  if (value instanceof Date)
+    return Number.isNaN(value.getTime()) ? 'NaN' : kind % 2 ? value.toISOString() : value.getTime();
+  if (Array.isArray(value))
+    return kind % 2
+      ? value.map((v) => (typeof v === 'object' && v !== null ? 'obj' : String(v))).join(',')
+      : [...value, null];
+  if (value instanceof Map)
+    return kind % 2 ? Object.fromEntries(value) : new Map([...value, ['extra', 1]]);
   if (value instanceof Set) return kind % 2 ? [...value] : new Set([...value, 'extra']);
-  return kind % 2 ? Object.entries(value as object) : { ...(value as object), extra: undefined };
+  return kind % 2 ? Object.entries(value) : { ...value, extra: undefined };
 }
 
 // ── arbitraries ─────────────────────────────────────────────────────────────────────────────────
 
-const trickyStrings = fc.constantFrom('a{b', 'a%7Bb', '', '{', '}', '{a}', '%7B', '%', '1', '1,2', 'n1', 's1:a', 'U', 'null', ')', '=', ',');
+const trickyStrings = fc.constantFrom(
+  'a{b',
+  'a%7Bb',
+  '',
+  '{',
+  '}',
+  '{a}',
+  '%7B',
+  '%',
+  '1',
+  '1,2',
+  'n1',
+  's1:a',
+  'U',
+  'null',
+  ')',
+  '=',
+  ',',
+);
 const text = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), trickyStrings);
 const primitive = fc.oneof(
   fc.constant(null),
@@ -85,15 +136,33 @@ const primitive = fc.oneof(
 );
 const date = fc.oneof(fc.date({ noInvalidDate: true }), fc.constant(new Date(Number.NaN)));
 
-const { value } = fc.letrec<{ value: unknown; array: unknown[]; object: Record<string, unknown>; map: Map<unknown, unknown>; set: Set<unknown> }>((tie) => ({
-  value: fc.oneof({ depthSize: 'small' }, primitive, date, tie('array'), tie('object'), tie('map'), tie('set')),
+const { value } = fc.letrec<{
+  value: unknown;
+  array: unknown[];
+  object: Record<string, unknown>;
+  map: Map<unknown, unknown>;
+  set: Set<unknown>;
+}>((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small' },
+    primitive,
+    date,
+    tie('array'),
+    tie('object'),
+    tie('map'),
+    tie('set'),
+  ),
   array: fc.array(tie('value'), { maxLength: 4 }),
   object: fc.dictionary(text, tie('value'), { maxKeys: 4 }),
-  map: fc.uniqueArray(fc.tuple(fc.oneof(text, fc.integer({ min: -2, max: 2 })), tie('value')), {
-    maxLength: 3,
-    comparator: (x, y) => equivalent(x[0], y[0]),
-  }).map((entries) => new Map(entries)),
-  set: fc.uniqueArray(primitive, { maxLength: 4, comparator: equivalent }).map((items) => new Set(items)),
+  map: fc
+    .uniqueArray(fc.tuple(fc.oneof(text, fc.integer({ min: -2, max: 2 })), tie('value')), {
+      maxLength: 3,
+      comparator: (x, y) => equivalent(x[0], y[0]),
+    })
+    .map((entries) => new Map(entries)),
+  set: fc
+    .uniqueArray(primitive, { maxLength: 4, comparator: equivalent })
+    .map((items) => new Set(items)),
 }));
 const argumentLists = fc.array(value, { maxLength: 4 });
 
@@ -113,12 +182,20 @@ describe(`stable argument encoding (fast-check seed ${SEED}, ${RUNS} runs)`, () 
   it('gives every other pair of argument lists different encodings (near misses included)', () => {
     const pairs = fc.oneof(
       fc.tuple(argumentLists, argumentLists),
-      fc.tuple(argumentLists.filter((a) => a.length > 0), fc.nat(), fc.nat()).map(([args, at, kind]) => {
-        const other = [...args];
-        other[at % args.length] = nearMiss(args[at % args.length], kind);
-        return [args, other] as [unknown[], unknown[]];
-      }),
-      fc.tuple(argumentLists, value).map(([args, extra]) => [args, [...args, extra]] as [unknown[], unknown[]]),
+      fc
+        .tuple(
+          argumentLists.filter((a) => a.length > 0),
+          fc.nat(),
+          fc.nat(),
+        )
+        .map(([args, at, kind]) => {
+          const other = [...args];
+          other[at % args.length] = nearMiss(args[at % args.length], kind);
+          return [args, other] as [unknown[], unknown[]];
+        }),
+      fc
+        .tuple(argumentLists, value)
+        .map(([args, extra]) => [args, [...args, extra]] as [unknown[], unknown[]]),
     );
     fc.assert(
       fc.property(pairs, ([a, b]) => {
@@ -131,18 +208,39 @@ describe(`stable argument encoding (fast-check seed ${SEED}, ${RUNS} runs)`, () 
   it('escapes strings injectively, however they mix braces, percent signs and escape-like text', () => {
     // a tiny alphabet, and a second list made from the first by swapping characters for the
     // text of their escapes (or back), make equal and escape-colliding pairs frequent
-    const escapeText = fc.string({ unit: fc.constantFrom('{', '}', '%', '7', 'B', 'D', '2', '5', ':', ','), maxLength: 6 });
-    const swaps: Array<[RegExp, string]> = [[/\{/, '%7B'], [/%7B/, '{'], [/\}/, '%7D'], [/%7D/, '}'], [/%/, '%25'], [/%25/, '%'], [/$/, '']];
+    const escapeText = fc.string({
+      unit: fc.constantFrom('{', '}', '%', '7', 'B', 'D', '2', '5', ':', ','),
+      maxLength: 6,
+    });
+    const swaps: Array<[RegExp, string]> = [
+      [/\{/, '%7B'],
+      [/%7B/, '{'],
+      [/\}/, '%7D'],
+      [/%7D/, '}'],
+      [/%/, '%25'],
+      [/%25/, '%'],
+      [/$/, ''],
+    ];
     const pairs = fc.array(escapeText, { maxLength: 3 }).chain((a) =>
-      fc.array(fc.nat(swaps.length - 1), { minLength: a.length, maxLength: a.length }).map((choice) => {
-        const b = a.map((x, i) => x.replace(swaps[choice[i]][0], swaps[choice[i]][1]));
-        return [a, b] as const;
-      }),
+      fc
+        .array(fc.nat(swaps.length - 1), { minLength: a.length, maxLength: a.length })
+        .map((choice) => {
+          const b = a.map((x, i) => x.replace(swaps[choice[i]][0], swaps[choice[i]][1]));
+          return [a, b] as const;
+        }),
     );
     fc.assert(
-      fc.property(fc.oneof(pairs, fc.tuple(fc.array(escapeText, { maxLength: 3 }), fc.array(escapeText, { maxLength: 3 }))), ([a, b]) => {
-        expect(encodeArguments(a) === encodeArguments(b)).toBe(a.length === b.length && a.every((x, i) => x === b[i]));
-      }),
+      fc.property(
+        fc.oneof(
+          pairs,
+          fc.tuple(fc.array(escapeText, { maxLength: 3 }), fc.array(escapeText, { maxLength: 3 })),
+        ),
+        ([a, b]) => {
+          expect(encodeArguments(a) === encodeArguments(b)).toBe(
+            a.length === b.length && a.every((x, i) => x === b[i]),
+          );
+        },
+      ),
       params,
     );
   });
@@ -186,9 +284,13 @@ describe('stable argument encoding, by example', () => {
   });
 
   it('encodes readably, with lengths', () => {
-    expect(encodeArguments([42, 'alice', { b: [true, null], a: undefined }])).toBe('n42,s5:alice,(s1:a=U,s1:b=[T,N])');
+    expect(encodeArguments([42, 'alice', { b: [true, null], a: undefined }])).toBe(
+      'n42,s5:alice,(s1:a=U,s1:b=[T,N])',
+    );
     expect(encodeArguments([new Date(0), 10n, -0])).toBe('D1970-01-01T00:00:00.000Z,b10,n0');
-    expect(encodeArguments([new Map([[1, 'x']]), new Set(['b', 'a'])])).toBe('M(n1=s1:x),S(s1:a,s1:b)');
+    expect(encodeArguments([new Map([[1, 'x']]), new Set(['b', 'a'])])).toBe(
+      'M(n1=s1:x),S(s1:a,s1:b)',
+    );
     expect(encodeArguments(['{tag}%'])).toBe('s12:%7Btag%7D%25');
     expect(encodeArguments(['\ud800'])).toBe('q1:d800');
     expect(encodeArguments([])).toBe('');
@@ -232,7 +334,9 @@ describe('stable argument encoding, by example', () => {
   it('keeps every plain encoding shorter than every hashed one', () => {
     const longestPlain = encodeArguments(['x'.repeat(MAX_PLAIN_ENCODING - 5)]);
     expect(longestPlain.length).toBe(MAX_PLAIN_ENCODING);
-    expect(encodeArguments(['x'.repeat(MAX_PLAIN_ENCODING - 4)]).length).toBeGreaterThan(MAX_PLAIN_ENCODING + 1);
+    expect(encodeArguments(['x'.repeat(MAX_PLAIN_ENCODING - 4)]).length).toBeGreaterThan(
+      MAX_PLAIN_ENCODING + 1,
+    );
   });
 
   describe('refuses, naming the argument and why', () => {
@@ -257,8 +361,16 @@ describe('stable argument encoding, by example', () => {
       ['a WeakMap', [[new WeakMap()]], /argument 0\[0\] is a WeakMap/],
       ['an Error', [new Error('x')], /is an Error/],
       ['a boxed primitive', [Object(1)], /is a boxed Number/],
-      ['an instance without visible state', [new Private()], /is a Private with no enumerable properties.*toJSON\(\)/],
-      ['a function inside a Map', [new Map([['k', () => 1]])], /argument 0\.get\(…\) is a function/],
+      [
+        'an instance without visible state',
+        [new Private()],
+        /is a Private with no enumerable properties.*toJSON\(\)/,
+      ],
+      [
+        'a function inside a Map',
+        [new Map([['k', () => 1]])],
+        /argument 0\.get\(…\) is a function/,
+      ],
     ])('%s', (_name, args, message) => {
       expect(() => encodeArguments(args)).toThrow(UnsupportedKeyValueError);
       expect(() => encodeArguments(args)).toThrow(message);

@@ -30,9 +30,12 @@ describe('glob', () => {
 
   it('turns any pattern into a RegExp without throwing', () => {
     fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom('a', 'z', '-', '[', ']', '^', '\\', '*', '?', 'x') }), (glob) => {
-        expect(globToRegExp(glob)).toBeInstanceOf(RegExp);
-      }),
+      fc.property(
+        fc.string({ unit: fc.constantFrom('a', 'z', '-', '[', ']', '^', '\\', '*', '?', 'x') }),
+        (glob) => {
+          expect(globToRegExp(glob)).toBeInstanceOf(RegExp);
+        },
+      ),
       { seed: 20261126, numRuns: 1000 },
     );
   });
@@ -174,13 +177,20 @@ describe('SingleFlight', () => {
 describe('TTL policy', () => {
   it('only ever shortens a TTL, by at most the jitter fraction', () => {
     fc.assert(
-      fc.property(fc.double({ min: 0.001, max: 1e6, noNaN: true }), fc.double({ min: 0, max: 0.5, noNaN: true }), fc.double({ min: 0, max: 0.9999, noNaN: true }), (ttl, jitter, r) => {
-        const { freshUntil, px } = expiryOf(ttl, 0, jitter, () => r, 1000);
-        const freshMs = freshUntil - 1000;
-        expect(freshMs).toBeLessThanOrEqual(Math.max(1, ttl * 1000));
-        expect(freshMs).toBeGreaterThanOrEqual(Math.min(Math.floor(ttl * 1000 * (1 - jitter)) - 1, Math.max(1, ttl * 1000) ));
-        expect(px).toBe(freshMs);
-      }),
+      fc.property(
+        fc.double({ min: 0.001, max: 1e6, noNaN: true }),
+        fc.double({ min: 0, max: 0.5, noNaN: true }),
+        fc.double({ min: 0, max: 0.9999, noNaN: true }),
+        (ttl, jitter, r) => {
+          const { freshUntil, px } = expiryOf(ttl, 0, jitter, () => r, 1000);
+          const freshMs = freshUntil - 1000;
+          expect(freshMs).toBeLessThanOrEqual(Math.max(1, ttl * 1000));
+          expect(freshMs).toBeGreaterThanOrEqual(
+            Math.min(Math.floor(ttl * 1000 * (1 - jitter)) - 1, Math.max(1, ttl * 1000)),
+          );
+          expect(px).toBe(freshMs);
+        },
+      ),
       { seed: 20261126, numRuns: 300 },
     );
   });

@@ -1,15 +1,36 @@
 import RedisMock from 'ioredis-mock';
-import { BatchSizeMismatchError, CacheAsideManager, CacheError, type RedisClient, type Serializer } from '../../../lib';
+import {
+  BatchSizeMismatchError,
+  CacheAsideManager,
+  CacheError,
+  type RedisClient,
+  type Serializer,
+} from '../../../lib';
 
 /** An in-memory Redis (ioredis-mock) with a settable connection status and failure switch. */
 let instances = 0;
 function mockRedis(): RedisClient & { status: string; failing: boolean } {
   // ioredis-mock shares one keyspace per host:port: a port of its own keeps each test apart.
-  const client = new RedisMock({ port: 20_000 + ++instances }) as unknown as RedisClient & { status: string; failing: boolean };
+  const client = new RedisMock({ port: 20_000 + ++instances }) as unknown as RedisClient & {
+    status: string;
+    failing: boolean;
+  };
   Object.defineProperty(client, 'status', { value: 'ready', writable: true });
   client.failing = false;
-  for (const command of ['getBuffer', 'mgetBuffer', 'set', 'unlink', 'evalsha', 'eval', 'get', 'pttl', 'scan'] as const) {
-    const original = (client as unknown as Record<string, (...a: unknown[]) => unknown>)[command].bind(client);
+  for (const command of [
+    'getBuffer',
+    'mgetBuffer',
+    'set',
+    'unlink',
+    'evalsha',
+    'eval',
+    'get',
+    'pttl',
+    'scan',
+  ] as const) {
+    const original = (client as unknown as Record<string, (...a: unknown[]) => unknown>)[
+      command
+    ].bind(client);
     (client as unknown as Record<string, unknown>)[command] = (...args: unknown[]) =>
       client.failing ? Promise.reject(new Error('Connection is closed.')) : original(...args);
   }
@@ -23,7 +44,13 @@ describe('CacheAsideManager', () => {
 
   beforeEach(() => {
     redis = mockRedis();
-    cache = new CacheAsideManager({ redis, keyPrefix: 'unit:', ttlJitter: 0, invalidationRetryMs: 20, circuitBreaker: { failureThreshold: 100 } });
+    cache = new CacheAsideManager({
+      redis,
+      keyPrefix: 'unit:',
+      ttlJitter: 0,
+      invalidationRetryMs: 20,
+      circuitBreaker: { failureThreshold: 100 },
+    });
     errors = [];
     cache.on('error', (e) => errors.push(e));
   });
@@ -35,7 +62,9 @@ describe('CacheAsideManager', () => {
 
   describe('construction', () => {
     it('refuses a missing client with a message that says what to pass', () => {
-      expect(() => new CacheAsideManager({} as never)).toThrow(/options.redis must be an ioredis client.*new Redis\(process.env.REDIS_URL\)/);
+      expect(() => new CacheAsideManager({} as never)).toThrow(
+        /options.redis must be an ioredis client.*new Redis\(process.env.REDIS_URL\)/,
+      );
       expect(() => new CacheAsideManager(undefined as never)).toThrow(TypeError);
     });
 
@@ -48,23 +77,38 @@ describe('CacheAsideManager', () => {
     });
 
     it('refuses a serializer without serialize/deserialize at construction', () => {
-      expect(() => new CacheAsideManager({ redis, serializer: { serialize: () => '' } as unknown as Serializer })).toThrow(
-        /serializer must implement serialize/,
-      );
+      expect(
+        () =>
+          new CacheAsideManager({
+            redis,
+            serializer: { serialize: () => '' } as unknown as Serializer,
+          }),
+      ).toThrow(/serializer must implement serialize/);
     });
 
     it("refuses a client that has ioredis's own keyPrefix", () => {
       const prefixed = new RedisMock({ keyPrefix: 'x:' }) as unknown as RedisClient;
       Object.defineProperty(prefixed, 'options', { value: { keyPrefix: 'x:' } });
-      expect(() => new CacheAsideManager({ redis: prefixed })).toThrow(/keyPrefix \("x:"\).*pass \{ keyPrefix \}/);
+      expect(() => new CacheAsideManager({ redis: prefixed })).toThrow(
+        /keyPrefix \("x:"\).*pass \{ keyPrefix \}/,
+      );
     });
 
     it.each([
-      [{ operationTimeout: 3e9 }, /operationTimeout must be a number of milliseconds from 1 to 2147483647/],
+      [
+        { operationTimeout: 3e9 },
+        /operationTimeout must be a number of milliseconds from 1 to 2147483647/,
+      ],
       [{ leaseTtlMs: 1500.5 }, /leaseTtlMs must be a whole number/],
       [{ scanCount: 10.5 }, /scanCount must be a whole number/],
-      [{ circuitBreaker: { failureThreshold: 0 } }, /circuitBreaker.failureThreshold must be a whole number/],
-      [{ circuitBreaker: { cooldownMs: -1 } }, /circuitBreaker.cooldownMs must be a finite number >= 0/],
+      [
+        { circuitBreaker: { failureThreshold: 0 } },
+        /circuitBreaker.failureThreshold must be a whole number/,
+      ],
+      [
+        { circuitBreaker: { cooldownMs: -1 } },
+        /circuitBreaker.cooldownMs must be a finite number >= 0/,
+      ],
       [{ circuitBreaker: 'fast' }, /circuitBreaker must be/],
       [{ l1: { maxEntries: 0.5 } }, /l1.maxEntries must be a whole number/],
       [{ defaultTtl: 1e21 }, /defaultTtl must be a positive number of seconds up to/],
@@ -87,26 +131,47 @@ describe('CacheAsideManager', () => {
   });
 
   describe('bad input', () => {
-    it.each(['', 5, null, undefined])('get refuses key %p with a TypeError naming it', async (key) => {
-      await expect(cache.get(key as string, async () => 1)).rejects.toThrow(/key must be a non-empty string/);
-    });
+    it.each(['', 5, null, undefined])(
+      'get refuses key %p with a TypeError naming it',
+      async (key) => {
+        await expect(cache.get(key as string, async () => 1)).rejects.toThrow(
+          /key must be a non-empty string/,
+        );
+      },
+    );
 
     it('refuses bad read options before touching Redis, leaving no lease behind', async () => {
-      await expect(cache.get('k', async () => 1, { tags: [''] })).rejects.toThrow(/tags\[0\] must be a non-empty string/);
-      await expect(cache.get('k', async () => 1, { tags: 'users' as never })).rejects.toThrow(/tags must be an array of strings/);
+      await expect(cache.get('k', async () => 1, { tags: [''] })).rejects.toThrow(
+        /tags\[0\] must be a non-empty string/,
+      );
+      await expect(cache.get('k', async () => 1, { tags: 'users' as never })).rejects.toThrow(
+        /tags must be an array of strings/,
+      );
       await expect(cache.get('k', async () => 1, { ttl: -5 })).rejects.toThrow(RangeError);
-      await expect(cache.get('k', async () => 1, { ttl: '60' as never })).rejects.toThrow(RangeError);
-      await expect(cache.get('k', async () => 1, { hardTimeoutMs: 3e9 })).rejects.toThrow(/hardTimeoutMs/);
-      await expect(cache.get('k', async () => 1, null as never)).rejects.toThrow(/options of a read must be an object/);
-      await expect(cache.getMany(['k'], async () => [1], { tags: [''] })).rejects.toThrow(/tags\[0\]/);
-      await expect(cache.set('k', 1, { tags: ['x'.repeat(256)] })).rejects.toThrow(/at most 255 bytes/);
+      await expect(cache.get('k', async () => 1, { ttl: '60' as never })).rejects.toThrow(
+        RangeError,
+      );
+      await expect(cache.get('k', async () => 1, { hardTimeoutMs: 3e9 })).rejects.toThrow(
+        /hardTimeoutMs/,
+      );
+      await expect(cache.get('k', async () => 1, null as never)).rejects.toThrow(
+        /options of a read must be an object/,
+      );
+      await expect(cache.getMany(['k'], async () => [1], { tags: [''] })).rejects.toThrow(
+        /tags\[0\]/,
+      );
+      await expect(cache.set('k', 1, { tags: ['x'.repeat(256)] })).rejects.toThrow(
+        /at most 255 bytes/,
+      );
       expect(await redis.exists('unit:k')).toBe(0);
     });
 
     it('refuses a missing loader, bad grace and bad eagerRefresh', async () => {
       await expect(cache.get('k', undefined as never)).rejects.toThrow(/loader must be a function/);
       await expect(cache.get('k', async () => 1, { grace: -1 })).rejects.toThrow(RangeError);
-      await expect(cache.get('k', async () => 1, { eagerRefresh: 1.5 })).rejects.toThrow(RangeError);
+      await expect(cache.get('k', async () => 1, { eagerRefresh: 1.5 })).rejects.toThrow(
+        RangeError,
+      );
     });
 
     it('refuses bad keys, TTLs, patterns and tags elsewhere', async () => {
@@ -116,9 +181,13 @@ describe('CacheAsideManager', () => {
       await expect(cache.invalidatePattern('')).rejects.toThrow(/pattern/);
       await expect(cache.invalidateTags('t' as never)).rejects.toThrow(/tags must be an array/);
       await expect(cache.invalidateTags([''])).rejects.toThrow(/tags\[0\]/);
-      await expect(cache.getMany('k' as never, async () => [])).rejects.toThrow(/keys must be an array/);
+      await expect(cache.getMany('k' as never, async () => [])).rejects.toThrow(
+        /keys must be an array/,
+      );
       await expect(cache.setTtl('k', -5)).rejects.toThrow(RangeError);
-      await expect(cache.get('k', async () => 1, { serializer: {} as Serializer })).rejects.toThrow(TypeError);
+      await expect(cache.get('k', async () => 1, { serializer: {} as Serializer })).rejects.toThrow(
+        TypeError,
+      );
     });
   });
 
@@ -142,7 +211,9 @@ describe('CacheAsideManager', () => {
 
     it('passes a loader error to every caller unchanged and stores nothing', async () => {
       const error = new Error('db down');
-      const results = await Promise.allSettled([1, 2, 3].map(() => cache.get('e', async () => Promise.reject(error))));
+      const results = await Promise.allSettled(
+        [1, 2, 3].map(() => cache.get('e', async () => Promise.reject(error))),
+      );
       expect(results.every((r) => r.status === 'rejected' && r.reason === error)).toBe(true);
       await cache.settle();
       expect(await redis.get('unit:e')).toBeNull();
@@ -158,7 +229,12 @@ describe('CacheAsideManager', () => {
       await cache.settle();
       await cache.get('a', async () => 1, { label: 'Repo.find' });
       expect(seen).toEqual(['miss a Repo.find', 'set a', 'hit a Repo.find']);
-      expect(cache.stats().methods['Repo.find']).toMatchObject({ hits: 1, misses: 1, hitRatio: 0.5, loads: 1 });
+      expect(cache.stats().methods['Repo.find']).toMatchObject({
+        hits: 1,
+        misses: 1,
+        hitRatio: 0.5,
+        loads: 1,
+      });
     });
 
     it('does not store a result whose computed TTL is 0 or less', async () => {
@@ -241,14 +317,22 @@ describe('CacheAsideManager', () => {
 
   describe('getMany()', () => {
     it('rejects a loader that returns the wrong number of values, storing nothing', async () => {
-      await expect(cache.getMany(['a', 'b'], async () => [1])).rejects.toThrow(BatchSizeMismatchError);
-      await expect(cache.getMany(['a', 'b'], async () => 'no' as never)).rejects.toMatchObject({ expected: 2, received: undefined, message: expect.stringMatching(/returned something other than an array for 2 keys/) });
+      await expect(cache.getMany(['a', 'b'], async () => [1])).rejects.toThrow(
+        BatchSizeMismatchError,
+      );
+      await expect(cache.getMany(['a', 'b'], async () => 'no' as never)).rejects.toMatchObject({
+        expected: 2,
+        received: undefined,
+        message: expect.stringMatching(/returned something other than an array for 2 keys/),
+      });
       await cache.settle();
       expect(await redis.exists('unit:a', 'unit:b')).toBe(0);
     });
 
     it('passes a loader error through and releases its leases', async () => {
-      await expect(cache.getMany(['a'], async () => Promise.reject(new Error('x')))).rejects.toThrow('x');
+      await expect(
+        cache.getMany(['a'], async () => Promise.reject(new Error('x'))),
+      ).rejects.toThrow('x');
       await cache.settle();
       expect(await redis.exists('unit:a')).toBe(0);
     });
@@ -317,7 +401,10 @@ describe('CacheAsideManager', () => {
 
     it('is served by the loader when Redis fails', async () => {
       redis.failing = true;
-      expect(await cache.getMany(['a', 'b'], async (keys) => keys.map((k) => k + '!'))).toEqual(['a!', 'b!']);
+      expect(await cache.getMany(['a', 'b'], async (keys) => keys.map((k) => k + '!'))).toEqual([
+        'a!',
+        'b!',
+      ]);
       expect(errors[0]).toMatchObject({ code: 'REDIS_UNAVAILABLE', operation: 'getMany' });
     });
 
@@ -333,7 +420,10 @@ describe('CacheAsideManager', () => {
   describe('set()', () => {
     it('wins over a load already in flight', async () => {
       let release!: () => void;
-      const slow = cache.get('k', () => new Promise<string>((resolve) => (release = () => resolve('old'))));
+      const slow = cache.get(
+        'k',
+        () => new Promise<string>((resolve) => (release = () => resolve('old'))),
+      );
       await new Promise((resolve) => setTimeout(resolve, 10));
       await cache.set('k', 'new');
       release();
@@ -377,9 +467,12 @@ describe('CacheAsideManager', () => {
       // Reachable again but not replayed yet: covered keys are not served from Redis.
       expect(await cache.get('a', async () => 'fresh a')).toBe('fresh a');
       expect(await cache.get('user:1', async () => 'fresh user')).toBe('fresh user');
-      expect(await cache.get('tagged', async () => 'fresh tagged', { tags: ['t'] })).toBe('fresh tagged');
+      expect(await cache.get('tagged', async () => 'fresh tagged', { tags: ['t'] })).toBe(
+        'fresh tagged',
+      );
       (redis as unknown as { emit(e: string): void }).emit('ready');
-      for (let i = 0; i < 50 && cache.stats().pendingInvalidations > 0; i++) await new Promise((r) => setTimeout(r, 5));
+      for (let i = 0; i < 50 && cache.stats().pendingInvalidations > 0; i++)
+        await new Promise((r) => setTimeout(r, 5));
       expect(cache.stats().pendingInvalidations).toBe(0);
     });
 
@@ -390,7 +483,8 @@ describe('CacheAsideManager', () => {
       await new Promise((resolve) => setTimeout(resolve, 30));
       expect(cache.stats().pendingInvalidations).toBe(1);
       redis.failing = false;
-      for (let i = 0; i < 40 && cache.stats().pendingInvalidations > 0; i++) await new Promise((r) => setTimeout(r, 10));
+      for (let i = 0; i < 40 && cache.stats().pendingInvalidations > 0; i++)
+        await new Promise((r) => setTimeout(r, 10));
       expect(cache.stats().pendingInvalidations).toBe(0);
       expect(await redis.exists('unit:a')).toBe(0);
     });
@@ -428,7 +522,10 @@ describe('CacheAsideManager', () => {
 
     it('treats a key being loaded as no entry', async () => {
       let release!: () => void;
-      const load = cache.get('loading', () => new Promise((resolve) => (release = () => resolve(1))));
+      const load = cache.get(
+        'loading',
+        () => new Promise((resolve) => (release = () => resolve(1))),
+      );
       await new Promise((resolve) => setTimeout(resolve, 10));
       expect(await cache.getTtl('loading')).toBe(-2);
       expect(await cache.setTtl('loading', 5)).toBe(false);
@@ -451,7 +548,11 @@ describe('CacheAsideManager', () => {
     });
 
     it('reports the circuit breaker state', async () => {
-      const fragile = new CacheAsideManager({ redis, keyPrefix: 'c:', circuitBreaker: { failureThreshold: 1, cooldownMs: 60_000 } });
+      const fragile = new CacheAsideManager({
+        redis,
+        keyPrefix: 'c:',
+        circuitBreaker: { failureThreshold: 1, cooldownMs: 60_000 },
+      });
       expect(fragile.stats().circuit).toBe('closed');
       redis.failing = true;
       await fragile.get('k', async () => 1);
@@ -475,11 +576,17 @@ describe('CacheAsideManager TTL jitter', () => {
   it('shortens each TTL by the seeded random fraction of ttlJitter, never lengthens it', async () => {
     const redis = new RedisMock({ port: 29_999 }) as unknown as RedisClient;
     const draws = [0, 0.5, 0.999];
-    const cache = new CacheAsideManager({ redis, keyPrefix: 'jitter:', ttlJitter: 0.1, random: () => draws.shift() ?? 0 });
+    const cache = new CacheAsideManager({
+      redis,
+      keyPrefix: 'jitter:',
+      ttlJitter: 0.1,
+      random: () => draws.shift() ?? 0,
+    });
     await cache.set('a', 1, { ttl: 100 });
     await cache.set('b', 1, { ttl: 100 });
     await cache.set('c', 1, { ttl: 100 });
-    const pttl = async (key: string) => (redis as unknown as { pttl(k: string): Promise<number> }).pttl(`jitter:${key}`);
+    const pttl = async (key: string) =>
+      (redis as unknown as { pttl(k: string): Promise<number> }).pttl(`jitter:${key}`);
     expect(await pttl('a')).toBeGreaterThan(99_900);
     expect(await pttl('a')).toBeLessThanOrEqual(100_000);
     expect(Math.round((await pttl('b')) / 1000)).toBe(95);

@@ -21,7 +21,10 @@ describe('entry format', () => {
       codecId: json,
       writtenAt: 1000.5,
       freshUntil: Infinity,
-      tags: [{ tag: 'users', token: 'abcdefghijklmnop' }, { tag: 'ünïcode', token: '0123456789abcdef' }],
+      tags: [
+        { tag: 'users', token: 'abcdefghijklmnop' },
+        { tag: 'ünïcode', token: '0123456789abcdef' },
+      ],
       payload: '{"a":1}',
     });
     const header = decodeEntry(entry, json);
@@ -39,28 +42,53 @@ describe('entry format', () => {
 
   it('encodes null and undefined without a payload', () => {
     for (const kind of [EntryKind.Null, EntryKind.Undefined]) {
-      const header = decodeEntry(encodeEntry({ kind, codecId: json, writtenAt: 1, freshUntil: 2 }), json);
+      const header = decodeEntry(
+        encodeEntry({ kind, codecId: json, writtenAt: 1, freshUntil: 2 }),
+        json,
+      );
       expect(header.kind).toBe(kind);
       expect(header.payload.length).toBe(0);
     }
   });
 
   it('accepts a Buffer payload as is', () => {
-    const entry = encodeEntry({ kind: EntryKind.Value, codecId: json, writtenAt: 1, freshUntil: 2, payload: Buffer.from([0, 255]) });
+    const entry = encodeEntry({
+      kind: EntryKind.Value,
+      codecId: json,
+      writtenAt: 1,
+      freshUntil: 2,
+      payload: Buffer.from([0, 255]),
+    });
     expect([...decodeEntry(entry, json).payload]).toEqual([0, 255]);
   });
 
   it.each([
     ['foreign bytes', Buffer.from('{"not":"ours"}'), 'not-an-entry'],
-    ['a newer format', Buffer.concat([Buffer.from([0xca, 2]), Buffer.alloc(40)]), 'unsupported-version'],
-    ['an unknown kind', Buffer.concat([Buffer.from([0xca, 1, 9]), Buffer.alloc(40)]), 'not-an-entry'],
+    [
+      'a newer format',
+      Buffer.concat([Buffer.from([0xca, 2]), Buffer.alloc(40)]),
+      'unsupported-version',
+    ],
+    [
+      'an unknown kind',
+      Buffer.concat([Buffer.from([0xca, 1, 9]), Buffer.alloc(40)]),
+      'not-an-entry',
+    ],
   ])('refuses %s', (_, bytes, reason) => {
     expect(() => decodeEntry(bytes, json)).toThrow(expect.objectContaining({ reason }));
   });
 
   it('refuses entries written by another codec, naming both', () => {
-    const entry = encodeEntry({ kind: EntryKind.Value, codecId: encodeCodecId('msgpack'), writtenAt: 1, freshUntil: 2, payload: 'x' });
-    expect(() => decodeEntry(entry, json)).toThrow(/written by codec "msgpack", this read expects "json"/);
+    const entry = encodeEntry({
+      kind: EntryKind.Value,
+      codecId: encodeCodecId('msgpack'),
+      writtenAt: 1,
+      freshUntil: 2,
+      payload: 'x',
+    });
+    expect(() => decodeEntry(entry, json)).toThrow(
+      /written by codec "msgpack", this read expects "json"/,
+    );
   });
 
   it('refuses truncated entries', () => {
@@ -79,9 +107,16 @@ describe('entry format', () => {
 
   it('validates tags on the way in', () => {
     const draft = { kind: EntryKind.Null, codecId: json, writtenAt: 1, freshUntil: 2 };
-    expect(() => encodeEntry({ ...draft, tags: [{ tag: '', token: 'abcdefghijklmnop' }] })).toThrow(RangeError);
-    expect(() => encodeEntry({ ...draft, tags: [{ tag: 'x', token: 'short' }] })).toThrow(RangeError);
-    const many = Array.from({ length: 256 }, (_, i) => ({ tag: `t${i}`, token: 'abcdefghijklmnop' }));
+    expect(() => encodeEntry({ ...draft, tags: [{ tag: '', token: 'abcdefghijklmnop' }] })).toThrow(
+      RangeError,
+    );
+    expect(() => encodeEntry({ ...draft, tags: [{ tag: 'x', token: 'short' }] })).toThrow(
+      RangeError,
+    );
+    const many = Array.from({ length: 256 }, (_, i) => ({
+      tag: `t${i}`,
+      token: 'abcdefghijklmnop',
+    }));
     expect(() => encodeEntry({ ...draft, tags: many })).toThrow(/at most 255 tags/);
   });
 
@@ -89,7 +124,11 @@ describe('entry format', () => {
     expect(isLeaseMarker(Buffer.from(`${LEASE_MARKER_PREFIX}abc`))).toBe(true);
     expect(isLeaseMarker(Buffer.from(LEASE_MARKER_PREFIX))).toBe(false);
     expect(isLeaseMarker(Buffer.from('CA~other~abc'))).toBe(false);
-    expect(isLeaseMarker(encodeEntry({ kind: EntryKind.Null, codecId: json, writtenAt: 1, freshUntil: 2 }))).toBe(false);
+    expect(
+      isLeaseMarker(
+        encodeEntry({ kind: EntryKind.Null, codecId: json, writtenAt: 1, freshUntil: 2 }),
+      ),
+    ).toBe(false);
   });
 
   it('decodes any byte string to an entry or an EntryFormatError, never anything else', () => {
@@ -115,14 +154,29 @@ describe('entry format', () => {
       fc.property(
         fc.double({ noNaN: true }),
         fc.double({ noNaN: true }),
-        fc.array(fc.record({ tag: fc.string({ minLength: 1, maxLength: 60 }), token: fc.string({ minLength: 16, maxLength: 16, unit: 'binary-ascii' }) }), { maxLength: 5 }),
+        fc.array(
+          fc.record({
+            tag: fc.string({ minLength: 1, maxLength: 60 }),
+            token: fc.string({ minLength: 16, maxLength: 16, unit: 'binary-ascii' }),
+          }),
+          { maxLength: 5 },
+        ),
         fc.uint8Array({ maxLength: 100 }),
         (writtenAt, freshUntil, tags, payload) => {
-          const entry = encodeEntry({ kind: EntryKind.Value, codecId: json, writtenAt, freshUntil, tags, payload: Buffer.from(payload) });
+          const entry = encodeEntry({
+            kind: EntryKind.Value,
+            codecId: json,
+            writtenAt,
+            freshUntil,
+            tags,
+            payload: Buffer.from(payload),
+          });
           const header = decodeEntry(entry, json);
           expect(header.writtenAt).toBe(writtenAt);
           expect(header.freshUntil).toBe(freshUntil);
-          expect(header.tags ?? []).toEqual(tags.map((t) => ({ tag: Buffer.from(t.tag).toString(), token: t.token })));
+          expect(header.tags ?? []).toEqual(
+            tags.map((t) => ({ tag: Buffer.from(t.tag).toString(), token: t.token })),
+          );
           expect([...header.payload]).toEqual([...payload]);
         },
       ),

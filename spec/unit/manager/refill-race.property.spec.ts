@@ -13,58 +13,72 @@ describe('no stale set after an invalidation (fast-check scheduler)', () => {
   let port = 40_000;
 
   type Op = { kind: 'read' | 'write' | 'set'; by: 0 | 1 };
-  const op = fc.record({ kind: fc.constantFrom<'read' | 'write' | 'set'>('read', 'read', 'write', 'set'), by: fc.constantFrom<0 | 1>(0, 1) });
+  const op = fc.record({
+    kind: fc.constantFrom<'read' | 'write' | 'set'>('read', 'read', 'write', 'set'),
+    by: fc.constantFrom<0 | 1>(0, 1),
+  });
 
   it('never serves a row older than the last completed invalidation', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.scheduler(), fc.array(op, { minLength: 2, maxLength: 7 }), async (s, ops: Op[]) => {
-        // Two managers on one in-memory Redis (same host:port shares the keyspace).
-        const p = ++port;
-        const clients = [new RedisMock({ port: p }), new RedisMock({ port: p })] as unknown as RedisClient[];
-        const managers = clients.map((redis) => new CacheAsideManager({ redis, keyPrefix: 'race:', ttlJitter: 0, leaseTtlMs: 2000 }));
-        const db = { version: 0 };
-        let invalidatedUpTo = 0;
-        const load = async (): Promise<number> => {
-          const row = db.version; // the loader reads the row now...
-          await s.schedule(Promise.resolve(), 'loader returns'); // ...and returns whenever the scheduler says
-          return row;
-        };
-        try {
-          let done = false;
-          const all = Promise.all(
-            ops.map(async ({ kind, by }) => {
-              await s.schedule(Promise.resolve(), `${kind} by ${by} starts`);
-              const manager = managers[by];
-              if (kind === 'read') {
-                const atLeast = invalidatedUpTo;
-                const row = await manager.get('row', load);
-                expect(row).toBeGreaterThanOrEqual(atLeast);
-              } else {
-                const version = ++db.version;
-                if (kind === 'set') await manager.set('row', version);
-                else await manager.invalidate('row');
-                invalidatedUpTo = Math.max(invalidatedUpTo, version);
-              }
-            }),
-          ).finally(() => (done = true));
-          // Release scheduled steps one at a time, in the order fast-check picks. Redis calls
-          // resolve on their own in between, so a step may be scheduled after the queue ran dry:
-          // keep going until every operation has finished (bounded).
-          for (let step = 0; !done && step < 10_000; step++) {
-            if (s.count() > 0) await s.waitOne();
-            // Let in-memory Redis answer between steps, so that invalidations complete
-            // while other loads are still pending.
-            for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+      fc.asyncProperty(
+        fc.scheduler(),
+        fc.array(op, { minLength: 2, maxLength: 7 }),
+        async (s, ops: Op[]) => {
+          // Two managers on one in-memory Redis (same host:port shares the keyspace).
+          const p = ++port;
+          const clients = [
+            new RedisMock({ port: p }),
+            new RedisMock({ port: p }),
+          ] as unknown as RedisClient[];
+          const managers = clients.map(
+            (redis) =>
+              new CacheAsideManager({ redis, keyPrefix: 'race:', ttlJitter: 0, leaseTtlMs: 2000 }),
+          );
+          const db = { version: 0 };
+          let invalidatedUpTo = 0;
+          const load = async (): Promise<number> => {
+            const row = db.version; // the loader reads the row now...
+            await s.schedule(Promise.resolve(), 'loader returns'); // ...and returns whenever the scheduler says
+            return row;
+          };
+          try {
+            let done = false;
+            const all = Promise.all(
+              ops.map(async ({ kind, by }) => {
+                await s.schedule(Promise.resolve(), `${kind} by ${by} starts`);
+                const manager = managers[by];
+                if (kind === 'read') {
+                  const atLeast = invalidatedUpTo;
+                  const row = await manager.get('row', load);
+                  expect(row).toBeGreaterThanOrEqual(atLeast);
+                } else {
+                  const version = ++db.version;
+                  if (kind === 'set') await manager.set('row', version);
+                  else await manager.invalidate('row');
+                  invalidatedUpTo = Math.max(invalidatedUpTo, version);
+                }
+              }),
+            ).finally(() => (done = true));
+            // Release scheduled steps one at a time, in the order fast-check picks. Redis calls
+            // resolve on their own in between, so a step may be scheduled after the queue ran dry:
+            // keep going until every operation has finished (bounded).
+            for (let step = 0; !done && step < 10_000; step++) {
+              if (s.count() > 0) await s.waitOne();
+              // Let in-memory Redis answer between steps, so that invalidations complete
+              // while other loads are still pending.
+              for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+            }
+            await all;
+            await Promise.all(managers.map((m) => m.settle()));
+            // Whatever the cache holds now is the latest row.
+            for (const manager of managers)
+              expect(await manager.get('row', async () => db.version)).toBe(db.version);
+          } finally {
+            await Promise.all(managers.map((m) => m.close()));
+            for (const client of clients) client.disconnect();
           }
-          await all;
-          await Promise.all(managers.map((m) => m.settle()));
-          // Whatever the cache holds now is the latest row.
-          for (const manager of managers) expect(await manager.get('row', async () => db.version)).toBe(db.version);
-        } finally {
-          await Promise.all(managers.map((m) => m.close()));
-          for (const client of clients) client.disconnect();
-        }
-      }),
+        },
+      ),
       { seed: 20261126, numRuns: 200 },
     );
   });

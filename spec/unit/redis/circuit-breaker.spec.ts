@@ -2,7 +2,8 @@ import { CircuitBreaker } from '../../../lib/redis/circuit-breaker';
 
 describe('CircuitBreaker', () => {
   let now = 0;
-  const breaker = (): CircuitBreaker => new CircuitBreaker({ failureThreshold: 2, cooldownMs: 100, now: () => now });
+  const breaker = (): CircuitBreaker =>
+    new CircuitBreaker({ failureThreshold: 2, cooldownMs: 100, now: () => now });
 
   beforeEach(() => (now = 0));
 

@@ -1,8 +1,15 @@
-import { DeadlineExceededError, DeadlineQueue, SWEEP_MS, type Waiter } from '../../../lib/redis/deadline';
+import {
+  DeadlineExceededError,
+  DeadlineQueue,
+  SWEEP_MS,
+  type Waiter,
+} from '../../../lib/redis/deadline';
 import { errorCodeOf, isReplyError, RedisUnavailableError } from '../../../lib/redis/redis-errors';
 
 /** A waiter as ioredis's Command is one: a flag and a reject. */
-function waiter(onReject: (error: Error) => void = () => undefined): Waiter & { isResolved: boolean } {
+function waiter(
+  onReject: (error: Error) => void = () => undefined,
+): Waiter & { isResolved: boolean } {
   return { isResolved: false, reject: onReject };
 }
 
@@ -68,10 +75,12 @@ describe('DeadlineQueue', () => {
     const queue = new DeadlineQueue(100);
     const expired: string[] = [];
     const retry = waiter(() => expired.push('retry'));
-    queue.add(waiter(() => {
-      expired.push('first');
-      queue.add(retry);
-    }));
+    queue.add(
+      waiter(() => {
+        expired.push('first');
+        queue.add(retry);
+      }),
+    );
     jest.advanceTimersByTime(100);
     expect(expired).toEqual(['first']);
     expect(queue.size).toBe(1);

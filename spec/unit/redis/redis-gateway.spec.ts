@@ -25,7 +25,8 @@ class FakeClient extends EventEmitter {
   }
 }
 
-const replyError = (message: string): Error => Object.assign(new Error(message), { name: 'ReplyError' });
+const replyError = (message: string): Error =>
+  Object.assign(new Error(message), { name: 'ReplyError' });
 
 describe('RedisGateway', () => {
   let client: FakeClient;
@@ -35,12 +36,22 @@ describe('RedisGateway', () => {
   beforeEach(() => {
     client = new FakeClient();
     breaker = new CircuitBreaker({ failureThreshold: 2, cooldownMs: 60_000 });
-    gateway = new RedisGateway(client as unknown as RedisClient, { operationTimeout: 50, breaker, scanCount: 10, coalesceWrites: true });
+    gateway = new RedisGateway(client as unknown as RedisClient, {
+      operationTimeout: 50,
+      breaker,
+      scanCount: 10,
+      coalesceWrites: true,
+    });
   });
 
   it('lets reads wait for the very first connection, bounded by the deadline', async () => {
     client.status = 'connecting';
-    const fresh = new RedisGateway(client as unknown as RedisClient, { operationTimeout: 50, breaker, scanCount: 10, coalesceWrites: true });
+    const fresh = new RedisGateway(client as unknown as RedisClient, {
+      operationTimeout: 50,
+      breaker,
+      scanCount: 10,
+      coalesceWrites: true,
+    });
     client.answer = async () => Buffer.from('v');
     await expect(fresh.get('k')).resolves.toEqual(Buffer.from('v'));
     expect(client.calls).toEqual(['get k']);
@@ -48,7 +59,12 @@ describe('RedisGateway', () => {
 
   it('holds a write issued during the first connection until the client is ready, then sends it', async () => {
     client.status = 'connecting';
-    const fresh = new RedisGateway(client as unknown as RedisClient, { operationTimeout: 200, breaker, scanCount: 10, coalesceWrites: true });
+    const fresh = new RedisGateway(client as unknown as RedisClient, {
+      operationTimeout: 200,
+      breaker,
+      scanCount: 10,
+      coalesceWrites: true,
+    });
     client.answer = async () => 'OK';
     const write = fresh.set('k', Buffer.from('v'), 100);
     await new Promise((resolve) => setImmediate(resolve));
@@ -61,9 +77,15 @@ describe('RedisGateway', () => {
 
   it('gives up on a write without sending it when the first connection takes longer than the deadline', async () => {
     client.status = 'wait'; // lazyConnect: the write itself has to start the connection
-    const fresh = new RedisGateway(client as unknown as RedisClient, { operationTimeout: 30, breaker, scanCount: 10, coalesceWrites: true });
+    const fresh = new RedisGateway(client as unknown as RedisClient, {
+      operationTimeout: 30,
+      breaker,
+      scanCount: 10,
+      coalesceWrites: true,
+    });
     const writes = Array.from({ length: 12 }, (_, i) => fresh.set(`k${i}`, Buffer.from('v'), 100));
-    for (const write of writes) await expect(write).rejects.toThrow(/did not become ready within 30 ms/);
+    for (const write of writes)
+      await expect(write).rejects.toThrow(/did not become ready within 30 ms/);
     expect(client.connect).toHaveBeenCalledTimes(1);
     expect(client.calls).toEqual([]);
     // The two gateways' own listeners plus one shared wait for the first 'ready', however many writes.

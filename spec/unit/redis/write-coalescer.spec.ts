@@ -36,7 +36,9 @@ describe('WriteCoalescer', () => {
     const coalescer = new WriteCoalescer({ stream: socket } as unknown as RedisClient);
     coalescer.beforeSend();
     // Continuations of awaited replies run as microtasks, before process.nextTick's uncork.
-    await Promise.resolve().then(() => coalescer.beforeSend()).then(() => coalescer.beforeSend());
+    await Promise.resolve()
+      .then(() => coalescer.beforeSend())
+      .then(() => coalescer.beforeSend());
     expect(socket).toMatchObject({ depth: 1, corks: 1, uncorks: 0 });
     await nextTick();
     expect(socket.depth).toBe(0);
@@ -58,13 +60,20 @@ describe('WriteCoalescer', () => {
 
   it('corks the socket of every node of a Cluster, and uncorks them all at the end of the tick', async () => {
     const sockets = [new FakeSocket(), new FakeSocket(), new FakeSocket()];
-    const cluster = { isCluster: true, nodes: (role: string) => (role === 'all' ? sockets.map((stream) => ({ stream })) : []) };
+    const cluster = {
+      isCluster: true,
+      nodes: (role: string) => (role === 'all' ? sockets.map((stream) => ({ stream })) : []),
+    };
     const coalescer = new WriteCoalescer(cluster as unknown as RedisClient);
     coalescer.beforeSend();
     coalescer.beforeSend();
     expect(sockets.map((s) => s.depth)).toEqual([1, 1, 1]);
     await nextTick();
-    expect(sockets.map((s) => [s.corks, s.uncorks, s.depth])).toEqual([[1, 1, 0], [1, 1, 0], [1, 1, 0]]);
+    expect(sockets.map((s) => [s.corks, s.uncorks, s.depth])).toEqual([
+      [1, 1, 0],
+      [1, 1, 0],
+      [1, 1, 0],
+    ]);
   });
 
   it('leaves a client without corkable sockets alone (a Cluster not connected yet, a mock)', async () => {

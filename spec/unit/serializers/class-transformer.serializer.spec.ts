@@ -3,7 +3,13 @@ import { Expose, Transform, Type } from 'class-transformer';
 import fc from 'fast-check';
 import { ClassTransformerSerializer } from '../../../lib/serializers/class-transformer.serializer';
 import { JsonSerializer } from '../../../lib/serializers/json.serializer';
-import { configureFastCheck, decodeOutcome, installDateEquality, mutate, mutations } from './support/arbitraries';
+import {
+  configureFastCheck,
+  decodeOutcome,
+  installDateEquality,
+  mutate,
+  mutations,
+} from './support/arbitraries';
 
 configureFastCheck();
 installDateEquality();
@@ -45,13 +51,27 @@ class Account {
 }
 
 function user(fields: Partial<Omit<User, 'address'>> & { address?: Partial<Address> }): User {
-  const address = Object.assign(new Address(), { street: '1 Main St', city: 'Springfield', ...fields.address });
-  return Object.assign(new User(), { id: 1, name: 'Ada', createdAt: new Date('2020-01-01T00:00:00Z'), tags: [], friends: [], ...fields, address });
+  const address = Object.assign(new Address(), {
+    street: '1 Main St',
+    city: 'Springfield',
+    ...fields.address,
+  });
+  return Object.assign(new User(), {
+    id: 1,
+    name: 'Ada',
+    createdAt: new Date('2020-01-01T00:00:00Z'),
+    tags: [],
+    friends: [],
+    ...fields,
+    address,
+  });
 }
 
 const users = new ClassTransformerSerializer(User);
-const roundTrip = <T>(value: unknown, serializer: ClassTransformerSerializer<T> = users as never): unknown =>
-  serializer.deserialize(Buffer.from(serializer.serialize(value), 'utf8'));
+const roundTrip = <T>(
+  value: unknown,
+  serializer: ClassTransformerSerializer<T> = users as never,
+): unknown => serializer.deserialize(Buffer.from(serializer.serialize(value), 'utf8'));
 
 const userArbitrary: fc.Arbitrary<User> = fc
   .record({
@@ -64,7 +84,11 @@ const userArbitrary: fc.Arbitrary<User> = fc
     friendNames: fc.array(fc.string(), { maxLength: 2 }),
   })
   .map(({ street, city, friendNames, ...rest }) =>
-    user({ ...rest, address: { street, city }, friends: friendNames.map((name, i) => user({ id: i, name })) }),
+    user({
+      ...rest,
+      address: { street, city },
+      friends: friendNames.map((name, i) => user({ id: i, name })),
+    }),
   );
 
 describe('ClassTransformerSerializer', () => {
@@ -87,7 +111,11 @@ describe('ClassTransformerSerializer', () => {
     });
 
     it('returns arrays of instances, keeping null elements', () => {
-      const out = roundTrip([user({ id: 1 }), null, user({ id: 2, name: 'Bob' })]) as Array<User | null>;
+      const out = roundTrip([
+        user({ id: 1 }),
+        null,
+        user({ id: 2, name: 'Bob' }),
+      ]) as Array<User | null>;
       expect(out).toHaveLength(3);
       expect(out[0]).toBeInstanceOf(User);
       expect(out[1]).toBeNull();
@@ -120,7 +148,11 @@ describe('ClassTransformerSerializer', () => {
     });
 
     it('reads entries written by JsonSerializer (same wire format)', () => {
-      const written = new JsonSerializer().serialize({ id: 7, name: 'Lin', createdAt: new Date(0) });
+      const written = new JsonSerializer().serialize({
+        id: 7,
+        name: 'Lin',
+        createdAt: new Date(0),
+      });
       const out = users.deserialize(Buffer.from(written)) as User;
       expect(out).toBeInstanceOf(User);
       expect(out.createdAt).toEqual(new Date(0));
@@ -144,24 +176,40 @@ describe('ClassTransformerSerializer', () => {
 
     it('writes only exposed fields with excludeExtraneousValues', () => {
       const accounts = new ClassTransformerSerializer(Account, { excludeExtraneousValues: true });
-      const account = Object.assign(new Account(), { id: 3, email: 'b@example.com', isAdmin: true });
+      const account = Object.assign(new Account(), {
+        id: 3,
+        email: 'b@example.com',
+        isAdmin: true,
+      });
       expect(JSON.parse(accounts.serialize(account))).toEqual({ id: 3, email: 'b@example.com' });
     });
 
     it('refuses __proto__ and constructor.prototype, which would otherwise be assigned to the instance', () => {
-      for (const payload of ['{"id":1,"__proto__":{"isAdmin":true}}', '{"constructor":{"prototype":{"isAdmin":true}}}']) {
-        expect(() => users.deserialize(Buffer.from(payload))).toThrow(/forbidden prototype property/);
+      for (const payload of [
+        '{"id":1,"__proto__":{"isAdmin":true}}',
+        '{"constructor":{"prototype":{"isAdmin":true}}}',
+      ]) {
+        expect(() => users.deserialize(Buffer.from(payload))).toThrow(
+          /forbidden prototype property/,
+        );
       }
       expect(Object.prototype).not.toHaveProperty('isAdmin');
     });
 
     it('is total: random and mutated bytes give a value or its own refusal (property)', () => {
       fc.assert(
-        fc.property(userArbitrary, mutations, fc.uint8Array({ maxLength: 64 }), (value, edits, noise) => {
-          const data = mutate(Buffer.from(users.serialize(value)), edits);
-          expect(decodeOutcome(() => users.deserialize(data))).not.toBeInstanceOf(Error);
-          expect(decodeOutcome(() => users.deserialize(Buffer.from(noise)))).not.toBeInstanceOf(Error);
-        }),
+        fc.property(
+          userArbitrary,
+          mutations,
+          fc.uint8Array({ maxLength: 64 }),
+          (value, edits, noise) => {
+            const data = mutate(Buffer.from(users.serialize(value)), edits);
+            expect(decodeOutcome(() => users.deserialize(data))).not.toBeInstanceOf(Error);
+            expect(decodeOutcome(() => users.deserialize(Buffer.from(noise)))).not.toBeInstanceOf(
+              Error,
+            );
+          },
+        ),
       );
     });
   });
@@ -177,13 +225,19 @@ describe('ClassTransformerSerializer', () => {
     const fragile = new ClassTransformerSerializer(Fragile);
 
     it('are refusals to encode', () => {
-      expect(() => fragile.serialize(Object.assign(new Fragile(), { field: 'boom' }))).toThrow(TypeError);
-      expect(() => fragile.serialize(Object.assign(new Fragile(), { field: 'boom' }))).toThrow(/class-transformer: cannot transform boom/);
+      expect(() => fragile.serialize(Object.assign(new Fragile(), { field: 'boom' }))).toThrow(
+        TypeError,
+      );
+      expect(() => fragile.serialize(Object.assign(new Fragile(), { field: 'boom' }))).toThrow(
+        /class-transformer: cannot transform boom/,
+      );
     });
 
     it('are refusals to decode (a miss)', () => {
       expect(() => fragile.deserialize(Buffer.from('{"field":"boom"}'))).toThrow(SyntaxError);
-      expect(() => fragile.deserialize(Buffer.from('{"field":"boom"}'))).toThrow(/could not build Fragile/);
+      expect(() => fragile.deserialize(Buffer.from('{"field":"boom"}'))).toThrow(
+        /could not build Fragile/,
+      );
     });
 
     it('name an anonymous class generically', () => {
@@ -195,8 +249,12 @@ describe('ClassTransformerSerializer', () => {
       }
       Object.defineProperty(Anonymous, 'name', { value: '' });
       const anonymous = new ClassTransformerSerializer(Anonymous, { id: 'anon' });
-      expect(() => anonymous.serialize(Object.assign(new Anonymous(), { field: 'x' }))).toThrow(/check the decorators of the class/);
-      expect(() => anonymous.deserialize(Buffer.from('{"field":"x"}'))).toThrow(/could not build the class/);
+      expect(() => anonymous.serialize(Object.assign(new Anonymous(), { field: 'x' }))).toThrow(
+        /check the decorators of the class/,
+      );
+      expect(() => anonymous.deserialize(Buffer.from('{"field":"x"}'))).toThrow(
+        /could not build the class/,
+      );
     });
 
     it('and what JSON refuses is refused too', () => {
@@ -206,8 +264,12 @@ describe('ClassTransformerSerializer', () => {
 
   describe('construction', () => {
     it('needs a class', () => {
-      expect(() => new ClassTransformerSerializer(undefined as never)).toThrow(/needs a class, got undefined/);
-      expect(() => new ClassTransformerSerializer(null as never)).toThrow(/needs a class, got null/);
+      expect(() => new ClassTransformerSerializer(undefined as never)).toThrow(
+        /needs a class, got undefined/,
+      );
+      expect(() => new ClassTransformerSerializer(null as never)).toThrow(
+        /needs a class, got null/,
+      );
     });
 
     it('needs an id for an anonymous class', () => {
@@ -233,7 +295,11 @@ describe('ClassTransformerSerializer', () => {
       class Defaults {
         @Expose() name = 'default';
       }
-      const withDefaults = new ClassTransformerSerializer(Defaults, { exposeDefaultValues: true, groups: ['a'], version: 1 });
+      const withDefaults = new ClassTransformerSerializer(Defaults, {
+        exposeDefaultValues: true,
+        groups: ['a'],
+        version: 1,
+      });
       expect(withDefaults.deserialize(Buffer.from('{}'))).toEqual({ name: 'default' });
       expect(() => new ClassTransformerSerializer(User, { maxBytes: 0 })).toThrow(RangeError);
       const tiny = new ClassTransformerSerializer(User, { maxBytes: 10 });
@@ -243,10 +309,14 @@ describe('ClassTransformerSerializer', () => {
     it('explains how to install class-transformer when it is missing', () => {
       jest.isolateModules(() => {
         jest.doMock('class-transformer', () => {
-          throw Object.assign(new Error("Cannot find module 'class-transformer' from 'lib/serializers'"), { code: 'MODULE_NOT_FOUND' });
+          throw Object.assign(
+            new Error("Cannot find module 'class-transformer' from 'lib/serializers'"),
+            { code: 'MODULE_NOT_FOUND' },
+          );
         });
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const isolated = require('../../../lib/serializers/class-transformer.serializer') as typeof import('../../../lib/serializers/class-transformer.serializer');
+
+        const isolated =
+          require('../../../lib/serializers/class-transformer.serializer') as typeof import('../../../lib/serializers/class-transformer.serializer');
         expect(() => new isolated.ClassTransformerSerializer(User)).toThrow(
           /needs the optional peer dependency "class-transformer", which is not installed: run npm install class-transformer/,
         );

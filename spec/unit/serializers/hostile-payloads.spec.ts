@@ -1,7 +1,13 @@
 import 'reflect-metadata';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { constants, createBrotliCompress, createBrotliDecompress, createGunzip, createGzip } from 'node:zlib';
+import {
+  constants,
+  createBrotliCompress,
+  createBrotliDecompress,
+  createGunzip,
+  createGzip,
+} from 'node:zlib';
 import { ClassTransformerSerializer } from '../../../lib/serializers/class-transformer.serializer';
 import { CompressedSerializer } from '../../../lib/serializers/compressed.serializer';
 import { JsonSerializer } from '../../../lib/serializers/json.serializer';
@@ -89,7 +95,10 @@ describe('hostile payloads', () => {
 
     beforeAll(async () => {
       gzipBomb = await compressZeros(createGzip({ level: 9 }), BOMB_SIZE);
-      brotliBomb = await compressZeros(createBrotliCompress({ params: { [constants.BROTLI_PARAM_QUALITY]: 1 } }), BOMB_SIZE);
+      brotliBomb = await compressZeros(
+        createBrotliCompress({ params: { [constants.BROTLI_PARAM_QUALITY]: 1 } }),
+        BOMB_SIZE,
+      );
     }, 60_000);
 
     it('are real bombs: hundreds of MiB from at most a few hundred KiB', async () => {
@@ -102,18 +111,23 @@ describe('hostile payloads', () => {
     it.each([
       ['gzip', 1, () => gzipBomb],
       ['brotli', 2, () => brotliBomb],
-    ] as const)('a %s bomb is refused at maxInflatedBytes, with the memory of that bound only', (algorithm, method, bomb) => {
-      const compressed = new CompressedSerializer(new JsonSerializer(), { algorithm });
-      const payload = Buffer.concat([Buffer.of(method), bomb()]);
-      let error: Error | undefined;
-      const cost = measure(() => {
-        error = refusal(() => compressed.deserialize(payload));
-      });
-      expect(error).toBeInstanceOf(RangeError);
-      expect(error?.message).toMatch(/inflates past the bound, over maxInflatedBytes \(8388608\)/);
-      expect(cost.retained).toBeLessThan(64 * MiB);
-      expect(cost.peakGrowth).toBeLessThan(96 * MiB);
-    });
+    ] as const)(
+      'a %s bomb is refused at maxInflatedBytes, with the memory of that bound only',
+      (algorithm, method, bomb) => {
+        const compressed = new CompressedSerializer(new JsonSerializer(), { algorithm });
+        const payload = Buffer.concat([Buffer.of(method), bomb()]);
+        let error: Error | undefined;
+        const cost = measure(() => {
+          error = refusal(() => compressed.deserialize(payload));
+        });
+        expect(error).toBeInstanceOf(RangeError);
+        expect(error?.message).toMatch(
+          /inflates past the bound, over maxInflatedBytes \(8388608\)/,
+        );
+        expect(cost.retained).toBeLessThan(64 * MiB);
+        expect(cost.peakGrowth).toBeLessThan(96 * MiB);
+      },
+    );
   });
 
   describe('MessagePack headers that claim what is not there', () => {
@@ -122,8 +136,14 @@ describe('hostile payloads', () => {
     it.each([
       ['an array32 of 2^31 items', Buffer.from('dd80000000', 'hex')],
       ['a map32 of 2^32-1 entries', Buffer.from('dfffffffff', 'hex')],
-      ['an array32 of 2^31 items followed by 1 MiB of nils', Buffer.concat([Buffer.from('dd80000000', 'hex'), Buffer.alloc(MiB, 0xc0)])],
-      ['2^31 nested array32 headers', Buffer.concat(Array.from({ length: 1000 }, () => Buffer.from('dd80000000', 'hex')))],
+      [
+        'an array32 of 2^31 items followed by 1 MiB of nils',
+        Buffer.concat([Buffer.from('dd80000000', 'hex'), Buffer.alloc(MiB, 0xc0)]),
+      ],
+      [
+        '2^31 nested array32 headers',
+        Buffer.concat(Array.from({ length: 1000 }, () => Buffer.from('dd80000000', 'hex'))),
+      ],
     ])('refuses %s before allocating anything', (_name, payload) => {
       let error: Error | undefined;
       const cost = measure(() => {
@@ -136,7 +156,10 @@ describe('hostile payloads', () => {
 
     it('refuses 1 MiB of one-byte empty maps (about 200 MiB of Map objects) at maxContainers', () => {
       const count = MiB;
-      const payload = Buffer.concat([Buffer.from([0xdd, 0, 0x10, 0, 0]), Buffer.alloc(count, 0x80)]);
+      const payload = Buffer.concat([
+        Buffer.from([0xdd, 0, 0x10, 0, 0]),
+        Buffer.alloc(count, 0x80),
+      ]);
       let error: Error | undefined;
       const cost = measure(() => {
         error = refusal(() => msgpack.deserialize(payload));
@@ -177,20 +200,31 @@ describe('hostile payloads', () => {
         error = refusal(() => serializer.deserialize(stored));
       });
       expect(error).toBeInstanceOf(RangeError);
-      expect(error?.message).toMatch(/payload is 67108\d{3} bytes, over max(Bytes|InflatedBytes) \(8388608\)/);
+      expect(error?.message).toMatch(
+        /payload is 67108\d{3} bytes, over max(Bytes|InflatedBytes) \(8388608\)/,
+      );
       expect(cost.retained).toBeLessThan(8 * MiB);
       expect(cost.peakGrowth).toBeLessThan(32 * MiB);
     });
 
-    it.each(serializers)('to be written, is refused by %s, within a few copies of itself', (_name, serializer) => {
-      let error: Error | undefined;
-      const cost = measure(() => {
-        error = refusal(() => serializer.serialize(serializer instanceof ClassTransformerSerializer ? Object.assign(new Doc(), { body: value }) : value));
-      });
-      expect(error).toBeInstanceOf(RangeError);
-      expect(error?.message).toMatch(/over maxBytes \(8388608\)/);
-      expect(cost.peakGrowth).toBeLessThan(4 * 64 * MiB);
-    });
+    it.each(serializers)(
+      'to be written, is refused by %s, within a few copies of itself',
+      (_name, serializer) => {
+        let error: Error | undefined;
+        const cost = measure(() => {
+          error = refusal(() =>
+            serializer.serialize(
+              serializer instanceof ClassTransformerSerializer
+                ? Object.assign(new Doc(), { body: value })
+                : value,
+            ),
+          );
+        });
+        expect(error).toBeInstanceOf(RangeError);
+        expect(error?.message).toMatch(/over maxBytes \(8388608\)/);
+        expect(cost.peakGrowth).toBeLessThan(4 * 64 * MiB);
+      },
+    );
   });
 
   describe('prototype pollution through JSON', () => {
@@ -204,17 +238,28 @@ describe('hostile payloads', () => {
     ];
     const serializers: Array<[string, Serializer, (text: string) => Buffer]> = [
       ['JsonSerializer', new JsonSerializer(), (text) => Buffer.from(text)],
-      ['ClassTransformerSerializer', new ClassTransformerSerializer(Profile), (text) => Buffer.from(text)],
-      ['CompressedSerializer', new CompressedSerializer(new JsonSerializer()), (text) => Buffer.concat([Buffer.of(0), Buffer.from(text)])],
+      [
+        'ClassTransformerSerializer',
+        new ClassTransformerSerializer(Profile),
+        (text) => Buffer.from(text),
+      ],
+      [
+        'CompressedSerializer',
+        new CompressedSerializer(new JsonSerializer()),
+        (text) => Buffer.concat([Buffer.of(0), Buffer.from(text)]),
+      ],
     ];
 
-    it.each(serializers)('is refused by %s, and no prototype is touched', (_name, serializer, wrap) => {
-      for (const payload of payloads) {
-        expect(refusal(() => serializer.deserialize(wrap(payload)))).toBeInstanceOf(SyntaxError);
-      }
-      expect(({} as { polluted?: boolean }).polluted).toBeUndefined();
-      expect(Object.prototype).not.toHaveProperty('polluted');
-      expect(Profile.prototype).not.toHaveProperty('polluted');
-    });
+    it.each(serializers)(
+      'is refused by %s, and no prototype is touched',
+      (_name, serializer, wrap) => {
+        for (const payload of payloads) {
+          expect(refusal(() => serializer.deserialize(wrap(payload)))).toBeInstanceOf(SyntaxError);
+        }
+        expect(({} as { polluted?: boolean }).polluted).toBeUndefined();
+        expect(Object.prototype).not.toHaveProperty('polluted');
+        expect(Profile.prototype).not.toHaveProperty('polluted');
+      },
+    );
   });
 });

@@ -35,7 +35,11 @@ describe('JsonSerializer', () => {
 
     it('restores Dates as Dates, nested and at the top level', () => {
       const at = new Date('2024-02-29T12:34:56.789Z');
-      const out = roundTrip({ at, list: [at], deep: { at } }) as { at: Date; list: Date[]; deep: { at: Date } };
+      const out = roundTrip({ at, list: [at], deep: { at } }) as {
+        at: Date;
+        list: Date[];
+        deep: { at: Date };
+      };
       expect(out.at).toBeInstanceOf(Date);
       expect(out.at.getTime()).toBe(at.getTime());
       expect(out.list[0]).toBeInstanceOf(Date);
@@ -44,12 +48,19 @@ describe('JsonSerializer', () => {
     });
 
     it('keeps the extremes of the Date range and the invalid Date', () => {
-      for (const time of [8.64e15, -8.64e15, 0, -1]) expect((roundTrip(new Date(time)) as Date).getTime()).toBe(time);
+      for (const time of [8.64e15, -8.64e15, 0, -1])
+        expect((roundTrip(new Date(time)) as Date).getTime()).toBe(time);
       expect(Number.isNaN((roundTrip(new Date(Number.NaN)) as Date).getTime())).toBe(true);
     });
 
     it('keeps NaN, Infinity, -Infinity and -0, which plain JSON turns into null or 0', () => {
-      const out = roundTrip([Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, 0]) as number[];
+      const out = roundTrip([
+        Number.NaN,
+        Number.POSITIVE_INFINITY,
+        Number.NEGATIVE_INFINITY,
+        -0,
+        0,
+      ]) as number[];
       expect(out).toHaveLength(5);
       expect(Number.isNaN(out[0])).toBe(true);
       expect(out[1]).toBe(Number.POSITIVE_INFINITY);
@@ -72,9 +83,18 @@ describe('JsonSerializer', () => {
     });
 
     it('does not take a string that looks like a tag for one', () => {
-      const lookalikes = ['\u0001D2020-01-01T00:00:00.000Z', '\u0001NNaN', '\u0001U', '\u0001S', '\u0001', '\u0001Zz'];
+      const lookalikes = [
+        '\u0001D2020-01-01T00:00:00.000Z',
+        '\u0001NNaN',
+        '\u0001U',
+        '\u0001S',
+        '\u0001',
+        '\u0001Zz',
+      ];
       expect(roundTrip(lookalikes)).toStrictEqual(lookalikes);
-      expect(roundTrip({ d: '\u0001D2020-01-01T00:00:00.000Z' })).toStrictEqual({ d: '\u0001D2020-01-01T00:00:00.000Z' });
+      expect(roundTrip({ d: '\u0001D2020-01-01T00:00:00.000Z' })).toStrictEqual({
+        d: '\u0001D2020-01-01T00:00:00.000Z',
+      });
     });
 
     it('keeps strings with lone surrogates (escaped by JSON.stringify)', () => {
@@ -95,8 +115,12 @@ describe('JsonSerializer', () => {
     });
 
     it('unboxes Number, String and Boolean objects, special numbers included', () => {
-      // eslint-disable-next-line no-new-wrappers
-      const out = roundTrip([new Number(Number.NaN), new String('\u0001q'), new String('s'), new Boolean(false)]) as unknown[];
+      const out = roundTrip([
+        new Number(Number.NaN),
+        new String('\u0001q'),
+        new String('s'),
+        new Boolean(false),
+      ]) as unknown[];
       expect(Number.isNaN(out[0])).toBe(true);
       expect(out.slice(1)).toEqual(['\u0001q', 's', false]);
     });
@@ -192,7 +216,11 @@ describe('JsonSerializer', () => {
 
     it('reads keys that merely resemble them (checked by secure-json-parse, then accepted)', () => {
       const payload = Buffer.from('{"conductor":{"prototype":1},"is_proto":true,"name":"\\u00e9"}');
-      expect(json.deserialize(payload)).toEqual({ conductor: { prototype: 1 }, is_proto: true, name: 'é' });
+      expect(json.deserialize(payload)).toEqual({
+        conductor: { prototype: 1 },
+        is_proto: true,
+        name: 'é',
+      });
     });
 
     it('stores a "constructor" key that is not an object with a prototype', () => {
@@ -209,7 +237,10 @@ describe('JsonSerializer', () => {
       ['__proto__ nested in an array', '{"a":[{"b":{"__proto__":{"polluted":true}}}]}'],
       ['an escaped __proto__', '{"\\u005f_proto__":{"polluted":true}}'],
       ['constructor.prototype', '{"constructor":{"prototype":{"polluted":true}}}'],
-      ['__proto__ in a tagged payload', '\u0001{"d":"\\u0001D1970-01-01T00:00:00.000Z","__proto__":{"polluted":true}}'],
+      [
+        '__proto__ in a tagged payload',
+        '\u0001{"d":"\\u0001D1970-01-01T00:00:00.000Z","__proto__":{"polluted":true}}',
+      ],
     ])('refuses a payload with %s, and no prototype is touched', (_name, payload) => {
       expect(() => json.deserialize(Buffer.from(payload))).toThrow(SyntaxError);
       expect(() => json.deserialize(Buffer.from(payload))).toThrow(/forbidden prototype property/);
@@ -219,7 +250,14 @@ describe('JsonSerializer', () => {
 
     it('refuses exactly what secure-json-parse refuses, marked or not (differential property)', () => {
       // keys as JSON text, an escaped spelling of __proto__ among them
-      const key = fc.constantFrom('"__proto__"', '"constructor"', '"prototype"', '"a"', '"\\u005f_proto__"', '"\\u0063onstructor"');
+      const key = fc.constantFrom(
+        '"__proto__"',
+        '"constructor"',
+        '"prototype"',
+        '"a"',
+        '"\\u005f_proto__"',
+        '"\\u0063onstructor"',
+      );
       const text: fc.Arbitrary<string> = fc.letrec<{ node: string }>((tie) => ({
         node: fc.oneof(
           { depthSize: 'small', withCrossShrink: true },
@@ -232,8 +270,13 @@ describe('JsonSerializer', () => {
       })).node;
       fc.assert(
         fc.property(text, (json) => {
-          const refusedBySecureJsonParse = decodeOutcome(() => secureParse(json, undefined, { protoAction: 'error', constructorAction: 'error' })) !== 'value';
-          const marked = decodeOutcome(() => new JsonSerializer().deserialize(Buffer.from(`\u0001${json}`)));
+          const refusedBySecureJsonParse =
+            decodeOutcome(() =>
+              secureParse(json, undefined, { protoAction: 'error', constructorAction: 'error' }),
+            ) !== 'value';
+          const marked = decodeOutcome(() =>
+            new JsonSerializer().deserialize(Buffer.from(`\u0001${json}`)),
+          );
           const plain = decodeOutcome(() => new JsonSerializer().deserialize(Buffer.from(json)));
           expect(plain === 'refused').toBe(refusedBySecureJsonParse);
           expect(marked === 'refused').toBe(refusedBySecureJsonParse);
@@ -253,12 +296,17 @@ describe('JsonSerializer', () => {
       ['a tag inside an object', '\u0001{"a":{"b":"\\u0001N1"}}'],
     ])('refuses %s with a SyntaxError', (_name, payload) => {
       expect(() => json.deserialize(Buffer.from(payload))).toThrow(SyntaxError);
-      expect(() => json.deserialize(Buffer.from(payload))).toThrow(/^\[cache-aside\] JsonSerializer cannot decode/);
+      expect(() => json.deserialize(Buffer.from(payload))).toThrow(
+        /^\[cache-aside\] JsonSerializer cannot decode/,
+      );
     });
 
     it('reads a tag inside an object and deep arrays of a marked payload', () => {
       const payload = '\u0001{"a":{"b":["\\u0001NNaN",{"c":"\\u0001U"}]},"s":"plain"}';
-      expect(json.deserialize(Buffer.from(payload))).toStrictEqual({ a: { b: [Number.NaN, { c: undefined }] }, s: 'plain' });
+      expect(json.deserialize(Buffer.from(payload))).toStrictEqual({
+        a: { b: [Number.NaN, { c: undefined }] },
+        s: 'plain',
+      });
     });
 
     it('reads a marked payload whose value needs no tag (written by hand or another version)', () => {
@@ -278,7 +326,9 @@ describe('JsonSerializer', () => {
     it('refuses a payload over maxBytes before parsing it', () => {
       const small = new JsonSerializer({ maxBytes: 8 });
       expect(() => small.deserialize(Buffer.from('"123456789"'))).toThrow(RangeError);
-      expect(() => small.deserialize(Buffer.from('"123456789"'))).toThrow(/payload is 11 bytes, over maxBytes \(8\)/);
+      expect(() => small.deserialize(Buffer.from('"123456789"'))).toThrow(
+        /payload is 11 bytes, over maxBytes \(8\)/,
+      );
       expect(small.deserialize(Buffer.from('"123456"'))).toBe('123456');
     });
 
@@ -302,9 +352,12 @@ describe('JsonSerializer', () => {
   });
 
   describe('options', () => {
-    it.each([0, -1, 1.5, Number.NaN, '8' as unknown as number])('refuses maxBytes %p', (maxBytes) => {
-      expect(() => new JsonSerializer({ maxBytes })).toThrow(RangeError);
-    });
+    it.each([0, -1, 1.5, Number.NaN, '8' as unknown as number])(
+      'refuses maxBytes %p',
+      (maxBytes) => {
+        expect(() => new JsonSerializer({ maxBytes })).toThrow(RangeError);
+      },
+    );
 
     it('defaults maxBytes to 8 MiB', () => {
       expect(json.maxBytes).toBe(8 * 1024 * 1024);

@@ -1,6 +1,10 @@
 import fc from 'fast-check';
 import { Packr } from 'msgpackr';
-import { checkMsgpackStructure, MsgpackStructureError, type MsgpackLimits } from '../../../lib/serializers/msgpack-structure';
+import {
+  checkMsgpackStructure,
+  MsgpackStructureError,
+  type MsgpackLimits,
+} from '../../../lib/serializers/msgpack-structure';
 import { MsgpackSerializer } from '../../../lib/serializers/msgpack.serializer';
 import {
   configureFastCheck,
@@ -19,14 +23,17 @@ installDateEquality();
 installTypedArrayEquality();
 
 const msgpack = new MsgpackSerializer();
-const roundTrip = (value: unknown, serializer = msgpack): unknown => serializer.deserialize(serializer.serialize(value));
+const roundTrip = (value: unknown, serializer = msgpack): unknown =>
+  serializer.deserialize(serializer.serialize(value));
 const hex = (text: string): Buffer => Buffer.from(text.replace(/\s+/g, ''), 'hex');
 const generous: MsgpackLimits = { maxDepth: 100, maxItems: 1e9, maxContainers: 1e9 };
 
 describe('MsgpackSerializer', () => {
   it("has the id 'msgpack' whatever its limits (they do not change the bytes)", () => {
     expect(msgpack.id).toBe('msgpack');
-    expect(new MsgpackSerializer({ maxDepth: 3, maxItems: 10, maxContainers: 2, maxBytes: 100 }).id).toBe('msgpack');
+    expect(
+      new MsgpackSerializer({ maxDepth: 3, maxItems: 10, maxContainers: 2, maxBytes: 100 }).id,
+    ).toBe('msgpack');
   });
 
   describe('round trip', () => {
@@ -81,7 +88,10 @@ describe('MsgpackSerializer', () => {
     it('keeps objects and Maps apart, and an empty object an object', () => {
       expect(roundTrip({})).toStrictEqual({});
       expect(roundTrip(new Map())).toStrictEqual(new Map());
-      expect(roundTrip([{ a: 1 }, new Map([['a', 1]])])).toStrictEqual([{ a: 1 }, new Map([['a', 1]])]);
+      expect(roundTrip([{ a: 1 }, new Map([['a', 1]])])).toStrictEqual([
+        { a: 1 },
+        new Map([['a', 1]]),
+      ]);
     });
 
     it('reads objects of more than 64 shapes in one payload (record ids are reused)', () => {
@@ -139,9 +149,15 @@ describe('MsgpackSerializer', () => {
       expect(() => shallow.serialize([[[1]]])).toThrow(RangeError);
       expect(() => shallow.serialize([[[1]]])).toThrow(/over maxDepth \(2\)/);
       expect(shallow.serialize([[1]])).toBeInstanceOf(Buffer);
-      expect(() => new MsgpackSerializer({ maxItems: 3 }).serialize([1, 2, 3])).toThrow(/over maxItems \(3\)/);
-      expect(() => new MsgpackSerializer({ maxContainers: 1 }).serialize([[]])).toThrow(/over maxContainers \(1\)/);
-      expect(() => new MsgpackSerializer({ maxBytes: 4 }).serialize('12345')).toThrow(/encodes to 6 bytes, over maxBytes \(4\)/);
+      expect(() => new MsgpackSerializer({ maxItems: 3 }).serialize([1, 2, 3])).toThrow(
+        /over maxItems \(3\)/,
+      );
+      expect(() => new MsgpackSerializer({ maxContainers: 1 }).serialize([[]])).toThrow(
+        /over maxContainers \(1\)/,
+      );
+      expect(() => new MsgpackSerializer({ maxBytes: 4 }).serialize('12345')).toThrow(
+        /encodes to 6 bytes, over maxBytes \(4\)/,
+      );
     });
 
     it.each([0, -1, 2.5, Number.POSITIVE_INFINITY])('refuses the option value %p', (n) => {
@@ -152,7 +168,11 @@ describe('MsgpackSerializer', () => {
 
   describe('decoding hostile or corrupt bytes', () => {
     it.each([
-      ['an array32 header claiming 2^31 items', 'dd 80000000', /claims 2147483648 values but 0 bytes remain/],
+      [
+        'an array32 header claiming 2^31 items',
+        'dd 80000000',
+        /claims 2147483648 values but 0 bytes remain/,
+      ],
       ['a map32 header claiming 2^32-1 entries', 'df ffffffff 00', /claims 8589934590 values/],
       ['an array16 claiming more than follows', 'dc ffff 00 00', /claims 65535 values/],
       ['a str32 claiming 4 GiB', 'db ffffffff 61', /truncated/],
@@ -160,7 +180,11 @@ describe('MsgpackSerializer', () => {
       ['an ext32 claiming 4 GiB', 'c9 ffffffff 42', /truncated/],
       ['a record definition claiming 2^31 keys', 'd4 72 00 dd 80000000', /claims 2147483648 keys/],
       ['an unknown extension type', 'd4 01 00', /unsupported extension type 1/],
-      ["msgpackr's error extension", 'd4 65 00 93 a1 45 a1 78 c0', /unsupported extension type 101/],
+      [
+        "msgpackr's error extension",
+        'd4 65 00 93 a1 45 a1 78 c0',
+        /unsupported extension type 101/,
+      ],
       ["msgpackr's regexp extension", 'd4 78 00 92 a1 78 a0', /unsupported extension type 120/],
       ["msgpackr's structured-clone pointer", 'd6 70 00000001', /unsupported extension type 112/],
       ["msgpackr's bundled strings", 'd6 62 00000000', /unsupported extension type 98/],
@@ -170,9 +194,17 @@ describe('MsgpackSerializer', () => {
       ['an empty big integer', 'c7 00 42', /big integer has no bytes/],
       ['a typed array of unknown element type', 'c7 02 74 0c 00', /typed array/],
       ['a Float64Array with a partial element', 'c7 04 74 08 000000', /partial element/],
-      ['a set not followed by an array', 'd4 73 00 01', /set at byte 3 is not followed by an array/],
+      [
+        'a set not followed by an array',
+        'd4 73 00 01',
+        /set at byte 3 is not followed by an array/,
+      ],
       ['a set at the end of the payload', 'd4 73 00', /not followed by an array/],
-      ['a record key that is not a string', 'd4 72 00 91 01 01', /record key at byte 4 is not a string/],
+      [
+        'a record key that is not a string',
+        'd4 72 00 91 01 01',
+        /record key at byte 4 is not a string/,
+      ],
       ['a record without a key list', 'd4 72 00 a1 61', /has no key list/],
       ['a record with a __proto__ key', 'd4 72 00 91 a9 5f5f70726f746f5f5f 01', /"__proto__" key/],
       ['the never-used byte 0xc1', 'c1', /0xc1/],
@@ -184,21 +216,40 @@ describe('MsgpackSerializer', () => {
     });
 
     it('reads the 16- and 32-bit length forms and fixed extensions, as other encoders may write them', () => {
-      expect(msgpack.deserialize(hex('92 db 00000001 61 c6 00000002 0102'))).toEqual(['a', Buffer.from([1, 2])]);
+      expect(msgpack.deserialize(hex('92 db 00000001 61 c6 00000002 0102'))).toEqual([
+        'a',
+        Buffer.from([1, 2]),
+      ]);
       expect(msgpack.deserialize(hex('dd 00000001 d9 01 62'))).toEqual(['b']);
-      expect(msgpack.deserialize(hex('df 00000001 a1 6b c5 0001 07'))).toEqual(new Map([['k', Buffer.from([7])]]));
-      expect(msgpack.deserialize(hex('92 d5 74 01 07 d5 42 0101'))).toEqual([new Uint8Array([7]), 257n]);
+      expect(msgpack.deserialize(hex('df 00000001 a1 6b c5 0001 07'))).toEqual(
+        new Map([['k', Buffer.from([7])]]),
+      );
+      expect(msgpack.deserialize(hex('92 d5 74 01 07 d5 42 0101'))).toEqual([
+        new Uint8Array([7]),
+        257n,
+      ]);
       expect(msgpack.deserialize(hex('92 d4 74 01 d4 42 05'))).toEqual([new Uint8Array(0), 5n]);
-      expect(msgpack.deserialize(hex('de 0001 01 dc 0001 ca 3fc00000'))).toEqual(new Map([[1, [1.5]]]));
+      expect(msgpack.deserialize(hex('de 0001 01 dc 0001 ca 3fc00000'))).toEqual(
+        new Map([[1, [1.5]]]),
+      );
       expect(msgpack.deserialize(hex('d4 72 00 dd 00000001 db 00000001 61 01'))).toEqual({ a: 1 });
       expect(msgpack.deserialize(hex('d4 72 00 dc 0001 da 0001 61 01'))).toEqual({ a: 1 });
-      const wide = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [i === 0 ? 'k'.repeat(300) : i === 1 ? 'm'.repeat(40) : `k${i}`, i]));
+      const wide = Object.fromEntries(
+        Array.from({ length: 20 }, (_, i) => [
+          i === 0 ? 'k'.repeat(300) : i === 1 ? 'm'.repeat(40) : `k${i}`,
+          i,
+        ]),
+      );
       expect(roundTrip(wide)).toStrictEqual(wide);
     });
 
     it('treats 0x40-0x7f as numbers until a record with that id is defined', () => {
       expect(msgpack.deserialize(hex('92 40 7f'))).toEqual([0x40, 0x7f]);
-      expect(msgpack.deserialize(hex('93 d4 72 00 91 a1 61 01 40 02 41'))).toEqual([{ a: 1 }, { a: 2 }, 0x41]);
+      expect(msgpack.deserialize(hex('93 d4 72 00 91 a1 61 01 40 02 41'))).toEqual([
+        { a: 1 },
+        { a: 2 },
+        0x41,
+      ]);
     });
 
     it('accepts what msgpackr writes for each supported extension', () => {
@@ -218,20 +269,34 @@ describe('MsgpackSerializer', () => {
         new (outerRealm<Int8ArrayConstructor>('Int8Array'))(300),
         new Uint8Array(70_000),
       ];
-      for (const value of values) expect(() => checkMsgpackStructure(packr.pack(value), generous)).not.toThrow();
-      expect(msgpack.deserialize(packr.pack(new DataView(new ArrayBuffer(3))))).toBeInstanceOf(DataView);
+      for (const value of values)
+        expect(() => checkMsgpackStructure(packr.pack(value), generous)).not.toThrow();
+      expect(msgpack.deserialize(packr.pack(new DataView(new ArrayBuffer(3))))).toBeInstanceOf(
+        DataView,
+      );
     });
 
     it('refuses the limits it is given, naming them', () => {
-      const strict = new MsgpackSerializer({ maxDepth: 2, maxItems: 5, maxContainers: 2, maxBytes: 16 });
-      expect(() => new MsgpackSerializer({ maxDepth: 2 }).deserialize(hex('91 91 91 01'))).toThrow(/over maxDepth \(2\)/);
+      const strict = new MsgpackSerializer({
+        maxDepth: 2,
+        maxItems: 5,
+        maxContainers: 2,
+        maxBytes: 16,
+      });
+      expect(() => new MsgpackSerializer({ maxDepth: 2 }).deserialize(hex('91 91 91 01'))).toThrow(
+        /over maxDepth \(2\)/,
+      );
       expect(() => strict.deserialize(hex('95 01 02 03 04 05'))).toThrow(/over maxItems \(5\)/);
       expect(() => strict.deserialize(hex('93 90 90 90'))).toThrow(/over maxContainers \(2\)/);
-      expect(() => strict.deserialize(Buffer.alloc(17))).toThrow(/payload is 17 bytes, over maxBytes \(16\)/);
-      // record keys count as values too: 1 object + 5 keys
-      expect(() => new MsgpackSerializer({ maxItems: 5 }).deserialize(hex('d4 72 00 95 a1 61 a1 62 a1 63 a1 64 a1 65 01 02 03 04 05'))).toThrow(
-        /over maxItems/,
+      expect(() => strict.deserialize(Buffer.alloc(17))).toThrow(
+        /payload is 17 bytes, over maxBytes \(16\)/,
       );
+      // record keys count as values too: 1 object + 5 keys
+      expect(() =>
+        new MsgpackSerializer({ maxItems: 5 }).deserialize(
+          hex('d4 72 00 95 a1 61 a1 62 a1 63 a1 64 a1 65 01 02 03 04 05'),
+        ),
+      ).toThrow(/over maxItems/);
       expect(strict.deserialize(hex('92 01 90'))).toEqual([1, []]);
     });
 
@@ -240,7 +305,9 @@ describe('MsgpackSerializer', () => {
       // unreadable typed array is left to msgpackr, whose error becomes a SyntaxError of ours.
       const weird = hex('c7 02 74 10 00'); // ArrayBuffer of one byte: fine
       expect(msgpack.deserialize(weird)).toBeInstanceOf(ArrayBuffer);
-      expect(decodeOutcome(() => msgpack.deserialize(hex('c7 09 74 0a 0102030405060708')))).toBe('value');
+      expect(decodeOutcome(() => msgpack.deserialize(hex('c7 09 74 0a 0102030405060708')))).toBe(
+        'value',
+      );
     });
 
     it('wraps errors that msgpackr throws after the structure check', () => {
@@ -249,7 +316,9 @@ describe('MsgpackSerializer', () => {
         throw new Error('msgpackr internal');
       });
       try {
-        expect(() => msgpack.deserialize(hex('01'))).toThrow(/cannot decode the payload: msgpackr internal/);
+        expect(() => msgpack.deserialize(hex('01'))).toThrow(
+          /cannot decode the payload: msgpackr internal/,
+        );
       } finally {
         spy.mockRestore();
       }
@@ -259,7 +328,9 @@ describe('MsgpackSerializer', () => {
     it('is total: random bytes give a value or its own refusal (property)', () => {
       fc.assert(
         fc.property(fc.uint8Array({ maxLength: 256 }), (bytes) => {
-          expect(decodeOutcome(() => msgpack.deserialize(Buffer.from(bytes)))).not.toBeInstanceOf(Error);
+          expect(decodeOutcome(() => msgpack.deserialize(Buffer.from(bytes)))).not.toBeInstanceOf(
+            Error,
+          );
         }),
       );
     });
@@ -267,12 +338,31 @@ describe('MsgpackSerializer', () => {
     it('is total on random token streams (more of them reach msgpackr) (property)', () => {
       const token = fc.oneof(
         fc.integer({ min: 0x80, max: 0x9f }), // containers
-        fc.constantFrom(0xd4, 0xd5, 0xd6, 0xd7, 0xc7, 0x72, 0x73, 0x74, 0x42, 0xff, 0x00, 0x40, 0x41, 0xa1, 0x61, 0xc0),
+        fc.constantFrom(
+          0xd4,
+          0xd5,
+          0xd6,
+          0xd7,
+          0xc7,
+          0x72,
+          0x73,
+          0x74,
+          0x42,
+          0xff,
+          0x00,
+          0x40,
+          0x41,
+          0xa1,
+          0x61,
+          0xc0,
+        ),
         fc.integer({ min: 0, max: 255 }),
       );
       fc.assert(
         fc.property(fc.array(token, { maxLength: 64 }), (tokens) => {
-          expect(decodeOutcome(() => msgpack.deserialize(Buffer.from(tokens)))).not.toBeInstanceOf(Error);
+          expect(decodeOutcome(() => msgpack.deserialize(Buffer.from(tokens)))).not.toBeInstanceOf(
+            Error,
+          );
         }),
         { numRuns: 2000 },
       );
@@ -290,7 +380,9 @@ describe('MsgpackSerializer', () => {
     it('accepts exactly what it writes (property)', () => {
       fc.assert(
         fc.property(msgpackDomain, (value) => {
-          expect(() => checkMsgpackStructure(msgpack.serialize(value), msgpack.limits)).not.toThrow();
+          expect(() =>
+            checkMsgpackStructure(msgpack.serialize(value), msgpack.limits),
+          ).not.toThrow();
         }),
       );
     });

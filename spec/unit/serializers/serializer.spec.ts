@@ -1,6 +1,12 @@
 import { boundedCodecId } from '../../../lib/serializers/codec-id';
 import { requireOptionalPeer } from '../../../lib/serializers/optional-peer';
-import { assertSerializer, codecIdOf, MAX_CODEC_ID_LENGTH, toBytes, type Serializer } from '../../../lib/serializers/serializer';
+import {
+  assertSerializer,
+  codecIdOf,
+  MAX_CODEC_ID_LENGTH,
+  toBytes,
+  type Serializer,
+} from '../../../lib/serializers/serializer';
 import { integerOption } from '../../../lib/serializers/serializer-errors';
 
 /** A user's own serializer, as the README shows: upper-cased text, for the sake of the example. */
@@ -21,10 +27,15 @@ describe('Serializer contract helpers', () => {
       expect(() => assertSerializer({ serialize: () => '', deserialize: () => 1 })).not.toThrow();
     });
 
-    it.each([null, undefined, 'json', {}, { serialize: () => '' }, { deserialize: () => 1 }])('refuses %p, naming the argument', (value) => {
-      expect(() => assertSerializer(value, 'options.serializer')).toThrow(TypeError);
-      expect(() => assertSerializer(value, 'options.serializer')).toThrow(/^\[cache-aside\] options\.serializer must implement/);
-    });
+    it.each([null, undefined, 'json', {}, { serialize: () => '' }, { deserialize: () => 1 }])(
+      'refuses %p, naming the argument',
+      (value) => {
+        expect(() => assertSerializer(value, 'options.serializer')).toThrow(TypeError);
+        expect(() => assertSerializer(value, 'options.serializer')).toThrow(
+          /^\[cache-aside\] options\.serializer must implement/,
+        );
+      },
+    );
   });
 
   describe('codecIdOf()', () => {
@@ -35,12 +46,21 @@ describe('Serializer contract helpers', () => {
         deserialize = (): unknown => 1;
       }
       expect(codecIdOf(new Plain())).toBe('Plain');
-      expect(codecIdOf(Object.assign(Object.create(null), { serialize: () => '', deserialize: () => 1 }))).toBe('custom');
+      expect(
+        codecIdOf(
+          Object.assign(Object.create(null), { serialize: () => '', deserialize: () => 1 }),
+        ),
+      ).toBe('custom');
     });
 
-    it.each(['', 'x'.repeat(MAX_CODEC_ID_LENGTH + 1), 'naïve', 'tab\there', 42])('refuses the id %p', (id) => {
-      expect(() => codecIdOf({ id, serialize: () => '', deserialize: () => 1 } as unknown as Serializer)).toThrow(/serializer id must be/);
-    });
+    it.each(['', 'x'.repeat(MAX_CODEC_ID_LENGTH + 1), 'naïve', 'tab\there', 42])(
+      'refuses the id %p',
+      (id) => {
+        expect(() =>
+          codecIdOf({ id, serialize: () => '', deserialize: () => 1 } as unknown as Serializer),
+        ).toThrow(/serializer id must be/);
+      },
+    );
   });
 
   describe('boundedCodecId()', () => {
@@ -55,7 +75,9 @@ describe('Serializer contract helpers', () => {
       expect(long).toBe(boundedCodecId('x'.repeat(65)));
       expect(long).not.toBe(boundedCodecId('x'.repeat(66)));
       expect(boundedCodecId('')).toMatch(/^#[0-9a-f]{12}$/);
-      expect(() => codecIdOf({ id: boundedCodecId('ct:Ünïcode'), serialize: () => '', deserialize: () => 1 })).not.toThrow();
+      expect(() =>
+        codecIdOf({ id: boundedCodecId('ct:Ünïcode'), serialize: () => '', deserialize: () => 1 }),
+      ).not.toThrow();
     });
   });
 
@@ -70,8 +92,12 @@ describe('Serializer contract helpers', () => {
       Object.assign(new Error(`Cannot find module '${module}'`), { code: 'MODULE_NOT_FOUND' });
 
     it('returns the module when it loads', () => {
-      expect(requireOptionalPeer<{ ok: boolean }>('x', 'Feature', () => ({ ok: true }))).toEqual({ ok: true });
-      expect(requireOptionalPeer<typeof import('node:path')>('node:path', 'Feature').sep).toBeDefined();
+      expect(requireOptionalPeer<{ ok: boolean }>('x', 'Feature', () => ({ ok: true }))).toEqual({
+        ok: true,
+      });
+      expect(
+        requireOptionalPeer<typeof import('node:path')>('node:path', 'Feature').sep,
+      ).toBeDefined();
     });
 
     it('names the install command when the package itself is missing', () => {
@@ -98,7 +124,7 @@ describe('Serializer contract helpers', () => {
       ).toThrow(broken);
       expect(() =>
         requireOptionalPeer('some-peer', 'Feature', () => {
-          throw 'a string'; // eslint-disable-line no-throw-literal
+          throw 'a string';
         }),
       ).toThrow('a string');
     });
@@ -107,7 +133,11 @@ describe('Serializer contract helpers', () => {
   it('integerOption() checks range and type', () => {
     expect(integerOption(undefined, 'n', 5, 0, 9)).toBe(5);
     expect(integerOption(0, 'n', 5, 0, 9)).toBe(0);
-    expect(() => integerOption(10, 'n', 5, 0, 9)).toThrow('[cache-aside] n must be an integer from 0 to 9, got 10.');
-    expect(() => integerOption(-1, 'n', 5, 0, Number.MAX_SAFE_INTEGER)).toThrow('must be an integer >= 0, got -1');
+    expect(() => integerOption(10, 'n', 5, 0, 9)).toThrow(
+      '[cache-aside] n must be an integer from 0 to 9, got 10.',
+    );
+    expect(() => integerOption(-1, 'n', 5, 0, Number.MAX_SAFE_INTEGER)).toThrow(
+      'must be an integer >= 0, got -1',
+    );
   });
 });

@@ -4,7 +4,7 @@ import { BatchSizeMismatchError, type CacheManagerPort } from '../../../../lib';
 /** What one `get` was asked: the key and the options, with a TTL function already applied where a value was loaded. */
 export interface GetCall {
   key: string;
-  opts: GetOptions<unknown>;
+  opts: GetOptions;
 }
 
 /**
@@ -18,7 +18,7 @@ export class FakeCacheManager implements CacheManagerPort {
   readonly store = new Map<string, { value: unknown; ttl: number; tags: readonly string[] }>();
   readonly gets: GetCall[] = [];
   /** Every `getMany`: the keys asked for and the options. */
-  readonly getManys: Array<{ keys: readonly string[]; opts: GetOptions<unknown> }> = [];
+  readonly getManys: Array<{ keys: readonly string[]; opts: GetOptions }> = [];
   readonly sets: Array<{ key: string; value: unknown; opts: SetOptions }> = [];
   readonly invalidations: Array<readonly string[]> = [];
   readonly patterns: string[] = [];
@@ -30,14 +30,24 @@ export class FakeCacheManager implements CacheManagerPort {
     this.defaultTtl = defaultTtl;
   }
 
-  async get<T>(key: string, loader: (key: string) => T | Promise<T>, opts: GetOptions<T> = {}): Promise<T> {
-    this.gets.push({ key, opts: opts as GetOptions<unknown> });
+  async get<T>(
+    key: string,
+    loader: (key: string) => T | Promise<T>,
+    opts: GetOptions<T> = {},
+  ): Promise<T> {
+    this.gets.push({ key, opts: opts as GetOptions });
     this.log.push(`get:${key}`);
     const entry = this.store.get(key);
     if (entry) return entry.value as T;
     const value = await loader(key);
-    const ttl = opts.ttl === undefined ? this.defaultTtl : typeof opts.ttl === 'number' ? opts.ttl : opts.ttl(value);
-    if (typeof ttl === 'number' && ttl > 0) this.store.set(key, { value, ttl, tags: opts.tags ?? [] });
+    const ttl =
+      opts.ttl === undefined
+        ? this.defaultTtl
+        : typeof opts.ttl === 'number'
+          ? opts.ttl
+          : opts.ttl(value);
+    if (typeof ttl === 'number' && ttl > 0)
+      this.store.set(key, { value, ttl, tags: opts.tags ?? [] });
     return value;
   }
 
@@ -51,7 +61,7 @@ export class FakeCacheManager implements CacheManagerPort {
     loader: (missing: string[]) => Promise<readonly T[]> | readonly T[],
     opts: GetOptions<T> = {},
   ): Promise<T[]> {
-    this.getManys.push({ keys, opts: opts as GetOptions<unknown> });
+    this.getManys.push({ keys, opts: opts as GetOptions });
     this.log.push(`getMany:${keys.join('|')}`);
     const missing = [...new Set(keys.filter((k) => !this.store.has(k)))];
     const loaded = new Map<string, T>();
@@ -63,11 +73,19 @@ export class FakeCacheManager implements CacheManagerPort {
       missing.forEach((key, i) => {
         const value = values[i];
         loaded.set(key, value);
-        const ttl = opts.ttl === undefined ? this.defaultTtl : typeof opts.ttl === 'number' ? opts.ttl : opts.ttl(value);
-        if (typeof ttl === 'number' && ttl > 0) this.store.set(key, { value, ttl, tags: opts.tags ?? [] });
+        const ttl =
+          opts.ttl === undefined
+            ? this.defaultTtl
+            : typeof opts.ttl === 'number'
+              ? opts.ttl
+              : opts.ttl(value);
+        if (typeof ttl === 'number' && ttl > 0)
+          this.store.set(key, { value, ttl, tags: opts.tags ?? [] });
       });
     }
-    return keys.map((key) => (loaded.has(key) ? loaded.get(key)! : (this.store.get(key)!.value as T)));
+    return keys.map((key) =>
+      loaded.has(key) ? loaded.get(key)! : (this.store.get(key)!.value as T),
+    );
   }
 
   async set(key: string, value: unknown, opts: SetOptions = {}): Promise<void> {

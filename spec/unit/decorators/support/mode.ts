@@ -11,16 +11,23 @@ let probed: 'legacy' | 'standard' | undefined;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 function probe(...args: any[]): void {
   const context: unknown = args[1];
-  probed = args.length === 2 && typeof context === 'object' && context !== null && 'kind' in context ? 'standard' : 'legacy';
+  probed =
+    args.length === 2 && typeof context === 'object' && context !== null && 'kind' in context
+      ? 'standard'
+      : 'legacy';
 }
 
 class Probe {
   @probe
   method(): void {}
 }
-void Probe;
+Probe;
 
 export const decoratorMode: 'legacy' | 'standard' = probed ?? 'legacy';
 
 /** Whether TypeScript emitted design-type metadata (`emitDecoratorMetadata`, legacy mode only). */
-export const hasDesignMetadata = Reflect.hasMetadata('design:returntype', Probe.prototype, 'method');
+export const hasDesignMetadata = Reflect.hasMetadata(
+  'design:returntype',
+  Probe.prototype,
+  'method',
+);

@@ -17,10 +17,12 @@ type EqualityTester = (a: unknown, b: unknown) => boolean | undefined;
 /** jest's `equals` compares Dates with `==` on their time, so two invalid Dates differ; here they are equal. */
 export function installDateEquality(): void {
   // In jest 29.4+; @types/jest 29.5 does not declare it yet.
-  (expect as unknown as { addEqualityTesters(testers: EqualityTester[]): void }).addEqualityTesters([
-    (a: unknown, b: unknown) =>
-      a instanceof Date && b instanceof Date ? Object.is(a.getTime(), b.getTime()) : undefined,
-  ]);
+  (expect as unknown as { addEqualityTesters(testers: EqualityTester[]): void }).addEqualityTesters(
+    [
+      (a: unknown, b: unknown) =>
+        a instanceof Date && b instanceof Date ? Object.is(a.getTime(), b.getTime()) : undefined,
+    ],
+  );
 }
 
 /**
@@ -35,28 +37,44 @@ export function outerRealm<T>(name: string): T {
 
 /** Typed arrays compare by kind (Buffer or not, element type) and bytes, whatever realm made them. */
 export function installTypedArrayEquality(): void {
-  (expect as unknown as { addEqualityTesters(testers: EqualityTester[]): void }).addEqualityTesters([
-    (a: unknown, b: unknown) => {
-      if (!ArrayBuffer.isView(a) || !ArrayBuffer.isView(b)) return undefined;
-      const tag = Object.prototype.toString;
-      return (
-        Buffer.isBuffer(a) === Buffer.isBuffer(b) &&
-        tag.call(a) === tag.call(b) &&
-        Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength))
-      );
-    },
-  ]);
+  (expect as unknown as { addEqualityTesters(testers: EqualityTester[]): void }).addEqualityTesters(
+    [
+      (a: unknown, b: unknown) => {
+        if (!ArrayBuffer.isView(a) || !ArrayBuffer.isView(b)) return undefined;
+        const tag = Object.prototype.toString;
+        return (
+          Buffer.isBuffer(a) === Buffer.isBuffer(b) &&
+          tag.call(a) === tag.call(b) &&
+          Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(
+            Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+          )
+        );
+      },
+    ],
+  );
 }
 
 /** Keys the prototype-pollution guards refuse on purpose; tested on their own. */
-const safeKey = fc.string({ maxLength: 8 }).filter((key) => key !== '__proto__' && key !== 'constructor');
+const safeKey = fc
+  .string({ maxLength: 8 })
+  .filter((key) => key !== '__proto__' && key !== 'constructor');
 
 /** Any UTF-16 code unit, lone surrogates included (JSON escapes them). */
 const anyCodeUnit = fc.integer({ min: 0, max: 0xffff }).map((unit) => String.fromCharCode(unit));
 
 /** Strings that look like the JSON format's tags: a user's own data must not be taken for one. */
 const tagLookalike = fc.oneof(
-  fc.constantFrom('\u0001', '\u0001D', '\u0001D2020-01-01T00:00:00.000Z', '\u0001NNaN', '\u0001N-0', '\u0001U', '\u0001S', '\u0001Sx', '\u0001Q'),
+  fc.constantFrom(
+    '\u0001',
+    '\u0001D',
+    '\u0001D2020-01-01T00:00:00.000Z',
+    '\u0001NNaN',
+    '\u0001N-0',
+    '\u0001U',
+    '\u0001S',
+    '\u0001Sx',
+    '\u0001Q',
+  ),
   fc.string({ maxLength: 6 }).map((rest) => `\u0001${rest}`),
 );
 
@@ -86,8 +104,14 @@ export const jsonDomain: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
     fc.array(tie('item'), { maxLength: 5 }),
     fc.dictionary(safeKey, tie('property'), { maxKeys: 5, noNullPrototype: true }),
   ),
-  item: fc.oneof({ weight: 8, arbitrary: tie('value') }, { weight: 1, arbitrary: fc.constant(undefined) }),
-  property: fc.oneof({ weight: 8, arbitrary: tie('value') }, { weight: 1, arbitrary: fc.constant(undefined) }),
+  item: fc.oneof(
+    { weight: 8, arbitrary: tie('value') },
+    { weight: 1, arbitrary: fc.constant(undefined) },
+  ),
+  property: fc.oneof(
+    { weight: 8, arbitrary: tie('value') },
+    { weight: 1, arbitrary: fc.constant(undefined) },
+  ),
 })).value;
 
 /**
@@ -96,7 +120,8 @@ export const jsonDomain: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
  */
 export function withoutUndefinedProperties(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutUndefinedProperties);
-  const proto: unknown = value !== null && typeof value === 'object' ? Object.getPrototypeOf(value) : undefined;
+  const proto: unknown =
+    value !== null && typeof value === 'object' ? Object.getPrototypeOf(value) : undefined;
   if (proto === Object.prototype || proto === null) {
     // Null-prototype objects (fast-check makes some) come back as ordinary objects.
     return Object.fromEntries(
@@ -120,8 +145,12 @@ const msgpackScalar = fc.oneof(
   anyDate,
   fc.uint8Array({ maxLength: 40 }).map((bytes) => Buffer.from(bytes)),
   fc.uint8Array({ maxLength: 40 }),
-  fc.float64Array({ maxLength: 5 }).map((a) => new (outerRealm<Float64ArrayConstructor>('Float64Array'))(a)),
-  fc.int32Array({ maxLength: 5 }).map((a) => new (outerRealm<Int32ArrayConstructor>('Int32Array'))(a)),
+  fc
+    .float64Array({ maxLength: 5 })
+    .map((a) => new (outerRealm<Float64ArrayConstructor>('Float64Array'))(a)),
+  fc
+    .int32Array({ maxLength: 5 })
+    .map((a) => new (outerRealm<Int32ArrayConstructor>('Int32Array'))(a)),
 );
 
 /**
@@ -135,7 +164,9 @@ export const msgpackDomain: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
     msgpackScalar,
     fc.array(tie('value'), { maxLength: 5 }),
     fc.dictionary(safeKey, tie('value'), { maxKeys: 5, noNullPrototype: true }),
-    fc.array(fc.tuple(tie('value'), tie('value')), { maxLength: 4 }).map((entries) => new Map(entries)),
+    fc
+      .array(fc.tuple(tie('value'), tie('value')), { maxLength: 4 })
+      .map((entries) => new Map(entries)),
     fc.array(tie('value'), { maxLength: 4 }).map((items) => new Set(items)),
   ),
 })).value;
@@ -144,14 +175,24 @@ export const msgpackDomain: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
 export const recordLists = fc.array(
   fc.oneof(
     fc.record({ id: fc.integer(), name: fc.string() }, { noNullPrototype: true }),
-    fc.record({ id: fc.integer(), tags: fc.array(fc.string(), { maxLength: 3 }) }, { noNullPrototype: true }),
-    fc.record({ at: anyDate, nested: fc.record({ id: fc.integer() }, { noNullPrototype: true }) }, { noNullPrototype: true }),
+    fc.record(
+      { id: fc.integer(), tags: fc.array(fc.string(), { maxLength: 3 }) },
+      { noNullPrototype: true },
+    ),
+    fc.record(
+      { at: anyDate, nested: fc.record({ id: fc.integer() }, { noNullPrototype: true }) },
+      { noNullPrototype: true },
+    ),
   ),
   { maxLength: 80 },
 );
 
 /** One edit of a byte string, for "mutated payload" properties. */
-export type Mutation = { op: 'flip' | 'set' | 'insert' | 'delete' | 'truncate'; at: number; byte: number };
+export type Mutation = {
+  op: 'flip' | 'set' | 'insert' | 'delete' | 'truncate';
+  at: number;
+  byte: number;
+};
 
 export const mutations = fc.array(
   fc.record({

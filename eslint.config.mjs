@@ -1,0 +1,111 @@
+// ESLint (flat config): typescript-eslint's strict type-checked rules, plus the layer rule of
+// ../shared/DESIGN.md — imports point down the layers, never up. `npm run lint` runs it in CI.
+import js from '@eslint/js';
+import comments from '@eslint-community/eslint-plugin-eslint-comments/configs';
+import tseslint from 'typescript-eslint';
+
+/**
+ * The layers of lib/, top to bottom, and which folders each may import from. A folder not
+ * listed under `may` is refused with a message naming the layer rule. `errors` is the floor
+ * every layer may use (configuration errors, CacheError); the public surface (`index.ts`) is
+ * what the integrations reach through.
+ */
+const LAYERS = {
+  decorators: { may: ['metadata', 'errors', 'serializers'] },
+  interceptor: { may: ['metadata', 'errors', 'serializers'], types: ['manager'] },
+  metadata: { may: ['errors', 'serializers'] },
+  manager: { may: ['entry', 'l1', 'redis', 'serializers', 'errors'] },
+  l1: { may: ['entry', 'redis', 'errors'] },
+  entry: { may: ['serializers', 'errors'] },
+  redis: { may: ['errors'] },
+  serializers: { may: ['errors'] },
+  errors: { may: [] },
+};
+const FOLDERS = [...Object.keys(LAYERS), 'nestjs', 'otel', 'cli', 'testing'];
+const INTEGRATIONS = ['nestjs', 'otel', 'cli', 'testing'];
+
+/** An import string that reaches folder `f` of lib/ from a file one level below lib/. */
+const reaches = (f) => `^\\.\\./${f}(/|$)`;
+
+function layerRule(folder, { may, types = [] }) {
+  const refused = FOLDERS.filter((f) => f !== folder && !may.includes(f));
+  return {
+    files: [`lib/${folder}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...refused.map((f) => ({
+              regex: reaches(f),
+              allowTypeImports: types.includes(f),
+              message: `lib/${folder} sits above lib/${f} in ../shared/DESIGN.md: imports point down the layers only.`,
+            })),
+            {
+              regex: '^\\.\\./index$',
+              message: 'Inside lib/, import the module itself, not the public surface.',
+            },
+          ],
+        },
+      ],
+    },
+  };
+}
+
+export default tseslint.config(
+  {
+    ignores: [
+      'dist/**',
+      'coverage/**',
+      'node_modules/**',
+      'bench/node_modules/**',
+      '**/*.js',
+      '**/*.mjs',
+      '**/*.cjs',
+    ],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.strictTypeChecked,
+  comments.recommended,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    rules: {
+      // Numbers and booleans read fine in a message; objects and unknowns are still refused.
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowNumber: true, allowBoolean: true },
+      ],
+      // Every eslint-disable says why on the same line (`-- because …`).
+      '@eslint-community/eslint-comments/require-description': 'error',
+    },
+  },
+  {
+    // Specs, samples and benchmarks: fakes implement async interfaces without awaiting, and a
+    // test may assert a value present with `!` after checking it.
+    files: ['spec/**/*.ts', 'samples/**/*.ts', 'bench/**/*.ts'],
+    rules: {
+      '@typescript-eslint/require-await': 'off',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/no-confusing-void-expression': 'off',
+      '@typescript-eslint/no-extraneous-class': 'off',
+    },
+  },
+  ...Object.entries(LAYERS).map(([folder, spec]) => layerRule(folder, spec)),
+  ...INTEGRATIONS.map((folder) => ({
+    files: [`lib/${folder}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: FOLDERS.filter((f) => f !== folder).map((f) => ({
+            regex: reaches(f),
+            message: `lib/${folder} is an integration: it reaches the library through its public surface (../index) only.`,
+          })),
+        },
+      ],
+    },
+  })),
+);

@@ -34,6 +34,9 @@ export type { CircuitBreakerOptions, CircuitState } from './redis/circuit-breake
 export { CacheError } from './errors/cache-error';
 export type { CacheErrorCode, CacheOperation } from './errors/cache-error';
 export { BatchSizeMismatchError } from './errors/batch-size-mismatch.error';
+export { CacheTypeError } from './errors/cache-type-error';
+export { CacheRangeError } from './errors/cache-range-error';
+export type { ConfigurationErrorCode } from './errors/configuration-error-code';
 
 // ── serializers ──────────────────────────────────────────────────────────────
 export type { Serializer } from './serializers/serializer';

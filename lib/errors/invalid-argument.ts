@@ -4,12 +4,18 @@
  * fix, rather than a confusing failure deep inside Redis or the serializer.
  */
 
+import { CacheRangeError } from './cache-range-error';
+import { CacheTypeError } from './cache-type-error';
+
 const PREFIX = '[cache-aside]';
+const INVALID = 'ERR_CACHE_ASIDE_INVALID_ARGUMENT';
+const RANGE = 'ERR_CACHE_ASIDE_OUT_OF_RANGE';
 
 /** A key must be a non-empty string: anything else would collide or fail in Redis. */
 export function assertKey(key: unknown, argumentName = 'key'): asserts key is string {
   if (typeof key !== 'string' || key.length === 0) {
-    throw new TypeError(
+    throw new CacheTypeError(
+      INVALID,
       `${PREFIX} ${argumentName} must be a non-empty string, got ${describe(key)}.`,
     );
   }
@@ -29,7 +35,8 @@ export function assertTtl(ttl: unknown, argumentName = 'ttl'): asserts ttl is nu
     ttl <= 0 ||
     (ttl > MAX_TTL_SECONDS && ttl !== Infinity)
   ) {
-    throw new RangeError(
+    throw new CacheRangeError(
+      RANGE,
       `${PREFIX} ${argumentName} must be a positive number of seconds up to ${MAX_TTL_SECONDS} (or ` +
         `Infinity for no expiry), got ${describe(ttl)}.`,
     );
@@ -42,7 +49,8 @@ export function assertPositiveInteger(
   argumentName: string,
 ): asserts value is number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-    throw new RangeError(
+    throw new CacheRangeError(
+      RANGE,
       `${PREFIX} ${argumentName} must be a whole number >= 1, got ${describe(value)}.`,
     );
   }
@@ -51,7 +59,8 @@ export function assertPositiveInteger(
 /** Milliseconds for a timer: positive, and no longer than Node's timers can wait. */
 export function assertTimeout(value: unknown, argumentName: string): asserts value is number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_MS) {
-    throw new RangeError(
+    throw new CacheRangeError(
+      RANGE,
       `${PREFIX} ${argumentName} must be a number of milliseconds from 1 to ${MAX_TIMER_MS}, got ${describe(value)}.`,
     );
   }
@@ -63,18 +72,21 @@ export function assertTags(
   argumentName = 'tags',
 ): asserts tags is readonly string[] {
   if (!Array.isArray(tags)) {
-    throw new TypeError(
+    throw new CacheTypeError(
+      INVALID,
       `${PREFIX} ${argumentName} must be an array of strings, got ${describe(tags)}.`,
     );
   }
   if (tags.length > 255)
-    throw new RangeError(
+    throw new CacheRangeError(
+      RANGE,
       `${PREFIX} ${argumentName} can hold at most 255 tags, got ${tags.length}.`,
     );
   tags.forEach((tag, i) => {
     assertKey(tag, `${argumentName}[${i}]`);
     if (Buffer.byteLength(tag) > 255) {
-      throw new RangeError(
+      throw new CacheRangeError(
+        RANGE,
         `${PREFIX} ${argumentName}[${i}] must be at most 255 bytes of UTF-8, got ${Buffer.byteLength(tag)}.`,
       );
     }
@@ -84,7 +96,8 @@ export function assertTags(
 /** A non-negative finite number (a grace window, a fraction, a bound). */
 export function assertNonNegative(value: unknown, argumentName: string): asserts value is number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new RangeError(
+    throw new CacheRangeError(
+      RANGE,
       `${PREFIX} ${argumentName} must be a finite number >= 0, got ${describe(value)}.`,
     );
   }
@@ -93,7 +106,8 @@ export function assertNonNegative(value: unknown, argumentName: string): asserts
 /** A positive finite number (a timeout, a size limit, a count). */
 export function assertPositive(value: unknown, argumentName: string): asserts value is number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new RangeError(
+    throw new CacheRangeError(
+      RANGE,
       `${PREFIX} ${argumentName} must be a finite number > 0, got ${describe(value)}.`,
     );
   }
@@ -102,7 +116,8 @@ export function assertPositive(value: unknown, argumentName: string): asserts va
 /** A fraction strictly between 0 and 1 (jitter, eager refresh point). */
 export function assertFraction(value: unknown, argumentName: string): asserts value is number {
   if (typeof value !== 'number' || !(value > 0 && value < 1)) {
-    throw new RangeError(
+    throw new CacheRangeError(
+      RANGE,
       `${PREFIX} ${argumentName} must be a number between 0 and 1 (exclusive), got ${describe(value)}.`,
     );
   }
@@ -110,7 +125,10 @@ export function assertFraction(value: unknown, argumentName: string): asserts va
 
 export function assertFunction(value: unknown, argumentName: string): asserts value is Function {
   if (typeof value !== 'function') {
-    throw new TypeError(`${PREFIX} ${argumentName} must be a function, got ${describe(value)}.`);
+    throw new CacheTypeError(
+      INVALID,
+      `${PREFIX} ${argumentName} must be a function, got ${describe(value)}.`,
+    );
   }
 }
 

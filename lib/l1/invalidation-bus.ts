@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { MAX_GLOB_LENGTH } from '../manager/glob';
 import type { RedisClient } from '../redis/redis-client';
 import type { RedisGateway } from '../redis/redis-gateway';
 
@@ -125,6 +126,12 @@ export class InvalidationBus {
 
   private receive(channel: string, text: string): void {
     if (channel !== this.channel) return;
+    if (text.length > MAX_BUS_MESSAGE_LENGTH) {
+      // Not a message this version sends: whoever published it, drop everything rather than
+      // parse and match an unbounded input.
+      this.handlers.onUnreadable();
+      return;
+    }
     let wire: unknown;
     try {
       wire = JSON.parse(text);
@@ -157,6 +164,15 @@ export class InvalidationBus {
   }
 }
 
+/**
+ * Bounds on what a bus message may hold. Anyone who can PUBLISH on the channel can send one, so
+ * a message is untrusted input: one beyond these is unreadable (every instance drops its whole
+ * tier, which is always safe) rather than parsed or matched at length.
+ */
+const MAX_BUS_MESSAGE_LENGTH = 1024 * 1024;
+/** A prefix escaped for MATCH can double in length; the caller's glob is at most MAX_GLOB_LENGTH. */
+const MAX_BUS_PATTERN_LENGTH = 4 * MAX_GLOB_LENGTH;
+
 /** The message in a wire object, if it has the shape this version sends. */
 function busMessageOf(wire: unknown): BusMessage | undefined {
   const m = (wire as Partial<Wire> | null)?.m as
@@ -167,7 +183,11 @@ function busMessageOf(wire: unknown): BusMessage | undefined {
     Array.isArray(list) && list.every((item) => typeof item === 'string');
   if (m.kind === 'keys' && strings(m.keys)) return { kind: 'keys', keys: m.keys };
   if (m.kind === 'tags' && strings(m.tags)) return { kind: 'tags', tags: m.tags };
-  if (m.kind === 'pattern' && typeof m.match === 'string')
+  if (
+    m.kind === 'pattern' &&
+    typeof m.match === 'string' &&
+    m.match.length <= MAX_BUS_PATTERN_LENGTH
+  )
     return { kind: 'pattern', match: m.match };
   return undefined;
 }

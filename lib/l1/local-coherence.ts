@@ -2,7 +2,7 @@ import type { CacheOperation } from '../errors/cache-error';
 import type { GetOptions } from '../manager/cache-aside.options';
 import type { Codec } from '../manager/codec';
 import type { EntryHeader } from '../manager/entry-format';
-import { globToRegExp } from '../manager/glob';
+import { compileGlob } from '../manager/glob';
 import type { PendingInvalidation } from '../manager/invalidation-queue';
 import type { Telemetry } from '../manager/telemetry';
 import type { RedisGateway } from '../redis/redis-gateway';
@@ -95,7 +95,7 @@ export class LocalCoherence {
   /** Drops what an invalidation (local or from another instance) names. */
   drop(item: PendingInvalidation): void {
     if (item.kind === 'keys') for (const key of item.keys) this.tier.invalidate(key);
-    else if (item.kind === 'pattern') this.tier.deleteMatching(globToRegExp(item.match));
+    else if (item.kind === 'pattern') this.tier.deleteMatching(compileGlob(item.match));
     else this.tier.deleteTagged(item.tags);
   }
 

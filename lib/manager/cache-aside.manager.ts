@@ -34,7 +34,7 @@ import {
 } from './entry-format';
 import { EntryReader } from './entry-reader';
 import { EntryWriter } from './entry-writer';
-import { escapeGlob } from './glob';
+import { assertGlobLength, escapeGlob } from './glob';
 import { Invalidator } from './invalidator';
 import { Leases } from './leases';
 import { ABSENT, type FoundEntry, type Lookup } from './lookup';
@@ -336,6 +336,7 @@ export class CacheAsideManager {
    */
   async invalidatePattern(glob: string): Promise<number> {
     assertKey(glob, 'pattern');
+    assertGlobLength(glob);
     this.flights.forgetAll();
     return this.invalidator.run(
       { kind: 'pattern', match: escapeGlob(this.keyPrefix) + glob },

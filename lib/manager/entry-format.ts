@@ -177,7 +177,7 @@ export function decodeEntry(data: Buffer, expectedCodecId: Buffer): EntryHeader 
   if (codecLength !== expectedCodecId.length || !sameBytes(expectedCodecId, data, OFFSET_CODEC)) {
     throw new EntryFormatError(
       'codec-mismatch',
-      `the entry was written by codec "${data.toString('latin1', OFFSET_CODEC, offset)}", ` +
+      `the entry was written by ${describeStoredCodecId(data.subarray(OFFSET_CODEC, offset))}, ` +
         `this read expects "${expectedCodecId.toString('ascii')}"`,
     );
   }
@@ -264,4 +264,16 @@ function writeEntryId(out: Buffer, offset: number): void {
 
 function truncated(): EntryFormatError {
   return new EntryFormatError('truncated', 'the stored entry is truncated');
+}
+
+/**
+ * The codec id read from a stored entry, for an error message. Those bytes come from Redis and
+ * anyone who can write there: only an id of the shape codec ids have (printable ASCII, at most
+ * 64 characters) is quoted; anything else (CR/LF that would forge log lines, raw bytes) is not.
+ */
+function describeStoredCodecId(id: Buffer): string {
+  const text = id.toString('latin1');
+  return /^[\x20-\x7e]{1,64}$/.test(text)
+    ? `codec ${JSON.stringify(text)}`
+    : `an unreadable codec id (${id.length} bytes)`;
 }

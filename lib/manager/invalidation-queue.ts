@@ -1,4 +1,4 @@
-import { globToRegExp } from './glob';
+import { compileGlob, type GlobMatcher } from './glob';
 
 /** An invalidation that could not reach Redis, in full-key terms. */
 export type PendingInvalidation =
@@ -14,7 +14,7 @@ export type PendingInvalidation =
 export class InvalidationQueue {
   private readonly items: PendingInvalidation[] = [];
   private readonly keys = new Map<string, number>();
-  private readonly patterns: Array<{ match: string; regexp: RegExp }> = [];
+  private readonly patterns: Array<{ match: string; regexp: GlobMatcher }> = [];
   private readonly tags = new Map<string, number>();
   private weight = 0;
 
@@ -79,7 +79,7 @@ export class InvalidationQueue {
       for (const tag of item.tags) bump(this.tags, tag, delta);
       this.weight += delta * item.tags.length;
     } else {
-      if (delta > 0) this.patterns.push({ match: item.match, regexp: globToRegExp(item.match) });
+      if (delta > 0) this.patterns.push({ match: item.match, regexp: compileGlob(item.match) });
       else
         this.patterns.splice(
           this.patterns.findIndex((p) => p.match === item.match),

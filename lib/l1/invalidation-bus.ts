@@ -1,17 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import type { Invalidation } from '../entry/invalidation';
 import type { RedisClient } from '../redis/redis-client';
 import type { RedisGateway } from '../redis/redis-gateway';
-
-/** What one instance tells the others to drop from their in-process tier (full keys). */
-export type BusMessage =
-  | { readonly kind: 'keys'; readonly keys: readonly string[] }
-  | { readonly kind: 'pattern'; readonly match: string }
-  | { readonly kind: 'tags'; readonly tags: readonly string[] };
 
 interface Wire {
   /** The instance that sent it (its own tier was already cleared). */
   o: string;
-  m: BusMessage;
+  m: Invalidation;
 }
 
 /** A heartbeat an instance sends itself through Redis, to know its subscription still delivers. */
@@ -49,7 +44,7 @@ export class InvalidationBus {
     private readonly gateway: RedisGateway,
     keyPrefix: string,
     private readonly handlers: {
-      onMessage(message: BusMessage): void;
+      onMessage(message: Invalidation): void;
       onUnreadable(): void;
       onLiveChange(live: boolean): void;
     },
@@ -81,7 +76,7 @@ export class InvalidationBus {
   }
 
   /** Tells the other instances; throws when Redis cannot take it (the caller queues a replay). */
-  async publish(message: BusMessage): Promise<void> {
+  async publish(message: Invalidation): Promise<void> {
     await this.gateway.publish(
       this.channel,
       JSON.stringify({ o: this.instanceId, m: message } satisfies Wire),
@@ -139,7 +134,7 @@ export class InvalidationBus {
       }
       return; // another instance's heartbeat: nothing to drop
     }
-    const message = busMessageOf(wire);
+    const message = invalidationOf(wire);
     if (message === undefined) {
       // Another version or another application on our channel: we cannot tell what it drops,
       // so drop everything rather than keep a copy it may have meant.
@@ -158,7 +153,7 @@ export class InvalidationBus {
 }
 
 /** The message in a wire object, if it has the shape this version sends. */
-function busMessageOf(wire: unknown): BusMessage | undefined {
+function invalidationOf(wire: unknown): Invalidation | undefined {
   const m = (wire as Partial<Wire> | null)?.m as
     { kind?: unknown; keys?: unknown; match?: unknown; tags?: unknown } | undefined;
   if (typeof (wire as Partial<Wire> | null)?.o !== 'string' || m === null || typeof m !== 'object')

@@ -1,9 +1,9 @@
 import type { CacheOperation } from '../errors/cache-error';
 import type { GetOptions } from '../manager/cache-aside.options';
-import type { Codec } from '../manager/codec';
-import type { EntryHeader } from '../manager/entry-format';
-import { globToRegExp } from '../manager/glob';
-import type { PendingInvalidation } from '../manager/invalidation-queue';
+import type { Codec } from '../entry/codec';
+import type { EntryHeader } from '../entry/entry-format';
+import { globToRegExp } from '../entry/glob';
+import type { Invalidation } from '../entry/invalidation';
 import type { Telemetry } from '../manager/telemetry';
 import type { RedisGateway } from '../redis/redis-gateway';
 import { InvalidationBus } from './invalidation-bus';
@@ -25,7 +25,7 @@ export class LocalCoherence {
     private readonly telemetry: Telemetry,
     /** Queues an invalidation of a key whose rewrite could not be announced. */
     private readonly deferInvalidation: (
-      item: PendingInvalidation,
+      item: Invalidation,
       operation: CacheOperation,
       key: string,
     ) => void,
@@ -93,7 +93,7 @@ export class LocalCoherence {
   }
 
   /** Drops what an invalidation (local or from another instance) names. */
-  drop(item: PendingInvalidation): void {
+  drop(item: Invalidation): void {
     if (item.kind === 'keys') for (const key of item.keys) this.tier.invalidate(key);
     else if (item.kind === 'pattern') this.tier.deleteMatching(globToRegExp(item.match));
     else this.tier.deleteTagged(item.tags);

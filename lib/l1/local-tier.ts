@@ -1,4 +1,4 @@
-import type { Codec } from '../manager/codec';
+import type { Codec } from '../entry/codec';
 
 /** Bounds of the in-process tier. */
 export interface L1Options {

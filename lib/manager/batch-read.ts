@@ -1,7 +1,7 @@
 import { BatchSizeMismatchError } from '../errors/batch-size-mismatch.error';
 import type { GetOptions } from './cache-aside.options';
 import type { CacheCore } from './cache-core';
-import type { Codec } from './codec';
+import type { Codec } from '../entry/codec';
 import { ABSENT, type Lookup } from './lookup';
 import type { MissPath } from './miss-path';
 import { canJoin, type Flight } from './single-flight';

@@ -22,19 +22,11 @@ import {
 } from './cache-aside.options';
 import type { CacheCore, Loader } from './cache-core';
 import type { CacheEventName, CacheEvents } from './cache-events';
-import { CodecRegistry, type Codec } from './codec';
-import {
-  entryIdOf,
-  ENTRY_HEAD_LENGTH,
-  ENTRY_ID_RANGE,
-  FRESH_UNTIL_OFFSET,
-  isEntryHead,
-  isLeaseMarker,
-  type TagStamp,
-} from './entry-format';
+import { CodecRegistry, type Codec } from '../entry/codec';
+import type { TagStamp } from '../entry/entry-format';
 import { EntryReader } from './entry-reader';
 import { EntryWriter } from './entry-writer';
-import { escapeGlob } from './glob';
+import { escapeGlob } from '../entry/glob';
 import { Invalidator } from './invalidator';
 import { Leases } from './leases';
 import { ABSENT, type FoundEntry, type Lookup } from './lookup';
@@ -43,6 +35,7 @@ import { canJoin, SingleFlight } from './single-flight';
 import type { CacheStats } from './stats';
 import { TagVersions } from './tag-versions';
 import { Telemetry } from './telemetry';
+import { TtlOperations } from './ttl-operations';
 import { expiryOf } from './ttl-policy';
 
 /** Shared by calls without options, so a plain `get(key, loader)` allocates none. */
@@ -87,6 +80,7 @@ export class CacheAsideManager {
   private readonly missPath: MissPath;
   private readonly batchRead: BatchRead;
   private readonly refresher: BackgroundRefresh;
+  private readonly ttl: TtlOperations;
   private readonly jitter: number;
   private readonly random: () => number;
 
@@ -152,6 +146,7 @@ export class CacheAsideManager {
     this.missPath = new MissPath(core);
     this.batchRead = new BatchRead(core, this.missPath);
     this.refresher = new BackgroundRefresh(core, this.missPath);
+    this.ttl = new TtlOperations(core);
   }
 
   /** The Redis client this manager reads and writes through. */
@@ -357,61 +352,14 @@ export class CacheAsideManager {
 
   // ── TTL ────────────────────────────────────────────────────────────────────
 
-  /**
-   * Seconds left of the entry's TTL (rounded up, so a live entry never reports 0), `-1` for no
-   * expiry, `-2` when there is no entry. A grace window after the TTL is not counted.
-   */
-  async getTtl(key: string): Promise<number> {
-    assertKey(key);
-    // An invalidation of the key is queued: whatever Redis still holds is no entry any more.
-    if (this.invalidator.covers(this.keyPrefix + key)) return -2;
-    try {
-      const { pttl, head } = await this.gateway.inspect(this.keyPrefix + key, ENTRY_HEAD_LENGTH);
-      if (pttl === -2 || isLeaseMarker(head)) return -2;
-      const freshUntil = isEntryHead(head) ? head.readDoubleLE(FRESH_UNTIL_OFFSET) : NaN;
-      if (pttl === -1 && !Number.isFinite(freshUntil)) return -1;
-      const leftMs = Number.isFinite(freshUntil) ? freshUntil - Date.now() : pttl;
-      return Math.max(0, Math.ceil(Math.min(leftMs, pttl === -1 ? leftMs : pttl) / 1000));
-    } catch (error) {
-      this.telemetry.redisFailed(error, 'getTtl', key);
-      return -2;
-    }
+  /** See {@link TtlOperations.getTtl}. */
+  getTtl(key: string): Promise<number> {
+    return this.ttl.getTtl(key);
   }
 
-  /**
-   * Sets a new TTL (seconds, or `Infinity`), replacing any grace window; `false` where no entry
-   * exists (a key being loaded has no entry yet).
-   */
-  async setTtl(key: string, seconds: number): Promise<boolean> {
-    assertKey(key);
-    assertTtl(seconds, 'seconds');
-    const fullKey = this.keyPrefix + key;
-    const px = seconds === Infinity ? 0 : Math.max(1, Math.round(seconds * 1000));
-    if (this.invalidator.covers(fullKey)) return false;
-    try {
-      const { pttl, head } = await this.gateway.inspect(fullKey, ENTRY_HEAD_LENGTH);
-      if (pttl === -2 || isLeaseMarker(head)) return false;
-      if (!isEntryHead(head)) return await this.gateway.expire(fullKey, px);
-      const freshUntil = Buffer.alloc(8);
-      freshUntil.writeDoubleLE(px === 0 ? Infinity : Date.now() + px);
-      const changed = await this.gateway.setEntryTtl(
-        fullKey,
-        px,
-        freshUntil,
-        FRESH_UNTIL_OFFSET,
-        entryIdOf(head),
-        ENTRY_ID_RANGE.offset,
-      );
-      if (changed && this.l1 !== undefined) {
-        // Copies in process keep the expiry they were read with: drop them here and elsewhere.
-        this.l1.drop({ kind: 'keys', keys: [fullKey] });
-        await this.l1.tellOthers(fullKey, 'setTtl', key);
-      }
-      return changed;
-    } catch (error) {
-      this.telemetry.redisFailed(error, 'setTtl', key);
-      return false;
-    }
+  /** See {@link TtlOperations.setTtl}. */
+  setTtl(key: string, seconds: number): Promise<boolean> {
+    return this.ttl.setTtl(key, seconds);
   }
 
   // ── statistics, events, lifecycle ──────────────────────────────────────────

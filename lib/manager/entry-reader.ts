@@ -1,6 +1,6 @@
 import type { CacheOperation } from '../errors/cache-error';
-import type { Codec } from './codec';
-import { EntryFormatError, type TagStamp } from './entry-format';
+import type { Codec } from '../entry/codec';
+import { EntryFormatError, type TagStamp } from '../entry/entry-format';
 import type { Invalidator } from './invalidator';
 import { decodeLookup, type Lookup } from './lookup';
 import type { TagVersions } from './tag-versions';

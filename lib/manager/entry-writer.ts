@@ -1,7 +1,7 @@
 import type { CacheOperation } from '../errors/cache-error';
 import type { GetOptions } from './cache-aside.options';
-import type { Codec } from './codec';
-import type { TagStamp } from './entry-format';
+import type { Codec } from '../entry/codec';
+import type { TagStamp } from '../entry/entry-format';
 import { encodeValue } from './lookup';
 import type { Telemetry } from './telemetry';
 import { expiryOf, ttlFor } from './ttl-policy';

@@ -1,8 +1,8 @@
 import { CacheError, type CacheOperation } from '../errors/cache-error';
 import type { GetOptions } from './cache-aside.options';
 import type { CacheCore, Loader } from './cache-core';
-import type { Codec } from './codec';
-import { FRESH_UNTIL_OFFSET, WRITTEN_AT_OFFSET, type TagStamp } from './entry-format';
+import type { Codec } from '../entry/codec';
+import { restampedCopy, type TagStamp } from '../entry/entry-format';
 import { newLeaseMarker, pollSchedule } from './load-lease';
 import { ABSENT, LEASED, type FoundEntry, type Lookup } from './lookup';
 import type { Flight } from './single-flight';
@@ -251,11 +251,9 @@ export class MissPath {
       label,
     );
     const graceLeftMs = graceEnds - Date.now();
-    const restored = Buffer.from(stale.raw);
     const retryAt = Date.now() + Math.min(GRACE_RETRY_MS, graceLeftMs);
-    restored.writeDoubleLE(retryAt, FRESH_UNTIL_OFFSET);
     // Written "at" the end of the rest, so no eager refresh point falls inside it either.
-    restored.writeDoubleLE(retryAt, WRITTEN_AT_OFFSET);
+    const restored = restampedCopy(stale.raw, retryAt);
     core.background.track(
       core.gateway
         .storeIfLeased(fullKey, marker, restored, Math.max(1, Math.ceil(graceLeftMs)))

@@ -1,6 +1,6 @@
 /**
  * Turns a value into bytes for Redis and back. Serializers never see Redis, keys or TTLs: the
- * manager wraps what they produce in the entry envelope (`lib/manager/entry-format.ts`), which
+ * manager wraps what they produce in the entry envelope (`lib/entry/entry-format.ts`), which
  * also records which codec wrote the entry, so that a serializer changed in a deploy reads old
  * entries as misses rather than as garbage.
  *

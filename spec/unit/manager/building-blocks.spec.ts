@@ -1,10 +1,10 @@
 import fc from 'fast-check';
-import { escapeGlob, globToRegExp } from '../../../lib/manager/glob';
+import { escapeGlob, globToRegExp } from '../../../lib/entry/glob';
 import { InvalidationQueue } from '../../../lib/manager/invalidation-queue';
 import { newLeaseMarker, pollSchedule } from '../../../lib/manager/load-lease';
 import { SingleFlight } from '../../../lib/manager/single-flight';
 import { expiryOf, ttlFor } from '../../../lib/manager/ttl-policy';
-import { LEASE_MARKER_PREFIX } from '../../../lib/manager/entry-format';
+import { LEASE_MARKER_PREFIX } from '../../../lib/entry/entry-format';
 
 describe('glob', () => {
   it.each([

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Invalidation } from '../entry/invalidation';
-import type { RedisClient } from '../redis/redis-client';
 import type { RedisGateway } from '../redis/redis-gateway';
+import type { Subscription } from '../redis/subscription';
 
 interface Wire {
   /** The instance that sent it (its own tier was already cleared). */
@@ -30,7 +30,7 @@ export const DEFAULT_L1_HEARTBEAT_MS = 1000;
 export class InvalidationBus {
   readonly instanceId = randomBytes(8).toString('hex');
   private readonly channel: string;
-  private readonly subscriber: RedisClient;
+  private readonly subscriber: Subscription;
   private readonly heartbeat: NodeJS.Timeout;
   private subscribed = false;
   /** The heartbeat sent and not yet heard back, if any. */
@@ -51,17 +51,16 @@ export class InvalidationBus {
     heartbeatMs = DEFAULT_L1_HEARTBEAT_MS,
   ) {
     this.channel = `cache-aside:l1:${keyPrefix}`;
-    // A connection of our own: a subscribed connection can send nothing else. We created it, so
-    // close() releases it (the user's client is never closed).
-    this.subscriber = gateway.client.duplicate();
-    this.subscriber.on('error', () => undefined); // reported through the gateway's commands instead
-    this.subscriber.on('message', (channel: string, text: string) => {
-      this.receive(channel, text);
-    });
-    this.subscriber.on('ready', () => void this.subscribe());
-    this.subscriber.on('close', () => {
-      this.subscribed = false;
-      this.updateLive();
+    // A connection of our own, made by the gateway: close() releases it.
+    this.subscriber = gateway.openSubscription({
+      message: (channel, text) => {
+        this.receive(channel, text);
+      },
+      ready: () => void this.subscribe(),
+      closed: () => {
+        this.subscribed = false;
+        this.updateLive();
+      },
     });
     this.heartbeat = setInterval(() => {
       this.beat();
@@ -87,7 +86,7 @@ export class InvalidationBus {
     this.closed = true;
     clearInterval(this.heartbeat);
     this.updateLive();
-    this.subscriber.disconnect();
+    this.subscriber.close();
   }
 
   private async subscribe(): Promise<void> {

@@ -31,7 +31,7 @@ export class BackgroundRefresh {
     const { core } = this;
     const identity = identityOf(found.raw);
     const refresh = this.flights.run(fullKey, async () => {
-      const epoch = core.local?.epoch ?? 0;
+      const epoch = core.local.epoch;
       try {
         const wantsTags = opts.tags !== undefined && opts.tags.length > 0;
         const tags = wantsTags ? await core.reader.stamps(opts.tags!, 'refresh', key) : undefined;
@@ -41,10 +41,16 @@ export class BackgroundRefresh {
         if (entry === undefined) return;
         if (await core.gateway.replaceIfUnchanged(fullKey, identity, entry.bytes, entry.px)) {
           core.telemetry.stored(key);
-          if (core.local !== undefined) {
-            core.local.keep(fullKey, value, codec, entry, entry.bytes.length, opts, epoch);
-            await core.local.tellOthers(fullKey, 'refresh', key);
-          }
+          core.local.keep(
+            fullKey,
+            value,
+            codec,
+            entry,
+            entry.bytes.length,
+            epoch,
+            opts.eagerRefresh,
+          );
+          await core.local.tellOthers(fullKey, 'refresh', key);
         }
       } catch (error) {
         core.telemetry.report(

@@ -6,6 +6,7 @@ import {
   describe,
 } from '../errors/invalid-argument';
 import { LocalCoherence } from '../l1/local-coherence';
+import { NO_PROCESS_TIER, type ProcessTier } from '../l1/process-tier';
 import { CircuitBreaker } from '../redis/circuit-breaker';
 import type { RedisClient } from '../redis/redis-client';
 import { RedisGateway } from '../redis/redis-gateway';
@@ -75,8 +76,7 @@ export class CacheAsideManager {
   private readonly writer: EntryWriter;
   private readonly reader: EntryReader;
   private readonly invalidator: Invalidator;
-  private readonly l1: LocalCoherence | undefined;
-  private readonly bus: LocalCoherence['bus'] | undefined;
+  private readonly l1: ProcessTier;
   private readonly missPath: MissPath;
   private readonly batchRead: BatchRead;
   private readonly refresher: BackgroundRefresh;
@@ -98,26 +98,22 @@ export class CacheAsideManager {
       breaker: new CircuitBreaker(resolved.circuitBreaker),
     });
     const tags = new TagVersions(this.gateway, this.keyPrefix);
-    if (resolved.l1 !== undefined) {
-      this.l1 = new LocalCoherence(
-        resolved.l1,
-        this.gateway,
-        this.keyPrefix,
-        this.telemetry,
-        (item, operation, key) => {
-          this.invalidator.defer(item, operation, key);
-        },
-      );
-      this.bus = this.l1.bus;
-    }
-    const bus = this.bus;
+    this.l1 =
+      resolved.l1 === undefined
+        ? NO_PROCESS_TIER
+        : new LocalCoherence(resolved.l1, this.gateway, this.keyPrefix, (error, item, op, key) => {
+            this.telemetry.redisFailed(error, op, key);
+            this.invalidator.defer(item, op, key);
+          });
     this.invalidator = new Invalidator(this.gateway, tags, this.telemetry, {
       keyPrefix: this.keyPrefix,
       queueSize: resolved.invalidationQueueSize,
       retryMs: resolved.invalidationRetryMs,
-      publish: bus && ((item) => bus.publish(item)),
+      publish: this.l1.publish,
     });
-    this.invalidator.onInvalidation((item) => this.l1?.drop(item));
+    this.invalidator.onInvalidation((item) => {
+      this.l1.drop(item);
+    });
     this.writer = new EntryWriter(this.telemetry, {
       defaultTtl: this.defaultTtl,
       jitter: resolved.ttlJitter,
@@ -179,16 +175,14 @@ export class CacheAsideManager {
       this.telemetry.miss(key, label);
       return this.missPath.withoutCache(fullKey, key, loader, label);
     }
-    if (this.l1 !== undefined) {
-      const local = this.l1.lookup(fullKey, codec);
-      if (local !== undefined) {
-        this.telemetry.counters.l1Hits++;
-        this.telemetry.hit(key, label);
-        return local.value as T;
-      }
+    const local = this.l1.lookup(fullKey, codec);
+    if (local !== undefined) {
+      this.telemetry.counters.l1Hits++;
+      this.telemetry.hit(key, label);
+      return local.value as T;
     }
     let lookup: Lookup = ABSENT;
-    const epoch = this.l1?.epoch ?? 0;
+    const epoch = this.l1.epoch;
     try {
       const raw = await this.gateway.get(fullKey);
       if (raw !== null) {
@@ -203,7 +197,15 @@ export class CacheAsideManager {
 
     if (lookup.state === 'fresh') {
       this.telemetry.hit(key, label);
-      this.l1?.keep(fullKey, lookup.value, codec, lookup.header, lookup.raw.length, opts, epoch);
+      this.l1.keep(
+        fullKey,
+        lookup.value,
+        codec,
+        lookup.header,
+        lookup.raw.length,
+        epoch,
+        opts.eagerRefresh,
+      );
       if (opts.eagerRefresh !== undefined && pastRefreshPoint(lookup, opts.eagerRefresh)) {
         this.refresher.refresh(fullKey, key, loader, codec, opts, lookup);
       }
@@ -263,7 +265,7 @@ export class CacheAsideManager {
     const fullKey = this.keyPrefix + key;
     const codec = opts.serializer === undefined ? this.defaultCodec : this.codecOf(opts.serializer);
     this.flights.forget(fullKey);
-    this.l1?.drop({ kind: 'keys', keys: [fullKey] });
+    this.l1.drop({ kind: 'keys', keys: [fullKey] });
     let tags: TagStamp[] | undefined;
     if (opts.tags && opts.tags.length > 0) {
       tags = await this.reader.stamps(opts.tags, 'set', key);
@@ -280,22 +282,13 @@ export class CacheAsideManager {
       await this.invalidate(key);
       return;
     }
-    const epoch = this.l1?.epoch ?? 0;
+    const epoch = this.l1.epoch;
     try {
       await this.gateway.set(fullKey, entry, expiry.px);
       this.telemetry.stored(key);
-      if (this.l1 !== undefined) {
-        this.l1.keep(
-          fullKey,
-          value,
-          codec,
-          { writtenAt: now, freshUntil: expiry.freshUntil, tags },
-          entry.length,
-          {},
-          epoch,
-        );
-        await this.l1.tellOthers(fullKey, 'set', key);
-      }
+      const header = { writtenAt: now, freshUntil: expiry.freshUntil, tags };
+      this.l1.keep(fullKey, value, codec, header, entry.length, epoch);
+      await this.l1.tellOthers(fullKey, 'set', key);
     } catch (error) {
       this.telemetry.redisFailed(error, 'set', key);
       this.invalidator.defer({ kind: 'keys', keys: [fullKey] }, 'set', key);
@@ -368,8 +361,8 @@ export class CacheAsideManager {
     return this.telemetry.counters.snapshot(
       this.invalidator.pending,
       this.gateway.circuit,
-      this.l1?.tier.size,
-      this.l1?.tier.bytes,
+      this.l1.size,
+      this.l1.bytes,
     );
   }
 
@@ -404,7 +397,7 @@ export class CacheAsideManager {
   async close(): Promise<void> {
     this.invalidator.stop();
     await this.settle();
-    await this.l1?.close();
+    await this.l1.close();
     this.gateway.detach();
   }
 

@@ -126,7 +126,15 @@ export class MissPath {
         (landed) => {
           if (!landed) return;
           core.telemetry.stored(key);
-          core.local?.keep(fullKey, value, codec, entry, entry.bytes.length, opts, epochAtLoad);
+          core.local.keep(
+            fullKey,
+            value,
+            codec,
+            entry,
+            entry.bytes.length,
+            epochAtLoad,
+            opts.eagerRefresh,
+          );
         },
         (error: unknown) => {
           core.telemetry.redisFailed(error, operation, key, opts.label);
@@ -190,7 +198,7 @@ export class MissPath {
     const { core } = this;
     // Taken before the load: any invalidation this process hears of during it keeps the result
     // out of the in-process tier (the Redis side is guarded by the lease and the tag stamps).
-    const epoch = core.local?.epoch ?? 0;
+    const epoch = core.local.epoch;
     const wantsTags = opts.tags !== undefined && opts.tags.length > 0;
     // Tag tokens are read before the loader runs: an invalidation during the load then shows.
     const tags = wantsTags ? await core.reader.stamps(opts.tags!, 'get', key) : undefined;

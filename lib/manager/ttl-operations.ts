@@ -54,7 +54,7 @@ export class TtlOperations {
       if (readEntryHead(head) === undefined) return await core.gateway.expire(fullKey, px);
       const patch = expiryPatch(head, px === 0 ? Infinity : Date.now() + px);
       const changed = await core.gateway.setEntryTtl(fullKey, px, patch);
-      if (changed && core.local !== undefined) {
+      if (changed) {
         // Copies in process keep the expiry they were read with: drop them here and elsewhere.
         core.local.drop({ kind: 'keys', keys: [fullKey] });
         await core.local.tellOthers(fullKey, 'setTtl', key);

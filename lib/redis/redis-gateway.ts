@@ -5,6 +5,7 @@ import { CommandRunner, type Command } from './command-runner';
 import type { EntryGuard, EntryPatch } from './entry-guard';
 import { isCluster, type RedisClient } from './redis-client';
 import { RedisUnavailableError } from './redis-errors';
+import { Subscription, type SubscriptionListener } from './subscription';
 import {
   ENSURE_TAG_TOKEN,
   RELEASE_LEASE,
@@ -189,6 +190,14 @@ export class RedisGateway {
 
   ensureTagToken(key: string, candidate: string, px: Milliseconds): Promise<string> {
     return this.eval(ENSURE_TAG_TOKEN, key, [candidate, px]) as Promise<string>;
+  }
+
+  /**
+   * A pub/sub connection of its own, duplicated from the client (see `subscription.ts`). Not
+   * subject to the deadline or the breaker: it only listens; the owner watches its health.
+   */
+  openSubscription(listener: SubscriptionListener): Subscription {
+    return new Subscription(this.client, listener);
   }
 
   /** PUBLISH (on a Cluster, Redis forwards it to every node). */

@@ -1,4 +1,6 @@
+import { CacheRangeError } from '../errors/cache-range-error';
 import { randomBytes } from 'node:crypto';
+import { EntryFormatError } from '../errors/entry-format.error';
 
 /**
  * The stored entry: a small versioned binary envelope around the serializer's bytes.
@@ -153,20 +155,6 @@ export interface EntryDraft {
   readonly payload?: Buffer | string;
 }
 
-/** Why bytes at a key could not be read as an entry. */
-export type EntryDecodeFailure =
-  'not-an-entry' | 'unsupported-version' | 'truncated' | 'codec-mismatch';
-
-export class EntryFormatError extends Error {
-  override readonly name = 'EntryFormatError';
-  constructor(
-    readonly reason: EntryDecodeFailure,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /** Encodes a codec id once, at construction, so a hit compares bytes instead of building strings. */
 export function encodeCodecId(codecId: string): Buffer {
   return Buffer.from(codecId, 'ascii');
@@ -270,16 +258,25 @@ export function isLeaseMarker(data: Buffer): boolean {
 
 function encodeTags(tags: readonly TagStamp[]): Buffer {
   if (tags.length > 255) {
-    throw new RangeError('[cache-aside] an entry can carry at most 255 tags.');
+    throw new CacheRangeError(
+      'ERR_CACHE_ASIDE_OUT_OF_RANGE',
+      '[cache-aside] an entry can carry at most 255 tags.',
+    );
   }
   const parts: Buffer[] = [Buffer.of(tags.length)];
   for (const { tag, token } of tags) {
     const name = Buffer.from(tag, 'utf8');
     if (name.length === 0 || name.length > 255) {
-      throw new RangeError(`[cache-aside] a tag must be 1 to 255 bytes of UTF-8, got "${tag}".`);
+      throw new CacheRangeError(
+        'ERR_CACHE_ASIDE_OUT_OF_RANGE',
+        `[cache-aside] a tag must be 1 to 255 bytes of UTF-8, got "${tag}".`,
+      );
     }
     if (token.length !== TAG_TOKEN_LENGTH) {
-      throw new RangeError(`[cache-aside] a tag token must be ${TAG_TOKEN_LENGTH} characters.`);
+      throw new CacheRangeError(
+        'ERR_CACHE_ASIDE_OUT_OF_RANGE',
+        `[cache-aside] a tag token must be ${TAG_TOKEN_LENGTH} characters.`,
+      );
     }
     parts.push(Buffer.of(name.length), name, Buffer.from(token, 'latin1'));
   }

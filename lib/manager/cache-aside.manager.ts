@@ -1,3 +1,4 @@
+import { CacheTypeError } from '../errors/cache-type-error';
 import {
   assertFunction,
   assertKey,
@@ -240,7 +241,10 @@ export class CacheAsideManager {
     opts: GetOptions<T> = {},
   ): Promise<T[]> {
     if (!Array.isArray(keys))
-      throw new TypeError(`[cache-aside] keys must be an array of strings, got ${describe(keys)}.`);
+      throw new CacheTypeError(
+        'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
+        `[cache-aside] keys must be an array of strings, got ${describe(keys)}.`,
+      );
     keys.forEach((key, i) => {
       assertKey(key, `keys[${i}]`);
     });
@@ -301,7 +305,8 @@ export class CacheAsideManager {
   async invalidate(keyOrKeys: string | readonly string[]): Promise<number> {
     const keys = typeof keyOrKeys === 'string' ? [keyOrKeys] : keyOrKeys;
     if (!Array.isArray(keys)) {
-      throw new TypeError(
+      throw new CacheTypeError(
+        'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
         `[cache-aside] invalidate takes a key or an array of keys, got ${describe(keyOrKeys)}.`,
       );
     }

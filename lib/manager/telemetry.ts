@@ -1,5 +1,5 @@
 import { CacheError, type CacheErrorCode, type CacheOperation } from '../errors/cache-error';
-import { errorCodeOf } from '../redis/redis-errors';
+import { errorCodeOf } from './redis-error-code';
 import { CacheEventEmitter } from './cache-events';
 import { StatsRecorder } from './stats';
 

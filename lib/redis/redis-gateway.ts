@@ -4,7 +4,7 @@ import type { CircuitBreaker, CircuitState } from './circuit-breaker';
 import { CommandRunner, type Command } from './command-runner';
 import type { EntryGuard, EntryPatch } from './entry-guard';
 import { isCluster, type RedisClient } from './redis-client';
-import { RedisUnavailableError } from './redis-errors';
+import { RedisUnavailableError } from '../errors/redis-unavailable.error';
 import { Subscription, type SubscriptionListener } from './subscription';
 import {
   ENSURE_TAG_TOKEN,

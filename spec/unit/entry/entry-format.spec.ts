@@ -1,10 +1,10 @@
 import fc from 'fast-check';
+import { EntryFormatError } from '../../../lib/errors/entry-format.error';
 import {
   decodeEntry,
   encodeCodecId,
   encodeEntry,
   entryIdOf,
-  EntryFormatError,
   EntryKind,
   ENTRY_HEAD_LENGTH,
   expiryPatch,

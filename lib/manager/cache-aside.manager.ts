@@ -15,13 +15,8 @@ import { assertSerializer, type Serializer } from '../serializers/serializer';
 import { BackgroundRefresh } from './background-refresh';
 import { BackgroundTasks } from './background-tasks';
 import { BatchRead, type BatchLoader } from './batch-read';
-import {
-  assertGetOptions,
-  resolveOptions,
-  type CacheAsideOptions,
-  type GetOptions,
-  type SetOptions,
-} from './cache-aside.options';
+import type { CacheAsideOptions, GetOptions, SetOptions } from './cache-aside.options';
+import { assertGetOptions, assertSetOptions, resolveOptions } from './options-validation';
 import type { CacheCore, Loader } from './cache-core';
 import type { CacheEventName, CacheEvents } from './cache-events';
 import { CodecRegistry, type Codec } from '../entry/codec';
@@ -38,7 +33,7 @@ import type { CacheStats } from './stats';
 import { TagVersions } from './tag-versions';
 import { Telemetry } from './telemetry';
 import { TtlOperations } from './ttl-operations';
-import { expiryOf } from './ttl-policy';
+import { expiryOf, nullTtlOf } from './ttl-policy';
 
 /** Shared by calls without options, so a plain `get(key, loader)` allocates none. */
 const NO_OPTIONS: GetOptions<never> = Object.freeze({});
@@ -67,6 +62,7 @@ function checkOptions(opts: GetOptions<never>): void {
 export class CacheAsideManager {
   readonly keyPrefix: string;
   readonly defaultTtl: number;
+  private readonly nullTtl: number | false | undefined;
 
   private readonly gateway: RedisGateway;
   private readonly telemetry = new Telemetry();
@@ -89,11 +85,12 @@ export class CacheAsideManager {
     const resolved = resolveOptions(options);
     this.keyPrefix = resolved.keyPrefix;
     this.defaultTtl = resolved.defaultTtl;
+    this.nullTtl = resolved.nullTtl;
     this.defaultCodec = this.codecs.of(resolved.serializer);
     this.jitter = resolved.ttlJitter;
     this.random = resolved.random;
     this.gateway = new RedisGateway(resolved.redis, {
-      operationTimeout: resolved.operationTimeout,
+      operationTimeout: resolved.operationTimeoutMs,
       scanCount: resolved.scanCount,
       coalesceWrites: resolved.coalesceWrites,
       breaker: new CircuitBreaker(resolved.circuitBreaker),
@@ -117,6 +114,7 @@ export class CacheAsideManager {
     });
     this.writer = new EntryWriter(this.telemetry, {
       defaultTtl: this.defaultTtl,
+      nullTtl: resolved.nullTtl,
       jitter: resolved.ttlJitter,
       random: resolved.random,
       maxValueBytes: resolved.maxValueBytes,
@@ -249,7 +247,7 @@ export class CacheAsideManager {
       assertKey(key, `keys[${i}]`);
     });
     assertFunction(loader, 'loader');
-    assertGetOptions(opts);
+    assertGetOptions(opts, 'getMany()');
     if (keys.length === 0) return [];
     const codec = opts.serializer === undefined ? this.defaultCodec : this.codecOf(opts.serializer);
     return this.batchRead.read(keys, loader, codec, opts);
@@ -263,13 +261,19 @@ export class CacheAsideManager {
    */
   async set(key: string, value: unknown, opts: SetOptions = {}): Promise<void> {
     assertKey(key);
-    const ttl = opts.ttl ?? this.defaultTtl;
-    assertTtl(ttl, 'ttl');
-    if (opts.tags !== undefined) assertTags(opts.tags);
+    assertSetOptions(opts);
+    const nullTtl = nullTtlOf(value, opts.nullTtl, this.nullTtl);
+    const ttl = nullTtl === false ? 0 : (nullTtl ?? opts.ttl ?? this.defaultTtl);
+    if (nullTtl !== false) assertTtl(ttl, 'ttl');
     const fullKey = this.keyPrefix + key;
     const codec = opts.serializer === undefined ? this.defaultCodec : this.codecOf(opts.serializer);
     this.flights.forget(fullKey);
     this.l1.drop({ kind: 'keys', keys: [fullKey] });
+    if (nullTtl === false) {
+      // Never stored, but the caller meant to replace the old value: do not leave it behind.
+      await this.invalidate(key);
+      return;
+    }
     let tags: TagStamp[] | undefined;
     if (opts.tags && opts.tags.length > 0) {
       tags = await this.reader.stamps(opts.tags, 'set', key);

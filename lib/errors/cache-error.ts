@@ -7,7 +7,7 @@ import { RedactedError } from './redacted-error';
 export type CacheErrorCode =
   /** Redis answered with an error (OOM, WRONGTYPE, a script error…). */
   | 'REDIS_ERROR'
-  /** A Redis operation did not answer within `operationTimeout`. */
+  /** A Redis operation did not answer within `operationTimeoutMs`. */
   | 'REDIS_TIMEOUT'
   /** Redis was not reachable: the client is not ready, or the circuit breaker is open. */
   | 'REDIS_UNAVAILABLE'

@@ -1,5 +1,5 @@
-import type { Codec } from '../manager/codec';
-import type { GlobMatcher } from '../manager/glob';
+import type { Codec } from '../entry/codec';
+import type { GlobMatcher } from '../entry/glob';
 
 /** Bounds of the in-process tier. */
 export interface L1Options {

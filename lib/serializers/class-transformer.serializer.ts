@@ -1,8 +1,10 @@
+import { CacheTypeError } from '../errors/cache-type-error';
 import { boundedCodecId } from './codec-id';
 import { decodeJson, encodeJson } from './json-codec';
 import { requireOptionalPeer } from './optional-peer';
 import { DEFAULT_MAX_PAYLOAD_BYTES, type Serializer } from './serializer';
-import { malformed, messageOf, positiveInteger, unsupportedValue } from './serializer-errors';
+import { malformed, messageOf, unsupportedValue } from '../errors/serializer-errors';
+import { positiveInteger } from './serializer-options';
 
 const NAME = 'ClassTransformerSerializer';
 
@@ -64,13 +66,15 @@ export class ClassTransformerSerializer<T = unknown> implements Serializer {
     options: ClassTransformerSerializerOptions = {},
   ) {
     if (typeof type !== 'function') {
-      throw new TypeError(
+      throw new CacheTypeError(
+        'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
         `[cache-aside] ClassTransformerSerializer needs a class, got ${type === null ? 'null' : typeof type}.`,
       );
     }
     const name = options.id ?? (type.name ? `ct:${type.name}` : undefined);
     if (name === undefined || name.length === 0) {
-      throw new TypeError(
+      throw new CacheTypeError(
+        'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
         '[cache-aside] ClassTransformerSerializer: the class has no name; pass { id } to name its entries.',
       );
     }

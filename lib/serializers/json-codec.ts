@@ -1,5 +1,5 @@
 import { parse as secureParse } from 'secure-json-parse';
-import { malformed, messageOf, overLimit, unsupportedValue } from './serializer-errors';
+import { malformed, messageOf, overLimit, unsupportedValue } from '../errors/serializer-errors';
 
 /**
  * The JSON wire format of `JsonSerializer` (and of `ClassTransformerSerializer`, which maps

@@ -1,6 +1,6 @@
 import { decodeJson, encodeJson } from './json-codec';
 import { DEFAULT_MAX_PAYLOAD_BYTES, type Serializer } from './serializer';
-import { positiveInteger } from './serializer-errors';
+import { positiveInteger } from './serializer-options';
 
 export interface JsonSerializerOptions {
   /**

@@ -1,17 +1,9 @@
 import { Packr } from 'msgpackr';
-import {
-  checkMsgpackStructure,
-  MsgpackStructureError,
-  type MsgpackLimits,
-} from './msgpack-structure';
+import { MsgpackStructureError, type MsgpackLimits } from '../errors/msgpack-structure.error';
+import { checkMsgpackStructure } from './msgpack-structure';
 import { DEFAULT_MAX_PAYLOAD_BYTES, type Serializer } from './serializer';
-import {
-  malformed,
-  messageOf,
-  overLimit,
-  positiveInteger,
-  unsupportedValue,
-} from './serializer-errors';
+import { malformed, messageOf, overLimit, unsupportedValue } from '../errors/serializer-errors';
+import { positiveInteger } from './serializer-options';
 
 /** @default 64 */
 export const DEFAULT_MSGPACK_MAX_DEPTH = 64;

@@ -101,7 +101,7 @@ describe('CacheAsideManager over TLS', () => {
       for (let i = 0; i < 3; i++) {
         const started = performance.now();
         await expect(cache.get(`k${i}`, () => `loaded ${i}`)).resolves.toBe(`loaded ${i}`);
-        expect(performance.now() - started).toBeLessThan(FAULT_OPTIONS.operationTimeout + 1500);
+        expect(performance.now() - started).toBeLessThan(FAULT_OPTIONS.operationTimeoutMs + 1500);
         await cache.set(`s${i}`, 'v');
       }
       await pollUntil('an error event', () => errors.length > 0, { timeoutMs: 3000 });

@@ -3,7 +3,7 @@ import { InvalidationQueue } from '../../../lib/manager/invalidation-queue';
 import { newLeaseMarker, pollSchedule } from '../../../lib/manager/load-lease';
 import { SingleFlight } from '../../../lib/manager/single-flight';
 import { expiryOf, ttlFor } from '../../../lib/manager/ttl-policy';
-import { LEASE_MARKER_PREFIX } from '../../../lib/manager/entry-format';
+import { LEASE_MARKER_PREFIX } from '../../../lib/entry/entry-format';
 
 describe('InvalidationQueue', () => {
   it('covers pending keys, patterns and tags until replayed', async () => {

@@ -4,7 +4,7 @@ import {
   compileGlob,
   escapeGlob,
   MAX_GLOB_LENGTH,
-} from '../../../lib/manager/glob';
+} from '../../../lib/entry/glob';
 import { InvalidationQueue } from '../../../lib/manager/invalidation-queue';
 
 /**

@@ -1,5 +1,6 @@
+import { CacheTypeError } from '../errors/cache-type-error';
 import { describe } from '../errors/invalid-argument';
-import { compileKey } from '../interceptor/cache-key';
+import { compileKey } from '../metadata/key-template';
 import type { CacheEvictMetadata, CacheEvictOptions, KeyPlan } from '../metadata/cache-metadata';
 import {
   booleanOption,
@@ -42,8 +43,9 @@ export function CacheEvict(options?: CacheEvictOptions): CacheMethodDecorator {
     keysFunction = opts.keys;
   } else if (opts.keys !== undefined) {
     if (!Array.isArray(opts.keys) || opts.keys.length === 0) {
-      throw new TypeError(
-        `[cache-aside] @CacheEvict() keys must be a non-empty array of templates and key functions, or a ` +
+      throw new CacheTypeError(
+        'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
+        `@CacheEvict() keys must be a non-empty array of templates and key functions, or a ` +
           `function returning the keys, got ${describe(opts.keys)}.`,
       );
     }

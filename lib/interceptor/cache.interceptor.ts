@@ -1,4 +1,5 @@
 import { CacheTypeError } from '../errors/cache-type-error';
+import { describe } from '../errors/invalid-argument';
 import { installCallHandler } from '../metadata/interception-hook';
 import { DEFAULT_MANAGER_NAME, currentClassConfigVersion } from '../metadata/metadata-store';
 import { classConfigFor, managerNameOf, ttlOf } from '../metadata/metadata-reader';
@@ -9,6 +10,7 @@ import { CachedEviction } from './cached-eviction';
 import { CachedPut } from './cached-put';
 import { CachedRead, type ReadSite, type ReadStep } from './cached-read';
 import { assertManagerPort, type CacheManagerPort } from './manager-port';
+import type { ManagerScope } from './manager-scope';
 import { ResultTtl } from './result-ttl';
 
 /**
@@ -53,11 +55,65 @@ export class CacheInterceptor {
   }
 
   /**
-   * Runs one call of a decorated method (the call hook). A read-only method (`@Cacheable`,
-   * `@CacheableMany`) costs a memo lookup, its key and the manager's own call: no promise of its
-   * own, no await. Every failure, configuration or key, is a rejected promise, never a
-   * synchronous throw.
+   * Binds an instance (or a class, for its static methods) to a scope of managers: its decorated
+   * methods then take every manager from `scope` only, by name (`'default'` for the default
+   * one), and a name the scope does not provide rejects the call naming it. Unbound instances use
+   * the static registry (`use`). Binding again replaces the scope. For frameworks that run
+   * several applications in one process (the NestJS module binds each provider to its
+   * application's managers).
+   *
+   * The scope is asked once per method and class, on the first call after `bind`.
    */
+  static bind(instance: object, scope: ManagerScope): void {
+    if ((typeof instance !== 'object' && typeof instance !== 'function') || instance === null) {
+      throw new CacheTypeError(
+        'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
+        `CacheInterceptor.bind(instance, scope): instance must be an object, got ${describe(instance)}.`,
+      );
+    }
+    const candidate = scope as Partial<ManagerScope> | null;
+    if (
+      typeof candidate !== 'object' ||
+      candidate === null ||
+      typeof candidate.manager !== 'function'
+    ) {
+      throw new CacheTypeError(
+        'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
+        'CacheInterceptor.bind(instance, scope): scope must be an object with a manager(name) method ' +
+          `returning the manager registered under that name, got ${describe(scope)}.`,
+      );
+    }
+    if (!bindings.has(instance)) bindingCount++;
+    bindings.set(instance, { scope, resolved: new WeakMap() });
+    installMode();
+  }
+
+  /** Undoes `bind`: the instance's decorated methods use the static registry again. */
+  static unbind(instance: object): void {
+    if (bindings.delete(instance)) bindingCount--;
+    installMode();
+  }
+
+  /**
+   * Turns caching off process-wide: every decorated method runs itself, on every call, as if
+   * undecorated (no manager needed, nothing read, written or evicted) until `enable()`. For
+   * users' own unit tests, and for switching a cache off in an emergency.
+   */
+  static disable(): void {
+    disabled = true;
+    installMode();
+  }
+
+  /** Turns caching back on after `disable()`. */
+  static enable(): void {
+    disabled = false;
+    installMode();
+  }
+
+  /** Whether `disable()` is in force. */
+  static get disabled(): boolean {
+    return disabled;
+  }
 }
 
 /**
@@ -76,7 +132,49 @@ function intercept(record: MethodRecord, thisArg: unknown, args: unknown[]): Pro
   }
 }
 
-installCallHandler(intercept);
+/** A call of an instance that may be bound: its scope's managers, or the static registry. */
+function interceptBound(record: MethodRecord, thisArg: unknown, args: unknown[]): Promise<unknown> {
+  const binding = bindings.get(thisArg as object);
+  if (binding === undefined) return intercept(record, thisArg, args);
+  try {
+    const resolved = resolveBound(record, thisArg, binding);
+    const read = resolved.onlyRead;
+    return read !== undefined ? read.run(thisArg, args) : around(resolved, thisArg, args);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** While disabled: the method itself, as if undecorated. */
+function runUncached(record: MethodRecord, thisArg: unknown, args: unknown[]): Promise<unknown> {
+  try {
+    return Promise.resolve(record.original.apply(thisArg, args));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+let disabled = false;
+
+/** One instance's scope, and the methods resolved against it. */
+interface Binding {
+  readonly scope: ManagerScope;
+  readonly resolved: WeakMap<MethodRecord, ResolvedMethod>;
+}
+
+const bindings = new WeakMap<object, Binding>();
+/** Instances bound and not unbound: while 0, calls take the path that never looks bindings up. */
+let bindingCount = 0;
+
+/**
+ * The call hook for the current mode, so that the common case (enabled, nothing bound) pays for
+ * neither check on a call.
+ */
+function installMode(): void {
+  installCallHandler(disabled ? runUncached : bindingCount > 0 ? interceptBound : intercept);
+}
+
+installMode();
 
 /** Methods that write or evict: the operations in order around the method. */
 async function around(
@@ -122,7 +220,22 @@ function resolve(record: MethodRecord, thisArg: unknown): ResolvedMethod {
   return resolveAnew(record, thisArg);
 }
 
-function resolveAnew(record: MethodRecord, thisArg: unknown): ResolvedMethod {
+/** A bound instance's resolution, from its binding's memo while it is current. */
+function resolveBound(record: MethodRecord, thisArg: unknown, binding: Binding): ResolvedMethod {
+  const memo = binding.resolved.get(record);
+  if (
+    memo !== undefined &&
+    memo.runtimeClass === runtimeClassOf(record, thisArg) &&
+    memo.configVersion === currentClassConfigVersion()
+  ) {
+    return memo;
+  }
+  const resolved = resolveAnew(record, thisArg, binding.scope);
+  if (record.declaringClass !== undefined) binding.resolved.set(record, resolved);
+  return resolved;
+}
+
+function resolveAnew(record: MethodRecord, thisArg: unknown, scope?: ManagerScope): ResolvedMethod {
   const configVersion = currentClassConfigVersion();
   record.assertComplete();
   if (record.declaringClass === undefined) record.locate(thisArg);
@@ -138,7 +251,7 @@ function resolveAnew(record: MethodRecord, thisArg: unknown): ResolvedMethod {
   // Everything that can be wrong with the configuration fails before any side effect.
   const store = record.cacheable ?? record.many ?? record.put;
   const storeName = store && managerNameOf(store, config);
-  const storeManager = storeName === undefined ? undefined : managerFor(storeName, record);
+  const storeManager = storeName === undefined ? undefined : managerFor(storeName, record, scope);
   const evictions = record.evicts.map(
     (op) =>
       new CachedEviction(
@@ -146,7 +259,7 @@ function resolveAnew(record: MethodRecord, thisArg: unknown): ResolvedMethod {
         record,
         config,
         identity,
-        managerFor(managerNameOf(op, config), record),
+        managerFor(managerNameOf(op, config), record, scope),
       ),
   );
   let read: ReadStep | undefined;
@@ -186,14 +299,15 @@ function resolveAnew(record: MethodRecord, thisArg: unknown): ResolvedMethod {
   };
   // Kept only once the declaring class is known (found lazily with standard decorators): the
   // identity, and so the keys and the label, depend on it.
-  if (record.declaringClass !== undefined) {
+  if (record.declaringClass !== undefined && scope === undefined) {
     lastResolved.set(record, resolved);
     keepResolved(record, runtimeClass, resolved);
   }
   return resolved;
 }
 
-function managerFor(name: string, record: MethodRecord): CacheManagerPort {
+function managerFor(name: string, record: MethodRecord, scope?: ManagerScope): CacheManagerPort {
+  if (scope !== undefined) return scopedManager(name, record, scope);
   const manager = managers.get(name);
   if (manager) return manager;
   if (name === DEFAULT_MANAGER_NAME) {
@@ -210,6 +324,20 @@ function managerFor(name: string, record: MethodRecord): CacheManagerPort {
     `${record.describe()} uses the cache manager "${name}", which is not registered ` +
       `(registered: ${known}): call CacheInterceptor.use(manager, '${name}').`,
   );
+}
+
+function scopedManager(name: string, record: MethodRecord, scope: ManagerScope): CacheManagerPort {
+  const manager = scope.manager(name);
+  if (manager === undefined) {
+    throw new CacheTypeError(
+      'ERR_CACHE_ASIDE_NO_MANAGER',
+      `${record.describe()} uses the cache manager "${name}", which the scope its instance is bound ` +
+        'to (CacheInterceptor.bind) does not provide: register a manager under that name in the ' +
+        "instance's application, or unbind the instance to use the static registry (CacheInterceptor.use).",
+    );
+  }
+  assertManagerPort(manager);
+  return manager;
 }
 
 /** What a method resolved to on one class: settings, manager, prepared operations. */

@@ -26,7 +26,7 @@ const OPTIONS: readonly (keyof CacheEvictOptions)[] = [
  * Removes entries when the method runs: after it succeeds by default (and not at all if it
  * throws), or before it runs with `beforeInvocation: true`. Targets combine: `key`, `keys`,
  * `pattern` (a glob relative to the namespace; values put into it are glob-escaped), `tags`,
- * and `allEntries` (the class's namespace). With none of them, the method's own default key.
+ * and `allEntries` (the class's namespace); at least one of them (refused at decoration without).
  * The decorator may be repeated on a method.
  *
  * ```ts
@@ -55,10 +55,15 @@ export function CacheEvict(options?: CacheEvictOptions): CacheMethodDecorator {
     opts.pattern === undefined ? undefined : compileKey(opts.pattern, '@CacheEvict() pattern');
   const tags = tagsOption(opts.tags, '@CacheEvict() tags');
   const allEntries = booleanOption(opts.allEntries, '@CacheEvict() allEntries');
-  // Without any target, the method's own default key (the contract's "stable key from the
-  // class, method and arguments").
-  if (keys.length === 0 && !keysFunction && !pattern && !tags && !allEntries)
-    keys.push({ kind: 'default' });
+  // Without a target, an eviction would remove only the evicting method's own default key,
+  // which no read ever uses: refused, so that an update method does not leave stale reads.
+  if (keys.length === 0 && !keysFunction && !pattern && !tags && !allEntries) {
+    throw new CacheTypeError(
+      'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
+      '@CacheEvict() needs a target: give it key, keys, pattern, tags or allEntries (e.g. ' +
+        "@CacheEvict({ key: 'user:{0}' }) to remove what @Cacheable({ key: 'user:{0}' }) stored).",
+    );
+  }
 
   const meta: CacheEvictMetadata = Object.freeze({
     keys: Object.freeze(keys),

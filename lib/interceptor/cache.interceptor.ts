@@ -32,6 +32,24 @@ let version = 0;
 
 export class CacheInterceptor {
   /**
+   * Not meant to be constructed: its members are static. Constructing it is what NestJS does
+   * with `@UseInterceptors(CacheInterceptor)` (or `APP_INTERCEPTOR` / `useGlobalInterceptors`),
+   * a name clash with Nest's own cache interceptor; the error says what to use instead, and
+   * fails the application's bootstrap rather than every request.
+   */
+  constructor() {
+    throw notANestInterceptor();
+  }
+
+  /**
+   * Present only so that a framework calling it (NestJS, on an instance it made without the
+   * constructor) gets the same explanation.
+   */
+  intercept(): never {
+    throw notANestInterceptor();
+  }
+
+  /**
    * Registers the manager that serves decorated methods: the default one, or a named one that
    * methods select with `manager: name` (on the decorator or on `@CacheConfig`). Registering
    * under a name already taken replaces the previous manager.
@@ -130,6 +148,16 @@ function intercept(record: MethodRecord, thisArg: unknown, args: unknown[]): Pro
   } catch (error) {
     return Promise.reject(error);
   }
+}
+
+function notANestInterceptor(): CacheTypeError {
+  return new CacheTypeError(
+    'ERR_CACHE_ASIDE_DECORATOR_MISUSE',
+    "cache-aside's CacheInterceptor is not a NestJS interceptor (it is the registry behind the cache " +
+      'decorators): remove it from @UseInterceptors / APP_INTERCEPTOR. For HTTP response caching, ' +
+      "use @nestjs/cache-manager's CacheInterceptor; to cache service methods, decorate them with " +
+      "@Cacheable and import CacheAsideModule from 'cache-aside/nestjs'.",
+  );
 }
 
 /** A call of an instance that may be bound: its scope's managers, or the static registry. */

@@ -88,6 +88,7 @@ export type {
   ConditionFunction,
   UnlessFunction,
   TagsOption,
+  NullTtl,
 } from './metadata/cache-metadata';
 export { CacheInterceptor } from './interceptor/cache.interceptor';
 export type { CacheManagerPort } from './interceptor/manager-port';

@@ -7,6 +7,7 @@ import {
   FRESHNESS_OPTIONS,
   freshnessOptions,
   managerName,
+  nullTtlOption,
   optionalFunction,
   optionsObject,
   ttlSpec,
@@ -25,6 +26,7 @@ const OPTIONS: readonly (keyof CacheConfigOptions)[] = [
   'namespace',
   'ttl',
   'manager',
+  'nullTtl',
   'condition',
   ...FRESHNESS_OPTIONS,
 ];
@@ -60,6 +62,7 @@ export function CacheConfig(options?: CacheConfigOptions): CacheClassDecorator {
         '@CacheConfig() condition',
       ),
       ...freshnessOptions(opts, '@CacheConfig()'),
+      nullTtl: nullTtlOption(opts.nullTtl, '@CacheConfig() nullTtl'),
     }),
   );
   return function cacheConfigDecorator(...args: unknown[]): void {

@@ -1,11 +1,10 @@
-import type { SetOptions } from '../manager/cache-aside.options';
 import type { CachePutMetadata, ConditionFunction } from '../metadata/cache-metadata';
-import { conditionOf } from '../metadata/metadata-reader';
+import { conditionOf, nullTtlOf } from '../metadata/metadata-reader';
 import type { AnyMethod } from '../metadata/method-record';
 import { tagsFor } from './call-results';
 import type { ReadSite } from './cached-read';
 import type { KeyBuilder } from './cache-key';
-import type { CacheManagerPort } from './manager-port';
+import type { CacheManagerPort, NullPolicy, PortSetOptions } from './manager-port';
 import type { ResultTtl } from './result-ttl';
 
 /**
@@ -21,6 +20,7 @@ export class CachedPut {
   private readonly ttl: ResultTtl;
   private readonly condition: ConditionFunction | undefined;
   private readonly tagsWhat: string;
+  private readonly nullTtl: NullPolicy['nullTtl'];
 
   constructor(
     site: ReadSite,
@@ -32,6 +32,7 @@ export class CachedPut {
     this.ttl = site.ttl;
     this.condition = conditionOf(op, site.config);
     this.tagsWhat = `@CachePut tags of ${site.record.describe()}`;
+    this.nullTtl = nullTtlOf(op, site.config);
   }
 
   async run(thisArg: unknown, args: unknown[]): Promise<unknown> {
@@ -44,11 +45,12 @@ export class CachedPut {
       await this.manager.invalidate(key);
       return result;
     }
-    const opts: SetOptions = {};
+    const opts: PortSetOptions = {};
     if (ttl !== undefined) opts.ttl = ttl;
     if (this.op.serializer) opts.serializer = this.op.serializer;
     const tags = tagsFor(this.op.tags, thisArg, args, this.tagsWhat);
     if (tags) opts.tags = tags;
+    if (this.nullTtl !== undefined) opts.nullTtl = this.nullTtl;
     await this.manager.set(key, result, opts);
     return result;
   }

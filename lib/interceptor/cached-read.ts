@@ -1,4 +1,3 @@
-import type { GetOptions } from '../manager/cache-aside.options';
 import type {
   CacheConfigMetadata,
   CacheableMetadata,
@@ -6,11 +5,11 @@ import type {
   StoreMetadata,
   TagsOption,
 } from '../metadata/cache-metadata';
-import { conditionOf, freshnessOf } from '../metadata/metadata-reader';
+import { conditionOf, freshnessOf, nullTtlOf } from '../metadata/metadata-reader';
 import type { AnyMethod, MethodRecord } from '../metadata/method-record';
 import { tagsFor } from './call-results';
 import type { KeyBuilder } from './cache-key';
-import type { CacheManagerPort } from './manager-port';
+import type { CacheManagerPort, PortGetOptions as GetOptions } from './manager-port';
 import type { ResultTtl } from './result-ttl';
 
 /** A read operation prepared for one method and class: what a call runs, given `this` and the arguments. */
@@ -66,6 +65,8 @@ export abstract class PreparedRead {
     if (!this.ttl.dynamic && this.ttl.fixed !== undefined) base.ttl = this.ttl.fixed;
     if (op.serializer) base.serializer = op.serializer;
     if (Array.isArray(op.tags) && op.tags.length > 0) base.tags = op.tags;
+    const nullTtl = nullTtlOf(op, config);
+    if (nullTtl !== undefined) base.nullTtl = nullTtl;
     this.base = Object.assign(base, extra);
     this.shared =
       this.ttl.dynamic || typeof op.tags === 'function' ? undefined : Object.freeze(this.base);
@@ -97,6 +98,7 @@ export abstract class PreparedRead {
       eagerRefresh: base.eagerRefresh,
       softTimeoutMs: base.softTimeoutMs,
       hardTimeoutMs: base.hardTimeoutMs,
+      nullTtl: base.nullTtl,
     };
   }
 

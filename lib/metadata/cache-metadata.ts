@@ -25,6 +25,8 @@ export type ConditionFunction = (this: any, ...args: any[]) => boolean;
 export type UnlessFunction = (this: any, result: any, ...args: any[]) => boolean;
 /** Tags stored with the entry (or invalidated), fixed or computed from the arguments. */
 export type TagsOption = readonly string[] | ((this: any, ...args: any[]) => readonly string[]);
+/** `false`: do not store null/undefined results; seconds: store them for that long. */
+export type NullTtl = number | false;
 /** Several keys: templates and key functions, or one function returning them all. */
 export type KeysOption = readonly KeyOption[] | ((this: any, ...args: any[]) => readonly string[]);
 /* eslint-enable @typescript-eslint/no-explicit-any */
@@ -57,6 +59,12 @@ export interface CacheableOptions {
   hardTimeoutMs?: number;
   /** Name of the manager registered with `CacheInterceptor.use(manager, name)`. @default `@CacheConfig` manager, else 'default' */
   manager?: string;
+  /**
+   * `null`/`undefined` results: `false` keeps them out of the cache (the method runs again next
+   * time); a number stores them for that many seconds (e.g. a short-lived "not found").
+   * @default `@CacheConfig` nullTtl, else the manager's policy (by default, like any value)
+   */
+  nullTtl?: NullTtl;
 }
 
 /**
@@ -89,6 +97,8 @@ export interface CacheableManyOptions {
   tags?: TagsOption;
   /** Name of the manager registered with `CacheInterceptor.use(manager, name)`. @default `@CacheConfig` manager, else 'default' */
   manager?: string;
+  /** `null`/`undefined` items: `false` keeps them out of the cache; seconds: stored that long. @default as `@Cacheable` */
+  nullTtl?: NullTtl;
 }
 
 /** Options of `@CachePut`: the method always runs, and its result is stored. */
@@ -101,6 +111,8 @@ export interface CachePutOptions {
   type?: ClassType;
   tags?: TagsOption;
   manager?: string;
+  /** A `null`/`undefined` result: `false` removes the entry instead of storing it; seconds: stored that long. @default as `@Cacheable` */
+  nullTtl?: NullTtl;
 }
 
 /** Options of `@CacheEvict`. */
@@ -133,6 +145,8 @@ export interface CacheConfigOptions {
   eagerRefresh?: number;
   softTimeoutMs?: number;
   hardTimeoutMs?: number;
+  /** Class-wide `nullTtl` of `@Cacheable`, `@CacheableMany` and `@CachePut`. */
+  nullTtl?: NullTtl;
 }
 
 // ── the recorded (validated, compiled) form ──────────────────────────────────
@@ -157,6 +171,7 @@ export interface StoreMetadata {
   readonly serializer?: Serializer;
   readonly tags?: TagsOption;
   readonly manager?: string;
+  readonly nullTtl?: NullTtl;
 }
 
 /** How a cached read may answer with an old value or refresh early (see `GetOptions`). */
@@ -209,4 +224,5 @@ export interface CacheConfigMetadata {
   readonly eagerRefresh?: number;
   readonly softTimeoutMs?: number;
   readonly hardTimeoutMs?: number;
+  readonly nullTtl?: NullTtl;
 }

@@ -89,6 +89,7 @@ export type {
   UnlessFunction,
   TagsOption,
   NullTtl,
+  TenantFunction,
 } from './metadata/cache-metadata';
 export { CacheInterceptor } from './interceptor/cache.interceptor';
 export type { CacheManagerPort } from './interceptor/manager-port';

@@ -27,6 +27,7 @@ const OPTIONS: readonly (keyof CacheConfigOptions)[] = [
   'ttl',
   'manager',
   'nullTtl',
+  'tenant',
   'condition',
   ...FRESHNESS_OPTIONS,
 ];
@@ -63,6 +64,7 @@ export function CacheConfig(options?: CacheConfigOptions): CacheClassDecorator {
       ),
       ...freshnessOptions(opts, '@CacheConfig()'),
       nullTtl: nullTtlOption(opts.nullTtl, '@CacheConfig() nullTtl'),
+      tenant: optionalFunction<CacheConfigMetadata['tenant']>(opts.tenant, '@CacheConfig() tenant'),
     }),
   );
   return function cacheConfigDecorator(...args: unknown[]): void {

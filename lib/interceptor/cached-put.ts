@@ -6,6 +6,7 @@ import type { ReadSite } from './cached-read';
 import type { KeyBuilder } from './cache-key';
 import type { CacheManagerPort, NullPolicy, PortSetOptions } from './manager-port';
 import type { ResultTtl } from './result-ttl';
+import { tenantTags, type TenantHead } from './tenant';
 
 /**
  * `@CachePut`, prepared once per method and class: the method always runs, and its result is
@@ -21,6 +22,7 @@ export class CachedPut {
   private readonly condition: ConditionFunction | undefined;
   private readonly tagsWhat: string;
   private readonly nullTtl: NullPolicy['nullTtl'];
+  private readonly tenant: TenantHead | undefined;
 
   constructor(
     site: ReadSite,
@@ -33,6 +35,7 @@ export class CachedPut {
     this.condition = conditionOf(op, site.config);
     this.tagsWhat = `@CachePut tags of ${site.record.describe()}`;
     this.nullTtl = nullTtlOf(op, site.config);
+    this.tenant = site.tenant;
   }
 
   async run(thisArg: unknown, args: unknown[]): Promise<unknown> {
@@ -49,7 +52,7 @@ export class CachedPut {
     if (ttl !== undefined) opts.ttl = ttl;
     if (this.op.serializer) opts.serializer = this.op.serializer;
     const tags = tagsFor(this.op.tags, thisArg, args, this.tagsWhat);
-    if (tags) opts.tags = tags;
+    if (tags) opts.tags = this.tenant ? tenantTags(tags, this.tenant(thisArg, args)) : tags;
     if (this.nullTtl !== undefined) opts.nullTtl = this.nullTtl;
     await this.manager.set(key, result, opts);
     return result;

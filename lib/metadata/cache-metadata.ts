@@ -25,6 +25,11 @@ export type ConditionFunction = (this: any, ...args: any[]) => boolean;
 export type UnlessFunction = (this: any, result: any, ...args: any[]) => boolean;
 /** Tags stored with the entry (or invalidated), fixed or computed from the arguments. */
 export type TagsOption = readonly string[] | ((this: any, ...args: any[]) => readonly string[]);
+/**
+ * The tenant of one call, from the instance (`this`) and the arguments, or from a request
+ * context (AsyncLocalStorage): a non-empty string.
+ */
+export type TenantFunction = (this: any, ...args: any[]) => string;
 /** `false`: do not store null/undefined results; seconds: store them for that long. */
 export type NullTtl = number | false;
 /** Several keys: templates and key functions, or one function returning them all. */
@@ -147,6 +152,12 @@ export interface CacheConfigOptions {
   hardTimeoutMs?: number;
   /** Class-wide `nullTtl` of `@Cacheable`, `@CacheableMany` and `@CachePut`. */
   nullTtl?: NullTtl;
+  /**
+   * Keys per tenant: a function called on every call (with the instance as `this` and the
+   * method's arguments) returning the tenant's id. Every key, pattern, `allEntries` and tag of
+   * the class's methods is then confined to that tenant (see docs/tenants.md). @default none
+   */
+  tenant?: TenantFunction;
 }
 
 // ── the recorded (validated, compiled) form ──────────────────────────────────
@@ -225,4 +236,5 @@ export interface CacheConfigMetadata {
   readonly softTimeoutMs?: number;
   readonly hardTimeoutMs?: number;
   readonly nullTtl?: NullTtl;
+  readonly tenant?: TenantFunction;
 }

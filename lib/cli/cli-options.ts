@@ -22,6 +22,8 @@ export interface CliOptions {
   readonly progress: boolean;
   readonly limit: number;
   readonly cursor: string | undefined;
+  /** SCAN COUNT: keys Redis looks at per step (more: fewer round trips, longer steps). */
+  readonly scanCount: number;
   /** How many characters of a decoded value `inspect` prints. */
   readonly maxChars: number;
   /** Connection and per-command timeout. */
@@ -32,6 +34,7 @@ export const DEFAULT_URL = 'redis://127.0.0.1:6379';
 export const DEFAULT_LIMIT = 100;
 export const DEFAULT_MAX_CHARS = 2000;
 export const DEFAULT_TIMEOUT_MS = 5000;
+export const DEFAULT_SCAN_STEP = 1000;
 
 /** Parses argv (without `node` and the script) with Node's own parser: no dependency. */
 export function parseCliOptions(
@@ -54,6 +57,7 @@ export function parseCliOptions(
         progress: { type: 'boolean' },
         limit: { type: 'string' },
         cursor: { type: 'string' },
+        count: { type: 'string' },
         'max-chars': { type: 'string' },
         timeout: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -80,6 +84,7 @@ export function parseCliOptions(
     progress: values.progress === true,
     limit: positive(values.limit, '--limit', DEFAULT_LIMIT),
     cursor: values.cursor,
+    scanCount: positive(values.count, '--count', DEFAULT_SCAN_STEP),
     maxChars: positive(values['max-chars'], '--max-chars', DEFAULT_MAX_CHARS),
     timeoutMs: positive(values.timeout, '--timeout', DEFAULT_TIMEOUT_MS),
   };

@@ -25,6 +25,7 @@ Options:
   --json             machine-readable output on stdout
   --limit <n>        ls: keys per page (default 100)
   --cursor <c>       ls: continue where the previous page stopped
+  --count <n>        SCAN COUNT per step (default 1000)
   --raw              inspect: write the payload bytes to stdout, nothing else
   --max-chars <n>    inspect: characters of the decoded value to print (default 2000)
   --dry-run          invalidate, invalidate-tags: show what would go, change nothing

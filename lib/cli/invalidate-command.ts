@@ -3,7 +3,7 @@ import { usage } from './cli-options';
 import { displayKey, writeJson, writeLines, type CommandContext } from './command-context';
 import { escapeGlob } from './entry-layout';
 import { CliError, ExitCode } from './exit-code';
-import { SCAN_COUNT, scanKeys } from './key-scan';
+import { scanKeys } from './key-scan';
 import { ProgressBar } from './progress-bar';
 
 /** True when an argument is a glob (an unescaped `*`, `?` or `[`) rather than one key. */
@@ -55,10 +55,15 @@ export async function invalidateCommand({ options, io, redis }: CommandContext):
     }
     let steps = 0;
     for (const pattern of patterns) {
-      for await (const step of scanKeys(masters, escapeGlob(options.prefix) + pattern, undefined)) {
+      for await (const step of scanKeys(
+        masters,
+        escapeGlob(options.prefix) + pattern,
+        undefined,
+        options.scanCount,
+      )) {
         list(step.keys);
         count += step.keys.length;
-        progress.update(count, fraction(++steps, total));
+        progress.update(count, fraction(++steps * options.scanCount, total));
       }
     }
     progress.finish(count);
@@ -73,13 +78,18 @@ export async function invalidateCommand({ options, io, redis }: CommandContext):
     if (keys.length > 0) count += await cli.manager.invalidate(keys);
     let steps = 0;
     for (const pattern of patterns) {
-      for await (const step of scanKeys(masters, escapeGlob(options.prefix) + pattern, undefined)) {
+      for await (const step of scanKeys(
+        masters,
+        escapeGlob(options.prefix) + pattern,
+        undefined,
+        options.scanCount,
+      )) {
         if (step.keys.length > 0) {
           count += await cli.manager.invalidate(
             step.keys.map((fullKey) => displayKey(fullKey, options.prefix)),
           );
         }
-        progress.update(count, fraction(++steps, total));
+        progress.update(count, fraction(++steps * options.scanCount, total));
       }
       count += await cli.manager.invalidatePattern(pattern);
     }
@@ -99,6 +109,7 @@ export async function invalidateCommand({ options, io, redis }: CommandContext):
   return count === 0 ? ExitCode.NotFound : ExitCode.Ok;
 }
 
-function fraction(steps: number, total: number): number {
-  return total === 0 ? 1 : Math.min(0.99, (steps * SCAN_COUNT) / total);
+/** SCAN looks at about COUNT keys a step whatever MATCH keeps: a fair estimate of the way done. */
+function fraction(looked: number, total: number): number {
+  return total === 0 ? 1 : Math.min(0.99, looked / total);
 }

@@ -9,9 +9,6 @@ export interface ScanStep {
   readonly cursor: string | undefined;
 }
 
-/** SCAN COUNT: large enough to move quickly, small enough that Redis never blocks on it. */
-export const SCAN_COUNT = 1000;
-
 /**
  * SCAN with MATCH over every master in turn (never KEYS), one step at a time, so callers hold
  * one batch of keys at most. The cursor is `<master index>-<SCAN cursor>`: masters are sorted,
@@ -21,7 +18,7 @@ export async function* scanKeys(
   masters: readonly Redis[],
   match: string,
   from: string | undefined,
-  count = SCAN_COUNT,
+  count: number,
 ): AsyncGenerator<ScanStep> {
   let [index, cursor] = from === undefined ? [0, '0'] : parseCursor(from, masters.length);
   for (; index < masters.length; index++, cursor = '0') {

@@ -16,7 +16,7 @@ export async function lsCommand({ options, io, redis }: CommandContext): Promise
   const match = escapeGlob(options.prefix) + (options.args[0] ?? '*');
   const rows: KeyFacts[] = [];
   let cursor: string | undefined;
-  for await (const step of scanKeys(redis.masters(), match, options.cursor)) {
+  for await (const step of scanKeys(redis.masters(), match, options.cursor, options.scanCount)) {
     for (const facts of await readKeyFacts(step.node, step.keys)) {
       if (facts.pttl !== -2) rows.push(facts);
     }

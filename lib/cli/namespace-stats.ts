@@ -69,7 +69,7 @@ export class NamespaceStats {
         entries: t.entries,
         bytes: t.bytes,
         staleFraction: t.entries === 0 ? 0 : t.stale / t.entries,
-        ttlP50Ms: t.ttl.quantile(0.5) ?? null,
+        ttlP50Ms: roundOrNull(t.ttl.quantile(0.5)),
         leases: t.leases,
         undecodable: t.undecodable,
       }));
@@ -88,4 +88,8 @@ export class NamespaceStats {
 export function namespaceOf(relativeKey: string): string {
   const colon = relativeKey.indexOf(':');
   return colon === -1 ? relativeKey : relativeKey.slice(0, colon);
+}
+
+function roundOrNull(ms: number | undefined): number | null {
+  return ms === undefined ? null : Math.round(ms);
 }

@@ -4,7 +4,7 @@ import { escapeGlob } from './entry-layout';
 import { ExitCode } from './exit-code';
 import { formatDuration } from './freshness';
 import { readKeyFacts } from './key-facts';
-import { SCAN_COUNT, scanKeys } from './key-scan';
+import { scanKeys } from './key-scan';
 import { NamespaceStats } from './namespace-stats';
 import { ProgressBar } from './progress-bar';
 
@@ -29,13 +29,13 @@ export async function statsCommand({ options, io, redis }: CommandContext): Prom
   const stats = new NamespaceStats(options.prefix);
   let seen = 0;
   let steps = 0;
-  for await (const step of scanKeys(masters, match, undefined)) {
+  for await (const step of scanKeys(masters, match, undefined, options.scanCount)) {
     steps++;
     const now = Date.now();
     for (const facts of await readKeyFacts(step.node, step.keys)) stats.add(facts, now);
     seen += step.keys.length;
     // SCAN visits about COUNT keys a step whatever MATCH keeps: a fair estimate of the way done.
-    progress.update(seen, total === 0 ? 1 : Math.min(0.99, (steps * SCAN_COUNT) / total));
+    progress.update(seen, total === 0 ? 1 : Math.min(0.99, (steps * options.scanCount) / total));
   }
   progress.finish(seen);
   const summaries = stats.summaries();

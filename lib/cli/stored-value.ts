@@ -1,5 +1,6 @@
 import {
   ENTRY_HEAD_LENGTH,
+  ENTRY_MAGIC,
   EntryFormatError,
   EntryKind,
   decodeEntry,
@@ -44,16 +45,19 @@ export function readStoredValue(data: Buffer): StoredValue {
       payload: header.payload,
     };
   } catch (error) {
-    const reason =
-      error instanceof EntryFormatError
-        ? error.reason === 'not-an-entry'
-          ? 'not a cache-aside entry (written by something else)'
-          : error.reason === 'codec-mismatch'
-            ? 'the codec id of the entry is truncated'
-            : error.message.replace(/^the /, '')
-        : 'unreadable bytes';
-    return { type: 'unreadable', reason };
+    return { type: 'unreadable', reason: unreadableReason(data, error) };
   }
+}
+
+/** Says why in words that tell "not ours" from "ours but damaged". */
+function unreadableReason(data: Buffer, error: unknown): string {
+  if (!(error instanceof EntryFormatError)) return 'unreadable bytes';
+  if (error.reason === 'not-an-entry') {
+    if (data[0] !== ENTRY_MAGIC) return 'not a cache-aside entry (written by something else)';
+    if (data.length <= ENTRY_HEAD_LENGTH) return 'a cache-aside entry cut short (truncated)';
+  }
+  if (error.reason === 'codec-mismatch') return 'a cache-aside entry whose codec id is truncated';
+  return `a damaged cache-aside entry: ${error.message.replace(/^the /, '')}`;
 }
 
 /** The codec id field (right after the head), or undefined when the bytes are too short. */

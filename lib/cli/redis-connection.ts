@@ -89,8 +89,9 @@ export function parseRedisUrl(url: string): RedisTarget {
   try {
     parsed = new URL(url);
   } catch {
+    // Not quoted: text that does not parse may still hold a password.
     throw usage(
-      `--url (or REDIS_URL) is not a URL: "${maskedUrl(url)}"; ` +
+      '--url (or REDIS_URL) is not a URL; ' +
         'write redis://[user:password@]host:port[/db] or rediss://… for TLS',
     );
   }

@@ -295,7 +295,7 @@ export function publishError(
 /** What a manager lets observers read about itself; each function is called at collection time. */
 export interface ManagerProbe {
   readonly keyPrefix: string;
-  /** True while the circuit breaker refuses Redis commands. */
+  /** True while the circuit breaker is not closed (open, or half-open while it probes Redis). */
   circuitOpen(): boolean;
   /** Entries in the in-process tier, or `undefined` when the manager has none. */
   l1Entries(): number | undefined;

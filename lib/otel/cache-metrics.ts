@@ -52,7 +52,7 @@ export class CacheMetrics {
       unit: '{invalidation}',
     });
     this.circuitOpen = meter.createObservableGauge('cache_aside.circuit.open', {
-      description: "1 while a manager's circuit breaker refuses Redis commands, else 0.",
+      description: "1 while a manager's circuit breaker is not closed (open or half-open), else 0.",
     });
     this.l1Entries = meter.createObservableGauge('cache_aside.l1.entries', {
       description: "Entries in a manager's in-process tier.",

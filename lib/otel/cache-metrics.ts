@@ -94,7 +94,7 @@ export class CacheMetrics {
   /** A loader call ended after `seconds`. */
   load(context: CacheLoadContext, seconds: number): void {
     const attributes = withMethod({}, context.method);
-    if (context.error !== undefined) attributes[ATTR.errorType] = errorTypeOf(context.error);
+    if ('error' in context) attributes[ATTR.errorType] = errorTypeOf(context.error);
     this.loadDuration.record(seconds, attributes);
   }
 

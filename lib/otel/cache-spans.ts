@@ -114,7 +114,7 @@ export class CacheSpans {
   }
 
   private end(span: Span, context: CacheCallContext): void {
-    if (context.error !== undefined) {
+    if ('error' in context) {
       span.setAttribute(ATTR.errorType, errorTypeOf(context.error));
       span.setStatus({ code: SpanStatusCode.ERROR });
     }

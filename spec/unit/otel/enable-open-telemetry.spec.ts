@@ -30,6 +30,7 @@ import {
   type ManagerRegistration,
 } from '../../../lib/manager/cache-channels';
 import { enableOpenTelemetry, type OpenTelemetryOptions } from '../../../lib/otel';
+import { errorTypeOf } from '../../../lib/otel/attributes';
 
 /**
  * Publishes on the channels exactly as the manager does (the same helpers, the same order:
@@ -264,6 +265,16 @@ describe('enableOpenTelemetry()', () => {
       for (const value of everyAttributeValue([], m.values())) {
         expect(value).not.toMatch(/user:|team:|cached value|no such column/);
       }
+    });
+
+    it('counts a loader that rejects with no error at all as failed', async () => {
+      await expect(
+        h.miss('user:1', 'Users.find', () => Promise.reject(undefined as unknown as Error)),
+      ).rejects.toBeUndefined();
+      const loads = (await h.metrics()).get('cache_aside.load.duration');
+      const failed = valueAt(loads, { 'cache_aside.method': 'Users.find', 'error.type': '_OTHER' });
+      expect((failed as Histogram).count).toBe(1);
+      expect(h.spans().find((s) => s.name === 'cache_aside.load')?.status.code).toBe(2);
     });
 
     it('reports the circuit state and L1 entries of each live manager as gauges', async () => {
@@ -544,5 +555,15 @@ describe('the library without cache-aside/otel', () => {
         require('../../../lib');
       }).not.toThrow();
     });
+  });
+});
+
+describe('errorTypeOf()', () => {
+  it('names a CacheError by its code, another error by its class, anything else _OTHER', () => {
+    class QueryFailedError extends Error {}
+    expect(errorTypeOf(new CacheError('LOADER_TIMEOUT', 'slow'))).toBe('LOADER_TIMEOUT');
+    expect(errorTypeOf(new QueryFailedError('duplicate key user:1'))).toBe('QueryFailedError');
+    expect(errorTypeOf('a string')).toBe('_OTHER');
+    expect(errorTypeOf(undefined)).toBe('_OTHER');
   });
 });

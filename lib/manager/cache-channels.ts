@@ -203,16 +203,22 @@ export function traceGetMany<T>(
   return cacheChannels.getMany.tracePromise(read, trace, undefined, trace);
 }
 
-/** Notes how a traced batch read was answered; a no-op when it is not traced. */
+/**
+ * Notes how a traced batch read was answered (how many keys the L1 tier, Redis and the loader
+ * answered; `bypass` when Redis was skipped or failed); a no-op when it is not traced.
+ */
 export function noteBatch(
   trace: CacheGetManyContext | undefined,
-  counts: { l1Hits: number; redisHits: number; misses: number; bypass: boolean },
+  l1Hits: number,
+  redisHits: number,
+  misses: number,
+  bypass: boolean,
 ): void {
   if (trace === undefined) return;
-  trace.l1Hits = counts.l1Hits;
-  trace.redisHits = counts.redisHits;
-  trace.misses = counts.misses;
-  trace.bypass = counts.bypass;
+  trace.l1Hits = l1Hits;
+  trace.redisHits = redisHits;
+  trace.misses = misses;
+  trace.bypass = bypass;
 }
 
 /**

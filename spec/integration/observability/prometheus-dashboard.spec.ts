@@ -147,7 +147,7 @@ async function publishTraffic(manager: CacheManagerIdentity): Promise<void> {
   await read('product:broken', 'Products.find', 'miss').catch(() => undefined);
   await read('user:1', undefined, 'bypass');
   await traceGetMany(manager, ['a', 'b', 'c'], 'Products.findMany', async (t) => {
-    noteBatch(t, { l1Hits: 1, redisHits: 1, misses: 1, bypass: false });
+    noteBatch(t, 1, 1, 1, false);
     return traceLoad(manager, ['c'], 'Products.findMany', () => ['c']);
   });
   await traceInvalidate(manager, { kind: 'key', keys: ['product:1'] }, undefined, async () => 1);

@@ -171,7 +171,7 @@ describe('traceGetMany()', () => {
     const recorder = record(CACHE_CHANNEL_NAMES.getMany);
     try {
       const values = await traceGetMany(manager, ['a', 'b', 'c'], 'Users.findMany', async (t) => {
-        noteBatch(t, { l1Hits: 1, redisHits: 1, misses: 1, bypass: false });
+        noteBatch(t, 1, 1, 1, false);
         return [1, 2, 3];
       });
       expect(values).toEqual([1, 2, 3]);
@@ -188,9 +188,7 @@ describe('traceGetMany()', () => {
         redisHits: 1,
         misses: 1,
       });
-      expect(() =>
-        noteBatch(undefined, { l1Hits: 0, redisHits: 0, misses: 1, bypass: true }),
-      ).not.toThrow();
+      expect(() => noteBatch(undefined, 0, 0, 1, true)).not.toThrow();
     } finally {
       recorder.stop();
     }

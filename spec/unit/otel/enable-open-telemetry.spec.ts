@@ -102,7 +102,7 @@ class Harness {
   /** A batch of three: one from L1, one from Redis, one loaded. */
   batch(keys: [string, string, string], method?: string) {
     return traceGetMany(this.manager, keys, method, async (t) => {
-      noteBatch(t, { l1Hits: 1, redisHits: 1, misses: 1, bypass: false });
+      noteBatch(t, 1, 1, 1, false);
       const [loaded] = await traceLoad(this.manager, [keys[2]], method, () => ['v3']);
       return ['v1', 'v2', loaded];
     });

@@ -30,6 +30,23 @@ export type { L1Options } from './l1/local-tier';
 export { DEFAULT_L1_HEARTBEAT_MS } from './l1/invalidation-bus';
 export type { CircuitBreakerOptions, CircuitState } from './redis/circuit-breaker';
 
+// ── diagnostics channels (node:diagnostics_channel) ──────────────────────────
+export { CACHE_CHANNEL_NAMES, observeCacheManagers } from './manager/cache-channels';
+export type {
+  CacheManagerIdentity,
+  CacheManagerSnapshot,
+  CacheCallContext,
+  CacheGetContext,
+  CacheGetManyContext,
+  CacheSetContext,
+  CacheInvalidateContext,
+  CacheInvalidationKind,
+  CacheLoadContext,
+  CacheLookupOutcome,
+  CacheTier,
+  CacheErrorMessage,
+} from './manager/cache-channels';
+
 // ── errors ───────────────────────────────────────────────────────────────────
 export { CacheError } from './errors/cache-error';
 export type { CacheErrorCode, CacheOperation } from './errors/cache-error';

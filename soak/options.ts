@@ -1,0 +1,52 @@
+/** What `npm run soak -- …` accepts. */
+export interface SoakOptions {
+  /** How long traffic and faults run, in seconds (then a quiet tail and the report). */
+  seconds: number;
+  /** A Cluster of 3 masters + 3 replicas instead of one standalone redis-server. */
+  cluster: boolean;
+  /** Worker processes, each with its own client and its own fault relay. */
+  processes: number;
+  seed: number;
+}
+
+const USAGE = 'usage: npm run soak -- [--seconds 120] [--cluster] [--processes 4] [--seed N]';
+
+export function parseSoakOptions(argv: readonly string[]): SoakOptions {
+  const options: SoakOptions = {
+    seconds: 120,
+    cluster: false,
+    processes: 4,
+    seed: Date.now() % 1_000_000,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = (): number => {
+      const text = argv[++i];
+      const n = Number(text);
+      if (text === undefined || !Number.isInteger(n) || n < 0)
+        throw new Error(`[cache-aside soak] ${flag} needs a whole number; ${USAGE}`);
+      return n;
+    };
+    switch (flag) {
+      case '--seconds':
+        options.seconds = value();
+        break;
+      case '--cluster':
+        options.cluster = true;
+        break;
+      case '--processes':
+        options.processes = value();
+        break;
+      case '--seed':
+        options.seed = value();
+        break;
+      default:
+        throw new Error(`[cache-aside soak] unknown argument ${String(flag)}; ${USAGE}`);
+    }
+  }
+  if (options.seconds < 5 || options.seconds > 3600)
+    throw new Error(`[cache-aside soak] --seconds must be within 5..3600; ${USAGE}`);
+  if (options.processes < 2 || options.processes > 16)
+    throw new Error(`[cache-aside soak] --processes must be within 2..16; ${USAGE}`);
+  return options;
+}

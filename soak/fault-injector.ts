@@ -49,13 +49,18 @@ export class FaultInjector {
     this.stopping = true;
   }
 
+  /** Read through a method: `stop()` flips it while `run` awaits. */
+  private isStopping(): boolean {
+    return this.stopping;
+  }
+
   async run(until: number): Promise<void> {
     const kinds = WEIGHTS.filter(([, , clusterOnly]) => !clusterOnly || this.topology.cluster);
     const total = kinds.reduce((sum, [, w]) => sum + w, 0);
     // Bounded by count as well as time: a fault plus its gap lasts at least a second.
     for (let n = 0; n < 10_000 && !this.stopping; n++) {
       await sleep(this.random.between(1500, 4000));
-      if (this.stopping || nowMs() >= until) break;
+      if (this.isStopping() || nowMs() >= until) break;
       let roll = this.random.next() * total;
       const kind = kinds.find(([, w]) => (roll -= w) < 0)?.[0] ?? 'stall';
       await this.inject(kind);
@@ -71,9 +76,15 @@ export class FaultInjector {
       case 'refuse': {
         const relays = this.pickRelays();
         target = relays.target;
-        for (const r of relays.list) kind === 'stall' ? r.stall() : r.refuse();
+        for (const r of relays.list) {
+          if (kind === 'stall') r.stall();
+          else r.refuse();
+        }
         await this.hold(hold);
-        for (const r of relays.list) kind === 'stall' ? r.release() : r.restore();
+        for (const r of relays.list) {
+          if (kind === 'stall') r.release();
+          else r.restore();
+        }
         break;
       }
       case 'reset': {

@@ -21,9 +21,9 @@ export function parseSoakOptions(argv: readonly string[]): SoakOptions {
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = (): number => {
-      const text = argv[++i];
-      const n = Number(text);
-      if (text === undefined || !Number.isInteger(n) || n < 0)
+      i++;
+      const n = i < argv.length ? Number(argv[i]) : NaN;
+      if (!Number.isInteger(n) || n < 0)
         throw new Error(`[cache-aside soak] ${flag} needs a whole number; ${USAGE}`);
       return n;
     };
@@ -41,7 +41,7 @@ export function parseSoakOptions(argv: readonly string[]): SoakOptions {
         options.seed = value();
         break;
       default:
-        throw new Error(`[cache-aside soak] unknown argument ${String(flag)}; ${USAGE}`);
+        throw new Error(`[cache-aside soak] unknown argument ${flag}; ${USAGE}`);
     }
   }
   if (options.seconds < 5 || options.seconds > 3600)

@@ -131,7 +131,7 @@ function lastBefore(acks: readonly AckRecord[], time: number): AckRecord | undef
   let hi = acks.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if ((acks[mid] as AckRecord).ackAt < time) lo = mid + 1;
+    if (acks[mid].ackAt < time) lo = mid + 1;
     else hi = mid;
   }
   return lo > 0 ? acks[lo - 1] : undefined;
@@ -139,5 +139,5 @@ function lastBefore(acks: readonly AckRecord[], time: number): AckRecord | undef
 
 function quantile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }

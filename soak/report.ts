@@ -93,7 +93,7 @@ export function renderReport(summary: SoakSummary): { text: string; passed: bool
   );
 
   const width = Math.max(...rows.map(([n]) => n.length));
-  const valueWidth = Math.max(...rows.map(([, v]) => (v.length > 40 ? 0 : v.length)));
+  const valueWidth = Math.max(...rows.map(([, v, m]) => (m ? v.length : 0)));
   const lines = [
     summary.title,
     `window W = ${summary.windowMs} ms after each fault`,

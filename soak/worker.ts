@@ -229,7 +229,7 @@ function versionOf(value: unknown): number {
   return value;
 }
 
-async function main(): Promise<void> {
+function main(): void {
   let traffic: Traffic | undefined;
   let cache: CacheAsideManager | undefined;
   let client: Redis | Cluster | undefined;
@@ -314,4 +314,4 @@ async function main(): Promise<void> {
   });
 }
 
-void main();
+main();

@@ -59,7 +59,7 @@ export class FaultInjector {
     const total = kinds.reduce((sum, [, w]) => sum + w, 0);
     // Bounded by count as well as time: a fault plus its gap lasts at least a second.
     for (let n = 0; n < 10_000 && !this.stopping; n++) {
-      await sleep(this.random.between(1500, 4000));
+      await sleep(this.random.between(3000, 6000));
       if (this.isStopping() || nowMs() >= until) break;
       let roll = this.random.next() * total;
       const kind = kinds.find(([, w]) => (roll -= w) < 0)?.[0] ?? 'stall';

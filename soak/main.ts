@@ -37,8 +37,9 @@ const WINDOW_MS =
   DEFAULT_COOLDOWN_MS +
   DEFAULT_INVALIDATION_RETRY_MS;
 
-const GROUPS = 8;
-const KEYS_PER_GROUP = 5;
+/** 200 keys, rarely written: a wrong value left by a fault is not overwritten by chance at once. */
+const GROUPS = 20;
+const KEYS_PER_GROUP = 10;
 const BURST_CALLERS_PER_WORKER = 8;
 const BURST_SETTLE_MS = 1000;
 const STARTUP_TIMEOUT_MS = 60_000;
@@ -130,6 +131,7 @@ async function main(): Promise<number> {
     const { text, passed } = renderReport({
       title: `cache-aside soak: ${mode}, ${options.processes} processes, ${options.seconds} s, seed ${options.seed}`,
       windowMs: WINDOW_MS,
+      origin,
       faults: faultInjector.log,
       verdict,
       workers: pool.workers,

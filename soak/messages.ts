@@ -22,6 +22,7 @@ export type WriteKind = 'invalidate' | 'set' | 'tags' | 'pattern';
 /** One read as the worker saw it: which version the cache answered, and when. */
 export interface ReadRecord {
   op: 'get' | 'getMany';
+  worker: number;
   key: string;
   start: number;
   end: number;
@@ -30,6 +31,7 @@ export interface ReadRecord {
 
 /** One acknowledged cache write: from `ackAt` on, a read must answer at least `version`. */
 export interface AckRecord {
+  worker: number;
   key: string;
   version: number;
   ackAt: number;

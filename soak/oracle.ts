@@ -1,6 +1,9 @@
 import type { AckRecord, ReadRecord, WriteKind } from './messages';
 import type { FaultKind, FaultRecord } from './fault-injector';
 
+/** Faults that can lose an acknowledged write (replication is asynchronous, nothing persists). */
+const KILLS: readonly FaultKind[] = ['kill-restart', 'master-kill'];
+
 /** A read slower than this counts as a slow get (a lease nobody holds makes readers wait ~5 s). */
 export const SLOW_GET_MS = 1000;
 
@@ -13,6 +16,9 @@ export interface StaleExample {
   afterAckMs: number;
   /** Soak-clock time of the read's start. */
   start: number;
+  op: ReadRecord['op'];
+  readBy: number;
+  ackBy: number;
 }
 
 export interface OracleVerdict {
@@ -34,9 +40,10 @@ export interface OracleVerdict {
 /**
  * Knows every acknowledged write and every read. A read is STALE when it started after the
  * acknowledgement of version v of its key and answered a version below v. It is excused ("within
- * the window") when a fault was active at any moment between that acknowledgement and the read's
- * start, or ended less than `windowMs` before; otherwise it is stale beyond the window, which the
- * library promises never happens.
+ * the window") when it started while a fault was active or less than `windowMs` after one ended,
+ * or when a node was killed between the acknowledgement and the read (the write may be lost with
+ * it). Otherwise it is stale beyond the window, which the library promises never happens: once
+ * Redis is healthy again for W, every write acknowledged before — even during the fault — holds.
  */
 export class Oracle {
   private readonly acks = new Map<string, AckRecord[]>();
@@ -63,6 +70,9 @@ export class Oracle {
       for (const w of windows) if (w.from <= to && w.to >= from) found = w.kind;
       return found;
     };
+    /** A node killed between the ack and the read may take the acknowledged write with it. */
+    const killBetween = (from: number, to: number): FaultKind | undefined =>
+      faults.find((f) => KILLS.includes(f.kind) && f.start >= from && f.start <= to)?.kind;
     for (const list of this.acks.values()) list.sort((a, b) => a.ackAt - b.ackAt);
 
     const verdict: OracleVerdict = {
@@ -98,7 +108,7 @@ export class Oracle {
       verdict.readsChecked++;
       const latest = lastBefore(acks, read.start);
       if (!latest || read.version >= latest.version) continue;
-      const fault = faultIn(latest.ackAt, read.start);
+      const fault = faultIn(read.start, read.start) ?? killBetween(latest.ackAt, read.start);
       if (fault !== undefined) {
         verdict.staleWithinWindow++;
         verdict.staleWithinByFault[fault] = (verdict.staleWithinByFault[fault] ?? 0) + 1;
@@ -106,7 +116,7 @@ export class Oracle {
       }
       verdict.staleBeyondWindow++;
       verdict.staleBeyondByWrite[latest.kind] = (verdict.staleBeyondByWrite[latest.kind] ?? 0) + 1;
-      if (verdict.staleExamples.length < 5)
+      if (verdict.staleExamples.length < 10)
         verdict.staleExamples.push({
           key: read.key,
           answered: read.version,
@@ -114,6 +124,9 @@ export class Oracle {
           ackKind: latest.kind,
           afterAckMs: read.start - latest.ackAt,
           start: read.start,
+          op: read.op,
+          readBy: read.worker,
+          ackBy: latest.worker,
         });
     }
     getLatencies.sort((a, b) => a - b);

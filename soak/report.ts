@@ -13,6 +13,8 @@ export interface BurstResult {
 export interface SoakSummary {
   title: string;
   windowMs: number;
+  /** Soak-clock time the traffic started, for times in the report. */
+  origin: number;
   faults: readonly FaultRecord[];
   verdict: OracleVerdict;
   workers: readonly WorkerHandle[];
@@ -101,8 +103,9 @@ export function renderReport(summary: SoakSummary): { text: string; passed: bool
   ];
   for (const e of verdict.staleExamples)
     lines.push(
-      `  stale: ${e.key} answered v${e.answered}, acknowledged v${e.expected} by ${e.ackKind} ` +
-        `${e.afterAckMs.toFixed(0)} ms before the read`,
+      `  stale at ${((e.start - summary.origin) / 1000).toFixed(2)} s: ${e.op} ${e.key} in worker ` +
+        `${e.readBy} answered v${e.answered}; v${e.expected} acknowledged by ${e.ackKind} in ` +
+        `worker ${e.ackBy} ${e.afterAckMs.toFixed(0)} ms before the read`,
     );
   for (const w of workers) {
     for (const f of w.final?.failures ?? []) lines.push(`  failed call in worker ${w.index}: ${f}`);

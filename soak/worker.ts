@@ -21,7 +21,7 @@ import { Random } from './random';
 
 /** Concurrent traffic loops per process, and the pause after each operation (keeps CPU sane). */
 const LOOPS = 4;
-const PAUSE_MS: [number, number] = [2, 8];
+const PAUSE_MS: [number, number] = [5, 15];
 /** Upper bounds, so nothing here can run or wait forever. */
 const MAX_OPS_PER_LOOP = 1_000_000;
 const IPC_TIMEOUT_MS = 10_000;
@@ -142,14 +142,14 @@ class Traffic {
     const keys = this.keys[group] ?? [];
     const key = this.random.pick(keys);
     const roll = this.random.next();
-    if (roll < 0.55) return this.get(key, [tagOf(group)]);
-    if (roll < 0.65) {
+    if (roll < 0.7) return this.get(key, [tagOf(group)]);
+    if (roll < 0.85) {
       const some = keys.filter(() => this.random.next() < 0.6);
       return this.getMany(some.length > 0 ? some : [key], [tagOf(group)]);
     }
-    if (roll < 0.8) return this.write('invalidate', [key], group);
-    if (roll < 0.9) return this.write('set', [key], group);
-    if (roll < 0.95) return this.write('tags', keys, group);
+    if (roll < 0.9) return this.write('invalidate', [key], group);
+    if (roll < 0.95) return this.write('set', [key], group);
+    if (roll < 0.975) return this.write('tags', keys, group);
     return this.write('pattern', keys, group);
   }
 
@@ -161,7 +161,14 @@ class Traffic {
         async (k) => (await loadVersions([k]))[0],
         tags.length > 0 ? { tags } : undefined,
       );
-      reads.push({ op: 'get', key, start, end: nowMs(), version: versionOf(value) });
+      reads.push({
+        op: 'get',
+        worker: this.setup.index,
+        key,
+        start,
+        end: nowMs(),
+        version: versionOf(value),
+      });
     } catch (error) {
       fail(`get`, error);
     }
@@ -175,7 +182,14 @@ class Traffic {
       });
       const end = nowMs();
       keys.forEach((key, i) =>
-        reads.push({ op: 'getMany', key, start, end, version: versionOf(values[i]) }),
+        reads.push({
+          op: 'getMany',
+          worker: this.setup.index,
+          key,
+          start,
+          end,
+          version: versionOf(values[i]),
+        }),
       );
     } catch (error) {
       fail(`getMany`, error);
@@ -209,7 +223,9 @@ class Traffic {
           break;
       }
       const ackAt = nowMs();
-      keys.forEach((key, i) => acks.push({ key, version: versions[i] ?? 0, ackAt, kind }));
+      keys.forEach((key, i) =>
+        acks.push({ worker: this.setup.index, key, version: versions[i] ?? 0, ackAt, kind }),
+      );
     } catch (error) {
       fail(kind, error);
     } finally {

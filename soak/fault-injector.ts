@@ -5,7 +5,9 @@ import type { FaultRelay } from './fault-relay';
 import type { Random } from './random';
 import { masterPorts, waitForCluster, type Topology } from './topology';
 
-export type FaultKind = 'stall' | 'reset' | 'refuse' | 'kill-restart' | 'oom' | 'master-kill';
+import type { FaultKind } from './fault-kinds';
+
+export type { FaultKind } from './fault-kinds';
 
 /** One injected fault, with the times (soak clock, ms) it was active. */
 export interface FaultRecord {
@@ -43,6 +45,7 @@ export class FaultInjector {
     private readonly random: Random,
     private readonly print: (line: string) => void,
     private readonly origin: number,
+    private readonly allowed: readonly FaultKind[],
   ) {}
 
   stop(): void {
@@ -55,7 +58,11 @@ export class FaultInjector {
   }
 
   async run(until: number): Promise<void> {
-    const kinds = WEIGHTS.filter(([, , clusterOnly]) => !clusterOnly || this.topology.cluster);
+    const kinds = WEIGHTS.filter(
+      ([kind, , clusterOnly]) =>
+        this.allowed.includes(kind) && (!clusterOnly || this.topology.cluster),
+    );
+    if (kinds.length === 0) return;
     const total = kinds.reduce((sum, [, w]) => sum + w, 0);
     // Bounded by count as well as time: a fault plus its gap lasts at least a second.
     for (let n = 0; n < 10_000 && !this.stopping; n++) {

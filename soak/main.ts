@@ -51,7 +51,9 @@ const print = (line: string): void => {
 
 async function main(): Promise<number> {
   const options = parseSoakOptions(process.argv.slice(2));
-  const random = new Random(options.seed);
+  // Separate streams, so the same seed injects the same faults whatever the bursts do.
+  const faultRandom = new Random(options.seed);
+  const burstRandom = new Random(options.seed ^ 0x5eed);
   const database = new VersionDatabase();
   const oracle = new Oracle(WINDOW_MS);
   const pool = new WorkerPool(database, oracle, print);
@@ -103,14 +105,14 @@ async function main(): Promise<number> {
 
     const origin = nowMs();
     const until = origin + options.seconds * 1000;
-    const faultInjector = new FaultInjector(topology, random, print, origin);
+    const faultInjector = new FaultInjector(topology, faultRandom, print, origin, options.faults);
     injector = faultInjector;
     pool.broadcast({ type: 'start' });
     const faults = faultInjector.run(until);
 
     const burstTimes: Array<{ key: string; at: number }> = [];
     for (let n = 0; n < 100_000 && nowMs() < until; n++) {
-      await sleep(random.between(1500, 2500));
+      await sleep(burstRandom.between(1500, 2500));
       const key = `burst:${n}`;
       burstTimes.push({ key, at: nowMs() });
       pool.broadcast({ type: 'burst', key, callers: BURST_CALLERS_PER_WORKER });

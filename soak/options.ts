@@ -1,3 +1,5 @@
+import { FAULT_KINDS, type FaultKind } from './fault-kinds';
+
 /** What `npm run soak -- …` accepts. */
 export interface SoakOptions {
   /** How long traffic and faults run, in seconds (then a quiet tail and the report). */
@@ -7,9 +9,13 @@ export interface SoakOptions {
   /** Worker processes, each with its own client and its own fault relay. */
   processes: number;
   seed: number;
+  /** Which faults may be injected (default: all that apply to the topology). */
+  faults: readonly FaultKind[];
 }
 
-const USAGE = 'usage: npm run soak -- [--seconds 120] [--cluster] [--processes 4] [--seed N]';
+const USAGE =
+  'usage: npm run soak -- [--seconds 120] [--cluster] [--processes 4] [--seed N] ' +
+  `[--faults ${FAULT_KINDS.join(',')}]`;
 
 export function parseSoakOptions(argv: readonly string[]): SoakOptions {
   const options: SoakOptions = {
@@ -17,6 +23,7 @@ export function parseSoakOptions(argv: readonly string[]): SoakOptions {
     cluster: false,
     processes: 4,
     seed: Date.now() % 1_000_000,
+    faults: FAULT_KINDS,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -40,6 +47,15 @@ export function parseSoakOptions(argv: readonly string[]): SoakOptions {
       case '--seed':
         options.seed = value();
         break;
+      case '--faults': {
+        i++;
+        const kinds = (i < argv.length ? argv[i] : '').split(',');
+        const unknown = kinds.filter((k) => !(FAULT_KINDS as readonly string[]).includes(k));
+        if (unknown.length > 0)
+          throw new Error(`[cache-aside soak] unknown fault ${unknown.join(',')}; ${USAGE}`);
+        options.faults = kinds as FaultKind[];
+        break;
+      }
       default:
         throw new Error(`[cache-aside soak] unknown argument ${flag}; ${USAGE}`);
     }

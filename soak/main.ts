@@ -104,6 +104,7 @@ async function main(): Promise<number> {
     await pool.ready(STARTUP_TIMEOUT_MS);
 
     const origin = nowMs();
+    pool.origin = origin;
     const until = origin + options.seconds * 1000;
     const faultInjector = new FaultInjector(topology, faultRandom, print, origin, options.faults);
     injector = faultInjector;

@@ -63,4 +63,6 @@ export type FromWorker =
   | { type: 'write-end'; keys: string[]; acks: AckRecord[] }
   | { type: 'reads'; reads: ReadRecord[] }
   | { type: 'final'; final: WorkerFinal }
-  | { type: 'unhandled'; what: string };
+  | { type: 'unhandled'; what: string }
+  /** The worker's client became ready (again), at this soak-clock time. */
+  | { type: 'client-ready'; at: number };

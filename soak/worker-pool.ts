@@ -26,6 +26,9 @@ export class WorkerPool {
   readonly workers: WorkerHandle[] = [];
   private readonly children: ChildProcess[] = [];
 
+  /** Soak-clock time traffic started; until set, reconnects are not logged. */
+  origin: number | undefined;
+
   constructor(
     private readonly database: VersionDatabase,
     private readonly oracle: Oracle,
@@ -133,6 +136,13 @@ export class WorkerPool {
       case 'unhandled':
         handle.unhandled.push(message.what);
         this.print(`worker ${handle.index}: ${message.what}`);
+        break;
+      case 'client-ready':
+        if (this.origin !== undefined)
+          this.print(
+            `        worker ${handle.index} client ready again at ` +
+              `${((message.at - this.origin) / 1000).toFixed(2).padStart(7)} s`,
+          );
         break;
       case 'final':
         handle.final = message.final;

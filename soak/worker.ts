@@ -278,6 +278,9 @@ function main(): void {
       case 'setup': {
         const { setup } = message;
         client = createClient(setup);
+        client.on('ready', () => {
+          send({ type: 'client-ready', at: nowMs() });
+        });
         cache = new CacheAsideManager({
           redis: client,
           keyPrefix: setup.keyPrefix,

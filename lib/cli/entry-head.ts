@@ -1,9 +1,8 @@
 import {
   ENTRY_HEAD_LENGTH,
-  FRESH_UNTIL_OFFSET,
   LEASE_MARKER_PREFIX,
-  isEntryHead,
   isLeaseMarker,
+  readStoredHead,
 } from './entry-layout';
 
 /** Bytes to read of a value to classify it: the head, the codec id length and the longest id. */
@@ -22,9 +21,8 @@ export type HeadClass =
  */
 export function classifyHead(head: Buffer, size: number): HeadClass {
   if (head.length > LEASE_MARKER_PREFIX.length && isLeaseMarker(head)) return { type: 'lease' };
-  if (!isEntryHead(head) || head[2] > 2) return { type: 'undecodable' };
-  if (size <= ENTRY_HEAD_LENGTH || ENTRY_HEAD_LENGTH + 1 + head[ENTRY_HEAD_LENGTH] > size) {
-    return { type: 'undecodable' };
-  }
-  return { type: 'entry', freshUntil: head.readDoubleLE(FRESH_UNTIL_OFFSET) };
+  const entry = readStoredHead(head, size);
+  return entry === undefined
+    ? { type: 'undecodable' }
+    : { type: 'entry', freshUntil: entry.freshUntil };
 }

@@ -1,23 +1,16 @@
-/**
- * What the CLI reads of the stored-entry format, in one place. These modules live in
- * lib/manager today and move to lib/entry (which the CLI may import) in the layer restructuring:
- * only these import lines change then.
- */
-// eslint-disable-next-line no-restricted-imports -- the entry format moves to lib/entry (allowed for lib/cli) at merge
+/** What the CLI reads of the stored-entry format (lib/entry), in one place. */
 export {
   ENTRY_FORMAT_VERSION,
   ENTRY_HEAD_LENGTH,
   ENTRY_MAGIC,
-  EntryFormatError,
   EntryKind,
-  FRESH_UNTIL_OFFSET,
   LEASE_MARKER_PREFIX,
-  WRITTEN_AT_OFFSET,
   decodeEntry,
   isEntryHead,
   isLeaseMarker,
+  readStoredHead,
   type EntryHeader,
   type TagStamp,
-} from '../manager/entry-format';
-// eslint-disable-next-line no-restricted-imports -- glob moves to lib/entry (allowed for lib/cli) at merge
-export { escapeGlob } from '../manager/glob';
+} from '../entry/entry-format';
+export { escapeGlob } from '../entry/glob';
+export { EntryFormatError } from '../errors/entry-format.error';

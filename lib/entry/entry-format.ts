@@ -100,6 +100,19 @@ export function readEntryHead(head: Buffer): EntryHead | undefined {
   };
 }
 
+/**
+ * The head of a stored value read from its first bytes only (a scan reads no more), when those
+ * bytes start a complete-looking entry of this format: a known kind, and a codec id that fits
+ * within the value's full `size`. For tools that classify many keys without decoding them.
+ */
+export function readStoredHead(firstBytes: Buffer, size: number): EntryHead | undefined {
+  const head = readEntryHead(firstBytes);
+  if (head === undefined || firstBytes[OFFSET_KIND] > EntryKind.Null) return undefined;
+  if (size <= OFFSET_CODEC || OFFSET_CODEC + firstBytes[OFFSET_CODEC_LENGTH] > size)
+    return undefined;
+  return head;
+}
+
 /** The identity of the entry in these bytes (a whole entry or its head). */
 export function identityOf(data: Buffer): EntryIdentity {
   return { offset: OFFSET_ID, id: data.toString('latin1', OFFSET_ID, OFFSET_ID + ID_LENGTH) };

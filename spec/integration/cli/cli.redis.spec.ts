@@ -1,7 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { CacheAsideManager } from '../../../lib';
 import { tagVersionKey } from '../../../lib/cli/tag-version-key';
-import { EntryKind, encodeEntry, encodeCodecId } from '../../../lib/manager/entry-format';
+import { EntryKind, encodeEntry, encodeCodecId } from '../../../lib/entry/entry-format';
 import {
   newClusterClient,
   newTestClient,

@@ -166,7 +166,8 @@ function templateValue(
     case 'string':
       return encodeKeySegment(value);
     case 'number':
-      return Object.is(value, -0) ? '0' : encodeKeySegment(String(value));
+      // Digits, '-', '.', 'e', Infinity and NaN are plain; only an exponent's '+' needs escaping.
+      return Object.is(value, -0) ? '0' : String(value).replace('+', '%2B');
     case 'bigint':
     case 'boolean':
       return String(value);

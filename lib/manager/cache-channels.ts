@@ -116,12 +116,17 @@ export interface CacheErrorMessage {
 
 // ── channels ─────────────────────────────────────────────────────────────────
 
+function traced<C extends object>(name: string): TracingChannel<unknown, C> {
+  return withHasSubscribers(tracingChannel<unknown, C>(name));
+}
+
 /**
  * Node added `TracingChannel#hasSubscribers` in 20.13; on an older 20.x this own property gives
  * the same answer, so the manager's check is one property read on every version.
  */
-function traced<C extends object>(name: string): TracingChannel<unknown, C> {
-  const traceChannel = tracingChannel<unknown, C>(name);
+export function withHasSubscribers<C extends object>(
+  traceChannel: TracingChannel<unknown, C>,
+): TracingChannel<unknown, C> {
   if (typeof (traceChannel as { hasSubscribers?: unknown }).hasSubscribers !== 'boolean') {
     Object.defineProperty(traceChannel, 'hasSubscribers', {
       get: () =>

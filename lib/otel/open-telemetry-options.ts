@@ -33,7 +33,8 @@ const OPTION_NAMES = ['meterProvider', 'tracerProvider', 'includeKeys', 'traceHi
 export function resolveOpenTelemetryOptions(
   options: OpenTelemetryOptions,
 ): ResolvedOpenTelemetryOptions {
-  if (typeof options !== 'object' || Array.isArray(options)) {
+  const given: unknown = options; // callers from JavaScript may pass anything
+  if (typeof given !== 'object' || given === null || Array.isArray(given)) {
     throw new CacheTypeError(
       'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
       'enableOpenTelemetry() takes an options object ({ meterProvider, tracerProvider, includeKeys, traceHits }) or nothing.',

@@ -16,6 +16,7 @@ import {
   traceInvalidate,
   traceLoad,
   traceSet,
+  withHasSubscribers,
   type CacheErrorMessage,
   type CacheManagerIdentity,
 } from '../../../lib/manager/cache-channels';
@@ -86,6 +87,24 @@ describe('cache channels', () => {
       unsubscribe(`tracing:${CACHE_CHANNEL_NAMES.get}:asyncEnd`, onEnd);
     }
     expect(cacheChannels.get.hasSubscribers).toBe(false);
+  });
+});
+
+describe('withHasSubscribers()', () => {
+  it('gives a TracingChannel without hasSubscribers (Node before 20.13) the same answer', () => {
+    const name = 'cache-aside:test:old-node';
+    const old = tracingChannel(name);
+    // As on Node 20.12: no hasSubscribers of its own.
+    Object.defineProperty(old, 'hasSubscribers', { value: undefined, configurable: true });
+    const shimmed = withHasSubscribers(old);
+    expect(shimmed.hasSubscribers).toBe(false);
+    for (const phase of ['start', 'end', 'asyncStart', 'asyncEnd', 'error'] as const) {
+      const listener = (): void => undefined;
+      subscribe(`tracing:${name}:${phase}`, listener);
+      expect(shimmed.hasSubscribers).toBe(true);
+      unsubscribe(`tracing:${name}:${phase}`, listener);
+      expect(shimmed.hasSubscribers).toBe(false);
+    }
   });
 });
 

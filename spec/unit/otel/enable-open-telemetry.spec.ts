@@ -1,3 +1,4 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { context, trace, type Attributes } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
@@ -277,6 +278,21 @@ describe('enableOpenTelemetry()', () => {
       expect(h.spans().find((s) => s.name === 'cache_aside.load')?.status.code).toBe(2);
     });
 
+    it('counts no lookup for a read that failed before its outcome was known, and a bypassed batch as bypass', async () => {
+      await expect(
+        traceGet(h.manager, 'user:1', 'Users.find', async () => {
+          throw new TypeError('bad options');
+        }),
+      ).rejects.toThrow(TypeError);
+      await traceGetMany(h.manager, ['a', 'b'], undefined, async (t) => {
+        noteBatch(t, 0, 0, 2, true);
+        return [1, 2];
+      });
+      const lookups = (await h.metrics()).get('cache_aside.lookups');
+      expect(lookups).toHaveLength(1);
+      expect(valueAt(lookups, { 'cache_aside.outcome': 'bypass' })).toBe(2);
+    });
+
     it('reports the circuit state and L1 entries of each live manager as gauges', async () => {
       const bare = registerManager({
         keyPrefix: 'bare:',
@@ -494,6 +510,57 @@ describe('enableOpenTelemetry()', () => {
       for (const span of gets) expect(span.parentSpanContext?.spanId).toBe(request.spanId);
     });
 
+    it('counts a call already in flight when it was turned on, without a span or a load duration', async () => {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const registration = registerManager({
+        keyPrefix: 'early:',
+        circuitOpen: () => false,
+        l1Entries: () => undefined,
+      });
+      const manager = registration.identity;
+      const listener = (): void => undefined;
+      // Something else subscribes, so the calls are traced before OpenTelemetry is turned on.
+      const channels = ['get', 'getMany', 'load', 'invalidate'].map(
+        (n) => `tracing:cache-aside:${n}:start`,
+      );
+      for (const name of channels) subscribe(name, listener);
+      try {
+        const read = traceGet(manager, 'k', undefined, async (t) => {
+          noteLookup(t, 'miss');
+          return traceLoad(manager, 'k', undefined, async () => {
+            await gate;
+            return 1;
+          });
+        });
+        const batch = traceGetMany(manager, ['a'], undefined, async (t) => {
+          await gate;
+          noteBatch(t, 1, 0, 0, false);
+          return [1];
+        });
+        const invalidation = traceInvalidate(
+          manager,
+          { kind: 'key', keys: ['k'] },
+          undefined,
+          async () => {
+            await gate;
+            return 1;
+          },
+        );
+        h = new Harness({ traceHits: true });
+        release();
+        await Promise.all([read, batch, invalidation]);
+        const m = await h.metrics();
+        expect(h.spans()).toHaveLength(0);
+        expect(m.get('cache_aside.load.duration') ?? []).toHaveLength(0);
+        expect(valueAt(m.get('cache_aside.lookups'), { 'cache_aside.outcome': 'miss' })).toBe(1);
+        expect(valueAt(m.get('cache_aside.invalidations'), { 'cache_aside.kind': 'key' })).toBe(1);
+      } finally {
+        for (const name of channels) unsubscribe(name, listener);
+        registration.unregister();
+      }
+    });
+
     it('opens no span and records nothing once turned off', async () => {
       h = new Harness({ traceHits: true });
       h.disable();
@@ -515,6 +582,9 @@ describe('enableOpenTelemetry()', () => {
       [{ traceHits: 1 }, /traceHits must be true or false/],
       [{ meterProvider: {} }, /meterProvider must be an OpenTelemetry MeterProvider/],
       [{ tracerProvider: null }, /tracerProvider must be an OpenTelemetry TracerProvider/],
+      [null, /takes an options object/],
+      [['traceHits'], /takes an options object/],
+      ['traceHits', /takes an options object/],
     ])('refuses %j', (options, message) => {
       expect(() => enableOpenTelemetry(options as unknown as OpenTelemetryOptions)).toThrow(
         message,

@@ -40,7 +40,7 @@ export type { ConfigurationErrorCode } from './errors/configuration-error-code';
 
 // ── serializers ──────────────────────────────────────────────────────────────
 export type { Serializer } from './serializers/serializer';
-export { JsonSerializer } from './serializers/json.serializer';
+export { JsonSerializer, DEFAULT_JSON_MAX_DEPTH } from './serializers/json.serializer';
 export type { JsonSerializerOptions } from './serializers/json.serializer';
 export { DEFAULT_MAX_PAYLOAD_BYTES, MAX_CODEC_ID_LENGTH } from './serializers/serializer';
 export { ClassTransformerSerializer } from './serializers/class-transformer.serializer';

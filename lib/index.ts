@@ -94,3 +94,10 @@ export type { CacheManagerPort } from './interceptor/manager-port';
 export { UnsupportedKeyValueError } from './interceptor/stable-encoding';
 export { CacheableMany } from './decorators/cacheable-many.decorator';
 export type { CacheableManyOptions } from './metadata/cache-metadata';
+
+// ── types named by the signatures above (so that the API reference can show them) ──
+export type { Loader } from './manager/cache-core';
+export type { BatchLoader } from './manager/batch-read';
+export type { CacheErrorDetails } from './errors/cache-error';
+export type { AsyncMethod } from './decorators/method-decorator';
+export type { MsgpackLimits } from './serializers/msgpack-structure';

@@ -148,6 +148,7 @@ function smokeProject(label, extras, subpaths, optionalPeers) {
 
   const installed = (name) =>
     existsSync(join(dir, 'node_modules', ...name.split('/'), 'package.json'));
+  const loaded = [];
   for (const subpath of subpaths) {
     const specifier = subpath === '.' ? pkg.name : `${pkg.name}/${subpath.slice(2)}`;
     const outcomes = ['import', 'require'].map((how) => loadIn(dir, specifier, how));
@@ -179,8 +180,57 @@ function smokeProject(label, extras, subpaths, optionalPeers) {
     console.log(
       `package smoke: [${label}] ${specifier}: import and require expose ${esm.length} names`,
     );
+    loaded.push(specifier);
   }
+  typesResolve(dir, label, loaded);
   rootBehaviour(dir, label, installed('msgpackr'));
+}
+
+/**
+ * Each loaded specifier's types resolve for a TypeScript user, under the two settings users
+ * have: CommonJS with moduleResolution node10 (which ignores the exports map: a subpath needs
+ * typesVersions or a folder of its own) and nodenext. The repository's TypeScript is used.
+ */
+function typesResolve(dir, label, specifiers) {
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  const source = specifiers
+    .map(
+      (s, i) =>
+        `import * as m${i} from ${JSON.stringify(s)};\nexport const k${i} = Object.keys(m${i});`,
+    )
+    .join('\n');
+  for (const [mode, module, resolution, file] of [
+    ['CommonJS/node10', 'commonjs', 'node10', 'types-cjs.ts'],
+    ['nodenext', 'nodenext', 'nodenext', 'types-esm.mts'],
+  ]) {
+    writeFileSync(join(dir, file), `${source}\n`);
+    const config = {
+      compilerOptions: {
+        module,
+        moduleResolution: resolution,
+        target: 'ES2022',
+        strict: true,
+        noEmit: true,
+        skipLibCheck: true,
+        types: [],
+      },
+      files: [file],
+    };
+    writeFileSync(join(dir, `tsconfig.${file}.json`), JSON.stringify(config));
+    try {
+      run(process.execPath, [tsc, '-p', `tsconfig.${file}.json`, '--pretty', 'false'], dir);
+      console.log(
+        `package smoke: [${label}] types of ${specifiers.join(', ')} resolve under ${mode}`,
+      );
+    } catch (error) {
+      fail(
+        `[${label}] types under ${mode}: ${String(error.stdout || error.stderr || error.message)
+          .split('\n')
+          .slice(0, 6)
+          .join(' | ')}`,
+      );
+    }
+  }
 }
 
 /** Loads a specifier in a child process of the scratch project; returns its export names. */

@@ -57,7 +57,7 @@ export type { ConfigurationErrorCode } from './errors/configuration-error-code';
 
 // ── serializers ──────────────────────────────────────────────────────────────
 export type { Serializer } from './serializers/serializer';
-export { JsonSerializer } from './serializers/json.serializer';
+export { JsonSerializer, DEFAULT_JSON_MAX_DEPTH } from './serializers/json.serializer';
 export type { JsonSerializerOptions } from './serializers/json.serializer';
 export { DEFAULT_MAX_PAYLOAD_BYTES, MAX_CODEC_ID_LENGTH } from './serializers/serializer';
 export { ClassTransformerSerializer } from './serializers/class-transformer.serializer';
@@ -115,3 +115,10 @@ export { DEFAULT_MANAGER_NAME } from './metadata/metadata-store';
 export { UnsupportedKeyValueError } from './errors/unsupported-key-value.error';
 export { CacheableMany } from './decorators/cacheable-many.decorator';
 export type { CacheableManyOptions } from './metadata/cache-metadata';
+
+// ── types named by the signatures above (so that the API reference can show them) ──
+export type { Loader } from './manager/cache-core';
+export type { BatchLoader } from './manager/batch-read';
+export type { CacheErrorDetails } from './errors/cache-error';
+export type { AsyncMethod } from './decorators/method-decorator';
+export type { MsgpackLimits } from './errors/msgpack-structure.error';

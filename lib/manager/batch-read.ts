@@ -48,7 +48,8 @@ export class BatchRead {
     loader: BatchLoader<T>,
     opts: GetOptions<T>,
   ): Promise<T[]> {
-    if (!Array.isArray(keys)) {
+    const asked: unknown = keys; // a JavaScript caller may pass anything
+    if (!Array.isArray(asked)) {
       throw new CacheTypeError(
         'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
         `keys must be an array of strings, got ${describe(keys)}.`,

@@ -1,6 +1,5 @@
-import type { GetOptions } from './cache-aside.options';
 import type { CacheCore, Loader } from './cache-core';
-import type { Codec } from '../entry/codec';
+import type { CacheRequest } from './cache-request';
 import { identityOf } from '../entry/entry-format';
 import type { FoundEntry } from './lookup';
 import type { MissPath } from './miss-path';
@@ -20,31 +19,25 @@ export class BackgroundRefresh {
     private readonly missPath: MissPath,
   ) {}
 
-  refresh<T>(
-    fullKey: string,
-    key: string,
-    loader: Loader<T>,
-    codec: Codec,
-    opts: GetOptions<T>,
-    found: FoundEntry,
-  ): void {
+  refresh<T>(request: CacheRequest<T>, loader: Loader<T>, found: FoundEntry): void {
     const { core } = this;
+    const { fullKey, key, opts } = request;
     const identity = identityOf(found.raw);
     const refresh = this.flights.run(fullKey, async () => {
       const epoch = core.local.epoch;
       try {
         const wantsTags = opts.tags !== undefined && opts.tags.length > 0;
         const tags = wantsTags ? await core.reader.stamps(opts.tags!, 'refresh', key) : undefined;
-        const value = await this.missPath.callLoader(key, loader, opts.label);
+        const value = await this.missPath.callLoader(request, loader);
         if (wantsTags && tags === undefined) return;
-        const entry = core.writer.prepare(value, codec, opts, tags, key, 'refresh');
+        const entry = core.writer.prepare(value, request, tags, 'refresh');
         if (entry === undefined) return;
         if (await core.gateway.replaceIfUnchanged(fullKey, identity, entry.bytes, entry.px)) {
           core.telemetry.stored(key);
           core.local.keep(
             fullKey,
             value,
-            codec,
+            request.codec,
             entry,
             entry.bytes.length,
             epoch,
@@ -59,7 +52,7 @@ export class BackgroundRefresh {
           'refresh',
           key,
           error,
-          opts.label,
+          request.label,
         );
       }
     });

@@ -48,15 +48,7 @@ export class IoRedisConnection implements ClientConnection {
 
   constructor(readonly client: IoRedisFamilyClient) {
     this.isCluster = isIoRedisCluster(client);
-    const cluster = this.isCluster ? (client as Cluster) : undefined;
-    this.directGet = directGetFor(
-      client as never,
-      () =>
-        cluster === undefined
-          ? (client.constructor as { Command?: unknown }).Command
-          : (cluster.nodes('all')[0]?.constructor as { Command?: unknown } | undefined)?.Command,
-      cluster !== undefined,
-    );
+    this.directGet = directGetFor(client as never, () => commandClassOf(client), false);
   }
 
   state(): ConnectionState {
@@ -184,7 +176,9 @@ export class IoRedisConnection implements ClientConnection {
     connection.on('message', (channel: string, text: string) => {
       handlers.get(channel)?.(text);
     });
-    return {
+    const subscriber: Subscriber & { readonly connection: IoRedisFamilyClient } = {
+      /** The duplicate itself (specs reach it to silence a subscription behind the bus's back). */
+      connection,
       subscribe: async (channel, onMessage) => {
         handlers.set(channel, onMessage);
         await connection.subscribe(channel);
@@ -201,7 +195,34 @@ export class IoRedisConnection implements ClientConnection {
         connection.disconnect();
       },
     };
+    return subscriber;
   }
+}
+
+/** The packages of the ioredis family whose `Command` a direct GET may use. */
+const FAMILY_PACKAGES = ['ioredis', 'iovalkey'] as const;
+
+/**
+ * The `Command` class of the package that made `client`, if that package is one of the family
+ * and is installed: required only now, when a client of it was given (so it is installed), and
+ * only if the client is an instance of that very copy's classes (another copy or major of the
+ * package would build commands its client does not expect; such a client takes the wrapped path).
+ */
+function commandClassOf(client: object): unknown {
+  for (const name of FAMILY_PACKAGES) {
+    let exported: { Redis?: unknown; Cluster?: unknown; Command?: unknown } | undefined;
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily: only a user of this client has it installed
+      exported = require(name) as typeof exported;
+    } catch {
+      continue; // not installed: the client came from the other package
+    }
+    const made = [exported?.Redis, exported?.Cluster].some(
+      (cls) => typeof cls === 'function' && client instanceof cls,
+    );
+    if (made) return exported?.Command;
+  }
+  return undefined;
 }
 
 function isCorkable(socket: Partial<Corkable> | undefined): socket is Corkable {

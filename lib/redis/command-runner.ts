@@ -166,7 +166,10 @@ export class CommandRunner {
           ticket.isResolved = true;
           if (this.connection.isReplyError(error)) this.breaker.recordSuccess();
           else this.breaker.recordFailure();
-          reject(error as Error);
+          // Clients reject with Errors; anything else is wrapped without its content.
+          reject(
+            error instanceof Error ? error : new Error('[cache-aside] the Redis client failed'),
+          );
         },
       );
     });

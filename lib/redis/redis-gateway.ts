@@ -87,7 +87,7 @@ export class RedisGateway {
     if (keys.length === 0) return [];
     if (!this.connection.isCluster) return this.run((c) => c.mget(keys), false);
     const groups = groupBySlot(keys);
-    const results: Array<Buffer | null> = new Array(keys.length);
+    const results = new Array<Buffer | null>(keys.length);
     await Promise.all(
       [...groups.values()].map(async (indexes) => {
         const values = await this.run((c) => c.mget(indexes.map((i) => keys[i])), false);

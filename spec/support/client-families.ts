@@ -53,7 +53,12 @@ function ioredisFamily(
       });
       client.on('error', () => undefined);
       await waitReady(client);
-      return { client, close: async () => void client.disconnect() };
+      return {
+        client,
+        close: async () => {
+          client.disconnect();
+        },
+      };
     },
     cluster:
       ClusterClient &&
@@ -63,7 +68,12 @@ function ioredisFamily(
         });
         client.on('error', () => undefined);
         await waitReady(client);
-        return { client, close: async () => void client.disconnect() };
+        return {
+          client,
+          close: async () => {
+            client.disconnect();
+          },
+        };
       }),
   };
 }
@@ -82,7 +92,12 @@ export const NODE_REDIS: ClientFamily = {
     const client = createClient({ url, socket: { reconnectStrategy: backoff } });
     client.on('error', () => undefined);
     await client.connect();
-    return { client, close: async () => void client.destroy() };
+    return {
+      client,
+      close: async () => {
+        client.destroy();
+      },
+    };
   },
   async cluster(nodes) {
     const client = createCluster({
@@ -90,7 +105,12 @@ export const NODE_REDIS: ClientFamily = {
     });
     client.on('error', () => undefined);
     await client.connect();
-    return { client, close: async () => void client.destroy() };
+    return {
+      client,
+      close: async () => {
+        client.destroy();
+      },
+    };
   },
 };
 
@@ -98,7 +118,12 @@ export const MEMORY: ClientFamily = {
   name: 'memory store',
   async standalone() {
     const client = new MemoryStore();
-    return { client, close: async () => void client.close() };
+    return {
+      client,
+      close: async () => {
+        client.close();
+      },
+    };
   },
 };
 
@@ -116,7 +141,7 @@ export function familiesUnderTest(): ClientFamily[] {
   };
   const chosen = process.env.CACHE_ASIDE_TEST_CLIENT;
   if (chosen === undefined || chosen === '') return Object.values(all);
-  const family = all[chosen];
+  const family = all[chosen] as ClientFamily | undefined;
   if (family === undefined) throw new Error(`CACHE_ASIDE_TEST_CLIENT: unknown client "${chosen}"`);
   return [family];
 }

@@ -48,7 +48,7 @@ export class IoRedisConnection implements ClientConnection {
 
   constructor(readonly client: IoRedisFamilyClient) {
     this.isCluster = isIoRedisCluster(client);
-    this.directGet = directGetFor(client as never, () => commandClassOf(client), false);
+    this.directGet = directGetFor(client, () => commandClassOf(client), false);
   }
 
   state(): ConnectionState {
@@ -67,7 +67,7 @@ export class IoRedisConnection implements ClientConnection {
   }
 
   describeState(): string {
-    return `status "${String(this.client.status)}"`;
+    return `status "${this.client.status}"`;
   }
 
   onReady(listener: () => void): () => void {
@@ -140,10 +140,10 @@ export class IoRedisConnection implements ClientConnection {
     return this.client.eval(script.source, 1, key, ...args);
   }
 
-  async masters(): Promise<ScanNode[]> {
+  masters(): Promise<ScanNode[]> {
     const cluster = this.isCluster;
     const nodes = cluster ? (this.client as Cluster).nodes('master') : [this.client as Redis];
-    return nodes.map((node) => ({
+    const scanNodes: ScanNode[] = nodes.map((node) => ({
       scan: (cursor, match, count) => node.scan(cursor, 'MATCH', match, 'COUNT', count),
       unlink: async (keys) => {
         if (!cluster) return node.unlink(...keys);
@@ -157,7 +157,8 @@ export class IoRedisConnection implements ClientConnection {
         }
         return removed;
       },
-    })) as ScanNode[];
+    }));
+    return Promise.resolve(scanNodes);
   }
 
   /** The sockets of the moment: ioredis makes new ones on every reconnect. */

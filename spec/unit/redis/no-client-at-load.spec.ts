@@ -13,9 +13,9 @@ describe('loading cache-aside', () => {
       });
     }
     let testing: typeof import('../../../lib/testing') | undefined;
-    jest.isolateModules(() => {
-      require('../../../lib');
-      testing = require('../../../lib/testing') as typeof import('../../../lib/testing');
+    await jest.isolateModulesAsync(async () => {
+      await import('../../../lib');
+      testing = await import('../../../lib/testing');
     });
     const cache = testing!.createInMemoryManager({ keyPrefix: 'no-client:' });
     const loader = jest.fn(async () => 'loaded');

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { MAX_GLOB_LENGTH } from '../entry/glob';
 import type { Invalidation } from '../entry/invalidation';
+import type { Subscriber } from '../redis/clients/client-connection';
 import type { RedisGateway } from '../redis/redis-gateway';
-import type { Subscription } from '../redis/subscription';
 
 interface Wire {
   /** The instance that sent it (its own tier was already cleared). */
@@ -31,7 +31,7 @@ export const DEFAULT_L1_HEARTBEAT_MS = 1000;
 export class InvalidationBus {
   readonly instanceId = randomBytes(8).toString('hex');
   private readonly channel: string;
-  private readonly subscriber: Subscription;
+  private readonly subscriber: Subscriber;
   private readonly heartbeat: NodeJS.Timeout;
   private subscribed = false;
   /** The heartbeat sent and not yet heard back, if any. */
@@ -52,16 +52,16 @@ export class InvalidationBus {
     heartbeatMs = DEFAULT_L1_HEARTBEAT_MS,
   ) {
     this.channel = `cache-aside:l1:${keyPrefix}`;
-    // A connection of our own, made by the gateway: close() releases it.
-    this.subscriber = gateway.openSubscription({
-      message: (channel, text) => {
-        this.receive(channel, text);
-      },
-      ready: () => void this.subscribe(),
-      closed: () => {
-        this.subscribed = false;
-        this.updateLive();
-      },
+    // A connection of our own: a subscribed connection can send nothing else. We created it, so
+    // close() releases it (the user's client is never closed).
+    this.subscriber = gateway.subscriber();
+    this.subscriber.onStateChange((up) => {
+      if (up) {
+        void this.subscribe();
+        return;
+      }
+      this.subscribed = false;
+      this.updateLive();
     });
     this.heartbeat = setInterval(() => {
       this.beat();
@@ -93,7 +93,9 @@ export class InvalidationBus {
   private async subscribe(): Promise<void> {
     if (this.closed || this.subscribed) return;
     try {
-      await this.subscriber.subscribe(this.channel);
+      await this.subscriber.subscribe(this.channel, (text) => {
+        this.receive(this.channel, text);
+      });
       this.subscribed = true;
       this.silent = false; // delivering from now on
       this.awaitedBeat = undefined;

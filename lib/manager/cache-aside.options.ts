@@ -21,7 +21,11 @@ export {
  */
 
 export interface CacheAsideOptions {
-  /** An ioredis client, Cluster or Sentinel-backed client. Never closed by the manager. */
+  /**
+   * An ioredis (5, 6) or iovalkey client, Cluster or Sentinel-configured client; a connected
+   * node-redis 5 client, Cluster or Sentinel; or a `MemoryStore` (see docs/clients.md). Never
+   * closed by the manager.
+   */
   redis: RedisClient;
   /** Prepended to every key. @default `DEFAULT_KEY_PREFIX` */
   keyPrefix?: string;

@@ -11,7 +11,7 @@ import {
   describe,
 } from '../errors/invalid-argument';
 import { assertKnownOptions } from '../errors/unknown-option';
-import { clientKeyPrefixOf, isRedisClient } from '../redis/redis-client';
+import { assertRedisClient } from '../redis/redis-client';
 import { JsonSerializer } from '../serializers/json.serializer';
 import { assertSerializer } from '../serializers/serializer';
 import { CACHE_ASIDE_DEFAULTS } from './cache-aside.defaults';
@@ -98,21 +98,8 @@ export function resolveOptions(options: CacheAsideOptions): ResolvedOptions {
     CONSTRUCTOR_ALIASES,
   );
   const redis = options.redis;
-  if (!isRedisClient(redis)) {
-    throw new CacheTypeError(
-      INVALID,
-      `options.redis must be an ioredis client, Cluster or Sentinel client, got ${describe(redis)}; ` +
-        "pass { redis: new Redis(process.env.REDIS_URL) } (import Redis from 'ioredis').",
-    );
-  }
-  const clientPrefix = clientKeyPrefixOf(redis);
-  if (clientPrefix) {
-    throw new CacheTypeError(
-      INVALID,
-      `the Redis client has ioredis's own keyPrefix ("${clientPrefix}"), which SCAN patterns ` +
-        'ignore; create the client without it and pass { keyPrefix } to CacheAsideManager instead.',
-    );
-  }
+  // A client the library does not recognise, or an ioredis client with its own keyPrefix.
+  assertRedisClient(redis);
   const defaults = CACHE_ASIDE_DEFAULTS;
   const keyPrefix = options.keyPrefix ?? defaults.keyPrefix;
   if (typeof keyPrefix !== 'string') {

@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   const once = process.argv.includes('--once');
   const port = Number(process.env.METRICS_PORT ?? 9464);
   const metrics = await startMetricsEndpoint(port);
-  const { redis, description } = connectForSample();
+  const { redis, description, close } = connectForSample();
   const cache = new CacheAsideManager({
     redis,
     keyPrefix: `shop:${process.pid}:`,
@@ -62,7 +62,7 @@ async function main(): Promise<void> {
     running = false;
     await Promise.all(workers);
     await cache.close();
-    redis.disconnect();
+    close();
     await metrics.close();
   };
   if (once) {

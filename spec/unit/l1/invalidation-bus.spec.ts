@@ -1,34 +1,30 @@
 import type { Invalidation } from '../../../lib/entry/invalidation';
 import { InvalidationBus } from '../../../lib/l1/invalidation-bus';
 import type { RedisGateway } from '../../../lib/redis/redis-gateway';
-import type { SubscriptionListener } from '../../../lib/redis/subscription';
+import type { Subscriber } from '../../../lib/redis/clients/client-connection';
 
 /**
  * A gateway that loops PUBLISH back to the one subscription it opened (as Redis would, to every
  * subscriber of the channel), with switches to drop messages or refuse commands.
  */
 class FakeGateway {
-  listener: SubscriptionListener | undefined;
-  channels = new Set<string>();
+  /** Each subscribed channel's handler (one connection, as the bus opens). */
+  handlers = new Map<string, (text: string) => void>();
+  stateListener: ((up: boolean) => void) | undefined;
   published: Array<{ channel: string; text: string }> = [];
   deliver = true;
   failPublish = false;
   failSubscribe = false;
   closed = false;
 
-  openSubscription(listener: SubscriptionListener): {
-    subscribe(c: string): Promise<void>;
-    unsubscribe(c: string): Promise<void>;
-    close(): void;
-  } {
-    this.listener = listener;
+  subscriber(): Subscriber {
     return {
-      subscribe: async (channel) => {
+      subscribe: async (channel, onMessage) => {
         if (this.failSubscribe) throw new Error('Connection is closed.');
-        this.channels.add(channel);
+        this.handlers.set(channel, onMessage);
       },
-      unsubscribe: async (channel) => {
-        this.channels.delete(channel);
+      onStateChange: (listener) => {
+        this.stateListener = listener;
       },
       close: () => {
         this.closed = true;
@@ -39,12 +35,18 @@ class FakeGateway {
   async publish(channel: string, text: string): Promise<void> {
     if (this.failPublish) throw new Error('Connection is closed.');
     this.published.push({ channel, text });
-    if (this.deliver && this.channels.has(channel)) this.listener?.message(channel, text);
+    if (this.deliver) this.handlers.get(channel)?.(text);
   }
 
   /** A message from another instance (or application) on a channel. */
   inject(channel: string, text: string): void {
-    this.listener?.message(channel, text);
+    this.handlers.get(channel)?.(text);
+  }
+
+  /** The subscriber connection closed (subscriptions are gone) or came back. */
+  connection(up: boolean): void {
+    if (!up) this.handlers.clear();
+    this.stateListener?.(up);
   }
 }
 
@@ -86,7 +88,7 @@ describe('InvalidationBus', () => {
 
   it('subscribes through the gateway to one channel per key prefix and goes live', async () => {
     await start();
-    expect([...gateway.channels]).toEqual([CHANNEL]);
+    expect([...gateway.handlers.keys()]).toEqual([CHANNEL]);
     expect(bus.isLive).toBe(true);
     expect(liveChanges).toEqual([true]);
   });
@@ -141,9 +143,9 @@ describe('InvalidationBus', () => {
 
   it('goes off when the connection closes and subscribes again once it is ready', async () => {
     await start();
-    gateway.listener?.closed();
+    gateway.connection(false);
     expect(bus.isLive).toBe(false);
-    gateway.listener?.ready();
+    gateway.connection(true);
     await jest.advanceTimersByTimeAsync(0);
     expect(bus.isLive).toBe(true);
   });

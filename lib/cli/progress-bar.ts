@@ -3,7 +3,7 @@
  * terminal, or --progress): output that is piped or captured stays free of carriage returns.
  */
 export class ProgressBar {
-  private lastDraw = 0;
+  private lastDraw = -Infinity;
   private drawn = false;
 
   constructor(

@@ -52,11 +52,12 @@ export function readStoredValue(data: Buffer): StoredValue {
 /** Says why in words that tell "not ours" from "ours but damaged". */
 function unreadableReason(data: Buffer, error: unknown): string {
   if (!(error instanceof EntryFormatError)) return 'unreadable bytes';
-  if (error.reason === 'not-an-entry') {
-    if (data[0] !== ENTRY_MAGIC) return 'not a cache-aside entry (written by something else)';
-    if (data.length <= ENTRY_HEAD_LENGTH) return 'a cache-aside entry cut short (truncated)';
+  if (error.reason === 'not-an-entry' && data[0] !== ENTRY_MAGIC) {
+    return 'not a cache-aside entry (written by something else)';
   }
-  if (error.reason === 'codec-mismatch') return 'a cache-aside entry whose codec id is truncated';
+  if (error.reason === 'truncated' || data.length <= ENTRY_HEAD_LENGTH) {
+    return 'a cache-aside entry cut short (truncated)';
+  }
   return `a damaged cache-aside entry: ${error.message.replace(/^the /, '')}`;
 }
 

@@ -12,6 +12,7 @@
  */
 import Redis from 'ioredis';
 import RedisMock from 'ioredis-mock';
+import { watchConnectionErrors } from './redis-connection';
 import {
   Cacheable,
   CacheableMany,
@@ -121,6 +122,7 @@ async function main(): Promise<void> {
       maxRetriesPerRequest: 1,
       retryStrategy: (n) => (n > 3 ? null : n * 100),
     });
+    watchConnectionErrors(redis);
     console.log(`Redis: ${process.env.REDIS_URL} (REDIS_URL)`);
   } else {
     redis = new RedisMock();

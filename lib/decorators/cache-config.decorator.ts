@@ -1,3 +1,4 @@
+import { CacheTypeError } from '../errors/cache-type-error';
 import { describe } from '../errors/invalid-argument';
 import type { CacheConfigMetadata, CacheConfigOptions } from '../metadata/cache-metadata';
 import { defineClassConfig } from '../metadata/metadata-store';
@@ -6,6 +7,7 @@ import {
   FRESHNESS_OPTIONS,
   freshnessOptions,
   managerName,
+  nullTtlOption,
   optionalFunction,
   optionsObject,
   ttlSpec,
@@ -24,6 +26,8 @@ const OPTIONS: readonly (keyof CacheConfigOptions)[] = [
   'namespace',
   'ttl',
   'manager',
+  'nullTtl',
+  'tenant',
   'condition',
   ...FRESHNESS_OPTIONS,
 ];
@@ -44,8 +48,9 @@ export function CacheConfig(options?: CacheConfigOptions): CacheClassDecorator {
     opts.namespace !== undefined &&
     (typeof opts.namespace !== 'string' || opts.namespace.length === 0)
   ) {
-    throw new TypeError(
-      `[cache-aside] @CacheConfig() namespace must be a non-empty string, got ${describe(opts.namespace)}.`,
+    throw new CacheTypeError(
+      'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
+      `@CacheConfig() namespace must be a non-empty string, got ${describe(opts.namespace)}.`,
     );
   }
   const config: CacheConfigMetadata = Object.freeze(
@@ -58,14 +63,17 @@ export function CacheConfig(options?: CacheConfigOptions): CacheClassDecorator {
         '@CacheConfig() condition',
       ),
       ...freshnessOptions(opts, '@CacheConfig()'),
+      nullTtl: nullTtlOption(opts.nullTtl, '@CacheConfig() nullTtl'),
+      tenant: optionalFunction<CacheConfigMetadata['tenant']>(opts.tenant, '@CacheConfig() tenant'),
     }),
   );
   return function cacheConfigDecorator(...args: unknown[]): void {
     const site = classifyDecoratorCall(args);
     if (site.kind !== 'class') {
       const what = site.kind === 'other' ? site.description : `the method ${String(site.name)}`;
-      throw new TypeError(
-        `[cache-aside] @CacheConfig() decorates classes only; it was applied to ${what}.`,
+      throw new CacheTypeError(
+        'ERR_CACHE_ASIDE_DECORATOR_MISUSE',
+        `@CacheConfig() decorates classes only; it was applied to ${what}.`,
       );
     }
     defineClassConfig(site.ctor, config);

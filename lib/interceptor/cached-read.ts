@@ -1,18 +1,17 @@
-import type { GetOptions } from '../manager/cache-aside.options';
 import type {
   CacheConfigMetadata,
   CacheableMetadata,
   ConditionFunction,
   StoreMetadata,
   TagsOption,
-  TtlSpec,
-  UnlessFunction,
 } from '../metadata/cache-metadata';
-import { conditionOf, freshnessOf, ttlOf } from '../metadata/metadata-reader';
+import { conditionOf, freshnessOf, nullTtlOf } from '../metadata/metadata-reader';
 import type { AnyMethod, MethodRecord } from '../metadata/method-record';
 import { tagsFor } from './call-results';
-import { compileKeyBuilder, type KeyBuilder } from './cache-key';
-import type { CacheManagerPort } from './manager-port';
+import type { KeyBuilder } from './cache-key';
+import type { CacheManagerPort, PortGetOptions as GetOptions } from './manager-port';
+import type { ResultTtl } from './result-ttl';
+import { tenantTags, type TenantHead } from './tenant';
 
 /** A read operation prepared for one method and class: what a call runs, given `this` and the arguments. */
 export interface ReadStep {
@@ -26,13 +25,18 @@ export interface ReadSite {
   /** `Class.method`: the head of default keys, and the statistics label. */
   readonly identity: string;
   readonly manager: CacheManagerPort;
+  /** The method's key builder, shared with its puts and evictions. */
+  readonly keyOf: KeyBuilder;
+  /** The TTL of a result, by the one precedence rule. */
+  readonly ttl: ResultTtl;
+  /** The class's tenant, when its keys and tags are per tenant. */
+  readonly tenant: TenantHead | undefined;
 }
 
 /**
  * What `@Cacheable` and `@CacheableMany` resolve once per method and class rather than per call:
- * the key builder (namespace and template text joined), the condition, the TTL by precedence, and
- * the `GetOptions` — one frozen object shared by every call, unless a TTL function, `unless` or a
- * tags function makes them depend on the call.
+ * the key builder, the condition, the TTL, and the `GetOptions` — one frozen object shared by
+ * every call, unless a TTL function, `unless` or a tags function makes them depend on the call.
  */
 export abstract class PreparedRead {
   protected readonly original: AnyMethod;
@@ -42,12 +46,10 @@ export abstract class PreparedRead {
   /** The options of every call; `undefined` when they are built per call by `optionsFor`. */
   protected readonly shared: GetOptions | undefined;
   private readonly base: GetOptions;
-  private readonly ttlSpec: TtlSpec | undefined;
-  private readonly unless: UnlessFunction | undefined;
+  private readonly ttl: ResultTtl;
   private readonly tags: TagsOption | undefined;
   private readonly tagsWhat: string;
-  /** The TTL depends on the loaded value (a TTL function, or `unless`). */
-  private readonly dynamicTtl: boolean;
+  private readonly tenant: TenantHead | undefined;
 
   protected constructor(
     site: ReadSite,
@@ -58,30 +60,22 @@ export abstract class PreparedRead {
     const { record, config } = site;
     this.original = record.original;
     this.manager = site.manager;
-    this.keyOf = compileKeyBuilder(
-      op.key,
-      config.namespace,
-      site.identity,
-      `${decorator} key of ${record.describe()}`,
-    );
+    this.keyOf = site.keyOf;
     this.condition = conditionOf(op, config);
-    this.ttlSpec = ttlOf(record, op, config);
-    this.unless = op.unless;
+    this.ttl = site.ttl;
     this.tags = op.tags;
     this.tagsWhat = `${decorator} tags of ${record.describe()}`;
+    this.tenant = site.tenant;
     const base: GetOptions = { label: site.identity };
-    if (
-      this.ttlSpec !== undefined &&
-      typeof this.ttlSpec !== 'function' &&
-      this.unless === undefined
-    )
-      base.ttl = this.ttlSpec;
+    if (!this.ttl.dynamic && this.ttl.fixed !== undefined) base.ttl = this.ttl.fixed;
     if (op.serializer) base.serializer = op.serializer;
     if (Array.isArray(op.tags) && op.tags.length > 0) base.tags = op.tags;
+    const nullTtl = nullTtlOf(op, config);
+    if (nullTtl !== undefined) base.nullTtl = nullTtl;
     this.base = Object.assign(base, extra);
-    this.dynamicTtl = typeof this.ttlSpec === 'function' || this.unless !== undefined;
-    this.shared =
-      this.dynamicTtl || typeof op.tags === 'function' ? undefined : Object.freeze(this.base);
+    const tagsPerCall =
+      typeof op.tags === 'function' || (site.tenant !== undefined && op.tags !== undefined);
+    this.shared = this.ttl.dynamic || tagsPerCall ? undefined : Object.freeze(this.base);
   }
 
   /** Whether this call goes through the cache (`condition`). */
@@ -99,31 +93,32 @@ export abstract class PreparedRead {
     // unset): cheaper than copying `base` property by property.
     return {
       label: base.label,
-      ttl: this.dynamicTtl ? this.ttlOfValue(thisArg, args) : base.ttl,
+      ttl: this.ttl.dynamic ? this.ttlOfValue(thisArg, args) : base.ttl,
       serializer: base.serializer,
-      tags:
-        typeof this.tags === 'function'
-          ? tagsFor(this.tags, thisArg, args, this.tagsWhat)
-          : base.tags,
+      tags: this.tagsOf(thisArg, args),
       grace: base.grace,
       staleWhileRevalidate: base.staleWhileRevalidate,
       eagerRefresh: base.eagerRefresh,
       softTimeoutMs: base.softTimeoutMs,
       hardTimeoutMs: base.hardTimeoutMs,
+      nullTtl: base.nullTtl,
     };
   }
 
-  /** The TTL of a value loaded by this call: `0` when `unless` vetoes it, else by precedence. */
+  /** The tags of one call: computed by a tags function, and confined to the call's tenant. */
+  private tagsOf(thisArg: unknown, args: unknown[]): readonly string[] | undefined {
+    const tags =
+      typeof this.tags === 'function'
+        ? tagsFor(this.tags, thisArg, args, this.tagsWhat)
+        : this.base.tags;
+    return tags && this.tenant ? tenantTags(tags, this.tenant(thisArg, args)) : tags;
+  }
+
+  /** The TTL of a value loaded by this call (the manager's default when none is configured). */
   private ttlOfValue(thisArg: unknown, args: unknown[]): (value: unknown) => number {
-    const spec = this.ttlSpec;
-    const unless = this.unless;
+    const ttl = this.ttl;
     const manager = this.manager;
-    return (value: unknown) => {
-      if (unless !== undefined && unless.call(thisArg, value, ...args)) return 0;
-      return typeof spec === 'function'
-        ? spec.call(thisArg, value, ...args)
-        : (spec ?? manager.defaultTtl);
-    };
+    return (value: unknown) => ttl.of(thisArg, args, value) ?? manager.defaultTtl;
   }
 }
 

@@ -1,4 +1,16 @@
+import { CacheTypeError } from '../errors/cache-type-error';
 import type { GetOptions, SetOptions } from '../manager/cache-aside.options';
+
+/** The null-result policy the interceptor passes with a read or a write (the manager applies it). */
+export interface NullPolicy {
+  /** `false`: do not store null/undefined; seconds: store them that long. */
+  nullTtl?: number | false;
+}
+
+/** Options of a read as the interceptor passes them. */
+export type PortGetOptions<T = unknown> = GetOptions<T> & NullPolicy;
+/** Options of a write as the interceptor passes them. */
+export type PortSetOptions = SetOptions & NullPolicy;
 
 /**
  * What the interceptor needs of a cache manager. `CacheAsideManager` satisfies it; so can a
@@ -8,7 +20,11 @@ import type { GetOptions, SetOptions } from '../manager/cache-aside.options';
 export interface CacheManagerPort {
   /** Seconds; used when a decorated method's TTL depends on its result but no TTL is configured. */
   readonly defaultTtl: number;
-  get<T>(key: string, loader: (key: string) => T | Promise<T>, opts?: GetOptions<T>): Promise<T>;
+  get<T>(
+    key: string,
+    loader: (key: string) => T | Promise<T>,
+    opts?: PortGetOptions<T>,
+  ): Promise<T>;
   /**
    * Needed by `@CacheableMany` only (checked when such a method is first called), so that a
    * test double of the other decorators need not implement it.
@@ -16,9 +32,9 @@ export interface CacheManagerPort {
   getMany?<T>(
     keys: readonly string[],
     loader: (missing: string[]) => Promise<readonly T[]> | readonly T[],
-    opts?: GetOptions<T>,
+    opts?: PortGetOptions<T>,
   ): Promise<T[]>;
-  set(key: string, value: unknown, opts?: SetOptions): Promise<void>;
+  set(key: string, value: unknown, opts?: PortSetOptions): Promise<void>;
   invalidate(keyOrKeys: string | readonly string[]): Promise<number>;
   invalidatePattern(glob: string): Promise<number>;
   invalidateTags(tags: readonly string[]): Promise<number>;
@@ -39,8 +55,9 @@ export function assertManagerPort(value: unknown): asserts value is CacheManager
       ? [...REQUIRED_METHODS]
       : REQUIRED_METHODS.filter((m) => typeof candidate[m] !== 'function');
   if (missing.length > 0) {
-    throw new TypeError(
-      `[cache-aside] CacheInterceptor.use() needs a cache manager (a CacheAsideManager); the value ` +
+    throw new CacheTypeError(
+      'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
+      `CacheInterceptor.use() needs a cache manager (a CacheAsideManager); the value ` +
         `given lacks ${missing.join(', ')}.`,
     );
   }

@@ -1,7 +1,7 @@
 import { BatchSizeMismatchError } from '../errors/batch-size-mismatch.error';
 import type { GetOptions } from './cache-aside.options';
 import type { CacheCore } from './cache-core';
-import type { Codec } from './codec';
+import type { Codec } from '../entry/codec';
 import { ABSENT, type Lookup } from './lookup';
 import type { MissPath } from './miss-path';
 import { canJoin, type Flight } from './single-flight';
@@ -32,11 +32,11 @@ export class BatchRead {
     const { core } = this;
     const label = opts.label;
     const fullKeys = keys.map((key) => core.keyPrefix + key);
-    const epoch = core.local?.epoch ?? 0;
+    const epoch = core.local.epoch;
     const lookups = new Array<Lookup>(keys.length);
     const remote: number[] = [];
     fullKeys.forEach((fullKey, i) => {
-      const local = core.local?.lookup(fullKey, codec);
+      const local = core.local.lookup(fullKey, codec);
       if (local === undefined) remote.push(i);
       else {
         core.telemetry.counters.l1Hits++;
@@ -56,14 +56,14 @@ export class BatchRead {
               : await core.reader.read(raw, codec, keys[i], 'getMany', label);
           lookups[i] = found;
           if (found.state === 'fresh')
-            core.local?.keep(
+            core.local.keep(
               fullKeys[i],
               found.value,
               codec,
               found.header,
               found.raw.length,
-              opts,
               epoch,
+              opts.eagerRefresh,
             );
         }),
       );

@@ -1,3 +1,4 @@
+import { CacheTypeError } from '../errors/cache-type-error';
 import {
   assertFunction,
   assertKey,
@@ -6,6 +7,7 @@ import {
   describe,
 } from '../errors/invalid-argument';
 import { LocalCoherence } from '../l1/local-coherence';
+import { NO_PROCESS_TIER, type ProcessTier } from '../l1/process-tier';
 import { CircuitBreaker } from '../redis/circuit-breaker';
 import type { RedisClient } from '../redis/redis-client';
 import { RedisGateway } from '../redis/redis-gateway';
@@ -13,28 +15,15 @@ import { assertSerializer, type Serializer } from '../serializers/serializer';
 import { BackgroundRefresh } from './background-refresh';
 import { BackgroundTasks } from './background-tasks';
 import { BatchRead, type BatchLoader } from './batch-read';
-import {
-  assertGetOptions,
-  resolveOptions,
-  type CacheAsideOptions,
-  type GetOptions,
-  type SetOptions,
-} from './cache-aside.options';
+import type { CacheAsideOptions, GetOptions, SetOptions } from './cache-aside.options';
+import { assertGetOptions, assertSetOptions, resolveOptions } from './options-validation';
 import type { CacheCore, Loader } from './cache-core';
 import type { CacheEventName, CacheEvents } from './cache-events';
-import { CodecRegistry, type Codec } from './codec';
-import {
-  entryIdOf,
-  ENTRY_HEAD_LENGTH,
-  ENTRY_ID_RANGE,
-  FRESH_UNTIL_OFFSET,
-  isEntryHead,
-  isLeaseMarker,
-  type TagStamp,
-} from './entry-format';
+import { CodecRegistry, type Codec } from '../entry/codec';
+import type { TagStamp } from '../entry/entry-format';
 import { EntryReader } from './entry-reader';
 import { EntryWriter } from './entry-writer';
-import { escapeGlob } from './glob';
+import { assertGlobLength, escapeGlob } from '../entry/glob';
 import { Invalidator } from './invalidator';
 import { Leases } from './leases';
 import { ABSENT, type FoundEntry, type Lookup } from './lookup';
@@ -43,7 +32,8 @@ import { canJoin, SingleFlight } from './single-flight';
 import type { CacheStats } from './stats';
 import { TagVersions } from './tag-versions';
 import { Telemetry } from './telemetry';
-import { expiryOf } from './ttl-policy';
+import { TtlOperations } from './ttl-operations';
+import { expiryOf, nullTtlOf } from './ttl-policy';
 
 /** Shared by calls without options, so a plain `get(key, loader)` allocates none. */
 const NO_OPTIONS: GetOptions<never> = Object.freeze({});
@@ -72,6 +62,7 @@ function checkOptions(opts: GetOptions<never>): void {
 export class CacheAsideManager {
   readonly keyPrefix: string;
   readonly defaultTtl: number;
+  private readonly nullTtl: number | false | undefined;
 
   private readonly gateway: RedisGateway;
   private readonly telemetry = new Telemetry();
@@ -82,11 +73,11 @@ export class CacheAsideManager {
   private readonly writer: EntryWriter;
   private readonly reader: EntryReader;
   private readonly invalidator: Invalidator;
-  private readonly l1: LocalCoherence | undefined;
-  private readonly bus: LocalCoherence['bus'] | undefined;
+  private readonly l1: ProcessTier;
   private readonly missPath: MissPath;
   private readonly batchRead: BatchRead;
   private readonly refresher: BackgroundRefresh;
+  private readonly ttl: TtlOperations;
   private readonly jitter: number;
   private readonly random: () => number;
 
@@ -94,38 +85,36 @@ export class CacheAsideManager {
     const resolved = resolveOptions(options);
     this.keyPrefix = resolved.keyPrefix;
     this.defaultTtl = resolved.defaultTtl;
+    this.nullTtl = resolved.nullTtl;
     this.defaultCodec = this.codecs.of(resolved.serializer);
     this.jitter = resolved.ttlJitter;
     this.random = resolved.random;
     this.gateway = new RedisGateway(resolved.redis, {
-      operationTimeout: resolved.operationTimeout,
+      operationTimeout: resolved.operationTimeoutMs,
       scanCount: resolved.scanCount,
       coalesceWrites: resolved.coalesceWrites,
       breaker: new CircuitBreaker(resolved.circuitBreaker),
     });
     const tags = new TagVersions(this.gateway, this.keyPrefix);
-    if (resolved.l1 !== undefined) {
-      this.l1 = new LocalCoherence(
-        resolved.l1,
-        this.gateway,
-        this.keyPrefix,
-        this.telemetry,
-        (item, operation, key) => {
-          this.invalidator.defer(item, operation, key);
-        },
-      );
-      this.bus = this.l1.bus;
-    }
-    const bus = this.bus;
+    this.l1 =
+      resolved.l1 === undefined
+        ? NO_PROCESS_TIER
+        : new LocalCoherence(resolved.l1, this.gateway, this.keyPrefix, (error, item, op, key) => {
+            this.telemetry.redisFailed(error, op, key);
+            this.invalidator.defer(item, op, key);
+          });
     this.invalidator = new Invalidator(this.gateway, tags, this.telemetry, {
       keyPrefix: this.keyPrefix,
       queueSize: resolved.invalidationQueueSize,
       retryMs: resolved.invalidationRetryMs,
-      publish: bus && ((item) => bus.publish(item)),
+      publish: this.l1.publish,
     });
-    this.invalidator.onInvalidation((item) => this.l1?.drop(item));
+    this.invalidator.onInvalidation((item) => {
+      this.l1.drop(item);
+    });
     this.writer = new EntryWriter(this.telemetry, {
       defaultTtl: this.defaultTtl,
+      nullTtl: resolved.nullTtl,
       jitter: resolved.ttlJitter,
       random: resolved.random,
       maxValueBytes: resolved.maxValueBytes,
@@ -152,6 +141,7 @@ export class CacheAsideManager {
     this.missPath = new MissPath(core);
     this.batchRead = new BatchRead(core, this.missPath);
     this.refresher = new BackgroundRefresh(core, this.missPath);
+    this.ttl = new TtlOperations(core);
   }
 
   /** The Redis client this manager reads and writes through. */
@@ -184,16 +174,14 @@ export class CacheAsideManager {
       this.telemetry.miss(key, label);
       return this.missPath.withoutCache(fullKey, key, loader, label);
     }
-    if (this.l1 !== undefined) {
-      const local = this.l1.lookup(fullKey, codec);
-      if (local !== undefined) {
-        this.telemetry.counters.l1Hits++;
-        this.telemetry.hit(key, label);
-        return local.value as T;
-      }
+    const local = this.l1.lookup(fullKey, codec);
+    if (local !== undefined) {
+      this.telemetry.counters.l1Hits++;
+      this.telemetry.hit(key, label);
+      return local.value as T;
     }
     let lookup: Lookup = ABSENT;
-    const epoch = this.l1?.epoch ?? 0;
+    const epoch = this.l1.epoch;
     try {
       const raw = await this.gateway.get(fullKey);
       if (raw !== null) {
@@ -208,7 +196,15 @@ export class CacheAsideManager {
 
     if (lookup.state === 'fresh') {
       this.telemetry.hit(key, label);
-      this.l1?.keep(fullKey, lookup.value, codec, lookup.header, lookup.raw.length, opts, epoch);
+      this.l1.keep(
+        fullKey,
+        lookup.value,
+        codec,
+        lookup.header,
+        lookup.raw.length,
+        epoch,
+        opts.eagerRefresh,
+      );
       if (opts.eagerRefresh !== undefined && pastRefreshPoint(lookup, opts.eagerRefresh)) {
         this.refresher.refresh(fullKey, key, loader, codec, opts, lookup);
       }
@@ -243,12 +239,15 @@ export class CacheAsideManager {
     opts: GetOptions<T> = {},
   ): Promise<T[]> {
     if (!Array.isArray(keys))
-      throw new TypeError(`[cache-aside] keys must be an array of strings, got ${describe(keys)}.`);
+      throw new CacheTypeError(
+        'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
+        `[cache-aside] keys must be an array of strings, got ${describe(keys)}.`,
+      );
     keys.forEach((key, i) => {
       assertKey(key, `keys[${i}]`);
     });
     assertFunction(loader, 'loader');
-    assertGetOptions(opts);
+    assertGetOptions(opts, 'getMany()');
     if (keys.length === 0) return [];
     const codec = opts.serializer === undefined ? this.defaultCodec : this.codecOf(opts.serializer);
     return this.batchRead.read(keys, loader, codec, opts);
@@ -262,13 +261,19 @@ export class CacheAsideManager {
    */
   async set(key: string, value: unknown, opts: SetOptions = {}): Promise<void> {
     assertKey(key);
-    const ttl = opts.ttl ?? this.defaultTtl;
-    assertTtl(ttl, 'ttl');
-    if (opts.tags !== undefined) assertTags(opts.tags);
+    assertSetOptions(opts);
+    const nullTtl = nullTtlOf(value, opts.nullTtl, this.nullTtl);
+    const ttl = nullTtl === false ? 0 : (nullTtl ?? opts.ttl ?? this.defaultTtl);
+    if (nullTtl !== false) assertTtl(ttl, 'ttl');
     const fullKey = this.keyPrefix + key;
     const codec = opts.serializer === undefined ? this.defaultCodec : this.codecOf(opts.serializer);
     this.flights.forget(fullKey);
-    this.l1?.drop({ kind: 'keys', keys: [fullKey] });
+    this.l1.drop({ kind: 'keys', keys: [fullKey] });
+    if (nullTtl === false) {
+      // Never stored, but the caller meant to replace the old value: do not leave it behind.
+      await this.invalidate(key);
+      return;
+    }
     let tags: TagStamp[] | undefined;
     if (opts.tags && opts.tags.length > 0) {
       tags = await this.reader.stamps(opts.tags, 'set', key);
@@ -285,22 +290,13 @@ export class CacheAsideManager {
       await this.invalidate(key);
       return;
     }
-    const epoch = this.l1?.epoch ?? 0;
+    const epoch = this.l1.epoch;
     try {
       await this.gateway.set(fullKey, entry, expiry.px);
       this.telemetry.stored(key);
-      if (this.l1 !== undefined) {
-        this.l1.keep(
-          fullKey,
-          value,
-          codec,
-          { writtenAt: now, freshUntil: expiry.freshUntil, tags },
-          entry.length,
-          {},
-          epoch,
-        );
-        await this.l1.tellOthers(fullKey, 'set', key);
-      }
+      const header = { writtenAt: now, freshUntil: expiry.freshUntil, tags };
+      this.l1.keep(fullKey, value, codec, header, entry.length, epoch);
+      await this.l1.tellOthers(fullKey, 'set', key);
     } catch (error) {
       this.telemetry.redisFailed(error, 'set', key);
       this.invalidator.defer({ kind: 'keys', keys: [fullKey] }, 'set', key);
@@ -313,7 +309,8 @@ export class CacheAsideManager {
   async invalidate(keyOrKeys: string | readonly string[]): Promise<number> {
     const keys = typeof keyOrKeys === 'string' ? [keyOrKeys] : keyOrKeys;
     if (!Array.isArray(keys)) {
-      throw new TypeError(
+      throw new CacheTypeError(
+        'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
         `[cache-aside] invalidate takes a key or an array of keys, got ${describe(keyOrKeys)}.`,
       );
     }
@@ -336,6 +333,7 @@ export class CacheAsideManager {
    */
   async invalidatePattern(glob: string): Promise<number> {
     assertKey(glob, 'pattern');
+    assertGlobLength(glob);
     this.flights.forgetAll();
     return this.invalidator.run(
       { kind: 'pattern', match: escapeGlob(this.keyPrefix) + glob },
@@ -357,61 +355,14 @@ export class CacheAsideManager {
 
   // ── TTL ────────────────────────────────────────────────────────────────────
 
-  /**
-   * Seconds left of the entry's TTL (rounded up, so a live entry never reports 0), `-1` for no
-   * expiry, `-2` when there is no entry. A grace window after the TTL is not counted.
-   */
-  async getTtl(key: string): Promise<number> {
-    assertKey(key);
-    // An invalidation of the key is queued: whatever Redis still holds is no entry any more.
-    if (this.invalidator.covers(this.keyPrefix + key)) return -2;
-    try {
-      const { pttl, head } = await this.gateway.inspect(this.keyPrefix + key, ENTRY_HEAD_LENGTH);
-      if (pttl === -2 || isLeaseMarker(head)) return -2;
-      const freshUntil = isEntryHead(head) ? head.readDoubleLE(FRESH_UNTIL_OFFSET) : NaN;
-      if (pttl === -1 && !Number.isFinite(freshUntil)) return -1;
-      const leftMs = Number.isFinite(freshUntil) ? freshUntil - Date.now() : pttl;
-      return Math.max(0, Math.ceil(Math.min(leftMs, pttl === -1 ? leftMs : pttl) / 1000));
-    } catch (error) {
-      this.telemetry.redisFailed(error, 'getTtl', key);
-      return -2;
-    }
+  /** See {@link TtlOperations.getTtl}. */
+  getTtl(key: string): Promise<number> {
+    return this.ttl.getTtl(key);
   }
 
-  /**
-   * Sets a new TTL (seconds, or `Infinity`), replacing any grace window; `false` where no entry
-   * exists (a key being loaded has no entry yet).
-   */
-  async setTtl(key: string, seconds: number): Promise<boolean> {
-    assertKey(key);
-    assertTtl(seconds, 'seconds');
-    const fullKey = this.keyPrefix + key;
-    const px = seconds === Infinity ? 0 : Math.max(1, Math.round(seconds * 1000));
-    if (this.invalidator.covers(fullKey)) return false;
-    try {
-      const { pttl, head } = await this.gateway.inspect(fullKey, ENTRY_HEAD_LENGTH);
-      if (pttl === -2 || isLeaseMarker(head)) return false;
-      if (!isEntryHead(head)) return await this.gateway.expire(fullKey, px);
-      const freshUntil = Buffer.alloc(8);
-      freshUntil.writeDoubleLE(px === 0 ? Infinity : Date.now() + px);
-      const changed = await this.gateway.setEntryTtl(
-        fullKey,
-        px,
-        freshUntil,
-        FRESH_UNTIL_OFFSET,
-        entryIdOf(head),
-        ENTRY_ID_RANGE.offset,
-      );
-      if (changed && this.l1 !== undefined) {
-        // Copies in process keep the expiry they were read with: drop them here and elsewhere.
-        this.l1.drop({ kind: 'keys', keys: [fullKey] });
-        await this.l1.tellOthers(fullKey, 'setTtl', key);
-      }
-      return changed;
-    } catch (error) {
-      this.telemetry.redisFailed(error, 'setTtl', key);
-      return false;
-    }
+  /** See {@link TtlOperations.setTtl}. */
+  setTtl(key: string, seconds: number): Promise<boolean> {
+    return this.ttl.setTtl(key, seconds);
   }
 
   // ── statistics, events, lifecycle ──────────────────────────────────────────
@@ -420,8 +371,8 @@ export class CacheAsideManager {
     return this.telemetry.counters.snapshot(
       this.invalidator.pending,
       this.gateway.circuit,
-      this.l1?.tier.size,
-      this.l1?.tier.bytes,
+      this.l1.size,
+      this.l1.bytes,
     );
   }
 
@@ -456,7 +407,7 @@ export class CacheAsideManager {
   async close(): Promise<void> {
     this.invalidator.stop();
     await this.settle();
-    await this.l1?.close();
+    await this.l1.close();
     this.gateway.detach();
   }
 

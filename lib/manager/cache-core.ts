@@ -1,4 +1,4 @@
-import type { LocalCoherence } from '../l1/local-coherence';
+import type { ProcessTier } from '../l1/process-tier';
 import type { RedisGateway } from '../redis/redis-gateway';
 import type { BackgroundTasks } from './background-tasks';
 import type { EntryReader } from './entry-reader';
@@ -27,6 +27,6 @@ export interface CacheCore {
   readonly invalidator: Invalidator;
   /** Loads in flight in this process, one per key. */
   readonly flights: SingleFlight;
-  /** The in-process tier, when `l1` is on. */
-  readonly local: LocalCoherence | undefined;
+  /** The in-process tier (a no-op one when `l1` is off). */
+  readonly local: ProcessTier;
 }

@@ -1,10 +1,10 @@
 import type { CacheOperation } from '../errors/cache-error';
 import type { GetOptions } from './cache-aside.options';
-import type { Codec } from './codec';
-import type { TagStamp } from './entry-format';
+import type { Codec } from '../entry/codec';
+import type { TagStamp } from '../entry/entry-format';
 import { encodeValue } from './lookup';
 import type { Telemetry } from './telemetry';
-import { expiryOf, ttlFor } from './ttl-policy';
+import { expiryOf, nullTtlOf, ttlFor } from './ttl-policy';
 
 /** A value ready to be written: its entry bytes and when it expires. */
 export interface PreparedEntry {
@@ -18,6 +18,8 @@ export interface PreparedEntry {
 
 export interface EntryWriterSettings {
   readonly defaultTtl: number;
+  /** The manager's `nullTtl`: seconds, `false` (never store), or undefined (as any value). */
+  readonly nullTtl: number | false | undefined;
   readonly jitter: number;
   readonly random: () => number;
   readonly maxValueBytes: number;
@@ -43,9 +45,11 @@ export class EntryWriter {
     key: string,
     operation: CacheOperation,
   ): PreparedEntry | undefined {
+    const nullTtl = nullTtlOf(value, opts.nullTtl, this.settings.nullTtl);
+    if (nullTtl === false) return undefined;
     let ttl: number;
     try {
-      ttl = ttlFor(opts.ttl, this.settings.defaultTtl, value);
+      ttl = nullTtl ?? ttlFor(opts.ttl, this.settings.defaultTtl, value);
     } catch (error) {
       this.telemetry.report(
         'CALLBACK_FAILED',

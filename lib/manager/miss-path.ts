@@ -1,8 +1,8 @@
 import { CacheError, type CacheOperation } from '../errors/cache-error';
 import type { GetOptions } from './cache-aside.options';
 import type { CacheCore, Loader } from './cache-core';
-import type { Codec } from './codec';
-import { FRESH_UNTIL_OFFSET, WRITTEN_AT_OFFSET, type TagStamp } from './entry-format';
+import type { Codec } from '../entry/codec';
+import { restampedCopy, type TagStamp } from '../entry/entry-format';
 import { newLeaseMarker, pollSchedule } from './load-lease';
 import { ABSENT, LEASED, type FoundEntry, type Lookup } from './lookup';
 import type { Flight } from './single-flight';
@@ -126,7 +126,15 @@ export class MissPath {
         (landed) => {
           if (!landed) return;
           core.telemetry.stored(key);
-          core.local?.keep(fullKey, value, codec, entry, entry.bytes.length, opts, epochAtLoad);
+          core.local.keep(
+            fullKey,
+            value,
+            codec,
+            entry,
+            entry.bytes.length,
+            epochAtLoad,
+            opts.eagerRefresh,
+          );
         },
         (error: unknown) => {
           core.telemetry.redisFailed(error, operation, key, opts.label);
@@ -190,7 +198,7 @@ export class MissPath {
     const { core } = this;
     // Taken before the load: any invalidation this process hears of during it keeps the result
     // out of the in-process tier (the Redis side is guarded by the lease and the tag stamps).
-    const epoch = core.local?.epoch ?? 0;
+    const epoch = core.local.epoch;
     const wantsTags = opts.tags !== undefined && opts.tags.length > 0;
     // Tag tokens are read before the loader runs: an invalidation during the load then shows.
     const tags = wantsTags ? await core.reader.stamps(opts.tags!, 'get', key) : undefined;
@@ -251,11 +259,9 @@ export class MissPath {
       label,
     );
     const graceLeftMs = graceEnds - Date.now();
-    const restored = Buffer.from(stale.raw);
     const retryAt = Date.now() + Math.min(GRACE_RETRY_MS, graceLeftMs);
-    restored.writeDoubleLE(retryAt, FRESH_UNTIL_OFFSET);
     // Written "at" the end of the rest, so no eager refresh point falls inside it either.
-    restored.writeDoubleLE(retryAt, WRITTEN_AT_OFFSET);
+    const restored = restampedCopy(stale.raw, retryAt);
     core.background.track(
       core.gateway
         .storeIfLeased(fullKey, marker, restored, Math.max(1, Math.ceil(graceLeftMs)))

@@ -1,8 +1,10 @@
 import type { CircuitBreaker, CircuitState } from './circuit-breaker';
-import { DeadlineExceededError, DeadlineQueue, type Waiter } from './deadline';
+import { DeadlineExceededError } from '../errors/deadline-exceeded.error';
+import { DeadlineQueue, type Waiter } from './deadline';
 import { canSendDirect, sendDirectGet } from './direct-get';
 import type { RedisClient } from './redis-client';
-import { isReplyError, RedisUnavailableError } from './redis-errors';
+import { RedisUnavailableError } from '../errors/redis-unavailable.error';
+import { isReplyError } from './redis-errors';
 import { WriteCoalescer } from './write-coalescer';
 
 /** A command to send, given the client (not called at all when the runner refuses). */

@@ -1,11 +1,3 @@
-import type { CacheErrorCode } from '../errors/cache-error';
-import { DeadlineExceededError } from './deadline';
-
-/** Raised by the gateway without sending anything: the client is not ready or the circuit is open. */
-export class RedisUnavailableError extends Error {
-  override readonly name = 'RedisUnavailableError';
-}
-
 /**
  * A Redis error reply (OOM, WRONGTYPE, NOSCRIPT, a script error) proves the server answered;
  * ioredis raises these as `ReplyError`. Everything else (closed connection, retries exhausted,
@@ -13,10 +5,4 @@ export class RedisUnavailableError extends Error {
  */
 export function isReplyError(error: unknown): boolean {
   return error instanceof Error && error.name === 'ReplyError';
-}
-
-export function errorCodeOf(error: unknown): CacheErrorCode {
-  if (error instanceof DeadlineExceededError) return 'REDIS_TIMEOUT';
-  if (isReplyError(error)) return 'REDIS_ERROR';
-  return 'REDIS_UNAVAILABLE';
 }

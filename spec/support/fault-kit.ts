@@ -11,18 +11,18 @@ import type { CacheError } from '../../lib/errors/cache-error';
 
 /** Options every fault spec uses: a short deadline and a short breaker cool-down keep them fast. */
 export const FAULT_OPTIONS = {
-  operationTimeout: 100,
+  operationTimeoutMs: 100,
   circuitBreaker: { cooldownMs: 300 },
   leaseTtlMs: 1000,
   ttlJitter: 0,
 } as const;
 
 /**
- * Upper bound of a get that had to wait for the deadline: operationTimeout plus room for a loaded
+ * Upper bound of a get that had to wait for the deadline: operationTimeoutMs plus room for a loaded
  * 2-core CI machine. Far below ioredis's own ~10 s of retries, which is what these bounds exist
  * to catch.
  */
-export const DEADLINE_BOUND_MS = FAULT_OPTIONS.operationTimeout + 300;
+export const DEADLINE_BOUND_MS = FAULT_OPTIONS.operationTimeoutMs + 300;
 
 /** Upper bound of a get that should not touch the network at all (circuit open, client down). */
 export const NO_WAIT_BOUND_MS = 50;

@@ -3,7 +3,7 @@ import RedisMock from 'ioredis-mock';
 import Redis6 from 'ioredis6';
 import { CircuitBreaker } from '../../../lib/redis/circuit-breaker';
 import { CommandRunner } from '../../../lib/redis/command-runner';
-import { DeadlineExceededError } from '../../../lib/redis/deadline';
+import { DeadlineExceededError } from '../../../lib/errors/deadline-exceeded.error';
 import { canSendDirect } from '../../../lib/redis/direct-get';
 import type { RedisClient } from '../../../lib/redis/redis-client';
 import { startRedisServer, type RedisServer } from '../../support/redis-server';

@@ -20,7 +20,7 @@ export interface FaultRecord {
 
 const WEIGHTS: ReadonlyArray<[FaultKind, number, boolean]> = [
   // kind, weight, cluster only
-  ['stall', 3, false],
+  ['stall', 4, false],
   ['reset', 2, false],
   ['refuse', 2, false],
   ['kill-restart', 1, false],

@@ -37,9 +37,9 @@ const WINDOW_MS =
   DEFAULT_COOLDOWN_MS +
   DEFAULT_INVALIDATION_RETRY_MS;
 
-/** 200 keys, rarely written: a wrong value left by a fault is not overwritten by chance at once. */
-const GROUPS = 20;
-const KEYS_PER_GROUP = 10;
+/** 1,000 keys in 40 groups (a tag and a pattern each). */
+const GROUPS = 40;
+const KEYS_PER_GROUP = 25;
 const BURST_CALLERS_PER_WORKER = 8;
 const BURST_SETTLE_MS = 1000;
 const STARTUP_TIMEOUT_MS = 60_000;

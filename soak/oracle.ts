@@ -29,6 +29,8 @@ export interface OracleVerdict {
   staleBeyondByWrite: Partial<Record<WriteKind, number>>;
   staleExamples: StaleExample[];
   slowGetsBeyondWindow: number;
+  /** The first slow gets beyond the window: key, soak-clock start, duration in ms. */
+  slowExamples: Array<{ key: string; start: number; ms: number }>;
   slowGetsWithinWindow: number;
   maxGetMsBeyondWindow: number;
   getP50: number;
@@ -83,6 +85,7 @@ export class Oracle {
       staleBeyondByWrite: {},
       staleExamples: [],
       slowGetsBeyondWindow: 0,
+      slowExamples: [],
       slowGetsWithinWindow: 0,
       maxGetMsBeyondWindow: 0,
       getP50: 0,
@@ -99,8 +102,11 @@ export class Oracle {
         if (fault === undefined)
           verdict.maxGetMsBeyondWindow = Math.max(verdict.maxGetMsBeyondWindow, ms);
         if (ms > SLOW_GET_MS) {
-          if (fault === undefined) verdict.slowGetsBeyondWindow++;
-          else verdict.slowGetsWithinWindow++;
+          if (fault === undefined) {
+            verdict.slowGetsBeyondWindow++;
+            if (verdict.slowExamples.length < 5)
+              verdict.slowExamples.push({ key: read.key, start: read.start, ms });
+          } else verdict.slowGetsWithinWindow++;
         }
       }
       const acks = this.acks.get(read.key);

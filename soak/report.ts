@@ -107,6 +107,11 @@ export function renderReport(summary: SoakSummary): { text: string; passed: bool
         `${e.readBy} answered v${e.answered}; v${e.expected} acknowledged by ${e.ackKind} in ` +
         `worker ${e.ackBy} ${e.afterAckMs.toFixed(0)} ms before the read`,
     );
+  for (const e of verdict.slowExamples)
+    lines.push(
+      `  slow at ${((e.start - summary.origin) / 1000).toFixed(2)} s: get ${e.key} took ` +
+        `${e.ms.toFixed(0)} ms, with no fault for W before it`,
+    );
   for (const w of workers) {
     for (const f of w.final?.failures ?? []) lines.push(`  failed call in worker ${w.index}: ${f}`);
     if (w.crashed) lines.push(`  worker ${w.index} ${w.crashed}`);

@@ -142,14 +142,16 @@ class Traffic {
     const keys = this.keys[group] ?? [];
     const key = this.random.pick(keys);
     const roll = this.random.next();
-    if (roll < 0.7) return this.get(key, [tagOf(group)]);
-    if (roll < 0.85) {
-      const some = keys.filter(() => this.random.next() < 0.6);
+    // Writes are rare per key (a few per minute): a wrong value left behind by a fault outlives
+    // the window W instead of being overwritten by the next write by chance.
+    if (roll < 0.75) return this.get(key, [tagOf(group)]);
+    if (roll < 0.95) {
+      const some = keys.filter(() => this.random.next() < 0.2);
       return this.getMany(some.length > 0 ? some : [key], [tagOf(group)]);
     }
-    if (roll < 0.9) return this.write('invalidate', [key], group);
-    if (roll < 0.95) return this.write('set', [key], group);
-    if (roll < 0.975) return this.write('tags', keys, group);
+    if (roll < 0.975) return this.write('invalidate', [key], group);
+    if (roll < 0.996) return this.write('set', [key], group);
+    if (roll < 0.998) return this.write('tags', keys, group);
     return this.write('pattern', keys, group);
   }
 

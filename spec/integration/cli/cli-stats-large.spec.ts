@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { EntryKind, encodeCodecId, encodeEntry } from '../../../lib/manager/entry-format';
+import { EntryKind, encodeCodecId, encodeEntry } from '../../../lib/entry/entry-format';
 import { newLeaseMarker } from '../../../lib/manager/load-lease';
 import { startRedisServer, type RedisServer } from '../../support/redis-server';
 

@@ -1,7 +1,7 @@
 import { classifyHead, HEAD_READ_LENGTH } from '../../../lib/cli/entry-head';
 import { readStoredValue } from '../../../lib/cli/stored-value';
 import { decodePayload } from '../../../lib/cli/value-decoder';
-import { EntryKind, encodeCodecId, encodeEntry } from '../../../lib/manager/entry-format';
+import { EntryKind, encodeCodecId, encodeEntry } from '../../../lib/entry/entry-format';
 import { newLeaseMarker } from '../../../lib/manager/load-lease';
 import { CompressedSerializer } from '../../../lib/serializers/compressed.serializer';
 import { MsgpackSerializer } from '../../../lib/serializers/msgpack.serializer';

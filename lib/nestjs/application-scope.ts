@@ -1,0 +1,27 @@
+import type { CacheManagerPort } from '../index';
+import type { CacheAsideRegistration } from './cache-aside.registration';
+import { DEFAULT_CACHE_NAME } from './cache-aside.tokens';
+
+/** The managers of one application, by name: what its bound providers resolve their calls to. */
+export class ApplicationScope {
+  private readonly managers = new Map<string, CacheManagerPort>();
+
+  constructor(registrations: readonly CacheAsideRegistration[]) {
+    for (const { name, manager } of registrations) this.managers.set(name, manager);
+  }
+
+  /** The manager registered under `name`, or an error that names the module import to add. */
+  manager(name: string): CacheManagerPort {
+    const manager = this.managers.get(name);
+    if (manager !== undefined) return manager;
+    const known = [...this.managers.keys()].map((n) => `"${n}"`).join(', ') || 'none';
+    const fix =
+      name === DEFAULT_CACHE_NAME
+        ? 'import CacheAsideModule.forRoot({ redis, ... }) in the application module'
+        : `import CacheAsideModule.forRootAsync({ name: '${name}', ... }) (or forRoot({ name: '${name}', ... })) in the application module`;
+    throw new Error(
+      `[cache-aside] a cached method of this Nest application uses the cache manager "${name}", ` +
+        `which the application does not register (registered: ${known}): ${fix}.`,
+    );
+  }
+}

@@ -1,4 +1,4 @@
-import { Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { CacheAsideRegistration } from './cache-aside.registration';
 import { ApplicationScope } from './application-scope';
@@ -16,7 +16,9 @@ import { bindInstance, unbindInstance } from './interceptor-binding';
 export class CacheAsideExplorer implements OnModuleInit, OnApplicationShutdown {
   private bound: object[] = [];
 
-  constructor(private readonly discovery: DiscoveryService) {}
+  // An explicit token: the package must not depend on how the application compiles its own code,
+  // and esbuild-based runners (tsx) emit no constructor types.
+  constructor(@Inject(DiscoveryService) private readonly discovery: DiscoveryService) {}
 
   onModuleInit(): void {
     const wrappers = [...this.discovery.getProviders(), ...this.discovery.getControllers()];

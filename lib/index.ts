@@ -91,6 +91,8 @@ export type {
 } from './metadata/cache-metadata';
 export { CacheInterceptor } from './interceptor/cache.interceptor';
 export type { CacheManagerPort } from './interceptor/manager-port';
-export { UnsupportedKeyValueError } from './interceptor/stable-encoding';
+export type { ManagerScope } from './interceptor/manager-scope';
+export { DEFAULT_MANAGER_NAME } from './metadata/metadata-store';
+export { UnsupportedKeyValueError } from './errors/unsupported-key-value.error';
 export { CacheableMany } from './decorators/cacheable-many.decorator';
 export type { CacheableManyOptions } from './metadata/cache-metadata';

@@ -1,3 +1,4 @@
+import { CacheTypeError } from '../errors/cache-type-error';
 import { describe } from '../errors/invalid-argument';
 import type { CacheConfigMetadata, CacheConfigOptions } from '../metadata/cache-metadata';
 import { defineClassConfig } from '../metadata/metadata-store';
@@ -44,8 +45,9 @@ export function CacheConfig(options?: CacheConfigOptions): CacheClassDecorator {
     opts.namespace !== undefined &&
     (typeof opts.namespace !== 'string' || opts.namespace.length === 0)
   ) {
-    throw new TypeError(
-      `[cache-aside] @CacheConfig() namespace must be a non-empty string, got ${describe(opts.namespace)}.`,
+    throw new CacheTypeError(
+      'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
+      `@CacheConfig() namespace must be a non-empty string, got ${describe(opts.namespace)}.`,
     );
   }
   const config: CacheConfigMetadata = Object.freeze(
@@ -64,8 +66,9 @@ export function CacheConfig(options?: CacheConfigOptions): CacheClassDecorator {
     const site = classifyDecoratorCall(args);
     if (site.kind !== 'class') {
       const what = site.kind === 'other' ? site.description : `the method ${String(site.name)}`;
-      throw new TypeError(
-        `[cache-aside] @CacheConfig() decorates classes only; it was applied to ${what}.`,
+      throw new CacheTypeError(
+        'ERR_CACHE_ASIDE_DECORATOR_MISUSE',
+        `@CacheConfig() decorates classes only; it was applied to ${what}.`,
       );
     }
     defineClassConfig(site.ctor, config);

@@ -1,5 +1,6 @@
+import { CacheTypeError } from '../errors/cache-type-error';
 import { describe } from '../errors/invalid-argument';
-import { compileKey } from '../interceptor/cache-key';
+import { compileKey } from '../metadata/key-template';
 import type { CacheEvictMetadata, CacheEvictOptions, KeyPlan } from '../metadata/cache-metadata';
 import {
   booleanOption,
@@ -25,7 +26,7 @@ const OPTIONS: readonly (keyof CacheEvictOptions)[] = [
  * Removes entries when the method runs: after it succeeds by default (and not at all if it
  * throws), or before it runs with `beforeInvocation: true`. Targets combine: `key`, `keys`,
  * `pattern` (a glob relative to the namespace; values put into it are glob-escaped), `tags`,
- * and `allEntries` (the class's namespace). With none of them, the method's own default key.
+ * and `allEntries` (the class's namespace); at least one of them (refused at decoration without).
  * The decorator may be repeated on a method.
  *
  * ```ts
@@ -42,8 +43,9 @@ export function CacheEvict(options?: CacheEvictOptions): CacheMethodDecorator {
     keysFunction = opts.keys;
   } else if (opts.keys !== undefined) {
     if (!Array.isArray(opts.keys) || opts.keys.length === 0) {
-      throw new TypeError(
-        `[cache-aside] @CacheEvict() keys must be a non-empty array of templates and key functions, or a ` +
+      throw new CacheTypeError(
+        'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
+        `@CacheEvict() keys must be a non-empty array of templates and key functions, or a ` +
           `function returning the keys, got ${describe(opts.keys)}.`,
       );
     }
@@ -53,10 +55,15 @@ export function CacheEvict(options?: CacheEvictOptions): CacheMethodDecorator {
     opts.pattern === undefined ? undefined : compileKey(opts.pattern, '@CacheEvict() pattern');
   const tags = tagsOption(opts.tags, '@CacheEvict() tags');
   const allEntries = booleanOption(opts.allEntries, '@CacheEvict() allEntries');
-  // Without any target, the method's own default key (the contract's "stable key from the
-  // class, method and arguments").
-  if (keys.length === 0 && !keysFunction && !pattern && !tags && !allEntries)
-    keys.push({ kind: 'default' });
+  // Without a target, an eviction would remove only the evicting method's own default key,
+  // which no read ever uses: refused, so that an update method does not leave stale reads.
+  if (keys.length === 0 && !keysFunction && !pattern && !tags && !allEntries) {
+    throw new CacheTypeError(
+      'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
+      '@CacheEvict() needs a target: give it key, keys, pattern, tags or allEntries (e.g. ' +
+        "@CacheEvict({ key: 'user:{0}' }) to remove what @Cacheable({ key: 'user:{0}' }) stored).",
+    );
+  }
 
   const meta: CacheEvictMetadata = Object.freeze({
     keys: Object.freeze(keys),

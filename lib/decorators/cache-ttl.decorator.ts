@@ -1,3 +1,4 @@
+import { CacheTypeError } from '../errors/cache-type-error';
 import { describe } from '../errors/invalid-argument';
 import type { TtlSpec } from '../metadata/cache-metadata';
 import { ttlSpec } from './decorator-options';
@@ -10,8 +11,9 @@ import { type CacheMethodDecorator, createMethodDecorator } from './method-decor
  */
 export function CacheTtl(ttl: TtlSpec): CacheMethodDecorator {
   if (ttl === undefined || (typeof ttl !== 'number' && typeof ttl !== 'function')) {
-    throw new TypeError(
-      `[cache-aside] @CacheTtl() takes seconds or a function of the result, got ${describe(ttl)}.`,
+    throw new CacheTypeError(
+      'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
+      `@CacheTtl() takes seconds or a function of the result, got ${describe(ttl)}.`,
     );
   }
   const spec = ttlSpec(ttl, '@CacheTtl() ttl') as TtlSpec;

@@ -1,5 +1,6 @@
+import { CacheTypeError } from '../errors/cache-type-error';
 import { describe } from '../errors/invalid-argument';
-import { isKeyed, keyedPositions, templateIndexes } from '../interceptor/cache-key';
+import { isKeyed, keyedPositions, templateIndexes } from '../metadata/key-template';
 import type { CacheableManyMetadata, CacheableManyOptions } from '../metadata/cache-metadata';
 import type { MethodRecord } from '../metadata/method-record';
 import { optionsObject, storeMetadata } from './decorator-options';
@@ -42,8 +43,9 @@ export function CacheableMany(options?: CacheableManyOptions): CacheMethodDecora
   const opts = optionsObject<CacheableManyOptions>('@CacheableMany', options, OPTIONS);
   const idsIndex: unknown = opts.ids === undefined ? 0 : opts.ids;
   if (typeof idsIndex !== 'number' || !Number.isInteger(idsIndex) || idsIndex < 0) {
-    throw new TypeError(
-      `[cache-aside] @CacheableMany() ids must be the position of the argument holding the ids (0 for the ` +
+    throw new CacheTypeError(
+      'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
+      `@CacheableMany() ids must be the position of the argument holding the ids (0 for the ` +
         `first), got ${describe(opts.ids)}.`,
     );
   }
@@ -52,14 +54,16 @@ export function CacheableMany(options?: CacheableManyOptions): CacheMethodDecora
     idsIndex,
   });
   if (meta.key.kind === 'template' && !templateIndexes(meta.key).has(idsIndex)) {
-    throw new TypeError(
-      `[cache-aside] @CacheableMany() key "${meta.key.source}" does not contain the id ({${idsIndex}}), so every ` +
+    throw new CacheTypeError(
+      'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
+      `@CacheableMany() key "${meta.key.source}" does not contain the id ({${idsIndex}}), so every ` +
         `id would share one entry; put {${idsIndex}} (or a property of it, {${idsIndex}.id}) in the key.`,
     );
   }
   if (meta.key.kind === 'function' && meta.key.fn.length <= idsIndex) {
-    throw new TypeError(
-      `[cache-aside] @CacheableMany() key function declares ${meta.key.fn.length} parameters, so it never sees ` +
+    throw new CacheTypeError(
+      'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
+      `@CacheableMany() key function declares ${meta.key.fn.length} parameters, so it never sees ` +
         `the id (argument ${idsIndex}) and every id would share one entry; declare a parameter for every ` +
         'argument up to the id, e.g. key: (id) => `user:${id}`.',
     );
@@ -87,8 +91,9 @@ function assertKeyCoversParameters(meta: CacheableManyMetadata, record: MethodRe
     meta.key.kind === 'template'
       ? `the key "${meta.key.source}"`
       : `the key function (${keyed} parameters)`;
-  throw new TypeError(
-    `[cache-aside] @CacheableMany() on ${record.describe()}: the method declares ${declared} parameters, and ` +
+  throw new CacheTypeError(
+    'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
+    `@CacheableMany() on ${record.describe()}: the method declares ${declared} parameters, and ` +
       `${what} leaves out argument ${uncovered.join(', ')}; calls differing only there would share entries. ` +
       `Put ${uncovered.map((i) => `{${i}}`).join(', ')} in the template, or give the key function a parameter ` +
       'for every argument of the method (it receives the id in place of the list).',

@@ -1,3 +1,4 @@
+import { CacheTypeError } from '../errors/cache-type-error';
 import {
   assertFraction,
   assertFunction,
@@ -6,7 +7,7 @@ import {
   assertTtl,
   describe,
 } from '../errors/invalid-argument';
-import { compileKey } from '../interceptor/cache-key';
+import { compileKey } from '../metadata/key-template';
 import type {
   CacheableOptions,
   CachePutOptions,
@@ -33,14 +34,16 @@ export function optionsObject<T extends object>(
 ): T {
   if (options === undefined) return {} as T;
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new TypeError(
-      `[cache-aside] ${decorator}() takes an options object, got ${describe(options)}.`,
+    throw new CacheTypeError(
+      'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
+      `${decorator}() takes an options object, got ${describe(options)}.`,
     );
   }
   for (const key of Object.keys(options)) {
     if (!(known as readonly string[]).includes(key)) {
-      throw new TypeError(
-        `[cache-aside] ${decorator}() has no option "${key}"; its options are ${known.join(', ')}.`,
+      throw new CacheTypeError(
+        'ERR_CACHE_ASIDE_UNKNOWN_OPTION',
+        `${decorator}() has no option "${key}"; its options are ${known.join(', ')}.`,
       );
     }
   }
@@ -60,8 +63,9 @@ export function optionalFunction<F>(value: unknown, what: string): F | undefined
 
 export function managerName(value: unknown, what: string): string | undefined {
   if (value !== undefined && (typeof value !== 'string' || value.length === 0)) {
-    throw new TypeError(
-      `[cache-aside] ${what} must be the non-empty name of a registered manager, got ${describe(value)}.`,
+    throw new CacheTypeError(
+      'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
+      `${what} must be the non-empty name of a registered manager, got ${describe(value)}.`,
     );
   }
   return value;
@@ -70,8 +74,9 @@ export function managerName(value: unknown, what: string): string | undefined {
 export function tagsOption(value: unknown, what: string): TagsOption | undefined {
   if (value === undefined || typeof value === 'function') return value as TagsOption | undefined;
   if (!Array.isArray(value) || value.some((t) => typeof t !== 'string' || t.length === 0)) {
-    throw new TypeError(
-      `[cache-aside] ${what} must be an array of non-empty strings or a function returning one, got ${describe(value)}.`,
+    throw new CacheTypeError(
+      'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
+      `${what} must be an array of non-empty strings or a function returning one, got ${describe(value)}.`,
     );
   }
   return Object.freeze([...value]) as readonly string[];
@@ -104,7 +109,10 @@ export { FRESHNESS_OPTIONS } from '../metadata/cache-metadata';
 
 export function booleanOption(value: unknown, what: string): boolean {
   if (value !== undefined && typeof value !== 'boolean') {
-    throw new TypeError(`[cache-aside] ${what} must be true or false, got ${describe(value)}.`);
+    throw new CacheTypeError(
+      'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
+      `${what} must be true or false, got ${describe(value)}.`,
+    );
   }
   return value === true;
 }
@@ -116,8 +124,9 @@ export function serializerOption(
   decorator: string,
 ): Serializer | undefined {
   if (serializer !== undefined && type !== undefined) {
-    throw new TypeError(
-      `[cache-aside] ${decorator}() takes serializer or type, not both: type: User is short for ` +
+    throw new CacheTypeError(
+      'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
+      `${decorator}() takes serializer or type, not both: type: User is short for ` +
         'serializer: new ClassTransformerSerializer(User).',
     );
   }

@@ -1,4 +1,4 @@
-import { CacheInterceptor } from '../interceptor/cache.interceptor';
+import { CacheTypeError } from '../errors/cache-type-error';
 import {
   DESIGN_RETURN_TYPE,
   memberRecord,
@@ -6,6 +6,7 @@ import {
   registerMember,
   registerTrampoline,
 } from '../metadata/metadata-store';
+import { handleCall } from '../metadata/interception-hook';
 import { type AnyMethod, MethodRecord } from '../metadata/method-record';
 import { classifyDecoratorCall } from './decorator-kind';
 
@@ -67,13 +68,15 @@ export function createMethodDecorator(
         return target.trampoline;
       }
       case 'class':
-        throw new TypeError(
-          `[cache-aside] ${decorator}() decorates methods, not classes (it was applied to the class ` +
+        throw new CacheTypeError(
+          'ERR_CACHE_ASIDE_DECORATOR_MISUSE',
+          `${decorator}() decorates methods, not classes (it was applied to the class ` +
             `${site.ctor.name || '(anonymous)'}); use @CacheConfig() for class-wide settings.`,
         );
       default:
-        throw new TypeError(
-          `[cache-aside] ${decorator}() decorates methods only; it was applied to ${site.description}.`,
+        throw new CacheTypeError(
+          'ERR_CACHE_ASIDE_DECORATOR_MISUSE',
+          `${decorator}() decorates methods only; it was applied to ${site.description}.`,
         );
     }
   } as CacheMethodDecorator;
@@ -83,7 +86,7 @@ export function createMethodDecorator(
 function newRecord(name: string | symbol, isStatic: boolean, original: AnyMethod): MethodRecord {
   const record = new MethodRecord(name, isStatic, original);
   const trampoline = function (this: unknown, ...args: unknown[]): Promise<unknown> {
-    return CacheInterceptor.intercept(record, this, args);
+    return handleCall(record, this, args);
   };
   Object.defineProperty(trampoline, 'name', { value: original.name, configurable: true });
   Object.defineProperty(trampoline, 'length', { value: original.length, configurable: true });
@@ -140,8 +143,9 @@ function assertPromiseReturnType(decorator: string, home: object, name: string |
     return;
   const owner = typeof home === 'function' ? home.name : home.constructor.name;
   const declared = typeof returnType === 'function' ? returnType.name : 'void';
-  throw new TypeError(
-    `[cache-aside] ${decorator}() on ${owner}.${String(name)}: the method is declared to return ` +
+  throw new CacheTypeError(
+    'ERR_CACHE_ASIDE_DECORATOR_MISUSE',
+    `${decorator}() on ${owner}.${String(name)}: the method is declared to return ` +
       `${declared}, not a Promise. A cached method answers asynchronously; make it async (or declare ` +
       `Promise<${declared}>).`,
   );

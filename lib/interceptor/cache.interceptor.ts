@@ -1,33 +1,53 @@
-import type {
-  CacheConfigMetadata,
-  CacheEvictMetadata,
-  CachePutMetadata,
-} from '../metadata/cache-metadata';
+import { CacheTypeError } from '../errors/cache-type-error';
+import { describe } from '../errors/invalid-argument';
+import { installCallHandler } from '../metadata/interception-hook';
 import { DEFAULT_MANAGER_NAME, currentClassConfigVersion } from '../metadata/metadata-store';
-import { classConfigFor, managerNameOf } from '../metadata/metadata-reader';
+import { classConfigFor, managerNameOf, ttlOf } from '../metadata/metadata-reader';
 import type { MethodRecord } from '../metadata/method-record';
-import { methodIdentity } from './cache-key';
+import { compileKeyBuilder, methodIdentity } from './cache-key';
 import { CachedBatchRead } from './cached-batch-read';
-import { CachedRead, type ReadStep } from './cached-read';
+import { CachedEviction } from './cached-eviction';
+import { CachedPut } from './cached-put';
+import { CachedRead, type ReadSite, type ReadStep } from './cached-read';
 import { assertManagerPort, type CacheManagerPort } from './manager-port';
-import { MethodCall, requireNamespace } from './method-call';
+import type { ManagerScope } from './manager-scope';
+import { ResultTtl } from './result-ttl';
 
 /**
  * Where every call of a decorated method goes. The decorators only record metadata and install
- * a trampoline that hands each call here; this class resolves the method's settings over its
- * class's over the manager's, picks the registered manager, and runs the cache operations around
- * the method.
+ * a trampoline that hands each call to the metadata layer's call hook, which this module fills
+ * when it loads; this class resolves the method's settings over its class's over the manager's,
+ * picks the registered manager, and runs the cache operations around the method.
  *
  * What does not depend on a call's arguments — merged settings, TTL precedence, the manager, the
  * key builder, the options given to the manager — is resolved on the first call of a method on a
- * class and kept with the method's record. It is resolved again when a manager is registered
+ * class and kept in this module's memo. It is resolved again when a manager is registered
  * (`use`, `reset`) or a class configuration is added, so managers may still be registered after
  * the classes are defined, and replaced at any time.
  */
+/** The static registry: managers by name, for every call not bound to a scope. */
+const managers = new Map<string, CacheManagerPort>();
+/** Changes on every `use` and `reset`: resolved methods from before are stale. */
+let version = 0;
+
 export class CacheInterceptor {
-  private static readonly managers = new Map<string, CacheManagerPort>();
-  /** Changes on every `use` and `reset`: resolved methods from before are stale. */
-  private static version = 0;
+  /**
+   * Not meant to be constructed: its members are static. Constructing it is what NestJS does
+   * with `@UseInterceptors(CacheInterceptor)` (or `APP_INTERCEPTOR` / `useGlobalInterceptors`),
+   * a name clash with Nest's own cache interceptor; the error says what to use instead, and
+   * fails the application's bootstrap rather than every request.
+   */
+  constructor() {
+    throw notANestInterceptor();
+  }
+
+  /**
+   * Present only so that a framework calling it (NestJS, on an instance it made without the
+   * constructor) gets the same explanation.
+   */
+  intercept(): never {
+    throw notANestInterceptor();
+  }
 
   /**
    * Registers the manager that serves decorated methods: the default one, or a named one that
@@ -37,148 +57,315 @@ export class CacheInterceptor {
   static use(manager: CacheManagerPort, name: string = DEFAULT_MANAGER_NAME): void {
     assertManagerPort(manager);
     if (typeof name !== 'string' || name.length === 0) {
-      throw new TypeError(
-        '[cache-aside] CacheInterceptor.use(manager, name): name must be a non-empty string.',
+      throw new CacheTypeError(
+        'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
+        'CacheInterceptor.use(manager, name): name must be a non-empty string.',
       );
     }
-    CacheInterceptor.managers.set(name, manager);
-    CacheInterceptor.version++;
+    managers.set(name, manager);
+    version++;
   }
 
   /** Forgets every registered manager (for tests, and for shutting an application down). */
   static reset(): void {
-    CacheInterceptor.managers.clear();
-    CacheInterceptor.version++;
+    managers.clear();
+    version++;
   }
 
   /**
-   * Runs one call of a decorated method. Called by the trampolines; not meant to be called
-   * directly. A read-only method (`@Cacheable`, `@CacheableMany`) costs a memo check, its key
-   * and the manager's own call: no promise of its own, no await. Every failure, configuration or
-   * key, is a rejected promise, never a synchronous throw.
-   * @internal
+   * Binds an instance (or a class, for its static methods) to a scope of managers: its decorated
+   * methods then take every manager from `scope` only, by name (`'default'` for the default
+   * one), and a name the scope does not provide rejects the call naming it. Unbound instances use
+   * the static registry (`use`). Binding again replaces the scope. For frameworks that run
+   * several applications in one process (the NestJS module binds each provider to its
+   * application's managers).
+   *
+   * The scope is asked once per method and class, on the first call after `bind`.
    */
-  static intercept(record: MethodRecord, thisArg: unknown, args: unknown[]): Promise<unknown> {
-    try {
-      const resolved = CacheInterceptor.resolve(record, thisArg);
-      const read = resolved.onlyRead;
-      return read !== undefined
-        ? read.run(thisArg, args)
-        : CacheInterceptor.around(resolved, thisArg, args);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  }
-
-  /** Methods that write or evict: the operations in order around the method. */
-  private static async around(
-    resolved: ResolvedMethod,
-    thisArg: unknown,
-    args: unknown[],
-  ): Promise<unknown> {
-    const call = new MethodCall(resolved.record, thisArg, args, resolved.config, resolved.identity);
-    for (const { op, manager } of resolved.evictions)
-      if (op.beforeInvocation) await call.evict(op, manager);
-    let result: unknown;
-    if (resolved.read) result = await resolved.read.run(thisArg, args);
-    else if (resolved.put) result = await call.put(resolved.put, resolved.putManager!);
-    else result = await call.invoke();
-    for (const { op, manager } of resolved.evictions)
-      if (!op.beforeInvocation) await call.evict(op, manager);
-    return result;
-  }
-
-  /** The method's resolution for the class it is called on, from the memo while it is current. */
-  private static resolve(record: MethodRecord, thisArg: unknown): ResolvedMethod {
-    const memo = record.resolved as ResolvedMethod | undefined;
-    if (
-      memo !== undefined &&
-      memo.runtimeClass === runtimeClassOf(record, thisArg) &&
-      memo.version === CacheInterceptor.version &&
-      memo.configVersion === currentClassConfigVersion()
-    ) {
-      return memo;
-    }
-    const runtimeClass = runtimeClassOf(record, thisArg);
-    const other = resolvedFor(record, runtimeClass);
-    if (
-      other !== undefined &&
-      other.version === CacheInterceptor.version &&
-      other.configVersion === currentClassConfigVersion()
-    ) {
-      record.resolved = other;
-      return other;
-    }
-    return CacheInterceptor.resolveAnew(record, thisArg);
-  }
-
-  private static resolveAnew(record: MethodRecord, thisArg: unknown): ResolvedMethod {
-    const version = CacheInterceptor.version;
-    const configVersion = currentClassConfigVersion();
-    record.assertComplete();
-    if (record.declaringClass === undefined) record.locate(thisArg);
-    const runtimeClass = runtimeClassOf(record, thisArg);
-    const config = classConfigFor(runtimeClass);
-    const identity = methodIdentity(
-      runtimeClass,
-      record.declaringClass,
-      record.methodName,
-      record.isStatic,
-    );
-
-    // Everything that can be wrong with the configuration fails before any side effect.
-    const store = record.cacheable ?? record.many ?? record.put;
-    const storeName = store && managerNameOf(store, config);
-    const storeManager =
-      storeName === undefined ? undefined : CacheInterceptor.managerFor(storeName, record);
-    const evictions = record.evicts.map((op) => {
-      if (op.allEntries) requireNamespace(config, record);
-      return { op, manager: CacheInterceptor.managerFor(managerNameOf(op, config), record) };
-    });
-    let read: ReadStep | undefined;
-    if (storeManager !== undefined) {
-      const site = { record, config, identity, manager: storeManager };
-      if (record.cacheable) read = new CachedRead(site, record.cacheable);
-      else if (record.many) read = new CachedBatchRead(site, record.many, storeName!);
-    }
-    const resolved: ResolvedMethod = {
-      record,
-      runtimeClass,
-      version,
-      configVersion,
-      config,
-      identity,
-      read,
-      onlyRead: evictions.length === 0 ? read : undefined,
-      put: record.put,
-      putManager: record.put ? storeManager : undefined,
-      evictions,
-    };
-    // Kept only once the declaring class is known (found lazily with standard decorators): the
-    // identity, and so the keys and the label, depend on it.
-    if (record.declaringClass !== undefined) {
-      record.resolved = resolved;
-      keepResolved(record, runtimeClass, resolved);
-    }
-    return resolved;
-  }
-
-  private static managerFor(name: string, record: MethodRecord): CacheManagerPort {
-    const manager = CacheInterceptor.managers.get(name);
-    if (manager) return manager;
-    if (name === DEFAULT_MANAGER_NAME) {
-      throw new Error(
-        `[cache-aside] ${record.describe()} is decorated for caching, but no cache manager is registered: ` +
-          'call CacheInterceptor.use(manager) once at startup, e.g. ' +
-          'CacheInterceptor.use(new CacheAsideManager({ redis })).',
+  static bind(instance: object, scope: ManagerScope): void {
+    if ((typeof instance !== 'object' && typeof instance !== 'function') || instance === null) {
+      throw new CacheTypeError(
+        'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
+        `CacheInterceptor.bind(instance, scope): instance must be an object, got ${describe(instance)}.`,
       );
     }
-    const known = [...CacheInterceptor.managers.keys()].map((n) => `"${n}"`).join(', ') || 'none';
-    throw new Error(
-      `[cache-aside] ${record.describe()} uses the cache manager "${name}", which is not registered ` +
-        `(registered: ${known}): call CacheInterceptor.use(manager, '${name}').`,
+    const candidate = scope as Partial<ManagerScope> | null;
+    if (
+      typeof candidate !== 'object' ||
+      candidate === null ||
+      typeof candidate.manager !== 'function'
+    ) {
+      throw new CacheTypeError(
+        'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
+        'CacheInterceptor.bind(instance, scope): scope must be an object with a manager(name) method ' +
+          `returning the manager registered under that name, got ${describe(scope)}.`,
+      );
+    }
+    if (!bindings.has(instance)) bindingCount++;
+    bindings.set(instance, { scope, resolved: new WeakMap() });
+    installMode();
+  }
+
+  /** Undoes `bind`: the instance's decorated methods use the static registry again. */
+  static unbind(instance: object): void {
+    if (bindings.delete(instance)) bindingCount--;
+    installMode();
+  }
+
+  /**
+   * Turns caching off process-wide: every decorated method runs itself, on every call, as if
+   * undecorated (no manager needed, nothing read, written or evicted) until `enable()`. For
+   * users' own unit tests, and for switching a cache off in an emergency.
+   */
+  static disable(): void {
+    disabled = true;
+    installMode();
+  }
+
+  /** Turns caching back on after `disable()`. */
+  static enable(): void {
+    disabled = false;
+    installMode();
+  }
+
+  /** Whether `disable()` is in force. */
+  static get disabled(): boolean {
+    return disabled;
+  }
+}
+
+/**
+ * Runs one call of a decorated method (the call hook). A read-only method (`@Cacheable`,
+ * `@CacheableMany`) costs a memo lookup, its key and the manager's own call: no promise of its
+ * own, no await. Every failure, configuration or key, is a rejected promise, never a
+ * synchronous throw.
+ */
+function intercept(record: MethodRecord, thisArg: unknown, args: unknown[]): Promise<unknown> {
+  try {
+    const resolved = resolve(record, thisArg);
+    const read = resolved.onlyRead;
+    return read !== undefined ? read.run(thisArg, args) : around(resolved, thisArg, args);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+function notANestInterceptor(): CacheTypeError {
+  return new CacheTypeError(
+    'ERR_CACHE_ASIDE_DECORATOR_MISUSE',
+    "cache-aside's CacheInterceptor is not a NestJS interceptor (it is the registry behind the cache " +
+      'decorators): remove it from @UseInterceptors / APP_INTERCEPTOR. For HTTP response caching, ' +
+      "use @nestjs/cache-manager's CacheInterceptor; to cache service methods, decorate them with " +
+      "@Cacheable and import CacheAsideModule from 'cache-aside/nestjs'.",
+  );
+}
+
+/** A call of an instance that may be bound: its scope's managers, or the static registry. */
+function interceptBound(record: MethodRecord, thisArg: unknown, args: unknown[]): Promise<unknown> {
+  const binding = bindings.get(thisArg as object);
+  if (binding === undefined) return intercept(record, thisArg, args);
+  try {
+    const resolved = resolveBound(record, thisArg, binding);
+    const read = resolved.onlyRead;
+    return read !== undefined ? read.run(thisArg, args) : around(resolved, thisArg, args);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** While disabled: the method itself, as if undecorated. */
+function runUncached(record: MethodRecord, thisArg: unknown, args: unknown[]): Promise<unknown> {
+  try {
+    return Promise.resolve(record.original.apply(thisArg, args));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+let disabled = false;
+
+/** One instance's scope, and the methods resolved against it. */
+interface Binding {
+  readonly scope: ManagerScope;
+  readonly resolved: WeakMap<MethodRecord, ResolvedMethod>;
+}
+
+const bindings = new WeakMap<object, Binding>();
+/** Instances bound and not unbound: while 0, calls take the path that never looks bindings up. */
+let bindingCount = 0;
+
+/**
+ * The call hook for the current mode, so that the common case (enabled, nothing bound) pays for
+ * neither check on a call.
+ */
+function installMode(): void {
+  installCallHandler(disabled ? runUncached : bindingCount > 0 ? interceptBound : intercept);
+}
+
+installMode();
+
+/** Methods that write or evict: the operations in order around the method. */
+async function around(
+  resolved: ResolvedMethod,
+  thisArg: unknown,
+  args: unknown[],
+): Promise<unknown> {
+  for (const eviction of resolved.evictions)
+    if (eviction.beforeInvocation) await eviction.run(thisArg, args);
+  let result: unknown;
+  if (resolved.read) result = await resolved.read.run(thisArg, args);
+  else if (resolved.put) result = await resolved.put.run(thisArg, args);
+  else result = await resolved.record.original.apply(thisArg, args);
+  for (const eviction of resolved.evictions)
+    if (!eviction.beforeInvocation) await eviction.run(thisArg, args);
+  return result;
+}
+
+/** The interceptor's memo: each method's last resolution, kept here rather than on its record. */
+const lastResolved = new WeakMap<MethodRecord, ResolvedMethod>();
+
+/** The method's resolution for the class it is called on, from the memo while it is current. */
+function resolve(record: MethodRecord, thisArg: unknown): ResolvedMethod {
+  const memo = lastResolved.get(record);
+  if (
+    memo !== undefined &&
+    memo.runtimeClass === runtimeClassOf(record, thisArg) &&
+    memo.version === version &&
+    memo.configVersion === currentClassConfigVersion()
+  ) {
+    return memo;
+  }
+  const runtimeClass = runtimeClassOf(record, thisArg);
+  const other = resolvedFor(record, runtimeClass);
+  if (
+    other !== undefined &&
+    other.version === version &&
+    other.configVersion === currentClassConfigVersion()
+  ) {
+    lastResolved.set(record, other);
+    return other;
+  }
+  return resolveAnew(record, thisArg);
+}
+
+/** A bound instance's resolution, from its binding's memo while it is current. */
+function resolveBound(record: MethodRecord, thisArg: unknown, binding: Binding): ResolvedMethod {
+  const memo = binding.resolved.get(record);
+  if (
+    memo !== undefined &&
+    memo.runtimeClass === runtimeClassOf(record, thisArg) &&
+    memo.configVersion === currentClassConfigVersion()
+  ) {
+    return memo;
+  }
+  const resolved = resolveAnew(record, thisArg, binding.scope);
+  if (record.declaringClass !== undefined) binding.resolved.set(record, resolved);
+  return resolved;
+}
+
+function resolveAnew(record: MethodRecord, thisArg: unknown, scope?: ManagerScope): ResolvedMethod {
+  const configVersion = currentClassConfigVersion();
+  record.assertComplete();
+  if (record.declaringClass === undefined) record.locate(thisArg);
+  const runtimeClass = runtimeClassOf(record, thisArg);
+  const config = classConfigFor(runtimeClass);
+  const identity = methodIdentity(
+    runtimeClass,
+    record.declaringClass,
+    record.methodName,
+    record.isStatic,
+  );
+
+  // Everything that can be wrong with the configuration fails before any side effect.
+  const store = record.cacheable ?? record.many ?? record.put;
+  const storeName = store && managerNameOf(store, config);
+  const storeManager = storeName === undefined ? undefined : managerFor(storeName, record, scope);
+  const evictions = record.evicts.map(
+    (op) =>
+      new CachedEviction(
+        op,
+        record,
+        config,
+        identity,
+        managerFor(managerNameOf(op, config), record, scope),
+      ),
+  );
+  let read: ReadStep | undefined;
+  let put: CachedPut | undefined;
+  if (store !== undefined && storeManager !== undefined) {
+    const decorator = record.cacheable
+      ? '@Cacheable'
+      : record.many
+        ? '@CacheableMany'
+        : '@CachePut';
+    const site: ReadSite = {
+      record,
+      config,
+      identity,
+      manager: storeManager,
+      keyOf: compileKeyBuilder(
+        store.key,
+        config.namespace,
+        identity,
+        `${decorator} key of ${record.describe()}`,
+      ),
+      ttl: new ResultTtl(ttlOf(record, store, config), store.unless),
+    };
+    if (record.cacheable) read = new CachedRead(site, record.cacheable);
+    else if (record.many) read = new CachedBatchRead(site, record.many, storeName!);
+    else if (record.put) put = new CachedPut(site, record.put);
+  }
+  const resolved: ResolvedMethod = {
+    record,
+    runtimeClass,
+    version,
+    configVersion,
+    read,
+    onlyRead: evictions.length === 0 ? read : undefined,
+    put,
+    evictions,
+  };
+  // Kept only once the declaring class is known (found lazily with standard decorators): the
+  // identity, and so the keys and the label, depend on it.
+  if (record.declaringClass !== undefined && scope === undefined) {
+    lastResolved.set(record, resolved);
+    keepResolved(record, runtimeClass, resolved);
+  }
+  return resolved;
+}
+
+function managerFor(name: string, record: MethodRecord, scope?: ManagerScope): CacheManagerPort {
+  if (scope !== undefined) return scopedManager(name, record, scope);
+  const manager = managers.get(name);
+  if (manager) return manager;
+  if (name === DEFAULT_MANAGER_NAME) {
+    throw new CacheTypeError(
+      'ERR_CACHE_ASIDE_NO_MANAGER',
+      `${record.describe()} is decorated for caching, but no cache manager is registered: ` +
+        'call CacheInterceptor.use(manager) once at startup, e.g. ' +
+        'CacheInterceptor.use(new CacheAsideManager({ redis })).',
     );
   }
+  const known = [...managers.keys()].map((n) => `"${n}"`).join(', ') || 'none';
+  throw new CacheTypeError(
+    'ERR_CACHE_ASIDE_NO_MANAGER',
+    `${record.describe()} uses the cache manager "${name}", which is not registered ` +
+      `(registered: ${known}): call CacheInterceptor.use(manager, '${name}').`,
+  );
+}
+
+function scopedManager(name: string, record: MethodRecord, scope: ManagerScope): CacheManagerPort {
+  const manager = scope.manager(name);
+  if (manager === undefined) {
+    throw new CacheTypeError(
+      'ERR_CACHE_ASIDE_NO_MANAGER',
+      `${record.describe()} uses the cache manager "${name}", which the scope its instance is bound ` +
+        'to (CacheInterceptor.bind) does not provide: register a manager under that name in the ' +
+        "instance's application, or unbind the instance to use the static registry (CacheInterceptor.use).",
+    );
+  }
+  assertManagerPort(manager);
+  return manager;
 }
 
 /** What a method resolved to on one class: settings, manager, prepared operations. */
@@ -189,17 +376,11 @@ interface ResolvedMethod {
   readonly version: number;
   /** The class configuration version when resolved. */
   readonly configVersion: number;
-  readonly config: CacheConfigMetadata;
-  readonly identity: string;
   readonly read: ReadStep | undefined;
   /** `read`, when the method has nothing else to run around it (the hot path). */
   readonly onlyRead: ReadStep | undefined;
-  readonly put: CachePutMetadata | undefined;
-  readonly putManager: CacheManagerPort | undefined;
-  readonly evictions: ReadonlyArray<{
-    readonly op: CacheEvictMetadata;
-    readonly manager: CacheManagerPort;
-  }>;
+  readonly put: CachedPut | undefined;
+  readonly evictions: readonly CachedEviction[];
 }
 
 /**

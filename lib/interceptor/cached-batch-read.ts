@@ -1,7 +1,8 @@
 import { describe } from '../errors/invalid-argument';
 import type { GetOptions } from '../manager/cache-aside.options';
 import type { CacheableManyMetadata } from '../metadata/cache-metadata';
-import { isKeyed, keyedPositions, type KeyedPositions } from './cache-key';
+import { isKeyed, keyedPositions, type KeyedPositions } from '../metadata/key-template';
+import { CacheTypeError } from '../errors/cache-type-error';
 import { PreparedRead, type ReadSite, type ReadStep } from './cached-read';
 
 type GetMany = NonNullable<ReadSite['manager']['getMany']>;
@@ -25,8 +26,9 @@ export class CachedBatchRead extends PreparedRead implements ReadStep {
     this.where = `@CacheableMany on ${site.record.describe()}`;
     const getMany = site.manager.getMany;
     if (typeof getMany !== 'function') {
-      throw new TypeError(
-        `[cache-aside] ${this.where} reads through getMany(), which the cache manager "${managerName}" ` +
+      throw new CacheTypeError(
+        'ERR_CACHE_ASIDE_NO_MANAGER',
+        `${this.where} reads through getMany(), which the cache manager "${managerName}" ` +
           'does not have: register a CacheAsideManager (or a manager with getMany) under that name.',
       );
     }
@@ -42,8 +44,9 @@ export class CachedBatchRead extends PreparedRead implements ReadStep {
     const idsIndex = this.idsIndex;
     const given = args[idsIndex];
     if (!Array.isArray(given)) {
-      throw new TypeError(
-        `[cache-aside] ${this.where}: argument ${idsIndex} must be the array of ids, got ${describe(given)}.`,
+      throw new CacheTypeError(
+        'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
+        `${this.where}: argument ${idsIndex} must be the array of ids, got ${describe(given)}.`,
       );
     }
     this.assertEveryArgumentKeyed(args);
@@ -70,8 +73,9 @@ export class CachedBatchRead extends PreparedRead implements ReadStep {
         callArgs[idsIndex] = missing.map((key) => ids[firstIndexOf.get(key)!]);
         const items: unknown = await original.apply(thisArg, callArgs);
         if (!Array.isArray(items)) {
-          throw new TypeError(
-            `[cache-aside] ${where}: the method returned ${describe(items)}; it must return an array with one ` +
+          throw new CacheTypeError(
+            'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
+            `${where}: the method returned ${describe(items)}; it must return an array with one ` +
               'item per id it was given, in the same order (null for "not found").',
           );
         }
@@ -91,8 +95,9 @@ export class CachedBatchRead extends PreparedRead implements ReadStep {
     if (keyed === undefined) return;
     for (let i = 0; i < args.length; i++) {
       if (i === this.idsIndex || args[i] === undefined || isKeyed(keyed, i)) continue;
-      throw new TypeError(
-        `[cache-aside] ${this.where}: argument ${i} is not part of the items' keys, so calls differing in it ` +
+      throw new CacheTypeError(
+        'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
+        `${this.where}: argument ${i} is not part of the items' keys, so calls differing in it ` +
           `would share entries; put {${i}} in the key template, or give the key function a parameter for it.`,
       );
     }

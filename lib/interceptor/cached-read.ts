@@ -5,14 +5,13 @@ import type {
   ConditionFunction,
   StoreMetadata,
   TagsOption,
-  TtlSpec,
-  UnlessFunction,
 } from '../metadata/cache-metadata';
-import { conditionOf, freshnessOf, ttlOf } from '../metadata/metadata-reader';
+import { conditionOf, freshnessOf } from '../metadata/metadata-reader';
 import type { AnyMethod, MethodRecord } from '../metadata/method-record';
 import { tagsFor } from './call-results';
-import { compileKeyBuilder, type KeyBuilder } from './cache-key';
+import type { KeyBuilder } from './cache-key';
 import type { CacheManagerPort } from './manager-port';
+import type { ResultTtl } from './result-ttl';
 
 /** A read operation prepared for one method and class: what a call runs, given `this` and the arguments. */
 export interface ReadStep {
@@ -26,13 +25,16 @@ export interface ReadSite {
   /** `Class.method`: the head of default keys, and the statistics label. */
   readonly identity: string;
   readonly manager: CacheManagerPort;
+  /** The method's key builder, shared with its puts and evictions. */
+  readonly keyOf: KeyBuilder;
+  /** The TTL of a result, by the one precedence rule. */
+  readonly ttl: ResultTtl;
 }
 
 /**
  * What `@Cacheable` and `@CacheableMany` resolve once per method and class rather than per call:
- * the key builder (namespace and template text joined), the condition, the TTL by precedence, and
- * the `GetOptions` — one frozen object shared by every call, unless a TTL function, `unless` or a
- * tags function makes them depend on the call.
+ * the key builder, the condition, the TTL, and the `GetOptions` — one frozen object shared by
+ * every call, unless a TTL function, `unless` or a tags function makes them depend on the call.
  */
 export abstract class PreparedRead {
   protected readonly original: AnyMethod;
@@ -42,12 +44,9 @@ export abstract class PreparedRead {
   /** The options of every call; `undefined` when they are built per call by `optionsFor`. */
   protected readonly shared: GetOptions | undefined;
   private readonly base: GetOptions;
-  private readonly ttlSpec: TtlSpec | undefined;
-  private readonly unless: UnlessFunction | undefined;
+  private readonly ttl: ResultTtl;
   private readonly tags: TagsOption | undefined;
   private readonly tagsWhat: string;
-  /** The TTL depends on the loaded value (a TTL function, or `unless`). */
-  private readonly dynamicTtl: boolean;
 
   protected constructor(
     site: ReadSite,
@@ -58,30 +57,18 @@ export abstract class PreparedRead {
     const { record, config } = site;
     this.original = record.original;
     this.manager = site.manager;
-    this.keyOf = compileKeyBuilder(
-      op.key,
-      config.namespace,
-      site.identity,
-      `${decorator} key of ${record.describe()}`,
-    );
+    this.keyOf = site.keyOf;
     this.condition = conditionOf(op, config);
-    this.ttlSpec = ttlOf(record, op, config);
-    this.unless = op.unless;
+    this.ttl = site.ttl;
     this.tags = op.tags;
     this.tagsWhat = `${decorator} tags of ${record.describe()}`;
     const base: GetOptions = { label: site.identity };
-    if (
-      this.ttlSpec !== undefined &&
-      typeof this.ttlSpec !== 'function' &&
-      this.unless === undefined
-    )
-      base.ttl = this.ttlSpec;
+    if (!this.ttl.dynamic && this.ttl.fixed !== undefined) base.ttl = this.ttl.fixed;
     if (op.serializer) base.serializer = op.serializer;
     if (Array.isArray(op.tags) && op.tags.length > 0) base.tags = op.tags;
     this.base = Object.assign(base, extra);
-    this.dynamicTtl = typeof this.ttlSpec === 'function' || this.unless !== undefined;
     this.shared =
-      this.dynamicTtl || typeof op.tags === 'function' ? undefined : Object.freeze(this.base);
+      this.ttl.dynamic || typeof op.tags === 'function' ? undefined : Object.freeze(this.base);
   }
 
   /** Whether this call goes through the cache (`condition`). */
@@ -99,7 +86,7 @@ export abstract class PreparedRead {
     // unset): cheaper than copying `base` property by property.
     return {
       label: base.label,
-      ttl: this.dynamicTtl ? this.ttlOfValue(thisArg, args) : base.ttl,
+      ttl: this.ttl.dynamic ? this.ttlOfValue(thisArg, args) : base.ttl,
       serializer: base.serializer,
       tags:
         typeof this.tags === 'function'
@@ -113,17 +100,11 @@ export abstract class PreparedRead {
     };
   }
 
-  /** The TTL of a value loaded by this call: `0` when `unless` vetoes it, else by precedence. */
+  /** The TTL of a value loaded by this call (the manager's default when none is configured). */
   private ttlOfValue(thisArg: unknown, args: unknown[]): (value: unknown) => number {
-    const spec = this.ttlSpec;
-    const unless = this.unless;
+    const ttl = this.ttl;
     const manager = this.manager;
-    return (value: unknown) => {
-      if (unless !== undefined && unless.call(thisArg, value, ...args)) return 0;
-      return typeof spec === 'function'
-        ? spec.call(thisArg, value, ...args)
-        : (spec ?? manager.defaultTtl);
-    };
+    return (value: unknown) => ttl.of(thisArg, args, value) ?? manager.defaultTtl;
   }
 }
 

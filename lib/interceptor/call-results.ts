@@ -1,3 +1,4 @@
+import { CacheTypeError } from '../errors/cache-type-error';
 import { describe } from '../errors/invalid-argument';
 import type { TagsOption } from '../metadata/cache-metadata';
 
@@ -9,8 +10,9 @@ import type { TagsOption } from '../metadata/cache-metadata';
 /** `value` as an array of non-empty strings, or a `TypeError` naming `what` (`@Cacheable tags of Repo.find`). */
 export function checkedStrings(value: unknown, what: string): string[] {
   if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || v.length === 0)) {
-    throw new TypeError(
-      `[cache-aside] ${what} returned ${describe(value)}; it must return an array of non-empty strings.`,
+    throw new CacheTypeError(
+      'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
+      `${what} returned ${describe(value)}; it must return an array of non-empty strings.`,
     );
   }
   return value as string[];

@@ -1,3 +1,4 @@
+import { CacheTypeError } from '../errors/cache-type-error';
 import type { GetOptions, SetOptions } from '../manager/cache-aside.options';
 
 /**
@@ -39,8 +40,9 @@ export function assertManagerPort(value: unknown): asserts value is CacheManager
       ? [...REQUIRED_METHODS]
       : REQUIRED_METHODS.filter((m) => typeof candidate[m] !== 'function');
   if (missing.length > 0) {
-    throw new TypeError(
-      `[cache-aside] CacheInterceptor.use() needs a cache manager (a CacheAsideManager); the value ` +
+    throw new CacheTypeError(
+      'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
+      `CacheInterceptor.use() needs a cache manager (a CacheAsideManager); the value ` +
         `given lacks ${missing.join(', ')}.`,
     );
   }

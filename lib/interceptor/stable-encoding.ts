@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { UnsupportedKeyValueError } from '../errors/unsupported-key-value.error';
 
 /**
  * The stable, type-aware encoding of a method's arguments behind default cache keys.
@@ -37,16 +38,6 @@ export const MAX_PLAIN_ENCODING = 160;
 /** Characters of a long encoding kept in front of its digest. */
 export const HASHED_HEAD_LENGTH = 120;
 const MAX_DEPTH = 64;
-
-export class UnsupportedKeyValueError extends TypeError {
-  override readonly name = 'UnsupportedKeyValueError';
-  constructor(
-    readonly path: string,
-    readonly reason: string,
-  ) {
-    super(`[cache-aside] ${path} ${reason}`);
-  }
-}
 
 /**
  * The arguments' encoding, as it appears after `Class.method:` in a default key: readable while

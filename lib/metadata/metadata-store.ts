@@ -1,3 +1,4 @@
+import { CacheTypeError } from '../errors/cache-type-error';
 import type { CacheConfigMetadata } from './cache-metadata';
 import type { MethodRecord } from './method-record';
 
@@ -45,8 +46,9 @@ export function ownClassConfig(ctor: Function): CacheConfigMetadata | undefined 
 
 export function defineClassConfig(ctor: Function, config: CacheConfigMetadata): void {
   if (classConfigs.has(ctor)) {
-    throw new TypeError(
-      `[cache-aside] @CacheConfig appears twice on ${ctor.name || 'a class'}; merge the options into one.`,
+    throw new CacheTypeError(
+      'ERR_CACHE_ASIDE_DECORATOR_MISUSE',
+      `@CacheConfig appears twice on ${ctor.name || 'a class'}; merge the options into one.`,
     );
   }
   classConfigs.set(ctor, config);

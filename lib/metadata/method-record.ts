@@ -1,3 +1,4 @@
+import { CacheTypeError } from '../errors/cache-type-error';
 import type {
   CacheableManyMetadata,
   CacheableMetadata,
@@ -25,12 +26,6 @@ export class MethodRecord {
   declaringClass?: Function;
   /** The combination of decorators was checked (on the first call). */
   checked = false;
-  /**
-   * The interceptor's memo of what it resolved for this method (settings, manager, key builder),
-   * kept here so that a call finds it with one property read. Opaque to the metadata layer; the
-   * interceptor checks it is still current before using it.
-   */
-  resolved: unknown = undefined;
 
   constructor(
     readonly name: string | symbol,
@@ -112,8 +107,9 @@ export class MethodRecord {
   assertComplete(): void {
     if (this.checked) return;
     if (this.ttl !== undefined && !this.cacheable && !this.put && !this.many) {
-      throw new TypeError(
-        `[cache-aside] @CacheTtl on ${this.describe()} has nothing to apply to: add @Cacheable(), ` +
+      throw new CacheTypeError(
+        'ERR_CACHE_ASIDE_DECORATOR_MISUSE',
+        `@CacheTtl on ${this.describe()} has nothing to apply to: add @Cacheable(), ` +
           '@CacheableMany() or @CachePut() to the method, or remove @CacheTtl. (With standard decorators, keep the ' +
           'cache decorators of a method next to each other: a decorator placed between them wraps ' +
           'the method in between, and the ones on either side no longer see each other.)',
@@ -123,23 +119,26 @@ export class MethodRecord {
   }
 }
 
-function duplicate(decorator: string, record: MethodRecord): TypeError {
-  return new TypeError(
-    `[cache-aside] ${decorator} appears twice on ${record.describe()}; a method takes it once ` +
+function duplicate(decorator: string, record: MethodRecord): CacheTypeError {
+  return new CacheTypeError(
+    'ERR_CACHE_ASIDE_DECORATOR_MISUSE',
+    `${decorator} appears twice on ${record.describe()}; a method takes it once ` +
       '(only @CacheEvict may be repeated).',
   );
 }
 
-function manyConflict(other: string, record: MethodRecord): TypeError {
-  return new TypeError(
-    `[cache-aside] ${record.describe()} has both @CacheableMany and ${other}: a method either reads ` +
+function manyConflict(other: string, record: MethodRecord): CacheTypeError {
+  return new CacheTypeError(
+    'ERR_CACHE_ASIDE_DECORATOR_MISUSE',
+    `${record.describe()} has both @CacheableMany and ${other}: a method either reads ` +
       'a batch of ids item by item or caches one result. Keep one of them.',
   );
 }
 
-function conflict(record: MethodRecord): TypeError {
-  return new TypeError(
-    `[cache-aside] ${record.describe()} has both @Cacheable and @CachePut: @Cacheable skips the ` +
+function conflict(record: MethodRecord): CacheTypeError {
+  return new CacheTypeError(
+    'ERR_CACHE_ASIDE_DECORATOR_MISUSE',
+    `${record.describe()} has both @Cacheable and @CachePut: @Cacheable skips the ` +
       'method on a hit, @CachePut always runs it. Keep one of them.',
   );
 }

@@ -176,13 +176,18 @@ describe('@CacheEvict', () => {
     expect(cache.log).toEqual(['pattern:p:*', 'method', 'invalidate:a', 'tags:t']);
   });
 
-  it("evicts the method's own default key when given no target", async () => {
-    class Own {
-      @CacheEvict()
-      async refresh(_id: number): Promise<void> {}
+  it('refuses an eviction without a target at decoration, naming the options', () => {
+    expect(() => CacheEvict()).toThrow(
+      /@CacheEvict\(\) needs a target: give it key, keys, pattern, tags or allEntries/,
+    );
+    expect(() => CacheEvict({ beforeInvocation: true })).toThrow(TypeError);
+    let thrown: unknown;
+    try {
+      CacheEvict({ condition: () => true });
+    } catch (error) {
+      thrown = error;
     }
-    await new Own().refresh(4);
-    expect(cache.invalidations).toEqual([['Own.refresh:n4']]);
+    expect(thrown).toMatchObject({ code: 'ERR_CACHE_ASIDE_INVALID_ARGUMENT' });
   });
 
   it('runs the evictions of a @Cacheable method around its read', async () => {

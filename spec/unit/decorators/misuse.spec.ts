@@ -32,7 +32,7 @@ describe('misuse', () => {
           }
 
           // @ts-expect-error a setter
-          @CacheEvict() set value(_v: Promise<number>) {}
+          @CacheEvict({ key: 'k' }) set value(_v: Promise<number>) {}
 
           // @ts-expect-error a method returning a plain value
           @Cacheable() findSync(): number {
@@ -74,7 +74,7 @@ describe('misuse', () => {
     it('on a getter and on a setter', () => {
       expect(() => {
         class C {
-          @untyped(CacheEvict()) get x(): number {
+          @untyped(CacheEvict({ key: 'k' })) get x(): number {
             return 1;
           }
         }

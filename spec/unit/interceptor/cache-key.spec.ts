@@ -1,27 +1,33 @@
 import calculateSlot from 'cluster-key-slot';
 import fc from 'fast-check';
-import {
-  buildKey,
-  buildPattern,
-  compileKey,
-  escapeGlob,
-  methodIdentity,
-  parseKeyTemplate,
-  withNamespace,
-  type KeyContext,
-} from '../../../lib/interceptor/cache-key';
+import { compileKeyBuilder, escapeGlob, methodIdentity } from '../../../lib/interceptor/cache-key';
+import type { KeyPlan } from '../../../lib/metadata/cache-metadata';
+import { compileKey, parseKeyTemplate } from '../../../lib/metadata/key-template';
 
 const SEED = Number(process.env.FC_SEED ?? 0x5eed_2024);
 const params = { seed: SEED, numRuns: Number(process.env.FC_RUNS ?? 500) };
 
-function ctx(args: unknown[], thisArg: unknown = undefined): KeyContext {
-  return { thisArg, args, identity: 'Repo.find', what: 'key of Repo.find' };
+function buildKey(
+  plan: KeyPlan,
+  args: unknown[],
+  thisArg: unknown = undefined,
+  namespace?: string,
+) {
+  return compileKeyBuilder(plan, namespace, 'Repo.find', 'key of Repo.find')(thisArg, args);
+}
+function buildPattern(plan: KeyPlan, args: unknown[], namespace?: string) {
+  return compileKeyBuilder(
+    plan,
+    namespace,
+    'Repo.find',
+    'pattern of Repo.find',
+    'pattern',
+  )(undefined, args);
 }
 
-const key = (template: string, ...args: unknown[]) =>
-  buildKey(compileKey(template, 'key'), ctx(args));
+const key = (template: string, ...args: unknown[]) => buildKey(compileKey(template, 'key'), args);
 const pattern = (template: string, ...args: unknown[]) =>
-  buildPattern(compileKey(template, 'pattern'), ctx(args));
+  buildPattern(compileKey(template, 'pattern'), args);
 
 describe('key templates', () => {
   it('parses text and placeholders with property paths', () => {
@@ -115,20 +121,20 @@ describe('key functions', () => {
     const plan = compileKey(function (this: { tenant: string }, id: number) {
       return `${this.tenant}:${id}`;
     }, 'key');
-    expect(buildKey(plan, ctx([3], { tenant: 'acme' }))).toBe('acme:3');
+    expect(buildKey(plan, [3], { tenant: 'acme' })).toBe('acme:3');
   });
 
   it('are used as they are (their braces included: the function is the developer writing)', () => {
     expect(
       buildKey(
         compileKey(() => '{t}:1', 'key'),
-        ctx([]),
+        [],
       ),
     ).toBe('{t}:1');
   });
 
   it('must return a non-empty string', () => {
-    expect(() => buildKey(compileKey((() => 42) as never, 'key'), ctx([]))).toThrow(
+    expect(() => buildKey(compileKey((() => 42) as never, 'key'), [])).toThrow(
       /returned number 42/,
     );
   });
@@ -136,7 +142,7 @@ describe('key functions', () => {
 
 describe('default keys', () => {
   it('are Class.method:<encoded arguments>', () => {
-    expect(buildKey({ kind: 'default' }, ctx([1, 'a']))).toBe('Repo.find:n1,s1:a');
+    expect(buildKey({ kind: 'default' }, [1, 'a'])).toBe('Repo.find:n1,s1:a');
   });
 });
 
@@ -158,7 +164,7 @@ describe('patterns', () => {
   });
 
   it('have no default', () => {
-    expect(() => buildPattern({ kind: 'default' }, ctx([]))).toThrow(/has no pattern/);
+    expect(() => buildPattern({ kind: 'default' }, [])).toThrow(/has no pattern/);
   });
 });
 
@@ -181,8 +187,8 @@ describe('method identity', () => {
   });
 
   it('joins the namespace with a colon', () => {
-    expect(withNamespace('users', 'k')).toBe('users:k');
-    expect(withNamespace(undefined, 'k')).toBe('k');
+    expect(key('k')).toBe('k');
+    expect(buildKey(compileKey('k', 'key'), [], undefined, 'users')).toBe('users:k');
   });
 });
 

@@ -4,8 +4,8 @@ import {
   encodeArguments,
   HASHED_HEAD_LENGTH,
   MAX_PLAIN_ENCODING,
-  UnsupportedKeyValueError,
 } from '../../../lib/interceptor/stable-encoding';
+import { UnsupportedKeyValueError } from '../../../lib/errors/unsupported-key-value.error';
 
 /**
  * Pinned so that a run is reproducible; override with FC_SEED=<n> to explore. fast-check puts the

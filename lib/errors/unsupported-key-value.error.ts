@@ -1,0 +1,16 @@
+import { CacheTypeError } from './cache-type-error';
+
+/**
+ * A value that cannot be part of a cache key (a function, a symbol, a circular structure, an
+ * object whose state cannot be seen): refused rather than encoded into a key other values share.
+ */
+export class UnsupportedKeyValueError extends CacheTypeError {
+  override readonly name = 'UnsupportedKeyValueError';
+  constructor(
+    /** Where the value sits in the arguments, e.g. `argument 0.address`. */
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super('ERR_CACHE_ASIDE_INVALID_ARGUMENT', `${path} ${reason}`);
+  }
+}

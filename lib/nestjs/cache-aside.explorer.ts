@@ -9,7 +9,7 @@ import { bindInstance, unbindInstance } from './interceptor-binding';
  * One per application (its module is global and imported once however many managers are
  * registered). At module init — before the application's own `onModuleInit` hooks, since global
  * modules go first — it finds the application's managers and binds every provider and
- * controller that carries cache metadata to them, so that two applications in one process never
+ * controller to them, so that two applications in one process never
  * serve each other's calls. On shutdown it unbinds them.
  */
 @Injectable()
@@ -28,7 +28,8 @@ export class CacheAsideExplorer implements OnModuleInit, OnApplicationShutdown {
     const scope = new ApplicationScope(registrations);
     const bound: object[] = [];
     for (const instance of providerInstances(wrappers)) {
-      if (bindInstance(instance, scope)) bound.push(instance);
+      bindInstance(instance, scope);
+      bound.push(instance);
     }
     this.bound = bound;
   }

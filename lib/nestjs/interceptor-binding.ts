@@ -1,22 +1,14 @@
-import { CacheInterceptor, type CacheManagerPort } from '../index';
+import { CacheInterceptor, type ManagerScope } from '../index';
 
-/** What `CacheInterceptor.bind` asks of a scope: the manager for a name. */
-interface BindingScope {
-  manager(name: string): CacheManagerPort;
-}
-
-/** The binding API of the interceptor, as far as this module uses it. */
-interface BindingInterceptor {
-  bind?(instance: object, scope: BindingScope): boolean | undefined;
-  unbind?(instance: object): void;
-}
-
-/** Binds `instance` to `scope` when it carries cache metadata; true when it was bound. */
-export function bindInstance(instance: object, scope: BindingScope): boolean {
-  const interceptor = CacheInterceptor as unknown as BindingInterceptor;
-  return interceptor.bind?.(instance, scope) === true;
+/**
+ * Binds an application's instance to the application's managers. Every singleton provider and
+ * controller is bound, decorated or not: the interceptor consults a binding only when a
+ * decorated method is called, so an undecorated instance's binding costs one WeakMap entry.
+ */
+export function bindInstance(instance: object, scope: ManagerScope): void {
+  CacheInterceptor.bind(instance, scope);
 }
 
 export function unbindInstance(instance: object): void {
-  (CacheInterceptor as unknown as BindingInterceptor).unbind?.(instance);
+  CacheInterceptor.unbind(instance);
 }

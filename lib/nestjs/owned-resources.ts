@@ -1,4 +1,4 @@
-import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { CacheAsideManager, type RedisClient } from '../index';
 import type { CacheAsideModuleOptions } from './cache-aside-module.options';
 import { createOwnedClient, isConnectionOptions, type OwnedClient } from './redis-connection';
@@ -10,7 +10,7 @@ import { createOwnedClient, isConnectionOptions, type OwnedClient } from './redi
  * is the application's. A manager that a test put in place with `overrideProvider` is not
  * created here, so it is not closed here either.
  */
-export class OwnedResources implements OnApplicationShutdown {
+export class OwnedResources implements OnModuleInit, OnApplicationShutdown {
   private manager: CacheAsideManager | undefined;
   private client: OwnedClient | undefined;
   private readonly logger: Logger;
@@ -52,6 +52,10 @@ export class OwnedResources implements OnApplicationShutdown {
       throw error;
     }
     return this.manager;
+  }
+
+  onModuleInit(): void {
+    this.client?.connect();
   }
 
   async onApplicationShutdown(): Promise<void> {

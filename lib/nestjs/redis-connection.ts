@@ -7,6 +7,7 @@ interface OwnedIoredis {
   on(event: 'error', listener: (error: unknown) => void): unknown;
   on(event: 'ready', listener: () => void): unknown;
   quit(): Promise<unknown>;
+  connect(): Promise<unknown>;
   disconnect(): void;
 }
 
@@ -23,6 +24,8 @@ export interface ConnectionListener {
 /** A client the module created from connection options, and how to release it. */
 export interface OwnedClient {
   readonly client: RedisClient;
+  /** Opens the connection now (module init) rather than on the first command. */
+  connect(): void;
   close(): Promise<void>;
 }
 
@@ -44,7 +47,9 @@ export function isConnectionOptions(value: unknown): value is RedisConnectionOpt
  * that an application that passes its own client (node-redis, iovalkey) need not install it.
  * Unless the options say otherwise, reconnection backs off to 500 ms at most and a command is
  * retried once: the cache serves from the loader while Redis is away, so waiting longer buys
- * nothing. Errors of the connection go to the listener, never left unhandled.
+ * nothing. The client connects lazily (`lazyConnect`), so that an application whose bootstrap
+ * fails after this provider was created leaves no socket open; `connect()` opens it at module
+ * init. Errors of the connection go to the listener, never left unhandled.
  */
 export function createOwnedClient(
   options: RedisConnectionOptions,
@@ -56,6 +61,7 @@ export function createOwnedClient(
   const settings = {
     retryStrategy: (attempt: number) => Math.min(attempt * 50, 500),
     maxRetriesPerRequest: 1,
+    lazyConnect: true,
     ...rest,
   };
   const client = url === undefined ? new Redis(settings) : new Redis(url, settings);
@@ -67,6 +73,10 @@ export function createOwnedClient(
   });
   return {
     client: client as unknown as RedisClient,
+    connect: () => {
+      // A failure is already reported through the error listener, and retried by ioredis.
+      if (client.status === 'wait') client.connect().catch(() => undefined);
+    },
     close: () => closeClient(client),
   };
 }

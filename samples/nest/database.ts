@@ -20,6 +20,7 @@ export interface SampleSettings {
 export class Database implements OnModuleInit, OnApplicationShutdown {
   queries = 0;
   private readonly pool: Pool;
+  private closed = false;
 
   // Explicit @Inject tokens: `npx tsx` (esbuild) does not emit the constructor types Nest reads.
   constructor(@Inject(SAMPLE_SETTINGS) readonly settings: SampleSettings) {
@@ -50,6 +51,8 @@ export class Database implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     try {
       await this.pool.query(`DROP TABLE IF EXISTS ${this.table}`);
     } finally {

@@ -25,7 +25,14 @@ export type {
   SetOptions,
   TtlOption,
 } from './manager/cache-aside.options';
-export type { RedisClient } from './redis/redis-client';
+export type {
+  RedisClient,
+  IoRedisLikeClient,
+  NodeRedisLikeClient,
+  NodeRedisLikeCluster,
+  NodeRedisLikeSentinel,
+} from './redis/redis-client';
+export { MemoryStore } from './redis/clients/memory-store';
 export type { L1Options } from './l1/local-tier';
 export { DEFAULT_L1_HEARTBEAT_MS } from './l1/invalidation-bus';
 export type { CircuitBreakerOptions, CircuitState } from './redis/circuit-breaker';

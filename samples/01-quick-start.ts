@@ -45,7 +45,7 @@ async function timed<T>(label: string, work: () => Promise<T>): Promise<T> {
 }
 
 async function main(): Promise<void> {
-  const { redis, description } = connectForSample();
+  const { redis, description, close } = connectForSample();
   console.log(`Using ${description}.\n`);
   const store = new SlowUserStore();
   const cache = new CacheAsideManager({ redis, keyPrefix: `demo:${process.pid}:`, defaultTtl: 60 });
@@ -98,7 +98,7 @@ async function main(): Promise<void> {
 
   await cache.invalidatePattern('*');
   await cache.close();
-  redis.disconnect();
+  close();
 }
 
 main().catch((error) => {

@@ -4,14 +4,12 @@
  * `update` evicts, `save` writes through, and the statistics say which method the cache actually
  * helps. The "database" is an in-memory Map that takes 50 ms per query.
  *
- *   npx tsx samples/02-repository.ts                                  # ioredis-mock, in-process
+ *   npx tsx samples/02-repository.ts                                  # embedded memory store
  *   REDIS_URL=redis://127.0.0.1:6379 npx tsx samples/02-repository.ts # your Redis
  *
  * Works as it is under tsx/esbuild (legacy decorators, no emitDecoratorMetadata) and under
  * standard decorators: the decorators need no design-type metadata.
  */
-import Redis from 'ioredis';
-import RedisMock from 'ioredis-mock';
 import {
   Cacheable,
   CacheableMany,
@@ -21,8 +19,8 @@ import {
   CacheInterceptor,
   CachePut,
   CacheTtl,
-  type RedisClient,
 } from '../lib';
+import { connectForSample } from './redis-connection';
 
 interface User {
   id: number;
@@ -115,17 +113,8 @@ async function timed<T>(label: string, work: () => Promise<T>): Promise<T> {
 }
 
 async function main(): Promise<void> {
-  let redis: RedisClient;
-  if (process.env.REDIS_URL) {
-    redis = new Redis(process.env.REDIS_URL, {
-      maxRetriesPerRequest: 1,
-      retryStrategy: (n) => (n > 3 ? null : n * 100),
-    });
-    console.log(`Redis: ${process.env.REDIS_URL} (REDIS_URL)`);
-  } else {
-    redis = new RedisMock();
-    console.log('Redis: ioredis-mock, in-process (set REDIS_URL to use a real server)');
-  }
+  const { redis, description, close } = connectForSample();
+  console.log(`Redis: ${description}`);
   // A prefix of this sample's own, so that it never touches anything else on a shared server.
   const cache = new CacheAsideManager({
     redis,
@@ -188,7 +177,7 @@ async function main(): Promise<void> {
   } finally {
     await cache.invalidatePattern('*'); // this sample's own keys only: the pattern is under its prefix
     await cache.close();
-    redis.disconnect();
+    close();
     CacheInterceptor.reset();
   }
 }

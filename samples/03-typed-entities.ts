@@ -4,7 +4,7 @@
  * and not the plain objects JSON would give. Then the same with `manager.get(…, { serializer })`,
  * and what `excludeExtraneousValues` does with a field someone slipped into a stored entry.
  *
- *   npx tsx samples/03-typed-entities.ts                                  # ioredis-mock, in-process
+ *   npx tsx samples/03-typed-entities.ts                                  # embedded memory store
  *   REDIS_URL=redis://127.0.0.1:6379 npx tsx samples/03-typed-entities.ts # your Redis
  */
 import 'reflect-metadata'; // class-transformer's @Type reads decorator metadata
@@ -97,7 +97,7 @@ function describeUser(label: string, user: User): void {
 }
 
 async function main(): Promise<void> {
-  const { redis, description } = connectForSample();
+  const { redis, description, close, readBytes, writeBytes } = connectForSample();
   console.log(`Using ${description}.\n`);
   const keyPrefix = `sample03:${process.pid}:`;
   const cache = new CacheAsideManager({ redis, keyPrefix, defaultTtl: 60 });
@@ -140,12 +140,12 @@ async function main(): Promise<void> {
   await cache.get('account:7', loadAccount, { serializer: guarded });
   await cache.settle();
   // The entry ends with the JSON of the account: append a field to it, keeping the TTL.
-  const stored = await redis.getBuffer(`${keyPrefix}account:7`);
+  const stored = await readBytes(`${keyPrefix}account:7`);
   const tampered = Buffer.from(
     stored!.toString('latin1').replace(/}$/, ',"isAdmin":true}'),
     'latin1',
   );
-  await redis.set(`${keyPrefix}account:7`, tampered, 'KEEPTTL');
+  await writeBytes(`${keyPrefix}account:7`, tampered);
   const safe = await cache.get('account:7', loadAccount, { serializer: guarded });
   const unsafe = await cache.get('account:7', loadAccount, { serializer: unguarded });
   console.log(
@@ -157,7 +157,7 @@ async function main(): Promise<void> {
 
   await cache.invalidatePattern('*');
   await cache.close();
-  redis.disconnect();
+  close();
 }
 
 main().catch((error) => {

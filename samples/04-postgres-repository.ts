@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     await db.end();
     return;
   }
-  const { redis, description } = connectForSample();
+  const { redis, description, close } = connectForSample();
   console.log(`Using PostgreSQL and ${description}.\n`);
   const cache = new CacheAsideManager({ redis, keyPrefix: `sample04:${process.pid}:` });
   CacheInterceptor.use(cache);
@@ -140,7 +140,7 @@ async function main(): Promise<void> {
     await cache.invalidatePattern('*');
     await cache.close();
     CacheInterceptor.reset();
-    redis.disconnect();
+    close();
     await db.end();
   }
 }

@@ -1,12 +1,23 @@
 import Redis from 'ioredis';
-import RedisMock from 'ioredis-mock';
-import type { RedisClient } from '../lib';
+import { MemoryStore, type RedisClient } from '../lib';
+
+/** What a sample runs on, and the few raw operations sample 03 uses to tamper with an entry. */
+export interface SampleConnection {
+  redis: RedisClient;
+  description: string;
+  /** The bytes stored at a key (null when absent). */
+  readBytes(key: string): Promise<Buffer | null>;
+  /** Overwrites a key's bytes, keeping its TTL. */
+  writeBytes(key: string, value: Buffer): Promise<void>;
+  close(): void;
+}
 
 /**
- * The samples run against REDIS_URL when it is set, and otherwise on an embedded in-process
- * Redis (ioredis-mock), so `npm run demo` works on a machine with no Redis at all.
+ * The samples run against REDIS_URL when it is set, and otherwise on the embedded memory store
+ * (`MemoryStore`, the one `cache-aside/testing` uses), so `npm run demo` works on a machine with
+ * no Redis at all.
  */
-export function connectForSample(): { redis: RedisClient; description: string } {
+export function connectForSample(): SampleConnection {
   const url = process.env.REDIS_URL;
   if (url) {
     // Recommended: a capped retryStrategy, so caching resumes within half a second of Redis
@@ -16,10 +27,29 @@ export function connectForSample(): { redis: RedisClient; description: string } 
       retryStrategy: (attempt) => Math.min(attempt * 50, 500),
       maxRetriesPerRequest: 1,
     });
-    return { redis, description: `Redis at ${url.replace(/\/\/[^@]*@/, '//***@')}` };
+    return {
+      redis,
+      description: `Redis at ${url.replace(/\/\/[^@]*@/, '//***@')}`,
+      readBytes: (key) => redis.getBuffer(key),
+      writeBytes: async (key, value) => {
+        await redis.set(key, value, 'KEEPTTL');
+      },
+      close: () => {
+        redis.disconnect();
+      },
+    };
   }
+  const store = new MemoryStore();
   return {
-    redis: new RedisMock(),
-    description: 'embedded in-process Redis (ioredis-mock); set REDIS_URL to use a real server',
+    redis: store,
+    description: 'the embedded memory store (no Redis); set REDIS_URL to use a real server',
+    readBytes: async (key) => store.get(key),
+    writeBytes: async (key, value) => {
+      const pttl = store.pttl(key);
+      store.set(key, value, pttl > 0 ? pttl : 0);
+    },
+    close: () => {
+      store.close();
+    },
   };
 }

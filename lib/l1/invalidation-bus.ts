@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { RedisClient } from '../redis/redis-client';
+import type { Subscriber } from '../redis/clients/client-connection';
 import type { RedisGateway } from '../redis/redis-gateway';
 
 /** What one instance tells the others to drop from their in-process tier (full keys). */
@@ -35,7 +35,7 @@ export const DEFAULT_L1_HEARTBEAT_MS = 1000;
 export class InvalidationBus {
   readonly instanceId = randomBytes(8).toString('hex');
   private readonly channel: string;
-  private readonly subscriber: RedisClient;
+  private readonly subscriber: Subscriber;
   private readonly heartbeat: NodeJS.Timeout;
   private subscribed = false;
   /** The heartbeat sent and not yet heard back, if any. */
@@ -58,13 +58,12 @@ export class InvalidationBus {
     this.channel = `cache-aside:l1:${keyPrefix}`;
     // A connection of our own: a subscribed connection can send nothing else. We created it, so
     // close() releases it (the user's client is never closed).
-    this.subscriber = gateway.client.duplicate();
-    this.subscriber.on('error', () => undefined); // reported through the gateway's commands instead
-    this.subscriber.on('message', (channel: string, text: string) => {
-      this.receive(channel, text);
-    });
-    this.subscriber.on('ready', () => void this.subscribe());
-    this.subscriber.on('close', () => {
+    this.subscriber = gateway.subscriber();
+    this.subscriber.onStateChange((up) => {
+      if (up) {
+        void this.subscribe();
+        return;
+      }
       this.subscribed = false;
       this.updateLive();
     });
@@ -92,13 +91,15 @@ export class InvalidationBus {
     this.closed = true;
     clearInterval(this.heartbeat);
     this.updateLive();
-    this.subscriber.disconnect();
+    this.subscriber.close();
   }
 
   private async subscribe(): Promise<void> {
     if (this.closed || this.subscribed) return;
     try {
-      await this.subscriber.subscribe(this.channel);
+      await this.subscriber.subscribe(this.channel, (text) => {
+        this.receive(this.channel, text);
+      });
       this.subscribed = true;
       this.silent = false; // delivering from now on
       this.awaitedBeat = undefined;

@@ -11,7 +11,7 @@ import {
 } from '../errors/invalid-argument';
 import type { L1Options } from '../l1/local-tier';
 import type { CircuitBreakerOptions } from '../redis/circuit-breaker';
-import { clientKeyPrefixOf, isRedisClient, type RedisClient } from '../redis/redis-client';
+import { assertRedisClient, type RedisClient } from '../redis/redis-client';
 import { JsonSerializer } from '../serializers/json.serializer';
 import { assertSerializer, type Serializer } from '../serializers/serializer';
 
@@ -35,7 +35,11 @@ export const DEFAULT_INVALIDATION_RETRY_MS = 1000;
 export const DEFAULT_SCAN_COUNT = 500;
 
 export interface CacheAsideOptions {
-  /** An ioredis client, Cluster or Sentinel-backed client. Never closed by the manager. */
+  /**
+   * An ioredis (5, 6) or iovalkey client, Cluster or Sentinel-configured client; a connected
+   * node-redis 5 client, Cluster or Sentinel; or a `MemoryStore` (see docs/clients.md). Never
+   * closed by the manager.
+   */
   redis: RedisClient;
   /** Prepended to every key. @default 'cache:' */
   keyPrefix?: string;
@@ -149,19 +153,8 @@ export function resolveOptions(options: CacheAsideOptions): ResolvedOptions {
     );
   }
   const redis = options.redis;
-  if (!isRedisClient(redis)) {
-    throw new TypeError(
-      `[cache-aside] options.redis must be an ioredis client, Cluster or Sentinel client, got ${describe(redis)}; ` +
-        "pass { redis: new Redis(process.env.REDIS_URL) } (import Redis from 'ioredis').",
-    );
-  }
-  const clientPrefix = clientKeyPrefixOf(redis);
-  if (clientPrefix) {
-    throw new TypeError(
-      `[cache-aside] the Redis client has ioredis's own keyPrefix ("${clientPrefix}"), which SCAN patterns ` +
-        'ignore; create the client without it and pass { keyPrefix } to CacheAsideManager instead.',
-    );
-  }
+  // A client the library does not recognise, or an ioredis client with its own keyPrefix.
+  assertRedisClient(redis);
   const keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
   if (typeof keyPrefix !== 'string') {
     throw new TypeError(`[cache-aside] keyPrefix must be a string, got ${describe(keyPrefix)}.`);

@@ -1,30 +1,33 @@
 import type { CircuitBreaker, CircuitState } from './circuit-breaker';
+import type { ClientConnection } from './clients/client-connection';
 import { DeadlineExceededError, DeadlineQueue, type Waiter } from './deadline';
-import { canSendDirect, sendDirectGet } from './direct-get';
-import type { RedisClient } from './redis-client';
-import { isReplyError, RedisUnavailableError } from './redis-errors';
+import { RedisUnavailableError } from './redis-errors';
 import { WriteCoalescer } from './write-coalescer';
 
-/** A command to send, given the client (not called at all when the runner refuses). */
-export type Command<T> = (client: RedisClient) => Promise<T>;
+/**
+ * A command to send, given the client's adapter (not called at all when the runner refuses).
+ * `signal` is aborted when the deadline gives up on a write, so a client that can drop an unsent
+ * command from its offline queue does (see `ClientConnection.abortsUnsent`).
+ */
+export type Command<T> = (client: ClientConnection, signal: AbortSignal | undefined) => Promise<T>;
 
 /**
  * How every command is sent: with a deadline, through the circuit breaker, and only to a client
  * that can take it now. Writes go only to a `ready` client (one issued during the very first
- * connection waits for it, bounded), so ioredis's offline queue never holds a write that lands
- * long after it was meant; reads may wait for the first connection, bounded by the deadline.
+ * connection waits for it, bounded), so no client's offline queue holds a write that lands long
+ * after it was meant; reads may wait for the first connection, bounded by the deadline.
  */
 export class CommandRunner {
   private everReady: boolean;
   private firstReady: Promise<void> | undefined;
   private readonly deadlines: DeadlineQueue;
-  private readonly direct: boolean;
   private readonly coalescer: WriteCoalescer | undefined;
   private readonly recoveryListeners: Array<() => void> = [];
+  private readonly stopListening: () => void;
   /** What a direct GET's rejection tells the breaker: the same as `settle` tells it. */
   private readonly onDirectRejected = (error: Error): void => {
     if (error instanceof DeadlineExceededError) return; // counted by the deadline queue
-    if (isReplyError(error)) this.breaker.recordSuccess();
+    if (this.connection.isReplyError(error)) this.breaker.recordSuccess();
     else this.breaker.recordFailure();
   };
   private readonly onClientReady = (): void => {
@@ -34,18 +37,17 @@ export class CommandRunner {
   };
 
   constructor(
-    private readonly client: RedisClient,
+    private readonly connection: ClientConnection,
     private readonly breaker: CircuitBreaker,
     private readonly operationTimeout: number,
     coalesceWrites: boolean,
   ) {
-    this.everReady = client.status === 'ready';
+    this.everReady = connection.state() === 'ready';
     this.deadlines = new DeadlineQueue(operationTimeout, () => {
       breaker.recordFailure();
     });
-    this.direct = canSendDirect(client);
-    this.coalescer = coalesceWrites ? new WriteCoalescer(client) : undefined;
-    client.on('ready', this.onClientReady);
+    this.coalescer = coalesceWrites ? new WriteCoalescer(connection) : undefined;
+    this.stopListening = connection.onReady(this.onClientReady);
   }
 
   /**
@@ -61,7 +63,7 @@ export class CommandRunner {
   }
 
   detach(): void {
-    this.client.off('ready', this.onClientReady);
+    this.stopListening();
   }
 
   run<T>(command: Command<T>, write: boolean): Promise<T> {
@@ -70,32 +72,35 @@ export class CommandRunner {
     const refused = this.refusal(write);
     if (refused !== undefined) return refused;
     this.coalescer?.beforeSend();
-    return this.settle(command(this.client));
+    if (write && this.connection.abortsUnsent) {
+      const controller = new AbortController();
+      return this.settle(command(this.connection, controller.signal), controller);
+    }
+    return this.settle(command(this.connection, undefined));
   }
 
   /** True while the client has never been ready and is still making its first connection. */
   private isFirstConnect(): boolean {
-    const status = this.client.status;
-    return (
-      !this.everReady && (status === 'wait' || status === 'connecting' || status === 'connect')
-    );
+    const state = this.connection.state();
+    return !this.everReady && (state === 'connecting' || state === 'lazy');
   }
 
   /**
    * A write issued before the client's first connection waits for it, bounded by the deadline,
-   * and is sent only once the client is ready: it never sits in ioredis's offline queue, where
+   * and is sent only once the client is ready: it never sits in a client's offline queue, where
    * it could land long after it was meant. All such writes share one wait (one listener).
    */
   private afterFirstConnect<T>(send: () => Promise<T>): Promise<T> {
     const ms = this.operationTimeout;
     if (this.firstReady === undefined) {
-      this.firstReady = new Promise<void>((resolve) =>
-        this.client.once('ready', () => {
+      this.firstReady = new Promise<void>((resolve) => {
+        const stop = this.connection.onReady(() => {
+          stop();
           resolve();
-        }),
-      );
+        });
+      });
       // A lazyConnect client connects on its first command; a write waiting here must start it.
-      if (this.client.status === 'wait') this.client.connect().catch(() => undefined);
+      if (this.connection.state() === 'lazy') this.connection.connect();
     }
     const firstReady = this.firstReady;
     return new Promise<void>((resolve, reject) => {
@@ -124,24 +129,30 @@ export class CommandRunner {
   }
 
   /**
-   * GET of a key's bytes, the hot path of a hit. While the breaker has no failure on record, the
-   * command is sent directly and is its own deadline waiter (see `direct-get.ts`): a success then
-   * has nothing to tell the breaker. Otherwise it takes the wrapped path, which tells it all.
+   * GET of a key's bytes, the hot path of a hit. While the breaker has no failure on record and
+   * the client allows it, the command is sent directly and is its own deadline waiter (see
+   * `clients/ioredis-direct-get.ts`): a success then has nothing to tell the breaker. Otherwise
+   * it takes the wrapped path, which tells it all.
    */
   getBuffer(key: string): Promise<Buffer | null> {
     const refused = this.refusal(false);
     if (refused !== undefined) return refused;
     this.coalescer?.beforeSend();
-    if (!this.direct || !this.breaker.clean) return this.settle(this.client.getBuffer(key));
-    const command = sendDirectGet(this.client, key, this.onDirectRejected);
-    this.deadlines.add(command);
-    return command.promise as Promise<Buffer | null>;
+    const direct = this.connection.directGet;
+    if (direct !== undefined && this.breaker.clean) {
+      const command = direct(key, this.onDirectRejected);
+      if (command !== undefined) {
+        this.deadlines.add(command);
+        return command.promise as Promise<Buffer | null>;
+      }
+    }
+    return this.settle(this.connection.get(key));
   }
 
   /** One promise per command: the deadline, the breaker and the caller settle it together. */
-  settle<T>(sent: Promise<T>): Promise<T> {
+  settle<T>(sent: Promise<T>, abort?: AbortController): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const ticket = new Ticket(reject);
+      const ticket = new Ticket(reject, abort);
       this.deadlines.add(ticket);
       sent.then(
         (value) => {
@@ -153,9 +164,12 @@ export class CommandRunner {
         (error: unknown) => {
           if (ticket.isResolved) return;
           ticket.isResolved = true;
-          if (isReplyError(error)) this.breaker.recordSuccess();
+          if (this.connection.isReplyError(error)) this.breaker.recordSuccess();
           else this.breaker.recordFailure();
-          reject(error);
+          // Clients reject with Errors; anything else is wrapped without its content.
+          reject(
+            error instanceof Error ? error : new Error('[cache-aside] the Redis client failed'),
+          );
         },
       );
     });
@@ -163,10 +177,10 @@ export class CommandRunner {
 
   /** True when the client's state allows sending now (circuit aside). */
   canSend(write: boolean): boolean {
-    const status = this.client.status;
-    if (status === 'ready' || status === undefined) return true;
+    const state = this.connection.state();
+    if (state === 'ready') return true;
     if (write || this.everReady) return false;
-    return status === 'wait' || status === 'connecting' || status === 'connect';
+    return state === 'connecting' || state === 'lazy';
   }
 
   private notifyRecovered(): void {
@@ -174,17 +188,22 @@ export class CommandRunner {
   }
 
   unavailableReason(): string {
-    return `the Redis client is not ready (status "${this.client.status}")`;
+    return `the Redis client is not ready (${this.connection.describeState()})`;
   }
 }
 
 /** The deadline's hold on a wrapped command: whichever settles it first wins. */
 class Ticket implements Waiter {
   isResolved = false;
-  constructor(private readonly rejectCaller: (error: Error) => void) {}
+  constructor(
+    private readonly rejectCaller: (error: Error) => void,
+    private readonly abort: AbortController | undefined,
+  ) {}
 
   reject(error: Error): void {
     this.isResolved = true;
+    // A write not yet on the wire is dropped from the client's queue: it never lands later.
+    this.abort?.abort();
     this.rejectCaller(error);
   }
 }

@@ -1,30 +1,113 @@
-import type { Cluster, Redis } from 'ioredis';
+import { CacheTypeError } from '../errors/cache-type-error';
+import type { ClientConnection } from './clients/client-connection';
+import { IoRedisConnection, ioredisKeyPrefixOf, isIoRedisFamily } from './clients/ioredis';
+import { MemoryConnection } from './clients/memory';
+import { MemoryStore } from './clients/memory-store';
+import { NodeRedisConnection, nodeRedisKindOf } from './clients/node-redis';
 
-/** What the manager accepts: an ioredis client, a Cluster, or a Sentinel-backed client. */
-export type RedisClient = Redis | Cluster;
+/** Any method: the shapes below name members, not signatures (those are each client's own). */
+type AnyMethod = (...args: never[]) => unknown;
+
+/** An ioredis 5/6 or iovalkey `Redis` or `Cluster` (Sentinel-configured clients are `Redis`). */
+export interface IoRedisLikeClient {
+  getBuffer: AnyMethod;
+  set: AnyMethod;
+  duplicate: AnyMethod;
+  readonly status: string;
+}
+
+/** A node-redis 5 client from `createClient()` (connected by the application). */
+export interface NodeRedisLikeClient {
+  sendCommand: AnyMethod;
+  withTypeMapping: AnyMethod;
+  duplicate: AnyMethod;
+  readonly isReady: boolean;
+}
+
+/** A node-redis 5 Cluster from `createCluster()` (connected by the application). */
+export interface NodeRedisLikeCluster {
+  sendCommand: AnyMethod;
+  nodeClient: AnyMethod;
+  readonly masters: unknown;
+}
+
+/** A node-redis 5 Sentinel client from `createSentinel()` (connected by the application). */
+export interface NodeRedisLikeSentinel {
+  sendCommand: AnyMethod;
+  getMasterNode: AnyMethod;
+  readonly isReady: boolean;
+}
 
 /**
- * ioredis applies a client-level `keyPrefix` to commands but not to SCAN patterns, so pattern
- * invalidation would silently miss every key. Such a client is refused at construction.
+ * What `redis` accepts: an ioredis 5/6 or iovalkey client, Cluster or Sentinel-configured client;
+ * a node-redis 5 client from `createClient()`, `createCluster()` or `createSentinel()`; or the
+ * embedded {@link MemoryStore}. Described by shape on purpose: each client's own types stay in
+ * its own package, which a user of another client does not install. Recognised by shape at
+ * construction, where anything else is refused with a message naming these.
  */
-export function clientKeyPrefixOf(client: RedisClient): string | undefined {
-  const options = (
-    client as { options?: { keyPrefix?: string; redisOptions?: { keyPrefix?: string } } }
-  ).options;
-  return options?.keyPrefix || options?.redisOptions?.keyPrefix || undefined;
-}
+export type RedisClient =
+  | IoRedisLikeClient
+  | NodeRedisLikeClient
+  | NodeRedisLikeCluster
+  | NodeRedisLikeSentinel
+  | MemoryStore;
 
-export function isCluster(client: RedisClient): client is Cluster {
-  return (client as { isCluster?: boolean }).isCluster === true;
-}
+export const ACCEPTED_CLIENTS =
+  'an ioredis (5 or 6) or iovalkey client, Cluster or Sentinel-configured client; a node-redis 5 ' +
+  'client from createClient(), createCluster() or createSentinel(); or a MemoryStore from ' +
+  "'cache-aside/testing'";
 
-/** Looks like an ioredis client (checked at construction to name the fix early). */
+/** Looks like a client the library accepts (checked at construction to name the fix early). */
 export function isRedisClient(value: unknown): value is RedisClient {
-  const candidate = value as Partial<Redis> | null | undefined;
+  if (typeof value !== 'object' || value === null) return false;
   return (
-    typeof candidate === 'object' &&
-    candidate !== null &&
-    typeof candidate.getBuffer === 'function' &&
-    typeof candidate.set === 'function'
+    value instanceof MemoryStore || isIoRedisFamily(value) || nodeRedisKindOf(value) !== undefined
   );
+}
+
+/**
+ * The adapter of an accepted client. Refuses anything else, and an ioredis client with a
+ * `keyPrefix` of its own (SCAN patterns ignore it), with a `CacheTypeError` that names the fix.
+ */
+export function connectionFor(client: unknown): ClientConnection {
+  if (typeof client === 'object' && client !== null) {
+    if (client instanceof MemoryStore) return new MemoryConnection(client);
+    if (isIoRedisFamily(client)) {
+      const prefix = ioredisKeyPrefixOf(client);
+      if (prefix) {
+        throw new CacheTypeError(
+          'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
+          `the Redis client has ioredis's own keyPrefix ("${prefix}"), which SCAN patterns ignore; ` +
+            'create the client without it and pass { keyPrefix } to CacheAsideManager instead.',
+        );
+      }
+      return new IoRedisConnection(client);
+    }
+    if (nodeRedisKindOf(client) !== undefined) return new NodeRedisConnection(client as never);
+  }
+  throw new CacheTypeError(
+    'ERR_CACHE_ASIDE_UNSUPPORTED_CLIENT',
+    `options.redis must be ${ACCEPTED_CLIENTS}; got ${kindOf(client)}. ` +
+      "Pass { redis: new Redis(process.env.REDIS_URL) } (import Redis from 'ioredis') or " +
+      "{ redis: await createClient({ url }).connect() } (import { createClient } from 'redis').",
+  );
+}
+
+/** Throws what `connectionFor` throws for a client it would refuse (options are checked early). */
+export function assertRedisClient(value: unknown): asserts value is RedisClient {
+  connectionFor(value);
+}
+
+/** ioredis's client-level keyPrefix, if any (refused at construction). */
+export function clientKeyPrefixOf(client: RedisClient): string | undefined {
+  return isIoRedisFamily(client) ? ioredisKeyPrefixOf(client) : undefined;
+}
+
+/** What was passed, without its content (a URL string may hold a password). */
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value !== 'object')
+    return typeof value === 'undefined' ? 'undefined' : `a ${typeof value}`;
+  const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+  return typeof name === 'string' && name !== 'Object' ? `an instance of ${name}` : 'an object';
 }

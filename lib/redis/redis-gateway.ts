@@ -1,8 +1,13 @@
 import calculateSlot from 'cluster-key-slot';
-import type { Redis } from 'ioredis';
 import type { CircuitBreaker, CircuitState } from './circuit-breaker';
+import type {
+  ClientConnection,
+  ScanNode,
+  ScriptArgument,
+  Subscriber,
+} from './clients/client-connection';
 import { CommandRunner, type Command } from './command-runner';
-import { isCluster, type RedisClient } from './redis-client';
+import { connectionFor, type RedisClient } from './redis-client';
 import { RedisUnavailableError } from './redis-errors';
 import {
   ENSURE_TAG_TOKEN,
@@ -31,17 +36,22 @@ export type Milliseconds = number;
 /**
  * The only code that sends Redis commands: the typed commands the cache needs, Cluster-aware
  * (multi-key commands grouped per slot, SCAN on every master), each sent through the
- * `CommandRunner` (deadline, circuit breaker, connection state).
+ * `CommandRunner` (deadline, circuit breaker, connection state) to the client's adapter
+ * (`clients/`), whichever client family the application uses.
  */
 export class RedisGateway {
   private readonly runner: CommandRunner;
+  /** The adapter of the application's client (see `clients/client-connection.ts`). */
+  readonly connection: ClientConnection;
 
+  /** Refuses a client it does not recognise with a `CacheTypeError` naming the accepted ones. */
   constructor(
     readonly client: RedisClient,
     private readonly options: RedisGatewayOptions,
   ) {
+    this.connection = connectionFor(client);
     this.runner = new CommandRunner(
-      client,
+      this.connection,
       options.breaker,
       options.operationTimeout,
       options.coalesceWrites,
@@ -62,6 +72,11 @@ export class RedisGateway {
     this.runner.detach();
   }
 
+  /** A new connection for subscribing (the L1 bus); the caller closes it. */
+  subscriber(): Subscriber {
+    return this.connection.subscriber();
+  }
+
   /** The hot path of a hit: ioredis's own promise when it can be (see `CommandRunner.getBuffer`). */
   get(key: string): Promise<Buffer | null> {
     return this.runner.getBuffer(key);
@@ -70,12 +85,12 @@ export class RedisGateway {
   /** Values of many keys in one round trip (one MGET per slot on a Cluster, sent together). */
   async mget(keys: readonly string[]): Promise<Array<Buffer | null>> {
     if (keys.length === 0) return [];
-    if (!isCluster(this.client)) return this.run((c) => (c as Redis).mgetBuffer(...keys), false);
+    if (!this.connection.isCluster) return this.run((c) => c.mget(keys), false);
     const groups = groupBySlot(keys);
-    const results: Array<Buffer | null> = new Array(keys.length);
+    const results = new Array<Buffer | null>(keys.length);
     await Promise.all(
       [...groups.values()].map(async (indexes) => {
-        const values = await this.run((c) => c.mgetBuffer(...indexes.map((i) => keys[i])), false);
+        const values = await this.run((c) => c.mget(indexes.map((i) => keys[i])), false);
         indexes.forEach((keyIndex, i) => (results[keyIndex] = values[i]));
       }),
     );
@@ -83,12 +98,12 @@ export class RedisGateway {
   }
 
   async set(key: string, value: Buffer, px: Milliseconds): Promise<void> {
-    await this.run((c) => (px > 0 ? c.set(key, value, 'PX', px) : c.set(key, value)), true);
+    await this.run((c, signal) => c.set(key, value, px, false, signal), true);
   }
 
   /** Takes the load lease of an absent key. */
   async acquireLease(key: string, marker: string, px: Milliseconds): Promise<boolean> {
-    return (await this.run((c) => c.set(key, marker, 'PX', px, 'NX'), true)) === 'OK';
+    return this.run((c, signal) => c.set(key, marker, px, true, signal), true);
   }
 
   /** Takes the load lease of a key whose current bytes are `seen` (an unusable entry). */
@@ -151,10 +166,17 @@ export class RedisGateway {
   /** Removes keys; on a Cluster one UNLINK per slot, sent together, since keys may span slots. */
   async unlink(keys: readonly string[]): Promise<number> {
     if (keys.length === 0) return 0;
-    if (!isCluster(this.client)) return this.run((c) => (c as Redis).unlink(...keys), true);
+    if (!this.connection.isCluster) return this.run((c, signal) => c.unlink(keys, signal), true);
     const counts = await Promise.all(
       [...groupBySlot(keys).values()].map((indexes) =>
-        this.run((c) => c.unlink(...indexes.map((i) => keys[i])), true),
+        this.run(
+          (c, signal) =>
+            c.unlink(
+              indexes.map((i) => keys[i]),
+              signal,
+            ),
+          true,
+        ),
       ),
     );
     return counts.reduce((sum, n) => sum + n, 0);
@@ -167,7 +189,7 @@ export class RedisGateway {
   async unlinkMatching(match: string): Promise<number> {
     if (!this.runner.canSend(true))
       throw new RedisUnavailableError(this.runner.unavailableReason());
-    const nodes = isCluster(this.client) ? this.client.nodes('master') : [this.client];
+    const nodes = await this.connection.masters();
     const removed = await Promise.all(nodes.map((node) => this.unlinkMatchingOn(node, match)));
     return removed.reduce((sum, n) => sum + n, 0);
   }
@@ -176,7 +198,7 @@ export class RedisGateway {
   async inspect(key: string, headLength: number): Promise<{ pttl: number; head: Buffer }> {
     const pttl = await this.run((c) => c.pttl(key), false);
     if (pttl === -2) return { pttl, head: Buffer.alloc(0) };
-    return { pttl, head: await this.run((c) => c.getrangeBuffer(key, 0, headLength - 1), false) };
+    return { pttl, head: await this.run((c) => c.getRange(key, 0, headLength - 1), false) };
   }
 
   /** Rewrites an entry's expiry (Redis and logical) if its id is still `entryId`. */
@@ -195,13 +217,16 @@ export class RedisGateway {
 
   /** Plain PEXPIRE / PERSIST, for a value that is not one of our entries. */
   async expire(key: string, px: Milliseconds): Promise<boolean> {
-    const changed = await this.run((c) => (px > 0 ? c.pexpire(key, px) : c.persist(key)), true);
+    const changed = await this.run(
+      (c, signal) => (px > 0 ? c.pexpire(key, px, signal) : c.persist(key, signal)),
+      true,
+    );
     return changed === 1 || (px === 0 && (await this.run((c) => c.exists(key), false)) === 1);
   }
 
   /** Current version tokens of tags (null where a tag was never used). */
   getStrings(keys: readonly string[]): Promise<Array<string | null>> {
-    return Promise.all(keys.map((key) => this.run((c) => c.get(key), false)));
+    return Promise.all(keys.map((key) => this.run((c) => c.getString(key), false)));
   }
 
   ensureTagToken(key: string, candidate: string, px: Milliseconds): Promise<string> {
@@ -210,35 +235,23 @@ export class RedisGateway {
 
   /** PUBLISH (on a Cluster, Redis forwards it to every node). */
   async publish(channel: string, message: string): Promise<void> {
-    await this.run((c) => c.publish(channel, message), true);
+    await this.run((c, signal) => c.publish(channel, message, signal), true);
   }
 
   async setString(key: string, value: string, px: Milliseconds): Promise<void> {
-    await this.run((c) => c.set(key, value, 'PX', px), true);
+    await this.run((c, signal) => c.set(key, value, px, false, signal), true);
   }
 
-  private async unlinkMatchingOn(node: Redis, match: string): Promise<number> {
+  private async unlinkMatchingOn(node: ScanNode, match: string): Promise<number> {
     let cursor = '0';
     let removed = 0;
     do {
       const [next, keys] = await this.run(
-        () => node.scan(cursor, 'MATCH', match, 'COUNT', this.options.scanCount),
+        () => node.scan(cursor, match, this.options.scanCount),
         false,
       );
       cursor = next;
-      if (keys.length > 0) {
-        if (isCluster(this.client)) {
-          const pipeline = node.pipeline();
-          for (const key of keys) pipeline.unlink(key);
-          const replies = await this.run(() => pipeline.exec(), true);
-          for (const [error, count] of replies ?? []) {
-            if (error) throw error;
-            removed += count as number;
-          }
-        } else {
-          removed += await this.run(() => node.unlink(...keys), true);
-        }
-      }
+      if (keys.length > 0) removed += await this.run(() => node.unlink(keys), true);
     } while (cursor !== '0');
     return removed;
   }
@@ -247,13 +260,13 @@ export class RedisGateway {
   private async eval(
     script: LuaScript,
     key: string,
-    args: ReadonlyArray<string | Buffer | number>,
+    args: readonly ScriptArgument[],
   ): Promise<unknown> {
     try {
-      return await this.run((c) => c.evalsha(script.sha1, 1, key, ...args), true);
+      return await this.run((c, signal) => c.evalSha(script, key, args, signal), true);
     } catch (error) {
       if (!String((error as Error | undefined)?.message).startsWith('NOSCRIPT')) throw error;
-      return this.run((c) => c.eval(script.source, 1, key, ...args), true);
+      return this.run((c, signal) => c.evalSource(script, key, args, signal), true);
     }
   }
 

@@ -1,10 +1,4 @@
-import { isCluster, type RedisClient } from './redis-client';
-
-/** The part of a socket the coalescer uses (a `net.Socket` or `tls.TLSSocket`). */
-interface Corkable {
-  cork(): void;
-  uncork(): void;
-}
+import type { ClientConnection, Corkable } from './clients/client-connection';
 
 /**
  * Sends the commands a process issues in one tick of the event loop in one socket write.
@@ -18,8 +12,9 @@ interface Corkable {
  *
  * It corks the client's own socket, so the application's commands on that client in the same
  * tick travel in the same write (a gain for them too). On a Cluster, the socket of every node
- * known at that moment is corked (a command's node is only known inside ioredis). Off with
- * `coalesceWrites: false`.
+ * known at that moment is corked (a command's node is only known inside ioredis). A client that
+ * batches its own writes (node-redis) or has no socket (the memory store) offers none to cork.
+ * Off with `coalesceWrites: false`.
  */
 export class WriteCoalescer {
   private corked: Corkable[] | undefined;
@@ -29,30 +24,15 @@ export class WriteCoalescer {
     if (sockets !== undefined) for (const socket of sockets) socket.uncork();
   };
 
-  constructor(private readonly client: RedisClient) {}
+  constructor(private readonly connection: ClientConnection) {}
 
   /** Called before each command is handed to ioredis. */
   beforeSend(): void {
     if (this.corked !== undefined) return;
-    const sockets = this.currentSockets();
+    const sockets = this.connection.sockets();
     if (sockets.length === 0) return;
     for (const socket of sockets) socket.cork();
     this.corked = sockets;
     process.nextTick(this.uncork);
   }
-
-  /** The sockets of the moment: ioredis makes new ones on every reconnect. */
-  private currentSockets(): Corkable[] {
-    const client = this.client;
-    const candidates: Array<Partial<Corkable> | undefined> = isCluster(client)
-      ? client.nodes('all').map((node) => node.stream)
-      : [(client as { stream?: Partial<Corkable> }).stream];
-    return candidates.filter(isCorkable);
-  }
-}
-
-function isCorkable(socket: Partial<Corkable> | undefined): socket is Corkable {
-  return (
-    socket !== undefined && typeof socket.cork === 'function' && typeof socket.uncork === 'function'
-  );
 }

@@ -123,8 +123,10 @@ describe('the in-process tier (l1)', () => {
         bus: {
           isLive: boolean;
           subscriber: {
-            unsubscribe(c: string): Promise<unknown>;
-            subscribe(c: string): Promise<unknown>;
+            connection: {
+              unsubscribe(c: string): Promise<unknown>;
+              subscribe(c: string): Promise<unknown>;
+            };
           };
         };
       }
@@ -135,12 +137,12 @@ describe('the in-process tier (l1)', () => {
       await quick.settle();
       expect(quick.stats().l1Entries).toBe(1);
       // Behind the bus's back: the connection stays open but no message arrives any more.
-      await bus.subscriber.unsubscribe(`cache-aside:l1:${prefix}`);
+      await bus.subscriber.connection.unsubscribe(`cache-aside:l1:${prefix}`);
       await eventually(
         () => !bus.isLive && quick.stats().l1Entries === 0,
         'tier off and emptied by the missing heartbeat',
       );
-      await bus.subscriber.subscribe(`cache-aside:l1:${prefix}`);
+      await bus.subscriber.connection.subscribe(`cache-aside:l1:${prefix}`);
       await eventually(() => bus.isLive, 'live again once heartbeats come back');
     } finally {
       await quick.close();

@@ -1,17 +1,17 @@
 import Redis from 'ioredis';
 import RedisMock from 'ioredis-mock';
 import Redis6 from 'ioredis6';
+import Valkey from 'iovalkey';
 import { CircuitBreaker } from '../../../lib/redis/circuit-breaker';
 import { CommandRunner } from '../../../lib/redis/command-runner';
 import { DeadlineExceededError } from '../../../lib/redis/deadline';
-import { canSendDirect } from '../../../lib/redis/direct-get';
-import type { RedisClient } from '../../../lib/redis/redis-client';
+import { IoRedisConnection } from '../../../lib/redis/clients/ioredis';
 import { startRedisServer, type RedisServer } from '../../support/redis-server';
 import { newClusterClient, ready, uniquePrefix } from '../../support/test-redis';
 
 /**
  * The hit's GET, sent as ioredis's own command with the command as its deadline waiter
- * (lib/redis/direct-get.ts), against a server of this file's own that it may pause.
+ * (lib/redis/clients/ioredis-direct-get.ts), against a server of this file's own that it may pause.
  */
 describe('CommandRunner.getBuffer on a real client (direct path)', () => {
   const DEADLINE_MS = 100;
@@ -32,7 +32,7 @@ describe('CommandRunner.getBuffer on a real client (direct path)', () => {
   beforeEach(() => {
     prefix = uniquePrefix('direct-get');
     breaker = new CircuitBreaker({ failureThreshold: 3, cooldownMs: 60_000 });
-    runner = new CommandRunner(redis, breaker, DEADLINE_MS, true);
+    runner = new CommandRunner(new IoRedisConnection(redis), breaker, DEADLINE_MS, true);
   });
 
   afterEach(() => runner.detach());
@@ -43,21 +43,27 @@ describe('CommandRunner.getBuffer on a real client (direct path)', () => {
     await server.stop();
   });
 
-  it('is taken by clients of the ioredis this package resolves, not by another major, a mock, or a client that wants friendly stacks', () => {
+  it('is taken by every ioredis-family client with its own Command class (5, 6, iovalkey), not by a mock or a client that wants friendly stacks', () => {
     const cluster = newClusterClient();
     const friendly = new Redis(server.url, { lazyConnect: true, showFriendlyErrorStack: true });
     const autoPipelined = new Redis(server.url, { lazyConnect: true, enableAutoPipelining: true });
     const mock = new RedisMock();
     const otherMajor = new Redis6(server.url, { lazyConnect: true });
+    const valkey = new Valkey(server.url, { lazyConnect: true });
+    const canSendDirect = (client: object): boolean =>
+      new IoRedisConnection(client as Redis).directGet !== undefined;
     try {
       expect(canSendDirect(redis)).toBe(true);
       expect(canSendDirect(cluster)).toBe(true);
       expect(canSendDirect(friendly)).toBe(false);
       // Auto-pipelining holds other commands to the next turn: a direct GET would overtake them.
       expect(canSendDirect(autoPipelined)).toBe(false);
-      expect(canSendDirect(mock as unknown as RedisClient)).toBe(false);
-      expect(canSendDirect(otherMajor as unknown as RedisClient)).toBe(false);
+      expect(canSendDirect(mock)).toBe(false);
+      // A copy the package does not resolve (the ioredis6 alias) would get foreign commands.
+      expect(canSendDirect(otherMajor)).toBe(false);
+      expect(canSendDirect(valkey)).toBe(true);
     } finally {
+      valkey.disconnect();
       otherMajor.disconnect();
       cluster.disconnect();
       friendly.disconnect();
@@ -107,7 +113,12 @@ describe('CommandRunner.getBuffer on a real client (direct path)', () => {
     const impatient = new Redis(server.url, { maxRetriesPerRequest: 1, commandTimeout: 30 });
     await ready(impatient);
     const twoStrikes = new CircuitBreaker({ failureThreshold: 2, cooldownMs: 60_000 });
-    const impatientRunner = new CommandRunner(impatient, twoStrikes, DEADLINE_MS, true);
+    const impatientRunner = new CommandRunner(
+      new IoRedisConnection(impatient),
+      twoStrikes,
+      DEADLINE_MS,
+      true,
+    );
     try {
       await admin.client('PAUSE', 300, 'ALL');
       await expect(impatientRunner.getBuffer(`${prefix}slow:1`)).rejects.toThrow(

@@ -1,4 +1,3 @@
-import RedisMock from 'ioredis-mock';
 import {
   Cacheable,
   CacheAsideManager,
@@ -7,21 +6,13 @@ import {
   CacheInterceptor,
   CachePut,
   CacheTtl,
-  type RedisClient,
+  MemoryStore,
 } from '../../../lib';
 
 /**
- * The decorators over the real CacheAsideManager, on ioredis-mock (hermetic): what the
- * interceptor hands over is what the manager needs, end to end.
+ * The decorators over the real CacheAsideManager, on the embedded memory store (hermetic): what
+ * the interceptor hands over is what the manager needs, end to end.
  */
-
-let instances = 0;
-function mockRedis(): RedisClient {
-  // ioredis-mock shares one keyspace per host:port: a port of its own keeps each test apart.
-  const client = new RedisMock({ port: 21_000 + ++instances }) as unknown as RedisClient;
-  Object.defineProperty(client, 'status', { value: 'ready', writable: true });
-  return client;
-}
 
 class User {
   constructor(
@@ -34,12 +25,12 @@ class User {
   }
 }
 
-describe('decorators with CacheAsideManager (ioredis-mock)', () => {
-  let redis: RedisClient;
+describe('decorators with CacheAsideManager (memory store)', () => {
+  let redis: MemoryStore;
   let cache: CacheAsideManager;
 
   beforeEach(() => {
-    redis = mockRedis();
+    redis = new MemoryStore();
     cache = new CacheAsideManager({ redis, keyPrefix: 'deco:', ttlJitter: 0, defaultTtl: 60 });
     CacheInterceptor.reset();
     CacheInterceptor.use(cache);
@@ -48,7 +39,7 @@ describe('decorators with CacheAsideManager (ioredis-mock)', () => {
   afterEach(async () => {
     CacheInterceptor.reset();
     await cache.close();
-    redis.disconnect();
+    redis.close();
   });
 
   @CacheConfig({ namespace: 'users' })
@@ -114,7 +105,7 @@ describe('decorators with CacheAsideManager (ioredis-mock)', () => {
     const ttl = await cache.getTtl('users:user:1');
     expect(ttl).toBeGreaterThan(110);
     expect(ttl).toBeLessThanOrEqual(120);
-    expect(await redis.exists('deco:users:user:1')).toBe(1);
+    expect(redis.get('deco:users:user:1')).not.toBeNull();
   });
 
   it('answers a hit with a Date as a Date', async () => {

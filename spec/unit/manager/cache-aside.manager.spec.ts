@@ -1,17 +1,17 @@
+import type Redis from 'ioredis';
 import RedisMock from 'ioredis-mock';
 import {
   BatchSizeMismatchError,
   CacheAsideManager,
   CacheError,
-  type RedisClient,
   type Serializer,
 } from '../../../lib';
 
 /** An in-memory Redis (ioredis-mock) with a settable connection status and failure switch. */
 let instances = 0;
-function mockRedis(): RedisClient & { status: string; failing: boolean } {
+function mockRedis(): Redis & { failing: boolean } {
   // ioredis-mock shares one keyspace per host:port: a port of its own keeps each test apart.
-  const client = new RedisMock({ port: 20_000 + ++instances }) as unknown as RedisClient & {
+  const client = new RedisMock({ port: 20_000 + ++instances }) as unknown as Redis & {
     status: string;
     failing: boolean;
   };
@@ -63,7 +63,10 @@ describe('CacheAsideManager', () => {
   describe('construction', () => {
     it('refuses a missing client with a message that says what to pass', () => {
       expect(() => new CacheAsideManager({} as never)).toThrow(
-        /options.redis must be an ioredis client.*new Redis\(process.env.REDIS_URL\)/,
+        /options.redis must be an ioredis .*node-redis.*new Redis\(process.env.REDIS_URL\)/,
+      );
+      expect(() => new CacheAsideManager({ redis: {} } as never)).toThrow(
+        expect.objectContaining({ code: 'ERR_CACHE_ASIDE_UNSUPPORTED_CLIENT' }),
       );
       expect(() => new CacheAsideManager(undefined as never)).toThrow(TypeError);
     });
@@ -87,7 +90,7 @@ describe('CacheAsideManager', () => {
     });
 
     it("refuses a client that has ioredis's own keyPrefix", () => {
-      const prefixed = new RedisMock({ keyPrefix: 'x:' }) as unknown as RedisClient;
+      const prefixed = new RedisMock({ keyPrefix: 'x:' }) as unknown as Redis;
       Object.defineProperty(prefixed, 'options', { value: { keyPrefix: 'x:' } });
       expect(() => new CacheAsideManager({ redis: prefixed })).toThrow(
         /keyPrefix \("x:"\).*pass \{ keyPrefix \}/,
@@ -574,7 +577,7 @@ describe('CacheAsideManager', () => {
 
 describe('CacheAsideManager TTL jitter', () => {
   it('shortens each TTL by the seeded random fraction of ttlJitter, never lengthens it', async () => {
-    const redis = new RedisMock({ port: 29_999 }) as unknown as RedisClient;
+    const redis = new RedisMock({ port: 29_999 }) as unknown as Redis;
     const draws = [0, 0.5, 0.999];
     const cache = new CacheAsideManager({
       redis,
@@ -598,7 +601,7 @@ describe('CacheAsideManager TTL jitter', () => {
 
 describe('CacheAsideManager read options', () => {
   it('checks a frozen options object once, and a mutable one on every call', async () => {
-    const redis = new RedisMock({ port: 29_998 }) as unknown as RedisClient;
+    const redis = new RedisMock({ port: 29_998 }) as unknown as Redis;
     const cache = new CacheAsideManager({ redis, keyPrefix: 'opts:' });
     const frozen = Object.freeze({ ttl: 30 });
     await cache.get('a', async () => 1, frozen);

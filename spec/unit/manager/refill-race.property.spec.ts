@@ -1,6 +1,5 @@
 import fc from 'fast-check';
-import RedisMock from 'ioredis-mock';
-import { CacheAsideManager, type RedisClient } from '../../../lib';
+import { CacheAsideManager, MemoryStore } from '../../../lib';
 
 /**
  * The classic cache-aside race, explored by fast-check's scheduler over many interleavings of
@@ -10,8 +9,6 @@ import { CacheAsideManager, type RedisClient } from '../../../lib';
  * the cache never ends up holding one.
  */
 describe('no stale set after an invalidation (fast-check scheduler)', () => {
-  let port = 40_000;
-
   type Op = { kind: 'read' | 'write' | 'set'; by: 0 | 1 };
   const op = fc.record({
     kind: fc.constantFrom<'read' | 'write' | 'set'>('read', 'read', 'write', 'set'),
@@ -24,13 +21,9 @@ describe('no stale set after an invalidation (fast-check scheduler)', () => {
         fc.scheduler(),
         fc.array(op, { minLength: 2, maxLength: 7 }),
         async (s, ops: Op[]) => {
-          // Two managers on one in-memory Redis (same host:port shares the keyspace).
-          const p = ++port;
-          const clients = [
-            new RedisMock({ port: p }),
-            new RedisMock({ port: p }),
-          ] as unknown as RedisClient[];
-          const managers = clients.map(
+          // Two managers on one embedded store, as two processes on one Redis.
+          const store = new MemoryStore();
+          const managers = [store, store].map(
             (redis) =>
               new CacheAsideManager({ redis, keyPrefix: 'race:', ttlJitter: 0, leaseTtlMs: 2000 }),
           );
@@ -75,7 +68,7 @@ describe('no stale set after an invalidation (fast-check scheduler)', () => {
               expect(await manager.get('row', async () => db.version)).toBe(db.version);
           } finally {
             await Promise.all(managers.map((m) => m.close()));
-            for (const client of clients) client.disconnect();
+            store.close();
           }
         },
       ),

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import type { RedisClient } from '../../../lib/redis/redis-client';
+import type Redis from 'ioredis';
+import { IoRedisConnection } from '../../../lib/redis/clients/ioredis';
 import { WriteCoalescer } from '../../../lib/redis/write-coalescer';
 
 /** A socket that records cork depth the way a Node Writable counts it. */
@@ -17,12 +18,22 @@ class FakeSocket {
   }
 }
 
+/** The ioredis adapter over a stand-in client: the coalescer corks what the adapter offers. */
+const over = (client: object): IoRedisConnection =>
+  new IoRedisConnection(
+    Object.assign(client, {
+      options: {},
+      getBuffer: () => null,
+      set: () => null,
+    }) as unknown as Redis,
+  );
+
 const nextTick = (): Promise<void> => new Promise((resolve) => process.nextTick(resolve));
 
 describe('WriteCoalescer', () => {
   it('corks the socket once for all the commands of a tick and uncorks it when the tick ends', async () => {
     const socket = new FakeSocket();
-    const coalescer = new WriteCoalescer({ stream: socket } as unknown as RedisClient);
+    const coalescer = new WriteCoalescer(over({ stream: socket }));
     coalescer.beforeSend();
     coalescer.beforeSend();
     coalescer.beforeSend();
@@ -33,7 +44,7 @@ describe('WriteCoalescer', () => {
 
   it('includes commands sent from promise callbacks of the same tick', async () => {
     const socket = new FakeSocket();
-    const coalescer = new WriteCoalescer({ stream: socket } as unknown as RedisClient);
+    const coalescer = new WriteCoalescer(over({ stream: socket }));
     coalescer.beforeSend();
     // Continuations of awaited replies run as microtasks, before process.nextTick's uncork.
     await Promise.resolve()
@@ -47,7 +58,7 @@ describe('WriteCoalescer', () => {
   it('corks again in the next tick, and always the socket of the moment (ioredis replaces it on reconnect)', async () => {
     const client = { stream: new FakeSocket() };
     const first = client.stream;
-    const coalescer = new WriteCoalescer(client as unknown as RedisClient);
+    const coalescer = new WriteCoalescer(over(client));
     coalescer.beforeSend();
     client.stream = new FakeSocket();
     await nextTick();
@@ -64,7 +75,7 @@ describe('WriteCoalescer', () => {
       isCluster: true,
       nodes: (role: string) => (role === 'all' ? sockets.map((stream) => ({ stream })) : []),
     };
-    const coalescer = new WriteCoalescer(cluster as unknown as RedisClient);
+    const coalescer = new WriteCoalescer(over(cluster));
     coalescer.beforeSend();
     coalescer.beforeSend();
     expect(sockets.map((s) => s.depth)).toEqual([1, 1, 1]);
@@ -81,7 +92,7 @@ describe('WriteCoalescer', () => {
     const noCork = { stream: { write: () => true } };
     const mock = new EventEmitter();
     for (const client of [connecting, noCork, mock]) {
-      expect(() => new WriteCoalescer(client as unknown as RedisClient).beforeSend()).not.toThrow();
+      expect(() => new WriteCoalescer(over(client)).beforeSend()).not.toThrow();
     }
     await nextTick();
   });

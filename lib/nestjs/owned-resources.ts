@@ -1,4 +1,4 @@
-import { Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { CacheAsideManager, type RedisClient } from '../index';
 import type { CacheAsideModuleOptions } from './cache-aside-module.options';
 import { createOwnedClient, isConnectionOptions, type OwnedClient } from './redis-connection';
@@ -10,7 +10,7 @@ import { createOwnedClient, isConnectionOptions, type OwnedClient } from './redi
  * is the application's. A manager that a test put in place with `overrideProvider` is not
  * created here, so it is not closed here either.
  */
-export class OwnedResources implements OnModuleInit, OnApplicationShutdown {
+export class OwnedResources implements OnApplicationBootstrap, OnApplicationShutdown {
   private manager: CacheAsideManager | undefined;
   private client: OwnedClient | undefined;
   private readonly logger: Logger;
@@ -54,7 +54,12 @@ export class OwnedResources implements OnModuleInit, OnApplicationShutdown {
     return this.manager;
   }
 
-  onModuleInit(): void {
+  /**
+   * Connects once every module initialised: a bootstrap that fails before (a missing provider, a
+   * module init hook that throws) leaves no socket open. A command sent earlier, by an
+   * `onModuleInit` hook that reads the cache, connects the client itself.
+   */
+  onApplicationBootstrap(): void {
     this.client?.connect();
   }
 

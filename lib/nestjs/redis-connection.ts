@@ -48,8 +48,8 @@ export function isConnectionOptions(value: unknown): value is RedisConnectionOpt
  * Unless the options say otherwise, reconnection backs off to 500 ms at most and a command is
  * retried once: the cache serves from the loader while Redis is away, so waiting longer buys
  * nothing. The client connects lazily (`lazyConnect`), so that an application whose bootstrap
- * fails after this provider was created leaves no socket open; `connect()` opens it at module
- * init. Errors of the connection go to the listener, never left unhandled.
+ * fails after this provider was created leaves no socket open; `connect()` opens it once the
+ * application has bootstrapped. Errors of the connection go to the listener, never left unhandled.
  */
 export function createOwnedClient(
   options: RedisConnectionOptions,

@@ -74,6 +74,43 @@ describe('Nest applications in one process (as e2e suites create them)', () => {
     await a.close();
   });
 
+  it('points the process-wide registry (objects made with new) at the newest application still running', async () => {
+    const prefixA = uniquePrefix('nest-fallback-a');
+    const prefixB = uniquePrefix('nest-fallback-b');
+    const a = await NestFactory.createApplicationContext(appModule('A', server.url, prefixA), {
+      logger: false,
+    });
+    const b = await NestFactory.createApplicationContext(appModule('B', server.url, prefixB), {
+      logger: false,
+    });
+    const outside = new WhoService('outside');
+    expect(await outside.who(7)).toBe('outside:7');
+    await b.get<CacheAsideManager>(getCacheAsideToken()).settle();
+    expect(server.cli('EXISTS', `${prefixB}who:7`)).toBe('1');
+    await b.close();
+    expect(await outside.who(8)).toBe('outside:8');
+    await a.get<CacheAsideManager>(getCacheAsideToken()).settle();
+    expect(server.cli('EXISTS', `${prefixA}who:8`)).toBe('1');
+    await a.close();
+  });
+
+  it('refuses one manager name registered twice in one application', async () => {
+    @Module({
+      imports: [
+        CacheAsideModule.forRoot({ redis: { url: server.url } }),
+        CacheAsideModule.forRoot({ redis: { url: server.url }, keyPrefix: 'other:' }),
+      ],
+    })
+    class TwiceModule {}
+    const app = await NestFactory.createApplicationContext(TwiceModule, {
+      logger: false,
+      abortOnError: false,
+      preview: false,
+    }).catch((error: unknown) => error);
+    expect(app).toBeInstanceOf(Error);
+    expect((app as Error).message).toMatch(/registers the manager "default" twice/);
+  });
+
   it('names the module import to add when a method uses a manager the application does not register', async () => {
     const app = await NestFactory.createApplicationContext(
       appModule('A', server.url, uniquePrefix('nest-missing')),

@@ -12,8 +12,8 @@ import tseslint from 'typescript-eslint';
  */
 const LAYERS = {
   decorators: { may: ['metadata', 'errors', 'serializers'] },
-  interceptor: { may: ['metadata', 'errors', 'serializers'], types: ['manager'] },
-  metadata: { may: ['errors', 'serializers'] },
+  interceptor: { may: ['metadata', 'entry', 'errors', 'serializers'], types: ['manager'] },
+  metadata: { may: ['entry', 'errors', 'serializers'] },
   manager: { may: ['entry', 'l1', 'redis', 'serializers', 'errors'] },
   l1: { may: ['entry', 'redis', 'errors'] },
   entry: { may: ['serializers', 'errors'] },

@@ -3,10 +3,32 @@
  * - unit:        hermetic specs (fakes, ioredis-mock), legacy decorators (experimentalDecorators)
  * - unit-tc39:   the decorator specs again, compiled with standard (TC39) decorators
  * - integration: real redis-server processes started by spec/support/global-setup.ts
- * `npm test` runs all three with coverage; thresholds below are enforced.
+ * - integration:<client>: the fault specs again with the fault kit's client of another family
+ *   (node-redis, iovalkey, ioredis 6); every family also runs
+ *   spec/integration/clients/client-families.redis.spec.ts inside `integration`.
+ * `npm test` runs them all with coverage; thresholds below are enforced.
  */
 const tsJest = (tsconfig) => ({
   '^.+\\.ts$': ['ts-jest', { tsconfig, isolatedModules: false, diagnostics: { warnOnly: false } }],
+});
+
+/** Fault specs whose client comes from the fault kit (so CACHE_ASIDE_TEST_CLIENT switches it). */
+const FAMILY_FAULT_SPECS = [
+  'hung-server',
+  'killed-and-restarted',
+  'not-running-at-start',
+  'out-of-memory',
+  'pending-invalidation',
+].map((name) => `<rootDir>/spec/integration/faults/${name}.spec.ts`);
+
+const familyProject = (client) => ({
+  ...common,
+  displayName: `integration:${client}`,
+  testMatch: FAMILY_FAULT_SPECS,
+  transform: tsJest('tsconfig.json'),
+  setupFiles: [`<rootDir>/spec/support/client-env/${client}.ts`],
+  globalSetup: '<rootDir>/spec/support/global-setup.ts',
+  globalTeardown: '<rootDir>/spec/support/global-teardown.ts',
 });
 
 const common = {
@@ -38,6 +60,9 @@ module.exports = {
       globalSetup: '<rootDir>/spec/support/global-setup.ts',
       globalTeardown: '<rootDir>/spec/support/global-teardown.ts',
     },
+    familyProject('node-redis'),
+    familyProject('iovalkey'),
+    familyProject('ioredis6'),
   ],
   testTimeout: 30000,
   collectCoverageFrom: ['lib/**/*.ts'],

@@ -31,21 +31,23 @@ const SCENARIOS = [
 type Scenario = (typeof SCENARIOS)[number];
 
 const RESULTS_DIR = join(__dirname, 'results');
-const README = join(__dirname, '..', 'README.md');
+/** The page the full results go to (the README keeps a summary and links there). */
+const BENCH_PAGE = join(__dirname, '..', 'docs', 'benchmarks.md');
 const START_MARK = '<!-- bench:start -->';
 const END_MARK = '<!-- bench:end -->';
 
 interface Args {
   quick: boolean;
   only: Set<Scenario>;
-  updateReadme: boolean;
+  updateDocs: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { quick: false, only: new Set(SCENARIOS), updateReadme: false };
+  const args: Args = { quick: false, only: new Set(SCENARIOS), updateDocs: false };
   for (const arg of argv) {
     if (arg === '--quick') args.quick = true;
-    else if (arg === '--update-readme') args.updateReadme = true;
+    // --update-readme is the former name, from when the tables lived in the README.
+    else if (arg === '--update-docs' || arg === '--update-readme') args.updateDocs = true;
     else if (arg.startsWith('--only=')) {
       const wanted = arg.slice('--only='.length).split(',').filter(Boolean);
       const unknown = wanted.filter((w) => !(SCENARIOS as readonly string[]).includes(w));
@@ -55,7 +57,7 @@ function parseArgs(argv: readonly string[]): Args {
         );
       args.only = new Set(wanted as Scenario[]);
     } else if (arg === '--help' || arg === '-h') {
-      console.log(`npm run bench -- [--quick] [--only=${SCENARIOS.join(',')}] [--update-readme]`);
+      console.log(`npm run bench -- [--quick] [--only=${SCENARIOS.join(',')}] [--update-docs]`);
       process.exit(0);
     } else throw new Error(`unknown argument ${arg} (try --help)`);
   }
@@ -78,15 +80,15 @@ async function serializerTable(): Promise<string> {
   return mod.runSerializerBench();
 }
 
-/** Replaces what lies between the README's bench markers, and nothing else. */
-function updateReadme(section: string): void {
-  const text = readFileSync(README, 'utf8');
+/** Replaces what lies between the bench markers of docs/benchmarks.md, and nothing else. */
+function updateBenchPage(section: string): void {
+  const text = readFileSync(BENCH_PAGE, 'utf8');
   const start = text.indexOf(START_MARK);
   const end = text.indexOf(END_MARK);
   if (start < 0 || end < start)
-    throw new Error(`README.md has no ${START_MARK} … ${END_MARK} section`);
+    throw new Error(`docs/benchmarks.md has no ${START_MARK} … ${END_MARK} section`);
   writeFileSync(
-    README,
+    BENCH_PAGE,
     `${text.slice(0, start + START_MARK.length)}\n${section}\n${text.slice(end)}`,
   );
 }
@@ -197,11 +199,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   writeFileSync(join(RESULTS_DIR, 'latest.md'), `# cache-aside benchmark\n\n${markdown}\n`);
   writeFileSync(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
   console.log(markdown);
-  if (args.updateReadme) {
-    updateReadme(
-      `## Benchmarks\n\n${renderMarkdown(report, report.hit ? 'bench/results/latest.svg' : undefined, true)}`,
+  if (args.updateDocs) {
+    updateBenchPage(
+      renderMarkdown(report, report.hit ? '../bench/results/latest.svg' : undefined, true),
     );
-    log('README.md bench section updated');
+    log('docs/benchmarks.md updated');
   }
   log(
     `done in ${report.durationS.toFixed(0)} s; wrote bench/results/latest.md, latest.svg, latest.json`,

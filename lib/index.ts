@@ -37,6 +37,23 @@ export type { L1Options } from './l1/local-tier';
 export { DEFAULT_L1_HEARTBEAT_MS } from './l1/invalidation-bus';
 export type { CircuitBreakerOptions, CircuitState } from './redis/circuit-breaker';
 
+// ── diagnostics channels (node:diagnostics_channel) ──────────────────────────
+export { CACHE_CHANNEL_NAMES, observeCacheManagers } from './manager/cache-channels';
+export type {
+  CacheManagerIdentity,
+  CacheManagerSnapshot,
+  CacheCallContext,
+  CacheGetContext,
+  CacheGetManyContext,
+  CacheSetContext,
+  CacheInvalidateContext,
+  CacheInvalidationKind,
+  CacheLoadContext,
+  CacheLookupOutcome,
+  CacheTier,
+  CacheErrorMessage,
+} from './manager/cache-channels';
+
 // ── errors ───────────────────────────────────────────────────────────────────
 export { CacheError } from './errors/cache-error';
 export type { CacheErrorCode, CacheOperation } from './errors/cache-error';
@@ -47,7 +64,7 @@ export type { ConfigurationErrorCode } from './errors/configuration-error-code';
 
 // ── serializers ──────────────────────────────────────────────────────────────
 export type { Serializer } from './serializers/serializer';
-export { JsonSerializer } from './serializers/json.serializer';
+export { JsonSerializer, DEFAULT_JSON_MAX_DEPTH } from './serializers/json.serializer';
 export type { JsonSerializerOptions } from './serializers/json.serializer';
 export { DEFAULT_MAX_PAYLOAD_BYTES, MAX_CODEC_ID_LENGTH } from './serializers/serializer';
 export { ClassTransformerSerializer } from './serializers/class-transformer.serializer';
@@ -95,6 +112,8 @@ export type {
   ConditionFunction,
   UnlessFunction,
   TagsOption,
+  NullTtl,
+  TenantFunction,
 } from './metadata/cache-metadata';
 export { CacheInterceptor } from './interceptor/cache.interceptor';
 export type { CacheManagerPort } from './interceptor/manager-port';
@@ -103,3 +122,10 @@ export { DEFAULT_MANAGER_NAME } from './metadata/metadata-store';
 export { UnsupportedKeyValueError } from './errors/unsupported-key-value.error';
 export { CacheableMany } from './decorators/cacheable-many.decorator';
 export type { CacheableManyOptions } from './metadata/cache-metadata';
+
+// ── types named by the signatures above (so that the API reference can show them) ──
+export type { Loader } from './manager/cache-core';
+export type { BatchLoader } from './manager/batch-read';
+export type { CacheErrorDetails } from './errors/cache-error';
+export type { AsyncMethod } from './decorators/method-decorator';
+export type { MsgpackLimits } from './errors/msgpack-structure.error';

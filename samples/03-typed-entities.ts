@@ -72,8 +72,8 @@ class UserRepository {
 
   @Cacheable({ key: 'user:{0}', type: User })
   async findById(id: number): Promise<User | null> {
-    const [user] = await this.table.query([id]);
-    return user ?? null;
+    const rows = await this.table.query([id]);
+    return rows.length > 0 ? rows[0] : null;
   }
 
   @Cacheable({ key: 'users:all', type: User }) // an array of the class works the same way
@@ -104,63 +104,65 @@ async function main(): Promise<void> {
   cache.on('error', (error) =>
     console.warn(`cache error (served anyway): ${error.code} ${error.message}`),
   );
-  CacheInterceptor.use(cache);
+  try {
+    CacheInterceptor.use(cache);
 
-  const table = new UserTable();
-  const users = new UserRepository(table);
+    const table = new UserTable();
+    const users = new UserRepository(table);
 
-  console.log('1. @Cacheable({ type: User })');
-  describeUser('miss (from the table)', (await users.findById(1))!);
-  await cache.settle(); // the write to Redis happens in the background; wait for it here
-  describeUser('hit (from Redis)', (await users.findById(1))!);
-  const all = await users.findAll();
-  await cache.settle();
-  const allAgain = await users.findAll();
-  console.log(
-    `findAll twice: ${allAgain.length} users, all User instances: ${allAgain.every((u) => u instanceof User)}, ` +
-      `greetings: ${allAgain.map((u) => u.greet()).join(' / ')} (first call returned ${all.length})`,
-  );
-  console.log(`table reads: ${table.reads} (one per miss)`);
+    console.log('1. @Cacheable({ type: User })');
+    describeUser('miss (from the table)', (await users.findById(1))!);
+    await cache.settle(); // the write to Redis happens in the background; wait for it here
+    describeUser('hit (from Redis)', (await users.findById(1))!);
+    const all = await users.findAll();
+    await cache.settle();
+    const allAgain = await users.findAll();
+    console.log(
+      `findAll twice: ${allAgain.length} users, all User instances: ${allAgain.every((u) => u instanceof User)}, ` +
+        `greetings: ${allAgain.map((u) => u.greet()).join(' / ')} (first call returned ${all.length})`,
+    );
+    console.log(`table reads: ${table.reads} (one per miss)`);
 
-  console.log('\n2. manager.get with a serializer');
-  const userSerializer = new ClassTransformerSerializer(User);
-  const load = async (): Promise<User> => (await table.query([2]))[0];
-  await cache.get('user:2:direct', load, { serializer: userSerializer });
-  await cache.settle();
-  describeUser(
-    'hit (from Redis)',
-    await cache.get('user:2:direct', load, { serializer: userSerializer }),
-  );
+    console.log('\n2. manager.get with a serializer');
+    const userSerializer = new ClassTransformerSerializer(User);
+    const load = async (): Promise<User> => (await table.query([2]))[0];
+    await cache.get('user:2:direct', load, { serializer: userSerializer });
+    await cache.settle();
+    describeUser(
+      'hit (from Redis)',
+      await cache.get('user:2:direct', load, { serializer: userSerializer }),
+    );
 
-  console.log('\n3. A field slipped into a stored entry by whoever can write to Redis');
-  const guarded = new ClassTransformerSerializer(Account, { excludeExtraneousValues: true });
-  const unguarded = new ClassTransformerSerializer(Account); // same id, so it reads the same entries
-  const loadAccount = async (): Promise<Account> =>
-    Object.assign(new Account(), { id: 7, email: 'eve@example.com' });
-  await cache.get('account:7', loadAccount, { serializer: guarded });
-  await cache.settle();
-  // The entry ends with the JSON of the account: append a field to it, keeping the TTL.
-  const stored = await readBytes(`${keyPrefix}account:7`);
-  const tampered = Buffer.from(
-    stored!.toString('latin1').replace(/}$/, ',"isAdmin":true}'),
-    'latin1',
-  );
-  await writeBytes(`${keyPrefix}account:7`, tampered);
-  const safe = await cache.get('account:7', loadAccount, { serializer: guarded });
-  const unsafe = await cache.get('account:7', loadAccount, { serializer: unguarded });
-  console.log(
-    `with excludeExtraneousValues: isAdmin = ${safe.isAdmin} (the class default: the stored field is dropped)`,
-  );
-  console.log(
-    `without it:                   isAdmin = ${unsafe.isAdmin} (the stored field became a property)`,
-  );
-
-  await cache.invalidatePattern('*');
-  await cache.close();
-  close();
+    console.log('\n3. A field slipped into a stored entry by whoever can write to Redis');
+    const guarded = new ClassTransformerSerializer(Account, { excludeExtraneousValues: true });
+    const unguarded = new ClassTransformerSerializer(Account); // same id, so it reads the same entries
+    const loadAccount = async (): Promise<Account> =>
+      Object.assign(new Account(), { id: 7, email: 'eve@example.com' });
+    await cache.get('account:7', loadAccount, { serializer: guarded });
+    await cache.settle();
+    // The entry ends with the JSON of the account: append a field to it, keeping the TTL.
+    const stored = await readBytes(`${keyPrefix}account:7`);
+    const tampered = Buffer.from(
+      stored!.toString('latin1').replace(/}$/, ',"isAdmin":true}'),
+      'latin1',
+    );
+    await writeBytes(`${keyPrefix}account:7`, tampered);
+    const safe = await cache.get('account:7', loadAccount, { serializer: guarded });
+    const unsafe = await cache.get('account:7', loadAccount, { serializer: unguarded });
+    console.log(
+      `with excludeExtraneousValues: isAdmin = ${safe.isAdmin} (the class default: the stored field is dropped)`,
+    );
+    console.log(
+      `without it:                   isAdmin = ${unsafe.isAdmin} (the stored field became a property)`,
+    );
+  } finally {
+    await cache.invalidatePattern('*');
+    await cache.close();
+    close();
+  }
 }
 
-main().catch((error) => {
+main().catch((error: unknown) => {
   console.error(error);
   process.exitCode = 1;
 });

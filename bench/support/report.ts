@@ -186,8 +186,8 @@ export function machineTable(m: Machine): string {
   return table(['', ''], rows, ['l', 'l']);
 }
 
-/** The whole report as Markdown (also what goes between the README's bench markers). */
-export function renderMarkdown(r: BenchResults, chartPath?: string, forReadme = false): string {
+/** The whole report as Markdown (also what goes between the bench markers of docs/benchmarks.md). */
+export function renderMarkdown(r: BenchResults, chartPath?: string, forDocs = false): string {
   const s = r.settings;
   const out: string[] = [];
   out.push(
@@ -246,12 +246,12 @@ export function renderMarkdown(r: BenchResults, chartPath?: string, forReadme = 
   }
   if (r.serializers)
     out.push('', '### Serializers: encode/decode cost and stored bytes', '', r.serializers);
-  if (r.profile && forReadme) {
+  if (r.profile && forDocs) {
     out.push(
       '',
       '### Where the time of a hit goes',
       '',
-      'A CPU profile of the hit path (raw ioredis, `manager.get`, `@Cacheable`) is in [bench/results/latest.md](bench/results/latest.md).',
+      'A CPU profile of the hit path (raw ioredis, `manager.get`, `@Cacheable`) is in [bench/results/latest.md](../bench/results/latest.md).',
     );
   } else if (r.profile) out.push('', '### Where the time of a hit goes', '', r.profile);
   if (r.failures.length > 0)
@@ -269,7 +269,7 @@ export function renderMarkdown(r: BenchResults, chartPath?: string, forReadme = 
     '```',
     '',
     "The peers are `bench/package.json` dependencies, not the library's. Every run starts its own `redis-server` on a free loopback port and stops it at the end. " +
-      'Results go to `bench/results/latest.md` and `bench/results/latest.svg`; `--update-readme` also copies them here.',
+      'Results go to `bench/results/latest.md` and `bench/results/latest.svg`; `--update-docs` also copies them here.',
   );
   return out.join('\n');
 }

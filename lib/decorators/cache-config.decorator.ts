@@ -7,6 +7,7 @@ import {
   FRESHNESS_OPTIONS,
   freshnessOptions,
   managerName,
+  nullTtlOption,
   optionalFunction,
   optionsObject,
   ttlSpec,
@@ -25,6 +26,8 @@ const OPTIONS: readonly (keyof CacheConfigOptions)[] = [
   'namespace',
   'ttl',
   'manager',
+  'nullTtl',
+  'tenant',
   'condition',
   ...FRESHNESS_OPTIONS,
 ];
@@ -60,6 +63,8 @@ export function CacheConfig(options?: CacheConfigOptions): CacheClassDecorator {
         '@CacheConfig() condition',
       ),
       ...freshnessOptions(opts, '@CacheConfig()'),
+      nullTtl: nullTtlOption(opts.nullTtl, '@CacheConfig() nullTtl'),
+      tenant: optionalFunction<CacheConfigMetadata['tenant']>(opts.tenant, '@CacheConfig() tenant'),
     }),
   );
   return function cacheConfigDecorator(...args: unknown[]): void {

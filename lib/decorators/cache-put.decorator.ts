@@ -11,6 +11,7 @@ const OPTIONS: readonly (keyof CachePutOptions)[] = [
   'type',
   'tags',
   'manager',
+  'nullTtl',
 ];
 
 /**

@@ -16,6 +16,7 @@ const OPTIONS: readonly (keyof CacheableManyOptions)[] = [
   'type',
   'tags',
   'manager',
+  'nullTtl',
 ];
 
 /**

@@ -16,6 +16,7 @@ const OPTIONS: readonly (keyof CacheableOptions)[] = [
   'type',
   'tags',
   'manager',
+  'nullTtl',
   ...FRESHNESS_OPTIONS,
 ];
 

@@ -12,6 +12,7 @@ import type {
   CacheableOptions,
   CachePutOptions,
   FreshnessMetadata,
+  NullTtl,
   StoreMetadata,
   TagsOption,
   TtlSpec,
@@ -139,6 +140,20 @@ export function serializerOption(
   return serializerForType(type as ClassType);
 }
 
+/** `nullTtl`: `false`, or a TTL in seconds (as `ttl`). */
+export function nullTtlOption(value: unknown, what: string): NullTtl | undefined {
+  if (value === undefined || value === false) return value;
+  if (typeof value !== 'number') {
+    throw new CacheTypeError(
+      'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
+      `${what} must be false (do not store null/undefined results) or a number of seconds to keep ` +
+        `them, got ${describe(value)}.`,
+    );
+  }
+  assertTtl(value, what);
+  return value;
+}
+
 /** What `@Cacheable` and `@CachePut` share. */
 export function storeMetadata(
   decorator: string,
@@ -152,5 +167,6 @@ export function storeMetadata(
     serializer: serializerOption(options.serializer, options.type, decorator),
     tags: tagsOption(options.tags, `${decorator}() tags`),
     manager: managerName(options.manager, `${decorator}() manager`),
+    nullTtl: nullTtlOption(options.nullTtl, `${decorator}() nullTtl`),
   };
 }

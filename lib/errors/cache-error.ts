@@ -1,3 +1,5 @@
+import { RedactedError } from './redacted-error';
+
 /**
  * What went wrong, as a stable string a caller can switch on. New codes may be added; the
  * meaning of an existing one never changes.
@@ -5,7 +7,7 @@
 export type CacheErrorCode =
   /** Redis answered with an error (OOM, WRONGTYPE, a script error…). */
   | 'REDIS_ERROR'
-  /** A Redis operation did not answer within `operationTimeout`. */
+  /** A Redis operation did not answer within `operationTimeoutMs`. */
   | 'REDIS_TIMEOUT'
   /** Redis was not reachable: the client is not ready, or the circuit breaker is open. */
   | 'REDIS_UNAVAILABLE'
@@ -27,6 +29,21 @@ export type CacheErrorCode =
   | 'LOADER_TIMEOUT'
   /** A callback of the caller's (a `ttl` function, a decorator's `unless`) threw; the value was returned but not stored. */
   | 'CALLBACK_FAILED';
+
+/**
+ * Codes whose cause is the application's own error (its callback, its loader): passed on as it
+ * is, so the application sees what it threw. Every other cause comes from Redis, a client or a
+ * decoder and is redacted (see RedactedError): errors are safe to log.
+ */
+const APPLICATION_CAUSES: ReadonlySet<CacheErrorCode> = new Set([
+  'CALLBACK_FAILED',
+  'REFRESH_FAILED',
+]);
+
+function causeFor(code: CacheErrorCode, cause: unknown): unknown {
+  if (cause === undefined || APPLICATION_CAUSES.has(code)) return cause;
+  return new RedactedError(cause);
+}
 
 /** Which manager operation an error belongs to. */
 export type CacheOperation =
@@ -58,7 +75,7 @@ export class CacheError extends Error {
 
   constructor(code: CacheErrorCode, message: string, details: CacheErrorDetails = {}) {
     super(message.startsWith('[cache-aside]') ? message : `[cache-aside] ${message}`, {
-      cause: details.cause,
+      cause: causeFor(code, details.cause),
     });
     this.code = code;
     this.operation = details.operation;

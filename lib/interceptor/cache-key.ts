@@ -1,17 +1,26 @@
 import { CacheTypeError } from '../errors/cache-type-error';
 import { describe } from '../errors/invalid-argument';
 import type { KeyPlan, TemplatePart } from '../metadata/cache-metadata';
-import { encodeArguments, escapeKeyText } from './stable-encoding';
+import { encodeArguments, encodeKeySegment, escapeKeyText } from './stable-encoding';
+import type { TenantHead } from './tenant';
 
 /*
  * The one key builder of decorated methods, for reads, puts and evictions alike: templates
  * (parsed at decoration, in the metadata layer), key functions, and the stable default key
  * `Class.method:<encoded arguments>`, each under the class's namespace.
  *
- * Values put into a template are percent-encoded where they contain `%`, `{` or `}`: a
- * user-supplied value can never form a Redis Cluster hash tag (`{...}`) and pick the slot. A key
- * function's result is used as it is.
+ * Values put into a template, the namespace and the tenant are encoded injectively as key
+ * segments (`encodeKeySegment`): letters, digits, `-`, `_`, `.` and non-ASCII text stay readable,
+ * every other ASCII character is `%XX`, a lone surrogate `%uXXXX`. So a value cannot reach into
+ * the next segment (`'acme:user:1'` never meets `'acme'` + `'1:user:2'`), a namespace never
+ * prefixes another (`users` vs `users:admin`), a value never forms a Redis Cluster hash tag, and
+ * a pattern's values match only themselves. A key function's result is used as it is.
  */
+
+/** The head of a namespace's keys: the encoded namespace and `:`, or nothing. */
+export function namespaceHead(namespace: string | undefined): string {
+  return namespace === undefined ? '' : `${encodeKeySegment(namespace)}:`;
+}
 
 /** A key (with its namespace), or a glob for `invalidatePattern`, from one call. */
 export type KeyBuilder = (thisArg: unknown, args: readonly unknown[]) => string;
@@ -31,7 +40,8 @@ export function escapeGlob(text: string): string {
 /**
  * The key builder of one key plan of a method, prepared once: the namespace and the template's
  * text are joined ahead of time, so that a call only reads its arguments and concatenates.
- * `what` names the option for messages (`@Cacheable key of UserRepository.findById`).
+ * `what` names the option for messages (`@Cacheable key of UserRepository.findById`). With a
+ * tenant, every key starts with the call's tenant head.
  */
 export function compileKeyBuilder(
   plan: KeyPlan,
@@ -39,9 +49,22 @@ export function compileKeyBuilder(
   identity: string,
   what: string,
   mode: KeyMode = 'key',
+  tenant?: TenantHead,
 ): KeyBuilder {
-  const pattern = mode === 'pattern';
-  const prefix = namespace === undefined ? '' : `${pattern ? escapeGlob(namespace) : namespace}:`;
+  const inner = compileBody(plan, namespaceHead(namespace), identity, what, mode === 'pattern');
+  return tenant === undefined
+    ? inner
+    : (thisArg, args) => tenant(thisArg, args) + inner(thisArg, args);
+}
+
+/** The key under its namespace (encoded segments hold no glob character, patterns included). */
+function compileBody(
+  plan: KeyPlan,
+  prefix: string,
+  identity: string,
+  what: string,
+  pattern: boolean,
+): KeyBuilder {
   switch (plan.kind) {
     case 'default': {
       if (pattern)
@@ -141,14 +164,16 @@ function templateValue(
   }
   switch (typeof value) {
     case 'string':
-      return escapeKeyText(value);
+      return encodeKeySegment(value);
     case 'number':
-      return Object.is(value, -0) ? '0' : String(value);
+      // Digits, '-', '.', 'e', Infinity and NaN are plain; only an exponent's '+' needs escaping.
+      return Object.is(value, -0) ? '0' : String(value).replace('+', '%2B');
     case 'bigint':
     case 'boolean':
       return String(value);
     default:
-      if (value instanceof Date && !Number.isNaN(value.getTime())) return value.toISOString();
+      if (value instanceof Date && !Number.isNaN(value.getTime()))
+        return encodeKeySegment(value.toISOString());
       throw new CacheTypeError(
         'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
         `${what} "${source}": ${part.source} is ${describe(value)} (${reachedPath(part, args)}); a key ` +

@@ -12,6 +12,7 @@ import { CachedRead, type ReadSite, type ReadStep } from './cached-read';
 import { assertManagerPort, type CacheManagerPort } from './manager-port';
 import type { ManagerScope } from './manager-scope';
 import { ResultTtl } from './result-ttl';
+import { tenantHead } from './tenant';
 
 /**
  * Where every call of a decorated method goes. The decorators only record metadata and install
@@ -276,6 +277,8 @@ function resolveAnew(record: MethodRecord, thisArg: unknown, scope?: ManagerScop
     record.isStatic,
   );
 
+  const tenant =
+    config.tenant && tenantHead(config.tenant, `@CacheConfig tenant of ${record.describe()}`);
   // Everything that can be wrong with the configuration fails before any side effect.
   const store = record.cacheable ?? record.many ?? record.put;
   const storeName = store && managerNameOf(store, config);
@@ -288,6 +291,7 @@ function resolveAnew(record: MethodRecord, thisArg: unknown, scope?: ManagerScop
         config,
         identity,
         managerFor(managerNameOf(op, config), record, scope),
+        tenant,
       ),
   );
   let read: ReadStep | undefined;
@@ -308,7 +312,10 @@ function resolveAnew(record: MethodRecord, thisArg: unknown, scope?: ManagerScop
         config.namespace,
         identity,
         `${decorator} key of ${record.describe()}`,
+        'key',
+        tenant,
       ),
+      tenant,
       ttl: new ResultTtl(ttlOf(record, store, config), store.unless),
     };
     if (record.cacheable) read = new CachedRead(site, record.cacheable);

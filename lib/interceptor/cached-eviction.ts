@@ -7,7 +7,8 @@ import type {
 import { conditionOf } from '../metadata/metadata-reader';
 import type { MethodRecord } from '../metadata/method-record';
 import { checkedStrings, tagsFor } from './call-results';
-import { compileKeyBuilder, escapeGlob, type KeyBuilder } from './cache-key';
+import { compileKeyBuilder, namespaceHead, type KeyBuilder } from './cache-key';
+import { tenantTags, type TenantHead } from './tenant';
 import type { CacheManagerPort } from './manager-port';
 
 /**
@@ -30,14 +31,22 @@ export class CachedEviction {
     config: CacheConfigMetadata,
     identity: string,
     readonly manager: CacheManagerPort,
+    private readonly tenant?: TenantHead,
   ) {
     this.where = record.describe();
     const namespace = config.namespace;
     this.beforeInvocation = op.beforeInvocation;
     this.condition = conditionOf(op, config);
-    this.namespacePrefix = namespace === undefined ? '' : `${namespace}:`;
+    this.namespacePrefix = namespaceHead(namespace);
     this.keys = op.keys.map((plan) =>
-      compileKeyBuilder(plan, namespace, identity, `@CacheEvict key of ${this.where}`),
+      compileKeyBuilder(
+        plan,
+        namespace,
+        identity,
+        `@CacheEvict key of ${this.where}`,
+        'key',
+        tenant,
+      ),
     );
     this.pattern =
       op.pattern &&
@@ -47,9 +56,10 @@ export class CachedEviction {
         identity,
         `@CacheEvict pattern of ${this.where}`,
         'pattern',
+        tenant,
       );
     this.allEntries = op.allEntries
-      ? `${escapeGlob(requireNamespace(config, record))}:*`
+      ? `${namespaceHead(requireNamespace(config, record))}*`
       : undefined;
   }
 
@@ -57,19 +67,20 @@ export class CachedEviction {
   async run(thisArg: unknown, args: unknown[]): Promise<void> {
     if (this.condition !== undefined && !this.condition.apply(thisArg, args)) return;
     const op = this.op;
+    const head = this.tenant === undefined ? '' : this.tenant(thisArg, args);
     const keys = this.keys.map((keyOf) => keyOf(thisArg, args));
     if (op.keysFunction) {
       const computed: unknown = op.keysFunction.apply(thisArg, args);
       for (const key of checkedStrings(computed, `@CacheEvict keys of ${this.where}`))
-        keys.push(this.namespacePrefix + key);
+        keys.push(head + this.namespacePrefix + key);
     }
     const manager = this.manager;
     const work: Array<Promise<number>> = [];
     if (keys.length > 0) work.push(manager.invalidate(keys));
     if (this.pattern) work.push(manager.invalidatePattern(this.pattern(thisArg, args)));
     const tags = tagsFor(op.tags, thisArg, args, `@CacheEvict tags of ${this.where}`);
-    if (tags) work.push(manager.invalidateTags(tags));
-    if (this.allEntries !== undefined) work.push(manager.invalidatePattern(this.allEntries));
+    if (tags) work.push(manager.invalidateTags(head ? tenantTags(tags, head) : tags));
+    if (this.allEntries !== undefined) work.push(manager.invalidatePattern(head + this.allEntries));
     await Promise.all(work);
   }
 }

@@ -1,12 +1,12 @@
-import type { SetOptions } from '../manager/cache-aside.options';
 import type { CachePutMetadata, ConditionFunction } from '../metadata/cache-metadata';
-import { conditionOf } from '../metadata/metadata-reader';
+import { conditionOf, nullTtlOf } from '../metadata/metadata-reader';
 import type { AnyMethod } from '../metadata/method-record';
 import { tagsFor } from './call-results';
 import type { ReadSite } from './cached-read';
 import type { KeyBuilder } from './cache-key';
-import type { CacheManagerPort } from './manager-port';
+import type { CacheManagerPort, NullPolicy, PortSetOptions } from './manager-port';
 import type { ResultTtl } from './result-ttl';
+import { tenantTags, type TenantHead } from './tenant';
 
 /**
  * `@CachePut`, prepared once per method and class: the method always runs, and its result is
@@ -21,6 +21,8 @@ export class CachedPut {
   private readonly ttl: ResultTtl;
   private readonly condition: ConditionFunction | undefined;
   private readonly tagsWhat: string;
+  private readonly nullTtl: NullPolicy['nullTtl'];
+  private readonly tenant: TenantHead | undefined;
 
   constructor(
     site: ReadSite,
@@ -32,6 +34,8 @@ export class CachedPut {
     this.ttl = site.ttl;
     this.condition = conditionOf(op, site.config);
     this.tagsWhat = `@CachePut tags of ${site.record.describe()}`;
+    this.nullTtl = nullTtlOf(op, site.config);
+    this.tenant = site.tenant;
   }
 
   async run(thisArg: unknown, args: unknown[]): Promise<unknown> {
@@ -44,11 +48,12 @@ export class CachedPut {
       await this.manager.invalidate(key);
       return result;
     }
-    const opts: SetOptions = {};
+    const opts: PortSetOptions = {};
     if (ttl !== undefined) opts.ttl = ttl;
     if (this.op.serializer) opts.serializer = this.op.serializer;
     const tags = tagsFor(this.op.tags, thisArg, args, this.tagsWhat);
-    if (tags) opts.tags = tags;
+    if (tags) opts.tags = this.tenant ? tenantTags(tags, this.tenant(thisArg, args)) : tags;
+    if (this.nullTtl !== undefined) opts.nullTtl = this.nullTtl;
     await this.manager.set(key, result, opts);
     return result;
   }

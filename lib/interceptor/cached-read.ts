@@ -1,4 +1,3 @@
-import type { GetOptions } from '../manager/cache-aside.options';
 import type {
   CacheConfigMetadata,
   CacheableMetadata,
@@ -6,12 +5,13 @@ import type {
   StoreMetadata,
   TagsOption,
 } from '../metadata/cache-metadata';
-import { conditionOf, freshnessOf } from '../metadata/metadata-reader';
+import { conditionOf, freshnessOf, nullTtlOf } from '../metadata/metadata-reader';
 import type { AnyMethod, MethodRecord } from '../metadata/method-record';
 import { tagsFor } from './call-results';
 import type { KeyBuilder } from './cache-key';
-import type { CacheManagerPort } from './manager-port';
+import type { CacheManagerPort, PortGetOptions as GetOptions } from './manager-port';
 import type { ResultTtl } from './result-ttl';
+import { tenantTags, type TenantHead } from './tenant';
 
 /** A read operation prepared for one method and class: what a call runs, given `this` and the arguments. */
 export interface ReadStep {
@@ -29,6 +29,8 @@ export interface ReadSite {
   readonly keyOf: KeyBuilder;
   /** The TTL of a result, by the one precedence rule. */
   readonly ttl: ResultTtl;
+  /** The class's tenant, when its keys and tags are per tenant. */
+  readonly tenant: TenantHead | undefined;
 }
 
 /**
@@ -47,6 +49,7 @@ export abstract class PreparedRead {
   private readonly ttl: ResultTtl;
   private readonly tags: TagsOption | undefined;
   private readonly tagsWhat: string;
+  private readonly tenant: TenantHead | undefined;
 
   protected constructor(
     site: ReadSite,
@@ -62,13 +65,17 @@ export abstract class PreparedRead {
     this.ttl = site.ttl;
     this.tags = op.tags;
     this.tagsWhat = `${decorator} tags of ${record.describe()}`;
+    this.tenant = site.tenant;
     const base: GetOptions = { label: site.identity };
     if (!this.ttl.dynamic && this.ttl.fixed !== undefined) base.ttl = this.ttl.fixed;
     if (op.serializer) base.serializer = op.serializer;
     if (Array.isArray(op.tags) && op.tags.length > 0) base.tags = op.tags;
+    const nullTtl = nullTtlOf(op, config);
+    if (nullTtl !== undefined) base.nullTtl = nullTtl;
     this.base = Object.assign(base, extra);
-    this.shared =
-      this.ttl.dynamic || typeof op.tags === 'function' ? undefined : Object.freeze(this.base);
+    const tagsPerCall =
+      typeof op.tags === 'function' || (site.tenant !== undefined && op.tags !== undefined);
+    this.shared = this.ttl.dynamic || tagsPerCall ? undefined : Object.freeze(this.base);
   }
 
   /** Whether this call goes through the cache (`condition`). */
@@ -88,16 +95,23 @@ export abstract class PreparedRead {
       label: base.label,
       ttl: this.ttl.dynamic ? this.ttlOfValue(thisArg, args) : base.ttl,
       serializer: base.serializer,
-      tags:
-        typeof this.tags === 'function'
-          ? tagsFor(this.tags, thisArg, args, this.tagsWhat)
-          : base.tags,
+      tags: this.tagsOf(thisArg, args),
       grace: base.grace,
       staleWhileRevalidate: base.staleWhileRevalidate,
       eagerRefresh: base.eagerRefresh,
       softTimeoutMs: base.softTimeoutMs,
       hardTimeoutMs: base.hardTimeoutMs,
+      nullTtl: base.nullTtl,
     };
+  }
+
+  /** The tags of one call: computed by a tags function, and confined to the call's tenant. */
+  private tagsOf(thisArg: unknown, args: unknown[]): readonly string[] | undefined {
+    const tags =
+      typeof this.tags === 'function'
+        ? tagsFor(this.tags, thisArg, args, this.tagsWhat)
+        : this.base.tags;
+    return tags && this.tenant ? tenantTags(tags, this.tenant(thisArg, args)) : tags;
   }
 
   /** The TTL of a value loaded by this call (the manager's default when none is configured). */

@@ -1,6 +1,17 @@
 import { CacheTypeError } from '../errors/cache-type-error';
 import type { GetOptions, SetOptions } from '../manager/cache-aside.options';
 
+/** The null-result policy the interceptor passes with a read or a write (the manager applies it). */
+export interface NullPolicy {
+  /** `false`: do not store null/undefined; seconds: store them that long. */
+  nullTtl?: number | false;
+}
+
+/** Options of a read as the interceptor passes them. */
+export type PortGetOptions<T = unknown> = GetOptions<T> & NullPolicy;
+/** Options of a write as the interceptor passes them. */
+export type PortSetOptions = SetOptions & NullPolicy;
+
 /**
  * What the interceptor needs of a cache manager. `CacheAsideManager` satisfies it; so can a
  * test double. Declared here, on the caller's side, so that the manager never depends on the
@@ -9,7 +20,11 @@ import type { GetOptions, SetOptions } from '../manager/cache-aside.options';
 export interface CacheManagerPort {
   /** Seconds; used when a decorated method's TTL depends on its result but no TTL is configured. */
   readonly defaultTtl: number;
-  get<T>(key: string, loader: (key: string) => T | Promise<T>, opts?: GetOptions<T>): Promise<T>;
+  get<T>(
+    key: string,
+    loader: (key: string) => T | Promise<T>,
+    opts?: PortGetOptions<T>,
+  ): Promise<T>;
   /**
    * Needed by `@CacheableMany` only (checked when such a method is first called), so that a
    * test double of the other decorators need not implement it.
@@ -17,9 +32,9 @@ export interface CacheManagerPort {
   getMany?<T>(
     keys: readonly string[],
     loader: (missing: string[]) => Promise<readonly T[]> | readonly T[],
-    opts?: GetOptions<T>,
+    opts?: PortGetOptions<T>,
   ): Promise<T[]>;
-  set(key: string, value: unknown, opts?: SetOptions): Promise<void>;
+  set(key: string, value: unknown, opts?: PortSetOptions): Promise<void>;
   invalidate(keyOrKeys: string | readonly string[]): Promise<number>;
   invalidatePattern(glob: string): Promise<number>;
   invalidateTags(tags: readonly string[]): Promise<number>;

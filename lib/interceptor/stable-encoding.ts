@@ -100,6 +100,45 @@ export function escapeKeyText(text: string): string {
   return KEY_TEXT_SPECIAL.test(text) ? text.replace(/[%{}]/g, percentEncode) : text;
 }
 
+/**
+ * Anything that is not plain text in a key segment: ASCII other than letters, digits, `-`, `_`
+ * and `.`, and any surrogate (paired ones are let through by `encodeKeySegment`).
+ */
+const SEGMENT_SPECIAL = /[^A-Za-z0-9\-_.\u0080-\uD7FF\uE000-\uFFFF]/;
+
+/**
+ * A value (or namespace, or tenant) as one segment of a key, encoded injectively: letters,
+ * digits, `-`, `_`, `.` and well-formed non-ASCII text stay as they are; every other ASCII
+ * character becomes `%XX` (so a value holds no `:`, `*`, `{`, or `%` of its own and cannot reach
+ * into a neighbouring segment, a pattern or a Cluster hash tag), and a lone surrogate becomes
+ * `%uXXXX` (which UTF-8 would otherwise turn into U+FFFD, merging distinct values into one key).
+ */
+export function encodeKeySegment(text: string): string {
+  if (!SEGMENT_SPECIAL.test(text)) return text;
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) {
+      const c = text[i];
+      out += PLAIN_ASCII.test(c) ? c : `%${code.toString(16).toUpperCase().padStart(2, '0')}`;
+    } else if (code >= 0xd800 && code <= 0xdbff && isLowSurrogate(text.charCodeAt(i + 1))) {
+      out += text[i] + text[i + 1];
+      i++;
+    } else if (code >= 0xd800 && code <= 0xdfff) {
+      out += `%u${code.toString(16).toUpperCase()}`;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+const PLAIN_ASCII = /[A-Za-z0-9\-_.]/;
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
+}
+
 function percentEncode(c: string): string {
   return c === '%' ? '%25' : c === '{' ? '%7B' : '%7D';
 }

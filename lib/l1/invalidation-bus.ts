@@ -1,17 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import { MAX_GLOB_LENGTH } from '../entry/glob';
+import type { Invalidation } from '../entry/invalidation';
 import type { Subscriber } from '../redis/clients/client-connection';
 import type { RedisGateway } from '../redis/redis-gateway';
-
-/** What one instance tells the others to drop from their in-process tier (full keys). */
-export type BusMessage =
-  | { readonly kind: 'keys'; readonly keys: readonly string[] }
-  | { readonly kind: 'pattern'; readonly match: string }
-  | { readonly kind: 'tags'; readonly tags: readonly string[] };
 
 interface Wire {
   /** The instance that sent it (its own tier was already cleared). */
   o: string;
-  m: BusMessage;
+  m: Invalidation;
 }
 
 /** A heartbeat an instance sends itself through Redis, to know its subscription still delivers. */
@@ -49,7 +45,7 @@ export class InvalidationBus {
     private readonly gateway: RedisGateway,
     keyPrefix: string,
     private readonly handlers: {
-      onMessage(message: BusMessage): void;
+      onMessage(message: Invalidation): void;
       onUnreadable(): void;
       onLiveChange(live: boolean): void;
     },
@@ -80,7 +76,7 @@ export class InvalidationBus {
   }
 
   /** Tells the other instances; throws when Redis cannot take it (the caller queues a replay). */
-  async publish(message: BusMessage): Promise<void> {
+  async publish(message: Invalidation): Promise<void> {
     await this.gateway.publish(
       this.channel,
       JSON.stringify({ o: this.instanceId, m: message } satisfies Wire),
@@ -126,6 +122,12 @@ export class InvalidationBus {
 
   private receive(channel: string, text: string): void {
     if (channel !== this.channel) return;
+    if (text.length > MAX_BUS_MESSAGE_LENGTH) {
+      // Not a message this version sends: whoever published it, drop everything rather than
+      // parse and match an unbounded input.
+      this.handlers.onUnreadable();
+      return;
+    }
     let wire: unknown;
     try {
       wire = JSON.parse(text);
@@ -140,7 +142,7 @@ export class InvalidationBus {
       }
       return; // another instance's heartbeat: nothing to drop
     }
-    const message = busMessageOf(wire);
+    const message = invalidationOf(wire);
     if (message === undefined) {
       // Another version or another application on our channel: we cannot tell what it drops,
       // so drop everything rather than keep a copy it may have meant.
@@ -158,8 +160,17 @@ export class InvalidationBus {
   }
 }
 
+/**
+ * Bounds on what a bus message may hold. Anyone who can PUBLISH on the channel can send one, so
+ * a message is untrusted input: one beyond these is unreadable (every instance drops its whole
+ * tier, which is always safe) rather than parsed or matched at length.
+ */
+const MAX_BUS_MESSAGE_LENGTH = 1024 * 1024;
+/** A prefix escaped for MATCH can double in length; the caller's glob is at most MAX_GLOB_LENGTH. */
+const MAX_BUS_PATTERN_LENGTH = 4 * MAX_GLOB_LENGTH;
+
 /** The message in a wire object, if it has the shape this version sends. */
-function busMessageOf(wire: unknown): BusMessage | undefined {
+function invalidationOf(wire: unknown): Invalidation | undefined {
   const m = (wire as Partial<Wire> | null)?.m as
     { kind?: unknown; keys?: unknown; match?: unknown; tags?: unknown } | undefined;
   if (typeof (wire as Partial<Wire> | null)?.o !== 'string' || m === null || typeof m !== 'object')
@@ -168,7 +179,11 @@ function busMessageOf(wire: unknown): BusMessage | undefined {
     Array.isArray(list) && list.every((item) => typeof item === 'string');
   if (m.kind === 'keys' && strings(m.keys)) return { kind: 'keys', keys: m.keys };
   if (m.kind === 'tags' && strings(m.tags)) return { kind: 'tags', tags: m.tags };
-  if (m.kind === 'pattern' && typeof m.match === 'string')
+  if (
+    m.kind === 'pattern' &&
+    typeof m.match === 'string' &&
+    m.match.length <= MAX_BUS_PATTERN_LENGTH
+  )
     return { kind: 'pattern', match: m.match };
   return undefined;
 }

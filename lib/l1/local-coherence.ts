@@ -1,34 +1,36 @@
+import type { Codec } from '../entry/codec';
+import { compileGlob } from '../entry/glob';
+import type { Invalidation } from '../entry/invalidation';
 import type { CacheOperation } from '../errors/cache-error';
-import type { GetOptions } from '../manager/cache-aside.options';
-import type { Codec } from '../manager/codec';
-import type { EntryHeader } from '../manager/entry-format';
-import { globToRegExp } from '../manager/glob';
-import type { PendingInvalidation } from '../manager/invalidation-queue';
-import type { Telemetry } from '../manager/telemetry';
 import type { RedisGateway } from '../redis/redis-gateway';
 import { InvalidationBus } from './invalidation-bus';
 import { LocalTier, type L1Entry, type L1Options } from './local-tier';
+import type { KeptHeader, ProcessTier } from './process-tier';
+
+/** Told when a rewrite could not be announced: the manager reports it and queues an invalidation. */
+export type AnnounceFailed = (
+  error: unknown,
+  item: Invalidation,
+  operation: CacheOperation,
+  key: string,
+) => void;
 
 /**
  * The in-process tier and the bus that keeps it coherent, as the manager uses them: look a key
  * up, keep a value read or written here, drop what any instance invalidates, and tell the other
  * instances when this one rewrote a key.
  */
-export class LocalCoherence {
+export class LocalCoherence implements ProcessTier {
   readonly tier: LocalTier;
   readonly bus: InvalidationBus;
+  readonly publish: (item: Invalidation) => Promise<void>;
 
   constructor(
     options: L1Options,
     gateway: RedisGateway,
     keyPrefix: string,
-    private readonly telemetry: Telemetry,
-    /** Queues an invalidation of a key whose rewrite could not be announced. */
-    private readonly deferInvalidation: (
-      item: PendingInvalidation,
-      operation: CacheOperation,
-      key: string,
-    ) => void,
+    /** A rewrite could not be announced: its invalidation must be queued (its replay tells them). */
+    private readonly announceFailed: AnnounceFailed,
   ) {
     const tier = new LocalTier(options);
     this.tier = tier;
@@ -48,38 +50,45 @@ export class LocalCoherence {
       },
       options.heartbeatMs,
     );
+    this.publish = (item) => this.bus.publish(item);
   }
 
-  /** Counts invalidations heard: a value is kept only if none arrived since it was read. */
   get epoch(): number {
     return this.tier.epoch;
   }
 
-  /** The live copy of a key written by the same codec, if any. */
+  get size(): number {
+    return this.tier.size;
+  }
+
+  get bytes(): number {
+    return this.tier.bytes;
+  }
+
   lookup(fullKey: string, codec: Codec): L1Entry | undefined {
     const local = this.tier.get(fullKey, Date.now());
     return local !== undefined && local.codec === codec ? local : undefined;
   }
 
   /**
-   * Keeps a value while the bus is live, until its freshness ends — or its eager refresh point,
-   * so that the refresh still happens on the Redis path — unless an invalidation arrived since
-   * `epochAtRead` (a value read before another instance's write must not outlive its message).
+   * Keeps a value while the bus is live, until its freshness ends — or its eager refresh point —
+   * unless an invalidation arrived since `epochAtRead` (a value read before another instance's
+   * write must not outlive its message).
    */
   keep(
     fullKey: string,
     value: unknown,
     codec: Codec,
-    header: Pick<EntryHeader, 'writtenAt' | 'freshUntil' | 'tags'>,
+    header: KeptHeader,
     bytes: number,
-    opts: Pick<GetOptions, 'eagerRefresh'>,
     epochAtRead: number,
+    eagerRefresh?: number,
   ): void {
     if (!this.bus.isLive || this.tier.epoch !== epochAtRead) return;
     const { writtenAt, freshUntil } = header;
     const until =
-      opts.eagerRefresh !== undefined && Number.isFinite(freshUntil)
-        ? writtenAt + (freshUntil - writtenAt) * opts.eagerRefresh
+      eagerRefresh !== undefined && Number.isFinite(freshUntil)
+        ? writtenAt + (freshUntil - writtenAt) * eagerRefresh
         : freshUntil;
     this.tier.set(
       fullKey,
@@ -92,24 +101,22 @@ export class LocalCoherence {
     );
   }
 
-  /** Drops what an invalidation (local or from another instance) names. */
-  drop(item: PendingInvalidation): void {
+  drop(item: Invalidation): void {
     if (item.kind === 'keys') for (const key of item.keys) this.tier.invalidate(key);
-    else if (item.kind === 'pattern') this.tier.deleteMatching(globToRegExp(item.match));
+    else if (item.kind === 'pattern') this.tier.deleteMatching(compileGlob(item.match));
     else this.tier.deleteTagged(item.tags);
   }
 
   /**
-   * A key was rewritten here: other instances drop their copy. If the message cannot be sent, an
-   * invalidation of the key is queued: its replay removes the entry and tells them then, so no
-   * copy elsewhere outlives the write.
+   * If the message cannot be sent, an invalidation of the key is queued: its replay removes the
+   * entry and tells them then, so no copy elsewhere outlives the write.
    */
   async tellOthers(fullKey: string, operation: CacheOperation, key: string): Promise<void> {
+    const item: Invalidation = { kind: 'keys', keys: [fullKey] };
     try {
-      await this.bus.publish({ kind: 'keys', keys: [fullKey] });
+      await this.bus.publish(item);
     } catch (error) {
-      this.telemetry.redisFailed(error, operation, key);
-      this.deferInvalidation({ kind: 'keys', keys: [fullKey] }, operation, key);
+      this.announceFailed(error, item, operation, key);
     }
   }
 

@@ -1,4 +1,5 @@
-import type { Codec } from '../manager/codec';
+import type { Codec } from '../entry/codec';
+import type { GlobMatcher } from '../entry/glob';
 
 /** Bounds of the in-process tier. */
 export interface L1Options {
@@ -112,7 +113,7 @@ export class LocalTier {
     this.delete(fullKey);
   }
 
-  deleteMatching(pattern: RegExp): void {
+  deleteMatching(pattern: GlobMatcher): void {
     this.invalidations++;
     for (const key of [...this.entries.keys()]) if (pattern.test(key)) this.delete(key);
   }

@@ -1,7 +1,6 @@
-import type { GetOptions } from './cache-aside.options';
 import type { CacheCore, Loader } from './cache-core';
-import type { Codec } from './codec';
-import { ENTRY_ID_RANGE, entryIdOf } from './entry-format';
+import type { CacheRequest } from './cache-request';
+import { identityOf } from '../entry/entry-format';
 import type { FoundEntry } from './lookup';
 import type { MissPath } from './miss-path';
 import { SingleFlight } from './single-flight';
@@ -20,39 +19,31 @@ export class BackgroundRefresh {
     private readonly missPath: MissPath,
   ) {}
 
-  refresh<T>(
-    fullKey: string,
-    key: string,
-    loader: Loader<T>,
-    codec: Codec,
-    opts: GetOptions<T>,
-    found: FoundEntry,
-  ): void {
+  refresh<T>(request: CacheRequest<T>, loader: Loader<T>, found: FoundEntry): void {
     const { core } = this;
-    const id = entryIdOf(found.raw);
+    const { fullKey, key, opts } = request;
+    const identity = identityOf(found.raw);
     const refresh = this.flights.run(fullKey, async () => {
-      const epoch = core.local?.epoch ?? 0;
+      const epoch = core.local.epoch;
       try {
         const wantsTags = opts.tags !== undefined && opts.tags.length > 0;
         const tags = wantsTags ? await core.reader.stamps(opts.tags!, 'refresh', key) : undefined;
-        const value = await this.missPath.callLoader(key, loader, opts.label);
+        const value = await this.missPath.callLoader(request, loader);
         if (wantsTags && tags === undefined) return;
-        const entry = core.writer.prepare(value, codec, opts, tags, key, 'refresh');
+        const entry = core.writer.prepare(value, request, tags, 'refresh');
         if (entry === undefined) return;
-        if (
-          await core.gateway.replaceIfUnchanged(
-            fullKey,
-            id,
-            ENTRY_ID_RANGE.offset,
-            entry.bytes,
-            entry.px,
-          )
-        ) {
+        if (await core.gateway.replaceIfUnchanged(fullKey, identity, entry.bytes, entry.px)) {
           core.telemetry.stored(key);
-          if (core.local !== undefined) {
-            core.local.keep(fullKey, value, codec, entry, entry.bytes.length, opts, epoch);
-            await core.local.tellOthers(fullKey, 'refresh', key);
-          }
+          core.local.keep(
+            fullKey,
+            value,
+            request.codec,
+            entry,
+            entry.bytes.length,
+            epoch,
+            opts.eagerRefresh,
+          );
+          await core.local.tellOthers(fullKey, 'refresh', key);
         }
       } catch (error) {
         core.telemetry.report(
@@ -61,7 +52,7 @@ export class BackgroundRefresh {
           'refresh',
           key,
           error,
-          opts.label,
+          request.label,
         );
       }
     });

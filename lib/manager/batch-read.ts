@@ -1,15 +1,35 @@
+import type { Codec } from '../entry/codec';
 import { BatchSizeMismatchError } from '../errors/batch-size-mismatch.error';
+import { CacheTypeError } from '../errors/cache-type-error';
+import { assertFunction, assertKey, describe } from '../errors/invalid-argument';
 import type { GetOptions } from './cache-aside.options';
 import type { CacheCore } from './cache-core';
-import type { Codec } from './codec';
+import { requestOf } from './cache-request';
 import { ABSENT, type Lookup } from './lookup';
 import type { MissPath } from './miss-path';
+import { assertGetOptions } from './options-validation';
 import { canJoin, type Flight } from './single-flight';
 
 const NEVER_JOIN = (): boolean => false;
 
 /** A batch loader: the missing keys in, one value per key out, in the same order. */
 export type BatchLoader<T> = (missing: string[]) => Promise<readonly T[]> | readonly T[];
+
+/** One `getMany` call: what was asked, and what is known so far, shared by its two halves. */
+interface Batch<T> {
+  readonly keys: readonly string[];
+  readonly codec: Codec;
+  readonly opts: GetOptions<T>;
+  readonly loader: BatchLoader<T>;
+  /** The in-process tier's epoch before the lookups (see `LocalCoherence.keep`). */
+  readonly epoch: number;
+  readonly lookups: Lookup[];
+  readonly results: T[];
+  /** Each missing key, with the positions in `keys` where it appears. */
+  readonly missingIndexes: Map<string, number[]>;
+  /** False when the lookups failed: no lease is taken, nothing is stored. */
+  redisUp: boolean;
+}
 
 /**
  * `getMany`: the in-process tier first, then one round trip for the rest (one MGET per slot on a
@@ -26,17 +46,30 @@ export class BatchRead {
   async read<T>(
     keys: readonly string[],
     loader: BatchLoader<T>,
-    codec: Codec,
     opts: GetOptions<T>,
   ): Promise<T[]> {
+    const asked: unknown = keys; // a JavaScript caller may pass anything
+    if (!Array.isArray(asked)) {
+      throw new CacheTypeError(
+        'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
+        `keys must be an array of strings, got ${describe(keys)}.`,
+      );
+    }
+    keys.forEach((key, i) => {
+      assertKey(key, `keys[${i}]`);
+    });
+    assertFunction(loader, 'loader');
+    assertGetOptions(opts, 'getMany()');
+    if (keys.length === 0) return [];
     const { core } = this;
+    const codec = core.codecOf(opts.serializer);
     const label = opts.label;
     const fullKeys = keys.map((key) => core.keyPrefix + key);
-    const epoch = core.local?.epoch ?? 0;
+    const epoch = core.local.epoch;
     const lookups = new Array<Lookup>(keys.length);
     const remote: number[] = [];
     fullKeys.forEach((fullKey, i) => {
-      const local = core.local?.lookup(fullKey, codec);
+      const local = core.local.lookup(fullKey, codec);
       if (local === undefined) remote.push(i);
       else {
         core.telemetry.counters.l1Hits++;
@@ -56,14 +89,14 @@ export class BatchRead {
               : await core.reader.read(raw, codec, keys[i], 'getMany', label);
           lookups[i] = found;
           if (found.state === 'fresh')
-            core.local?.keep(
+            core.local.keep(
               fullKeys[i],
               found.value,
               codec,
               found.header,
               found.raw.length,
-              opts,
               epoch,
+              opts.eagerRefresh,
             );
         }),
       );
@@ -107,18 +140,10 @@ export class BatchRead {
         }),
       );
     }
-    if (missing.length > 0)
-      await this.loadBatch(
-        missing,
-        missingIndexes,
-        lookups,
-        results,
-        loader,
-        codec,
-        opts,
-        redisUp,
-        epoch,
-      );
+    if (missing.length > 0) {
+      const batch = { keys, codec, opts, loader, epoch, lookups, results, missingIndexes, redisUp };
+      await this.loadBatch(batch, missing);
+    }
     await Promise.all(joined);
     return results;
   }
@@ -128,18 +153,9 @@ export class BatchRead {
    * loader is called once with the keys, and each value is stored under its own lease. Keys
    * leased by another process are loaded here but not stored.
    */
-  private async loadBatch<T>(
-    missing: readonly string[],
-    missingIndexes: ReadonlyMap<string, readonly number[]>,
-    lookups: readonly Lookup[],
-    results: T[],
-    loader: BatchLoader<T>,
-    codec: Codec,
-    opts: GetOptions<T>,
-    redisUp: boolean,
-    epoch: number,
-  ): Promise<void> {
+  private async loadBatch<T>(batch: Batch<T>, missing: readonly string[]): Promise<void> {
     const { core } = this;
+    const { missingIndexes, lookups, results, loader, codec, opts, redisUp, epoch } = batch;
     const label = opts.label;
     const settles: Array<{
       resolve(value: T): void;
@@ -198,18 +214,10 @@ export class BatchRead {
       for (const index of missingIndexes.get(key)!) results[index] = values[i];
       settles[i].resolve(values[i]);
       const marker = markers[i];
-      if (marker !== undefined)
-        this.missPath.storeLoaded(
-          core.keyPrefix + key,
-          key,
-          values[i],
-          codec,
-          opts,
-          marker,
-          tags,
-          'getMany',
-          epoch,
-        );
+      if (marker !== undefined) {
+        const request = requestOf(key, core.keyPrefix + key, codec, opts, 'getMany');
+        this.missPath.storeLoaded(request, values[i], marker, tags, epoch);
+      }
     });
   }
 }

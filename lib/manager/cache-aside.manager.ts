@@ -1,73 +1,42 @@
-import {
-  assertFunction,
-  assertKey,
-  assertTags,
-  assertTtl,
-  describe,
-} from '../errors/invalid-argument';
+import { CodecRegistry } from '../entry/codec';
+import { assertGlobLength, escapeGlob } from '../entry/glob';
+import { CacheTypeError } from '../errors/cache-type-error';
+import { assertKey, assertTags, describe } from '../errors/invalid-argument';
 import { LocalCoherence } from '../l1/local-coherence';
+import { NO_PROCESS_TIER, type ProcessTier } from '../l1/process-tier';
 import { CircuitBreaker } from '../redis/circuit-breaker';
 import type { RedisClient } from '../redis/redis-client';
 import { RedisGateway } from '../redis/redis-gateway';
-import { assertSerializer, type Serializer } from '../serializers/serializer';
+import { assertSerializer } from '../serializers/serializer';
 import { BackgroundRefresh } from './background-refresh';
 import { BackgroundTasks } from './background-tasks';
 import { BatchRead, type BatchLoader } from './batch-read';
-import {
-  assertGetOptions,
-  resolveOptions,
-  type CacheAsideOptions,
-  type GetOptions,
-  type SetOptions,
-} from './cache-aside.options';
+import type { CacheAsideOptions, GetOptions, SetOptions } from './cache-aside.options';
 import type { CacheCore, Loader } from './cache-core';
 import type { CacheEventName, CacheEvents } from './cache-events';
-import { CodecRegistry, type Codec } from './codec';
-import {
-  entryIdOf,
-  ENTRY_HEAD_LENGTH,
-  ENTRY_ID_RANGE,
-  FRESH_UNTIL_OFFSET,
-  isEntryHead,
-  isLeaseMarker,
-  type TagStamp,
-} from './entry-format';
 import { EntryReader } from './entry-reader';
 import { EntryWriter } from './entry-writer';
-import { escapeGlob } from './glob';
 import { Invalidator } from './invalidator';
 import { Leases } from './leases';
-import { ABSENT, type FoundEntry, type Lookup } from './lookup';
 import { MissPath } from './miss-path';
-import { canJoin, SingleFlight } from './single-flight';
+import { resolveOptions } from './options-validation';
+import { NO_OPTIONS, ReadPath } from './read-path';
+import { SingleFlight } from './single-flight';
 import type { CacheStats } from './stats';
 import { TagVersions } from './tag-versions';
 import { Telemetry } from './telemetry';
-import { expiryOf } from './ttl-policy';
-
-/** Shared by calls without options, so a plain `get(key, loader)` allocates none. */
-const NO_OPTIONS: GetOptions<never> = Object.freeze({});
-
-/**
- * Frozen option objects already checked: a decorated method passes the same frozen options on
- * every call, so a hit checks them once, not on every call. Mutable objects are checked each time.
- */
-const checkedOptions = new WeakSet();
-
-function checkOptions(opts: GetOptions<never>): void {
-  assertGetOptions(opts);
-  if (Object.isFrozen(opts)) checkedOptions.add(opts);
-}
+import { TtlOperations } from './ttl-operations';
+import { WritePath } from './write-path';
 
 /**
  * The cache-aside policy: look the key up; on a miss load it once (in this process and across
  * processes), store it, return it; evict on invalidation. Redis trouble never reaches the
  * caller: reads fall back to the loader, invalidations are queued and replayed.
  *
- * This class is the public surface and the read path; the parts it delegates to are built once
- * here and share one `CacheCore`: the miss path (`miss-path.ts`), batch reads (`batch-read.ts`),
- * background refreshes (`background-refresh.ts`), invalidations (`invalidator.ts`) and the
- * in-process tier (`lib/l1`).
+ * This class is construction and the public verbs; the parts it delegates to are built once
+ * here and share one `CacheCore`: reads (`read-path.ts`, `miss-path.ts`, `batch-read.ts`,
+ * `background-refresh.ts`), writes (`write-path.ts`), TTLs (`ttl-operations.ts`),
+ * invalidations (`invalidator.ts`) and the in-process tier (`lib/l1`).
  */
 export class CacheAsideManager {
   readonly keyPrefix: string;
@@ -77,81 +46,75 @@ export class CacheAsideManager {
   private readonly telemetry = new Telemetry();
   private readonly background = new BackgroundTasks();
   private readonly flights = new SingleFlight();
-  private readonly codecs = new CodecRegistry();
-  private readonly defaultCodec: Codec;
-  private readonly writer: EntryWriter;
-  private readonly reader: EntryReader;
   private readonly invalidator: Invalidator;
-  private readonly l1: LocalCoherence | undefined;
-  private readonly bus: LocalCoherence['bus'] | undefined;
-  private readonly missPath: MissPath;
+  private readonly l1: ProcessTier;
+  private readonly reads: ReadPath;
   private readonly batchRead: BatchRead;
-  private readonly refresher: BackgroundRefresh;
-  private readonly jitter: number;
-  private readonly random: () => number;
+  private readonly writes: WritePath;
+  private readonly ttl: TtlOperations;
 
   constructor(options: CacheAsideOptions) {
     const resolved = resolveOptions(options);
-    this.keyPrefix = resolved.keyPrefix;
+    const keyPrefix = resolved.keyPrefix;
+    this.keyPrefix = keyPrefix;
     this.defaultTtl = resolved.defaultTtl;
-    this.defaultCodec = this.codecs.of(resolved.serializer);
-    this.jitter = resolved.ttlJitter;
-    this.random = resolved.random;
-    this.gateway = new RedisGateway(resolved.redis, {
-      operationTimeout: resolved.operationTimeout,
+    const gateway = new RedisGateway(resolved.redis, {
+      operationTimeout: resolved.operationTimeoutMs,
       scanCount: resolved.scanCount,
       coalesceWrites: resolved.coalesceWrites,
       breaker: new CircuitBreaker(resolved.circuitBreaker),
     });
-    const tags = new TagVersions(this.gateway, this.keyPrefix);
-    if (resolved.l1 !== undefined) {
-      this.l1 = new LocalCoherence(
-        resolved.l1,
-        this.gateway,
-        this.keyPrefix,
-        this.telemetry,
-        (item, operation, key) => {
-          this.invalidator.defer(item, operation, key);
-        },
-      );
-      this.bus = this.l1.bus;
-    }
-    const bus = this.bus;
-    this.invalidator = new Invalidator(this.gateway, tags, this.telemetry, {
-      keyPrefix: this.keyPrefix,
+    this.gateway = gateway;
+    const tags = new TagVersions(gateway, keyPrefix);
+    this.l1 =
+      resolved.l1 === undefined
+        ? NO_PROCESS_TIER
+        : new LocalCoherence(resolved.l1, gateway, keyPrefix, (error, item, op, key) => {
+            this.telemetry.redisFailed(error, op, key);
+            this.invalidator.defer(item, op, key);
+          });
+    this.invalidator = new Invalidator(gateway, tags, this.telemetry, {
+      keyPrefix,
       queueSize: resolved.invalidationQueueSize,
       retryMs: resolved.invalidationRetryMs,
-      publish: bus && ((item) => bus.publish(item)),
+      publish: this.l1.publish,
     });
-    this.invalidator.onInvalidation((item) => this.l1?.drop(item));
-    this.writer = new EntryWriter(this.telemetry, {
-      defaultTtl: this.defaultTtl,
+    this.invalidator.onInvalidation((item) => {
+      this.l1.drop(item);
+    });
+    const settings = {
+      defaultTtl: resolved.defaultTtl,
+      nullTtl: resolved.nullTtl,
       jitter: resolved.ttlJitter,
       random: resolved.random,
-      maxValueBytes: resolved.maxValueBytes,
-    });
-    this.reader = new EntryReader(this.telemetry, tags, this.invalidator);
+    };
+    const codecs = new CodecRegistry();
+    const defaultCodec = codecs.of(resolved.serializer);
     const core: CacheCore = {
-      keyPrefix: this.keyPrefix,
-      gateway: this.gateway,
+      keyPrefix,
+      gateway,
       telemetry: this.telemetry,
       background: this.background,
-      writer: this.writer,
-      reader: this.reader,
-      leases: new Leases(
-        this.gateway,
-        this.telemetry,
-        this.background,
-        this.keyPrefix,
-        resolved.leaseTtlMs,
-      ),
+      writer: new EntryWriter(this.telemetry, {
+        ...settings,
+        maxValueBytes: resolved.maxValueBytes,
+      }),
+      reader: new EntryReader(this.telemetry, tags, this.invalidator),
+      leases: new Leases(gateway, this.telemetry, this.background, keyPrefix, resolved.leaseTtlMs),
       invalidator: this.invalidator,
       flights: this.flights,
       local: this.l1,
+      codecOf: (serializer) => {
+        if (serializer === undefined) return defaultCodec;
+        assertSerializer(serializer, 'serializer');
+        return codecs.of(serializer);
+      },
     };
-    this.missPath = new MissPath(core);
-    this.batchRead = new BatchRead(core, this.missPath);
-    this.refresher = new BackgroundRefresh(core, this.missPath);
+    const missPath = new MissPath(core);
+    this.reads = new ReadPath(core, missPath, new BackgroundRefresh(core, missPath));
+    this.batchRead = new BatchRead(core, missPath);
+    this.writes = new WritePath(core, settings, (key) => this.invalidate(key));
+    this.ttl = new TtlOperations(core);
   }
 
   /** The Redis client this manager reads and writes through. */
@@ -165,93 +128,24 @@ export class CacheAsideManager {
    * Cache-aside read: a hit returns the stored value; a miss calls `loader(key)` once (across
    * concurrent callers and processes), stores the result and returns it.
    */
-  async get<T>(
+  get<T>(
     key: string,
     loader: Loader<T>,
     opts: GetOptions<T> = NO_OPTIONS as GetOptions<T>,
   ): Promise<T> {
-    assertKey(key);
-    assertFunction(loader, 'loader');
-    if (opts !== NO_OPTIONS && !checkedOptions.has(opts)) checkOptions(opts);
-    const fullKey = this.keyPrefix + key;
-    const codec = opts.serializer === undefined ? this.defaultCodec : this.codecOf(opts.serializer);
-    const label = opts.label;
-
-    if (this.invalidator.covers(fullKey)) {
-      // An invalidation of this key has not reached Redis yet: the entry there may be the stale
-      // one it was meant to remove. Serve from the loader, store nothing, and try the replay.
-      void this.invalidator.replay();
-      this.telemetry.miss(key, label);
-      return this.missPath.withoutCache(fullKey, key, loader, label);
-    }
-    if (this.l1 !== undefined) {
-      const local = this.l1.lookup(fullKey, codec);
-      if (local !== undefined) {
-        this.telemetry.counters.l1Hits++;
-        this.telemetry.hit(key, label);
-        return local.value as T;
-      }
-    }
-    let lookup: Lookup = ABSENT;
-    const epoch = this.l1?.epoch ?? 0;
-    try {
-      const raw = await this.gateway.get(fullKey);
-      if (raw !== null) {
-        const read = this.reader.read(raw, codec, key, 'get', label);
-        lookup = read instanceof Promise ? await read : read;
-      }
-    } catch (error) {
-      this.telemetry.redisFailed(error, 'get', key, label);
-      this.telemetry.miss(key, label);
-      return this.missPath.withoutCache(fullKey, key, loader, label);
-    }
-
-    if (lookup.state === 'fresh') {
-      this.telemetry.hit(key, label);
-      this.l1?.keep(fullKey, lookup.value, codec, lookup.header, lookup.raw.length, opts, epoch);
-      if (opts.eagerRefresh !== undefined && pastRefreshPoint(lookup, opts.eagerRefresh)) {
-        this.refresher.refresh(fullKey, key, loader, codec, opts, lookup);
-      }
-      return lookup.value as T;
-    }
-    if (
-      lookup.state === 'stale' &&
-      Date.now() < lookup.header.freshUntil + (opts.staleWhileRevalidate ?? 0) * 1000
-    ) {
-      // Stale-while-revalidate: answer now with the old value, refresh once in the background.
-      this.telemetry.hit(key, label);
-      this.telemetry.staleServed(key, label);
-      this.refresher.refresh(fullKey, key, loader, codec, opts, lookup);
-      return lookup.value as T;
-    }
-    this.telemetry.miss(key, label);
-    return this.flights.run(
-      fullKey,
-      (flight) => this.missPath.load(fullKey, key, loader, codec, opts, lookup, flight),
-      () => this.telemetry.counters.coalesced++,
-      (flight) => canJoin(flight, lookup),
-    ) as Promise<T>;
+    return this.reads.get(key, loader, opts);
   }
 
   /**
    * Values of many keys in the order given: one round trip for the lookups, one loader call with
    * only the missing keys (deduplicated), whose results come back in the same order.
    */
-  async getMany<T>(
+  getMany<T>(
     keys: readonly string[],
     loader: BatchLoader<T>,
-    opts: GetOptions<T> = {},
+    opts: GetOptions<T> = NO_OPTIONS as GetOptions<T>,
   ): Promise<T[]> {
-    if (!Array.isArray(keys))
-      throw new TypeError(`[cache-aside] keys must be an array of strings, got ${describe(keys)}.`);
-    keys.forEach((key, i) => {
-      assertKey(key, `keys[${i}]`);
-    });
-    assertFunction(loader, 'loader');
-    assertGetOptions(opts);
-    if (keys.length === 0) return [];
-    const codec = opts.serializer === undefined ? this.defaultCodec : this.codecOf(opts.serializer);
-    return this.batchRead.read(keys, loader, codec, opts);
+    return this.batchRead.read(keys, loader, opts);
   }
 
   // ── writes ─────────────────────────────────────────────────────────────────
@@ -260,51 +154,8 @@ export class CacheAsideManager {
    * Writes a value through the same encoding as `get`. It counts as an invalidation for loads in
    * flight: their older results will not overwrite it.
    */
-  async set(key: string, value: unknown, opts: SetOptions = {}): Promise<void> {
-    assertKey(key);
-    const ttl = opts.ttl ?? this.defaultTtl;
-    assertTtl(ttl, 'ttl');
-    if (opts.tags !== undefined) assertTags(opts.tags);
-    const fullKey = this.keyPrefix + key;
-    const codec = opts.serializer === undefined ? this.defaultCodec : this.codecOf(opts.serializer);
-    this.flights.forget(fullKey);
-    this.l1?.drop({ kind: 'keys', keys: [fullKey] });
-    let tags: TagStamp[] | undefined;
-    if (opts.tags && opts.tags.length > 0) {
-      tags = await this.reader.stamps(opts.tags, 'set', key);
-      if (tags === undefined) {
-        await this.invalidate(key);
-        return;
-      }
-    }
-    const now = Date.now();
-    const expiry = expiryOf(ttl, 0, this.jitter, this.random, now);
-    const entry = this.writer.encode(value, codec, now, expiry.freshUntil, tags, key, 'set');
-    if (entry === undefined) {
-      // The caller meant to replace the old value: do not leave it behind.
-      await this.invalidate(key);
-      return;
-    }
-    const epoch = this.l1?.epoch ?? 0;
-    try {
-      await this.gateway.set(fullKey, entry, expiry.px);
-      this.telemetry.stored(key);
-      if (this.l1 !== undefined) {
-        this.l1.keep(
-          fullKey,
-          value,
-          codec,
-          { writtenAt: now, freshUntil: expiry.freshUntil, tags },
-          entry.length,
-          {},
-          epoch,
-        );
-        await this.l1.tellOthers(fullKey, 'set', key);
-      }
-    } catch (error) {
-      this.telemetry.redisFailed(error, 'set', key);
-      this.invalidator.defer({ kind: 'keys', keys: [fullKey] }, 'set', key);
-    }
+  set(key: string, value: unknown, opts: SetOptions = {}): Promise<void> {
+    return this.writes.set(key, value, opts);
   }
 
   // ── invalidation ───────────────────────────────────────────────────────────
@@ -313,7 +164,8 @@ export class CacheAsideManager {
   async invalidate(keyOrKeys: string | readonly string[]): Promise<number> {
     const keys = typeof keyOrKeys === 'string' ? [keyOrKeys] : keyOrKeys;
     if (!Array.isArray(keys)) {
-      throw new TypeError(
+      throw new CacheTypeError(
+        'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
         `[cache-aside] invalidate takes a key or an array of keys, got ${describe(keyOrKeys)}.`,
       );
     }
@@ -336,6 +188,7 @@ export class CacheAsideManager {
    */
   async invalidatePattern(glob: string): Promise<number> {
     assertKey(glob, 'pattern');
+    assertGlobLength(glob);
     this.flights.forgetAll();
     return this.invalidator.run(
       { kind: 'pattern', match: escapeGlob(this.keyPrefix) + glob },
@@ -357,61 +210,14 @@ export class CacheAsideManager {
 
   // ── TTL ────────────────────────────────────────────────────────────────────
 
-  /**
-   * Seconds left of the entry's TTL (rounded up, so a live entry never reports 0), `-1` for no
-   * expiry, `-2` when there is no entry. A grace window after the TTL is not counted.
-   */
-  async getTtl(key: string): Promise<number> {
-    assertKey(key);
-    // An invalidation of the key is queued: whatever Redis still holds is no entry any more.
-    if (this.invalidator.covers(this.keyPrefix + key)) return -2;
-    try {
-      const { pttl, head } = await this.gateway.inspect(this.keyPrefix + key, ENTRY_HEAD_LENGTH);
-      if (pttl === -2 || isLeaseMarker(head)) return -2;
-      const freshUntil = isEntryHead(head) ? head.readDoubleLE(FRESH_UNTIL_OFFSET) : NaN;
-      if (pttl === -1 && !Number.isFinite(freshUntil)) return -1;
-      const leftMs = Number.isFinite(freshUntil) ? freshUntil - Date.now() : pttl;
-      return Math.max(0, Math.ceil(Math.min(leftMs, pttl === -1 ? leftMs : pttl) / 1000));
-    } catch (error) {
-      this.telemetry.redisFailed(error, 'getTtl', key);
-      return -2;
-    }
+  /** See {@link TtlOperations.getTtl}. */
+  getTtl(key: string): Promise<number> {
+    return this.ttl.getTtl(key);
   }
 
-  /**
-   * Sets a new TTL (seconds, or `Infinity`), replacing any grace window; `false` where no entry
-   * exists (a key being loaded has no entry yet).
-   */
-  async setTtl(key: string, seconds: number): Promise<boolean> {
-    assertKey(key);
-    assertTtl(seconds, 'seconds');
-    const fullKey = this.keyPrefix + key;
-    const px = seconds === Infinity ? 0 : Math.max(1, Math.round(seconds * 1000));
-    if (this.invalidator.covers(fullKey)) return false;
-    try {
-      const { pttl, head } = await this.gateway.inspect(fullKey, ENTRY_HEAD_LENGTH);
-      if (pttl === -2 || isLeaseMarker(head)) return false;
-      if (!isEntryHead(head)) return await this.gateway.expire(fullKey, px);
-      const freshUntil = Buffer.alloc(8);
-      freshUntil.writeDoubleLE(px === 0 ? Infinity : Date.now() + px);
-      const changed = await this.gateway.setEntryTtl(
-        fullKey,
-        px,
-        freshUntil,
-        FRESH_UNTIL_OFFSET,
-        entryIdOf(head),
-        ENTRY_ID_RANGE.offset,
-      );
-      if (changed && this.l1 !== undefined) {
-        // Copies in process keep the expiry they were read with: drop them here and elsewhere.
-        this.l1.drop({ kind: 'keys', keys: [fullKey] });
-        await this.l1.tellOthers(fullKey, 'setTtl', key);
-      }
-      return changed;
-    } catch (error) {
-      this.telemetry.redisFailed(error, 'setTtl', key);
-      return false;
-    }
+  /** See {@link TtlOperations.setTtl}. */
+  setTtl(key: string, seconds: number): Promise<boolean> {
+    return this.ttl.setTtl(key, seconds);
   }
 
   // ── statistics, events, lifecycle ──────────────────────────────────────────
@@ -420,8 +226,8 @@ export class CacheAsideManager {
     return this.telemetry.counters.snapshot(
       this.invalidator.pending,
       this.gateway.circuit,
-      this.l1?.tier.size,
-      this.l1?.tier.bytes,
+      this.l1.size,
+      this.l1.bytes,
     );
   }
 
@@ -456,20 +262,7 @@ export class CacheAsideManager {
   async close(): Promise<void> {
     this.invalidator.stop();
     await this.settle();
-    await this.l1?.close();
+    await this.l1.close();
     this.gateway.detach();
   }
-
-  private codecOf(serializer: Serializer): Codec {
-    assertSerializer(serializer, 'serializer');
-    return this.codecs.of(serializer);
-  }
-}
-
-/** True once a hit is past the eager refresh point (a fraction of its TTL). */
-function pastRefreshPoint(found: FoundEntry, fraction: number): boolean {
-  const { writtenAt, freshUntil } = found.header;
-  return (
-    Number.isFinite(freshUntil) && Date.now() >= writtenAt + (freshUntil - writtenAt) * fraction
-  );
 }

@@ -1,38 +1,24 @@
-import {
-  assertFraction,
-  assertFunction,
-  assertNonNegative,
-  assertPositive,
-  assertPositiveInteger,
-  assertTags,
-  assertTimeout,
-  assertTtl,
-  describe,
-} from '../errors/invalid-argument';
 import type { L1Options } from '../l1/local-tier';
 import type { CircuitBreakerOptions } from '../redis/circuit-breaker';
-import { assertRedisClient, type RedisClient } from '../redis/redis-client';
-import { JsonSerializer } from '../serializers/json.serializer';
-import { assertSerializer, type Serializer } from '../serializers/serializer';
+import type { RedisClient } from '../redis/redis-client';
+import type { Serializer } from '../serializers/serializer';
+export {
+  CACHE_ASIDE_DEFAULTS,
+  DEFAULT_INVALIDATION_QUEUE_SIZE,
+  DEFAULT_INVALIDATION_RETRY_MS,
+  DEFAULT_KEY_PREFIX,
+  DEFAULT_LEASE_TTL_MS,
+  DEFAULT_MAX_VALUE_BYTES,
+  DEFAULT_OPERATION_TIMEOUT_MS,
+  DEFAULT_SCAN_COUNT,
+  DEFAULT_TTL,
+  DEFAULT_TTL_JITTER,
+} from './cache-aside.defaults';
 
-/** @default 'cache:' */
-export const DEFAULT_KEY_PREFIX = 'cache:';
-/** Seconds. @default 60 */
-export const DEFAULT_TTL = 60;
-/** Milliseconds a single Redis command may take before the call is served without it. */
-export const DEFAULT_OPERATION_TIMEOUT_MS = 200;
-/** Fraction by which a TTL may be shortened at random, so entries written together expire apart. */
-export const DEFAULT_TTL_JITTER = 0.05;
-/** Encoded values above this size are returned but not stored. */
-export const DEFAULT_MAX_VALUE_BYTES = 1024 * 1024;
-/** How long one process's load lease keeps other processes waiting for its result. */
-export const DEFAULT_LEASE_TTL_MS = 5000;
-/** Invalidations kept for replay while Redis is unreachable. */
-export const DEFAULT_INVALIDATION_QUEUE_SIZE = 10_000;
-/** Milliseconds between replays of queued invalidations while Redis stays unreachable. */
-export const DEFAULT_INVALIDATION_RETRY_MS = 1000;
-/** SCAN COUNT hint and UNLINK batch size for pattern invalidation. */
-export const DEFAULT_SCAN_COUNT = 500;
+/*
+ * The option types of `CacheAsideManager` and of its calls. Defaults: `cache-aside.defaults.ts`;
+ * validation: `options-validation.ts`.
+ */
 
 export interface CacheAsideOptions {
   /**
@@ -41,15 +27,32 @@ export interface CacheAsideOptions {
    * closed by the manager.
    */
   redis: RedisClient;
-  /** Prepended to every key. @default 'cache:' */
+  /** Prepended to every key. @default `DEFAULT_KEY_PREFIX` */
   keyPrefix?: string;
-  /** Seconds; a positive number, or `Infinity` for no expiry. @default 60 */
+  /** Seconds; a positive number, or `Infinity` for no expiry. @default `DEFAULT_TTL` */
   defaultTtl?: number;
+  /**
+   * Seconds a `null` or `undefined` result is kept (negative caching), or `false` to never store
+   * one (every call loads again). Each call may override it with its own `nullTtl`.
+   * @default the same TTL as any other value
+   */
+  nullTtl?: number | false;
   /** Encoding of values. @default new JsonSerializer() */
   serializer?: Serializer;
-  /** Deadline of each Redis command in milliseconds; past it the call is served by the loader. @default 200 */
+  /**
+   * Deadline of each Redis command in milliseconds; past it the call is served by the loader.
+   * @default `DEFAULT_OPERATION_TIMEOUT_MS`
+   */
+  operationTimeoutMs?: number;
+  /**
+   * @deprecated Renamed `operationTimeoutMs` (the unit in the name, as its neighbours have it).
+   * Still read, with a one-time `DeprecationWarning`.
+   */
   operationTimeout?: number;
-  /** When to skip Redis after repeated connection failures. @default { failureThreshold: 3, cooldownMs: 1000 } */
+  /**
+   * When to skip Redis after repeated connection failures.
+   * @default `DEFAULT_FAILURE_THRESHOLD` failures, `DEFAULT_COOLDOWN_MS` ms
+   */
   circuitBreaker?: CircuitBreakerOptions;
   /**
    * Send the commands issued in one tick of the event loop in one socket write per connection
@@ -59,21 +62,22 @@ export interface CacheAsideOptions {
   coalesceWrites?: boolean;
   /**
    * Random shortening of each TTL by up to this fraction (`0` turns it off), so entries written
-   * together do not expire together. A TTL is never lengthened. @default 0.05
+   * together do not expire together. A TTL is never lengthened. @default `DEFAULT_TTL_JITTER`
    */
   ttlJitter?: number;
-  /** Values whose encoding is larger are returned but not stored. @default 1 MiB */
+  /** Values whose encoding is larger are returned but not stored. @default `DEFAULT_MAX_VALUE_BYTES` */
   maxValueBytes?: number;
   /**
    * The cross-process load lease: how long (ms) a process loading a key keeps others waiting
-   * for its result before they load themselves. Choose it above your slowest loader. @default 5000
+   * for its result before they load themselves. Choose it above your slowest loader.
+   * @default `DEFAULT_LEASE_TTL_MS`
    */
   leaseTtlMs?: number;
-  /** Invalidations kept for replay while Redis is unreachable. @default 10000 */
+  /** Invalidations kept for replay while Redis is unreachable. @default `DEFAULT_INVALIDATION_QUEUE_SIZE` */
   invalidationQueueSize?: number;
-  /** Milliseconds between replays of queued invalidations. @default 1000 */
+  /** Milliseconds between replays of queued invalidations. @default `DEFAULT_INVALIDATION_RETRY_MS` */
   invalidationRetryMs?: number;
-  /** SCAN COUNT hint for pattern invalidation. @default 500 */
+  /** SCAN COUNT hint for pattern invalidation. @default `DEFAULT_SCAN_COUNT` */
   scanCount?: number;
   /** Source of randomness for TTL jitter, replaceable for deterministic tests. @default Math.random */
   random?: () => number;
@@ -113,14 +117,22 @@ export interface GetOptions<T = unknown> {
    * the grace window, or a `CacheError` with code `LOADER_TIMEOUT`. The load goes on and stores.
    */
   hardTimeoutMs?: number;
+  /**
+   * Seconds a `null` / `undefined` result of this call is kept, or `false` to not store it;
+   * overrides the manager's `nullTtl`. @default the manager's `nullTtl`
+   */
+  nullTtl?: number | false;
   /** Groups this call's statistics (decorated methods use `Class.method`). */
   label?: string;
 }
 
 export interface SetOptions {
+  /** Seconds. @default the manager's `defaultTtl` */
   ttl?: number;
   serializer?: Serializer;
   tags?: readonly string[];
+  /** For a `null` / `undefined` value: its TTL, or `false` to remove the key instead. */
+  nullTtl?: number | false;
 }
 
 /** Options after defaults and validation: what the manager actually runs with. */
@@ -128,8 +140,9 @@ export interface ResolvedOptions {
   redis: RedisClient;
   keyPrefix: string;
   defaultTtl: number;
+  nullTtl: number | false | undefined;
   serializer: Serializer;
-  operationTimeout: number;
+  operationTimeoutMs: number;
   circuitBreaker: CircuitBreakerOptions | undefined;
   coalesceWrites: boolean;
   ttlJitter: number;
@@ -140,104 +153,4 @@ export interface ResolvedOptions {
   scanCount: number;
   random: () => number;
   l1: L1Options | undefined;
-}
-
-/**
- * Applies defaults and checks every option at construction, so a mistake is a clear `TypeError`
- * or `RangeError` naming the option and the fix — not a failure on the first cache miss.
- */
-export function resolveOptions(options: CacheAsideOptions): ResolvedOptions {
-  if (options === null || typeof options !== 'object') {
-    throw new TypeError(
-      '[cache-aside] pass options: new CacheAsideManager({ redis: new Redis(process.env.REDIS_URL) }).',
-    );
-  }
-  const redis = options.redis;
-  // A client the library does not recognise, or an ioredis client with its own keyPrefix.
-  assertRedisClient(redis);
-  const keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
-  if (typeof keyPrefix !== 'string') {
-    throw new TypeError(`[cache-aside] keyPrefix must be a string, got ${describe(keyPrefix)}.`);
-  }
-  const resolved: ResolvedOptions = {
-    redis,
-    keyPrefix,
-    defaultTtl: options.defaultTtl ?? DEFAULT_TTL,
-    serializer: options.serializer ?? new JsonSerializer(),
-    operationTimeout: options.operationTimeout ?? DEFAULT_OPERATION_TIMEOUT_MS,
-    circuitBreaker: options.circuitBreaker,
-    coalesceWrites: options.coalesceWrites ?? true,
-    ttlJitter: options.ttlJitter ?? DEFAULT_TTL_JITTER,
-    maxValueBytes: options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES,
-    leaseTtlMs: options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS,
-    invalidationQueueSize: options.invalidationQueueSize ?? DEFAULT_INVALIDATION_QUEUE_SIZE,
-    invalidationRetryMs: options.invalidationRetryMs ?? DEFAULT_INVALIDATION_RETRY_MS,
-    scanCount: options.scanCount ?? DEFAULT_SCAN_COUNT,
-    random: options.random ?? Math.random,
-    l1: options.l1,
-  };
-  assertTtl(resolved.defaultTtl, 'defaultTtl');
-  assertSerializer(resolved.serializer, 'serializer');
-  assertTimeout(resolved.operationTimeout, 'operationTimeout');
-  if (typeof resolved.coalesceWrites !== 'boolean') {
-    throw new TypeError(
-      `[cache-aside] coalesceWrites must be true or false, got ${describe(resolved.coalesceWrites)}.`,
-    );
-  }
-  if (resolved.ttlJitter !== 0) assertFraction(resolved.ttlJitter, 'ttlJitter');
-  assertPositive(resolved.maxValueBytes, 'maxValueBytes');
-  assertPositiveInteger(resolved.leaseTtlMs, 'leaseTtlMs');
-  assertPositiveInteger(resolved.invalidationQueueSize, 'invalidationQueueSize');
-  assertTimeout(resolved.invalidationRetryMs, 'invalidationRetryMs');
-  assertPositiveInteger(resolved.scanCount, 'scanCount');
-  assertFunction(resolved.random, 'random');
-  const breaker = resolved.circuitBreaker;
-  if (breaker !== undefined) {
-    if (breaker === null || typeof breaker !== 'object') {
-      throw new TypeError(
-        `[cache-aside] circuitBreaker must be { failureThreshold?, cooldownMs? }, got ${describe(breaker)}.`,
-      );
-    }
-    if (breaker.failureThreshold !== undefined)
-      assertPositiveInteger(breaker.failureThreshold, 'circuitBreaker.failureThreshold');
-    if (breaker.cooldownMs !== undefined)
-      assertNonNegative(breaker.cooldownMs, 'circuitBreaker.cooldownMs');
-  }
-  if (resolved.l1 !== undefined) {
-    if (resolved.l1 === null || typeof resolved.l1 !== 'object') {
-      throw new TypeError(
-        `[cache-aside] l1 must be { maxEntries, maxBytes?, ttl? }, got ${describe(resolved.l1)}.`,
-      );
-    }
-    assertPositiveInteger(resolved.l1.maxEntries, 'l1.maxEntries');
-    if (resolved.l1.maxBytes !== undefined) assertPositive(resolved.l1.maxBytes, 'l1.maxBytes');
-    if (resolved.l1.ttl !== undefined) assertPositive(resolved.l1.ttl, 'l1.ttl');
-    if (resolved.l1.heartbeatMs !== undefined)
-      assertTimeout(resolved.l1.heartbeatMs, 'l1.heartbeatMs');
-  }
-  return resolved;
-}
-
-/**
- * Checks the options of one read at the start of the call, so a mistake is a clear error there
- * rather than a lease left behind or a value silently not stored. Only a TTL computed by a
- * function may be `<= 0` (it means "do not store this value").
- */
-export function assertGetOptions(opts: GetOptions<never>): void {
-  if (opts === null || typeof opts !== 'object') {
-    throw new TypeError(
-      `[cache-aside] the options of a read must be an object, got ${describe(opts)}.`,
-    );
-  }
-  if (opts.ttl !== undefined && typeof opts.ttl !== 'function') assertTtl(opts.ttl, 'ttl');
-  if (opts.tags !== undefined) assertTags(opts.tags);
-  if (opts.grace !== undefined) assertNonNegative(opts.grace, 'grace');
-  if (opts.staleWhileRevalidate !== undefined)
-    assertNonNegative(opts.staleWhileRevalidate, 'staleWhileRevalidate');
-  if (opts.eagerRefresh !== undefined) assertFraction(opts.eagerRefresh, 'eagerRefresh');
-  if (opts.softTimeoutMs !== undefined) assertTimeout(opts.softTimeoutMs, 'softTimeoutMs');
-  if (opts.hardTimeoutMs !== undefined) assertTimeout(opts.hardTimeoutMs, 'hardTimeoutMs');
-  if (opts.label !== undefined && typeof opts.label !== 'string') {
-    throw new TypeError(`[cache-aside] label must be a string, got ${describe(opts.label)}.`);
-  }
 }

@@ -1,5 +1,7 @@
-import type { LocalCoherence } from '../l1/local-coherence';
+import type { Codec } from '../entry/codec';
+import type { ProcessTier } from '../l1/process-tier';
 import type { RedisGateway } from '../redis/redis-gateway';
+import type { Serializer } from '../serializers/serializer';
 import type { BackgroundTasks } from './background-tasks';
 import type { EntryReader } from './entry-reader';
 import type { EntryWriter } from './entry-writer';
@@ -27,6 +29,8 @@ export interface CacheCore {
   readonly invalidator: Invalidator;
   /** Loads in flight in this process, one per key. */
   readonly flights: SingleFlight;
-  /** The in-process tier, when `l1` is on. */
-  readonly local: LocalCoherence | undefined;
+  /** The codec of a call's serializer (checked once), or the manager's when it gives none. */
+  codecOf(serializer: Serializer | undefined): Codec;
+  /** The in-process tier (a no-op one when `l1` is off). */
+  readonly local: ProcessTier;
 }

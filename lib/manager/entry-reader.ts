@@ -1,6 +1,7 @@
 import type { CacheOperation } from '../errors/cache-error';
-import type { Codec } from './codec';
-import { EntryFormatError, type TagStamp } from './entry-format';
+import type { Codec } from '../entry/codec';
+import type { TagStamp } from '../entry/entry-format';
+import { EntryFormatError } from '../errors/entry-format.error';
 import type { Invalidator } from './invalidator';
 import { decodeLookup, type Lookup } from './lookup';
 import type { TagVersions } from './tag-versions';

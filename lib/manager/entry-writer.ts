@@ -1,10 +1,16 @@
 import type { CacheOperation } from '../errors/cache-error';
-import type { GetOptions } from './cache-aside.options';
-import type { Codec } from './codec';
-import type { TagStamp } from './entry-format';
+import type { CacheRequest } from './cache-request';
+import type { TagStamp } from '../entry/entry-format';
 import { encodeValue } from './lookup';
 import type { Telemetry } from './telemetry';
-import { expiryOf, ttlFor } from './ttl-policy';
+import { expiryOf, nullTtlOf, ttlFor } from './ttl-policy';
+
+/** When an entry was written, until when it is fresh, and the tags it carries. */
+export interface EntryStamp {
+  readonly writtenAt: number;
+  readonly freshUntil: number;
+  readonly tags: TagStamp[] | undefined;
+}
 
 /** A value ready to be written: its entry bytes and when it expires. */
 export interface PreparedEntry {
@@ -18,6 +24,8 @@ export interface PreparedEntry {
 
 export interface EntryWriterSettings {
   readonly defaultTtl: number;
+  /** The manager's `nullTtl`: seconds, `false` (never store), or undefined (as any value). */
+  readonly nullTtl: number | false | undefined;
   readonly jitter: number;
   readonly random: () => number;
   readonly maxValueBytes: number;
@@ -34,26 +42,30 @@ export class EntryWriter {
     private readonly settings: EntryWriterSettings,
   ) {}
 
-  /** The entry for a loaded value, or `undefined` when it is not to be stored. */
+  /**
+   * The entry for a loaded value, or `undefined` when it is not to be stored. `operation` names
+   * the work in reports when it is not the request's own (a background refresh).
+   */
   prepare<T>(
     value: T,
-    codec: Codec,
-    opts: GetOptions<T>,
+    request: CacheRequest<T>,
     tags: TagStamp[] | undefined,
-    key: string,
-    operation: CacheOperation,
+    operation: CacheOperation = request.operation,
   ): PreparedEntry | undefined {
+    const { opts } = request;
+    const nullTtl = nullTtlOf(value, opts.nullTtl, this.settings.nullTtl);
+    if (nullTtl === false) return undefined;
     let ttl: number;
     try {
-      ttl = ttlFor(opts.ttl, this.settings.defaultTtl, value);
+      ttl = nullTtl ?? ttlFor(opts.ttl, this.settings.defaultTtl, value);
     } catch (error) {
       this.telemetry.report(
         'CALLBACK_FAILED',
         'the ttl function threw; the value was returned but not stored',
         operation,
-        key,
+        request.key,
         error,
-        opts.label,
+        request.label,
       );
       return undefined;
     }
@@ -61,35 +73,22 @@ export class EntryWriter {
     const now = Date.now();
     const window = Math.max(opts.grace ?? 0, opts.staleWhileRevalidate ?? 0);
     const expiry = expiryOf(ttl, window, this.settings.jitter, this.settings.random, now);
-    const bytes = this.encode(
-      value,
-      codec,
-      now,
-      expiry.freshUntil,
-      tags,
-      key,
-      operation,
-      opts.label,
-    );
-    return bytes === undefined
-      ? undefined
-      : { bytes, px: expiry.px, writtenAt: now, freshUntil: expiry.freshUntil, tags };
+    const stamp: EntryStamp = { writtenAt: now, freshUntil: expiry.freshUntil, tags };
+    const bytes = this.encode(value, request, stamp, operation);
+    return bytes === undefined ? undefined : { bytes, px: expiry.px, ...stamp };
   }
 
   /** The envelope around a value, or `undefined` (reported) when it cannot or must not be stored. */
   encode(
     value: unknown,
-    codec: Codec,
-    writtenAt: number,
-    freshUntil: number,
-    tags: TagStamp[] | undefined,
-    key: string,
-    operation: CacheOperation,
-    label?: string,
+    request: Pick<CacheRequest, 'key' | 'codec' | 'label' | 'operation'>,
+    stamp: EntryStamp,
+    operation: CacheOperation = request.operation,
   ): Buffer | undefined {
+    const { key, label } = request;
     let entry: Buffer;
     try {
-      entry = encodeValue(value, codec, writtenAt, freshUntil, tags);
+      entry = encodeValue(value, request.codec, stamp.writtenAt, stamp.freshUntil, stamp.tags);
     } catch (error) {
       // A serializer's own size bound (RangeError) is the same situation as maxValueBytes.
       const tooLarge = error instanceof RangeError;

@@ -1,10 +1,5 @@
-import { globToRegExp } from './glob';
-
-/** An invalidation that could not reach Redis, in full-key terms. */
-export type PendingInvalidation =
-  | { readonly kind: 'keys'; readonly keys: readonly string[] }
-  | { readonly kind: 'pattern'; readonly match: string }
-  | { readonly kind: 'tags'; readonly tags: readonly string[] };
+import { compileGlob, type GlobMatcher } from '../entry/glob';
+import type { Invalidation } from '../entry/invalidation';
 
 /**
  * Invalidations that failed because Redis was unreachable, kept (bounded) and replayed in order
@@ -12,9 +7,9 @@ export type PendingInvalidation =
  * has been replayed, reads of what it covers skip Redis — the entry there may be the stale one.
  */
 export class InvalidationQueue {
-  private readonly items: PendingInvalidation[] = [];
+  private readonly items: Invalidation[] = [];
   private readonly keys = new Map<string, number>();
-  private readonly patterns: Array<{ match: string; regexp: RegExp }> = [];
+  private readonly patterns: Array<{ match: string; regexp: GlobMatcher }> = [];
   private readonly tags = new Map<string, number>();
   private weight = 0;
 
@@ -26,12 +21,12 @@ export class InvalidationQueue {
   }
 
   /** Queues an invalidation; returns those dropped (oldest first) to stay within capacity. */
-  add(item: PendingInvalidation): PendingInvalidation[] {
+  add(item: Invalidation): Invalidation[] {
     this.items.push(item);
     this.index(item, +1);
-    const dropped: PendingInvalidation[] = [];
+    const dropped: Invalidation[] = [];
     while (this.weight > this.capacity && this.items.length > 1) {
-      const oldest = this.items.shift() as PendingInvalidation;
+      const oldest = this.items.shift() as Invalidation;
       this.index(oldest, -1);
       dropped.push(oldest);
     }
@@ -56,7 +51,7 @@ export class InvalidationQueue {
    * Replays pending invalidations in order through `execute`, removing each that succeeds.
    * Stops at the first failure (Redis is still away); returns how many were replayed.
    */
-  async replay(execute: (item: PendingInvalidation) => Promise<unknown>): Promise<number> {
+  async replay(execute: (item: Invalidation) => Promise<unknown>): Promise<number> {
     let replayed = 0;
     while (this.items.length > 0) {
       const item = this.items[0];
@@ -71,7 +66,7 @@ export class InvalidationQueue {
     return replayed;
   }
 
-  private index(item: PendingInvalidation, delta: 1 | -1): void {
+  private index(item: Invalidation, delta: 1 | -1): void {
     if (item.kind === 'keys') {
       for (const key of item.keys) bump(this.keys, key, delta);
       this.weight += delta * item.keys.length;
@@ -79,7 +74,7 @@ export class InvalidationQueue {
       for (const tag of item.tags) bump(this.tags, tag, delta);
       this.weight += delta * item.tags.length;
     } else {
-      if (delta > 0) this.patterns.push({ match: item.match, regexp: globToRegExp(item.match) });
+      if (delta > 0) this.patterns.push({ match: item.match, regexp: compileGlob(item.match) });
       else
         this.patterns.splice(
           this.patterns.findIndex((p) => p.match === item.match),

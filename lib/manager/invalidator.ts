@@ -1,6 +1,7 @@
 import type { CacheOperation } from '../errors/cache-error';
 import type { RedisGateway } from '../redis/redis-gateway';
-import { InvalidationQueue, type PendingInvalidation } from './invalidation-queue';
+import type { Invalidation } from '../entry/invalidation';
+import { InvalidationQueue } from './invalidation-queue';
 import type { TagVersions } from './tag-versions';
 import type { Telemetry } from './telemetry';
 
@@ -13,7 +14,7 @@ export class Invalidator {
   private readonly queue: InvalidationQueue;
   private retryTimer: NodeJS.Timeout | undefined;
   private replaying: Promise<void> | undefined;
-  private readonly listeners: Array<(item: PendingInvalidation) => void> = [];
+  private readonly listeners: Array<(item: Invalidation) => void> = [];
 
   constructor(
     private readonly gateway: RedisGateway,
@@ -24,7 +25,7 @@ export class Invalidator {
       queueSize: number;
       retryMs: number;
       /** Tells other instances (their in-process tiers); part of the invalidation, so replayed too. */
-      publish?: (item: PendingInvalidation) => Promise<void>;
+      publish?: (item: Invalidation) => Promise<void>;
     },
   ) {
     this.queue = new InvalidationQueue(options.queueSize);
@@ -46,12 +47,12 @@ export class Invalidator {
   }
 
   /** Told of every invalidation as it is issued (before Redis has it), e.g. to clear a local tier. */
-  onInvalidation(listener: (item: PendingInvalidation) => void): void {
+  onInvalidation(listener: (item: Invalidation) => void): void {
     this.listeners.push(listener);
   }
 
   /** Runs an invalidation; on Redis trouble queues it, reports it and resolves with 0. */
-  async run(item: PendingInvalidation, operation: CacheOperation, key?: string): Promise<number> {
+  async run(item: Invalidation, operation: CacheOperation, key?: string): Promise<number> {
     for (const listener of this.listeners) listener(item);
     try {
       const count = await this.execute(item);
@@ -66,7 +67,7 @@ export class Invalidator {
   }
 
   /** Keeps a failed invalidation for replay, and says so. */
-  defer(item: PendingInvalidation, operation: CacheOperation, key?: string): void {
+  defer(item: Invalidation, operation: CacheOperation, key?: string): void {
     this.telemetry.report(
       'INVALIDATION_DEFERRED',
       'Redis is unreachable; the invalidation is queued and replayed when it is back',
@@ -109,7 +110,7 @@ export class Invalidator {
     this.retryTimer = undefined;
   }
 
-  private async execute(item: PendingInvalidation): Promise<number> {
+  private async execute(item: Invalidation): Promise<number> {
     let count: number;
     if (item.kind === 'tags') {
       await this.tags.invalidate(item.tags);
@@ -134,7 +135,7 @@ export class Invalidator {
     this.retryTimer.unref();
   }
 
-  private describe(item: PendingInvalidation): {
+  private describe(item: Invalidation): {
     keys?: string[];
     pattern?: string;
     tags?: readonly string[];

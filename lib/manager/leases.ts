@@ -1,6 +1,6 @@
 import type { RedisGateway } from '../redis/redis-gateway';
 import type { BackgroundTasks } from './background-tasks';
-import { ENTRY_ID_RANGE, entryIdOf } from './entry-format';
+import { identityOf } from '../entry/entry-format';
 import { newLeaseMarker } from './load-lease';
 import type { Lookup } from './lookup';
 import type { Telemetry } from './telemetry';
@@ -21,13 +21,7 @@ export class Leases {
    */
   take(fullKey: string, current: Lookup, marker: string): Promise<boolean> {
     if (current.state === 'stale') {
-      return this.gateway.takeOverById(
-        fullKey,
-        entryIdOf(current.raw),
-        ENTRY_ID_RANGE.offset,
-        marker,
-        this.ttlMs,
-      );
+      return this.gateway.takeOverById(fullKey, identityOf(current.raw), marker, this.ttlMs);
     }
     return current.state === 'unusable'
       ? this.gateway.takeOver(fullKey, current.raw, marker, this.ttlMs)

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LEASE_MARKER_PREFIX } from './entry-format';
+import { LEASE_MARKER_PREFIX } from '../entry/entry-format';
 
 /**
  * The cross-process half of "one load per key": before loading a missing key, a process puts a

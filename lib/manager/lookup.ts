@@ -1,4 +1,4 @@
-import type { Codec } from './codec';
+import type { Codec } from '../entry/codec';
 import {
   decodeEntry,
   encodeEntry,
@@ -6,7 +6,7 @@ import {
   isLeaseMarker,
   type EntryHeader,
   type TagStamp,
-} from './entry-format';
+} from '../entry/entry-format';
 
 /** What a read of one key found. */
 export type Lookup =

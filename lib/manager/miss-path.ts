@@ -1,8 +1,7 @@
-import { CacheError, type CacheOperation } from '../errors/cache-error';
-import type { GetOptions } from './cache-aside.options';
+import { CacheError } from '../errors/cache-error';
 import type { CacheCore, Loader } from './cache-core';
-import type { Codec } from './codec';
-import { FRESH_UNTIL_OFFSET, WRITTEN_AT_OFFSET, type TagStamp } from './entry-format';
+import type { CacheRequest } from './cache-request';
+import { restampedCopy, type TagStamp } from '../entry/entry-format';
 import { newLeaseMarker, pollSchedule } from './load-lease';
 import { ABSENT, LEASED, type FoundEntry, type Lookup } from './lookup';
 import type { Flight } from './single-flight';
@@ -30,14 +29,12 @@ export class MissPath {
    * taken again, and the new holder gets a full lease period, so a crash still costs one load.
    */
   async load<T>(
-    fullKey: string,
-    key: string,
+    request: CacheRequest<T>,
     loader: Loader<T>,
-    codec: Codec,
-    opts: GetOptions<T>,
     found: Lookup,
     flight: Flight,
   ): Promise<T> {
+    const { fullKey } = request;
     const stale = found.state === 'stale' ? found : undefined;
     let current = found;
     for (let round = 1; ; round++) {
@@ -46,12 +43,12 @@ export class MissPath {
       try {
         leased = await this.core.leases.take(fullKey, current, marker);
       } catch (error) {
-        this.core.telemetry.redisFailed(error, 'get', key, opts.label);
-        return this.callLoader(key, loader, opts.label);
+        this.core.telemetry.redisFailed(error, 'get', request.key, request.label);
+        return this.callLoader(request, loader);
       }
       if (leased) {
         flight.lease = marker;
-        return this.loadAndStore(fullKey, key, loader, codec, opts, marker, stale);
+        return this.loadAndStore(request, loader, marker, stale);
       }
 
       // Another process holds the lease or wrote meanwhile: wait for its value, a little past
@@ -59,7 +56,7 @@ export class MissPath {
       const deadline = Date.now() + this.core.leases.ttlMs + LEASE_EXPIRY_MARGIN_MS;
       const refused =
         current.state === 'stale' || current.state === 'unusable' ? current.raw : undefined;
-      const waited = await this.awaitOtherLoad(fullKey, key, codec, deadline, opts.label, refused);
+      const waited = await this.awaitOtherLoad(request, deadline, refused);
       current = waited.lookup;
       if (current.state === 'fresh') return current.value as T;
       // Still leased, but by another holder than at first (the first one's lease expired and a
@@ -67,31 +64,26 @@ export class MissPath {
       const newHolder = current.state === 'leased' && waited.holderChanged;
       if ((current.state === 'leased' && !newHolder) || round >= MAX_LEASE_ROUNDS) {
         // The other load outlived its lease: load without storing rather than wait longer.
-        return this.callLoader(key, loader, opts.label);
+        return this.callLoader(request, loader);
       }
     }
   }
 
   /** Redis failed on the read: serve from the loader, still one load per key in this process. */
-  withoutCache<T>(
-    fullKey: string,
-    key: string,
-    loader: Loader<T>,
-    label: string | undefined,
-  ): Promise<T> {
+  withoutCache<T>(request: CacheRequest<T>, loader: Loader<T>): Promise<T> {
     return this.core.flights.run(
-      fullKey,
-      () => this.callLoader(key, loader, label),
+      request.fullKey,
+      () => this.callLoader(request, loader),
       () => this.core.telemetry.counters.coalesced++,
     ) as Promise<T>;
   }
 
-  async callLoader<T>(key: string, loader: Loader<T>, label: string | undefined): Promise<T> {
+  async callLoader<T>(request: CacheRequest<T>, loader: Loader<T>): Promise<T> {
     const started = Date.now();
     try {
-      return await loader(key);
+      return await loader(request.key);
     } finally {
-      this.core.telemetry.counters.load(label, Date.now() - started);
+      this.core.telemetry.counters.load(request.label, Date.now() - started);
     }
   }
 
@@ -101,22 +93,17 @@ export class MissPath {
    * encodable). `epochAtLoad` was taken before the load began (see `LocalCoherence.keep`).
    */
   storeLoaded<T>(
-    fullKey: string,
-    key: string,
+    request: CacheRequest<T>,
     value: T,
-    codec: Codec,
-    opts: GetOptions<T>,
     marker: string,
     tags: TagStamp[] | undefined,
-    operation: CacheOperation,
     epochAtLoad: number,
   ): void {
     const { core } = this;
+    const { fullKey, key, opts } = request;
     const wantsTags = opts.tags !== undefined && opts.tags.length > 0;
     const entry =
-      wantsTags && tags === undefined
-        ? undefined
-        : core.writer.prepare(value, codec, opts, tags, key, operation);
+      wantsTags && tags === undefined ? undefined : core.writer.prepare(value, request, tags);
     if (entry === undefined) {
       core.leases.release(fullKey, marker);
       return;
@@ -126,10 +113,18 @@ export class MissPath {
         (landed) => {
           if (!landed) return;
           core.telemetry.stored(key);
-          core.local?.keep(fullKey, value, codec, entry, entry.bytes.length, opts, epochAtLoad);
+          core.local.keep(
+            fullKey,
+            value,
+            request.codec,
+            entry,
+            entry.bytes.length,
+            epochAtLoad,
+            opts.eagerRefresh,
+          );
         },
         (error: unknown) => {
-          core.telemetry.redisFailed(error, operation, key, opts.label);
+          core.telemetry.redisFailed(error, request.operation, key, request.label);
         },
       ),
     );
@@ -139,14 +134,12 @@ export class MissPath {
    * Polls until the key holds a usable entry, vanishes, or the deadline passes; says whether
    * the lease holder changed on the way (a new lease, not the one we started waiting for).
    */
-  private async awaitOtherLoad(
-    fullKey: string,
-    key: string,
-    codec: Codec,
+  private async awaitOtherLoad<T>(
+    request: CacheRequest<T>,
     deadline: number,
-    label: string | undefined,
     refused: Buffer | undefined,
   ): Promise<{ lookup: Lookup; holderChanged: boolean }> {
+    const { fullKey, key, label } = request;
     let firstHolder: string | undefined;
     let lastHolder: string | undefined;
     const result = (lookup: Lookup): { lookup: Lookup; holderChanged: boolean } => ({
@@ -165,7 +158,7 @@ export class MissPath {
       // The entry we could not take over is still there unchanged: nobody is loading it, and
       // waiting will not change that. Load without storing instead of spinning.
       if (refused !== undefined && raw.equals(refused)) return result(LEASED);
-      const lookup = await this.core.reader.read(raw, codec, key, 'get', label);
+      const lookup = await this.core.reader.read(raw, request.codec, key, 'get', label);
       if (lookup.state !== 'leased') return result(lookup);
       firstHolder ??= lookup.marker;
       lastHolder = lookup.marker;
@@ -179,30 +172,28 @@ export class MissPath {
    * always) stop the caller waiting while the load goes on and stores when it is done.
    */
   private async loadAndStore<T>(
-    fullKey: string,
-    key: string,
+    request: CacheRequest<T>,
     loader: Loader<T>,
-    codec: Codec,
-    opts: GetOptions<T>,
     marker: string,
     stale: FoundEntry | undefined,
   ): Promise<T> {
     const { core } = this;
+    const { fullKey, key, opts } = request;
     // Taken before the load: any invalidation this process hears of during it keeps the result
     // out of the in-process tier (the Redis side is guarded by the lease and the tag stamps).
-    const epoch = core.local?.epoch ?? 0;
+    const epoch = core.local.epoch;
     const wantsTags = opts.tags !== undefined && opts.tags.length > 0;
     // Tag tokens are read before the loader runs: an invalidation during the load then shows.
     const tags = wantsTags ? await core.reader.stamps(opts.tags!, 'get', key) : undefined;
     const graceEnds = stale ? stale.header.freshUntil + (opts.grace ?? 0) * 1000 : 0;
-    const outcome = this.callLoader(key, loader, opts.label).then(
+    const outcome = this.callLoader(request, loader).then(
       (value) => {
-        this.storeLoaded(fullKey, key, value, codec, opts, marker, tags, 'get', epoch);
+        this.storeLoaded(request, value, marker, tags, epoch);
         return { value };
       },
       (error: unknown) => {
         if (stale && graceEnds > Date.now())
-          this.restoreStale(fullKey, key, stale, marker, graceEnds, error, opts.label);
+          this.restoreStale(request, stale, marker, graceEnds, error);
         else core.leases.release(fullKey, marker);
         return { error };
       },
@@ -232,16 +223,15 @@ export class MissPath {
    * while, so that the failing loader is not hammered by every caller; after that the next read
    * tries the loader again.
    */
-  private restoreStale(
-    fullKey: string,
-    key: string,
+  private restoreStale<T>(
+    request: CacheRequest<T>,
     stale: FoundEntry,
     marker: string,
     graceEnds: number,
     error: unknown,
-    label: string | undefined,
   ): void {
     const { core } = this;
+    const { fullKey, key, label } = request;
     core.telemetry.report(
       'REFRESH_FAILED',
       'the loader failed; serving the previous value inside its grace window',
@@ -251,11 +241,9 @@ export class MissPath {
       label,
     );
     const graceLeftMs = graceEnds - Date.now();
-    const restored = Buffer.from(stale.raw);
     const retryAt = Date.now() + Math.min(GRACE_RETRY_MS, graceLeftMs);
-    restored.writeDoubleLE(retryAt, FRESH_UNTIL_OFFSET);
     // Written "at" the end of the rest, so no eager refresh point falls inside it either.
-    restored.writeDoubleLE(retryAt, WRITTEN_AT_OFFSET);
+    const restored = restampedCopy(stale.raw, retryAt);
     core.background.track(
       core.gateway
         .storeIfLeased(fullKey, marker, restored, Math.max(1, Math.ceil(graceLeftMs)))

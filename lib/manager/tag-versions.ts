@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { RedisGateway } from '../redis/redis-gateway';
-import { TAG_TOKEN_LENGTH, type TagStamp } from './entry-format';
+import { TAG_TOKEN_LENGTH, type TagStamp } from '../entry/entry-format';
 
 /**
  * Tags without scanning: each tag has a version token in Redis. An entry records the tokens its

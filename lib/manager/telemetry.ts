@@ -1,5 +1,5 @@
 import { CacheError, type CacheErrorCode, type CacheOperation } from '../errors/cache-error';
-import { errorCodeOf } from '../redis/redis-errors';
+import { errorCodeOf } from './redis-error-code';
 import { CacheEventEmitter } from './cache-events';
 import { StatsRecorder } from './stats';
 
@@ -51,7 +51,7 @@ export class Telemetry {
     const code = errorCodeOf(error);
     const message =
       code === 'REDIS_TIMEOUT'
-        ? 'Redis did not answer within operationTimeout; served without the cache'
+        ? 'Redis did not answer within operationTimeoutMs; served without the cache'
         : code === 'REDIS_ERROR'
           ? `Redis answered with an error (${(error as Error).message}); served without the cache`
           : 'Redis is unreachable; served without the cache';

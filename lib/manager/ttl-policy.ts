@@ -34,3 +34,17 @@ export function ttlFor<T>(option: TtlOption<T> | undefined, fallback: number, va
   const computed = option(value);
   return typeof computed === 'number' && !Number.isNaN(computed) ? computed : 0;
 }
+
+/**
+ * Negative caching: for a `null` / `undefined` result, the call's `nullTtl`, else the manager's
+ * (`false`: do not store it). Undefined for any other value, or when neither is set: the value's
+ * TTL applies as to any other.
+ */
+export function nullTtlOf(
+  value: unknown,
+  callNullTtl: number | false | undefined,
+  managerNullTtl: number | false | undefined,
+): number | false | undefined {
+  if (value !== null && value !== undefined) return undefined;
+  return callNullTtl ?? managerNullTtl;
+}

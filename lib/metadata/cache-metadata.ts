@@ -25,6 +25,13 @@ export type ConditionFunction = (this: any, ...args: any[]) => boolean;
 export type UnlessFunction = (this: any, result: any, ...args: any[]) => boolean;
 /** Tags stored with the entry (or invalidated), fixed or computed from the arguments. */
 export type TagsOption = readonly string[] | ((this: any, ...args: any[]) => readonly string[]);
+/**
+ * The tenant of one call, from the instance (`this`) and the arguments, or from a request
+ * context (AsyncLocalStorage): a non-empty string.
+ */
+export type TenantFunction = (this: any, ...args: any[]) => string;
+/** `false`: do not store null/undefined results; seconds: store them for that long. */
+export type NullTtl = number | false;
 /** Several keys: templates and key functions, or one function returning them all. */
 export type KeysOption = readonly KeyOption[] | ((this: any, ...args: any[]) => readonly string[]);
 /* eslint-enable @typescript-eslint/no-explicit-any */
@@ -57,6 +64,12 @@ export interface CacheableOptions {
   hardTimeoutMs?: number;
   /** Name of the manager registered with `CacheInterceptor.use(manager, name)`. @default `@CacheConfig` manager, else 'default' */
   manager?: string;
+  /**
+   * `null`/`undefined` results: `false` keeps them out of the cache (the method runs again next
+   * time); a number stores them for that many seconds (e.g. a short-lived "not found").
+   * @default `@CacheConfig` nullTtl, else the manager's policy (by default, like any value)
+   */
+  nullTtl?: NullTtl;
 }
 
 /**
@@ -89,6 +102,8 @@ export interface CacheableManyOptions {
   tags?: TagsOption;
   /** Name of the manager registered with `CacheInterceptor.use(manager, name)`. @default `@CacheConfig` manager, else 'default' */
   manager?: string;
+  /** `null`/`undefined` items: `false` keeps them out of the cache; seconds: stored that long. @default as `@Cacheable` */
+  nullTtl?: NullTtl;
 }
 
 /** Options of `@CachePut`: the method always runs, and its result is stored. */
@@ -101,6 +116,8 @@ export interface CachePutOptions {
   type?: ClassType;
   tags?: TagsOption;
   manager?: string;
+  /** A `null`/`undefined` result: `false` removes the entry instead of storing it; seconds: stored that long. @default as `@Cacheable` */
+  nullTtl?: NullTtl;
 }
 
 /** Options of `@CacheEvict`. */
@@ -133,6 +150,14 @@ export interface CacheConfigOptions {
   eagerRefresh?: number;
   softTimeoutMs?: number;
   hardTimeoutMs?: number;
+  /** Class-wide `nullTtl` of `@Cacheable`, `@CacheableMany` and `@CachePut`. */
+  nullTtl?: NullTtl;
+  /**
+   * Keys per tenant: a function called on every call (with the instance as `this` and the
+   * method's arguments) returning the tenant's id. Every key, pattern, `allEntries` and tag of
+   * the class's methods is then confined to that tenant (see docs/tenants.md). @default none
+   */
+  tenant?: TenantFunction;
 }
 
 // ── the recorded (validated, compiled) form ──────────────────────────────────
@@ -157,6 +182,7 @@ export interface StoreMetadata {
   readonly serializer?: Serializer;
   readonly tags?: TagsOption;
   readonly manager?: string;
+  readonly nullTtl?: NullTtl;
 }
 
 /** How a cached read may answer with an old value or refresh early (see `GetOptions`). */
@@ -209,4 +235,6 @@ export interface CacheConfigMetadata {
   readonly eagerRefresh?: number;
   readonly softTimeoutMs?: number;
   readonly hardTimeoutMs?: number;
+  readonly nullTtl?: NullTtl;
+  readonly tenant?: TenantFunction;
 }

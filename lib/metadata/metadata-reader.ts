@@ -4,6 +4,7 @@ import type {
   CacheableMetadata,
   ConditionFunction,
   FreshnessMetadata,
+  NullTtl,
   StoreMetadata,
   TtlSpec,
 } from './cache-metadata';
@@ -63,6 +64,11 @@ export function conditionOf(
   config: CacheConfigMetadata,
 ): ConditionFunction | undefined {
   return op.condition ?? config.condition;
+}
+
+/** The method's `nullTtl` over the class's; `undefined`: the manager's policy. */
+export function nullTtlOf(op: StoreMetadata, config: CacheConfigMetadata): NullTtl | undefined {
+  return op.nullTtl ?? config.nullTtl;
 }
 
 /** Grace, stale-while-revalidate, eager refresh and loader timeouts: each method over class. */

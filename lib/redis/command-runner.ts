@@ -1,7 +1,8 @@
 import type { CircuitBreaker, CircuitState } from './circuit-breaker';
 import type { ClientConnection } from './clients/client-connection';
-import { DeadlineExceededError, DeadlineQueue, type Waiter } from './deadline';
-import { RedisUnavailableError } from './redis-errors';
+import { DeadlineExceededError } from '../errors/deadline-exceeded.error';
+import { DeadlineQueue, type Waiter } from './deadline';
+import { RedisUnavailableError } from '../errors/redis-unavailable.error';
 import { WriteCoalescer } from './write-coalescer';
 
 /**

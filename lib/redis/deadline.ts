@@ -1,13 +1,4 @@
-/**
- * Deadlines of Redis commands. A command is not cancelled when its deadline passes (Redis has no
- * cancel); only its caller stops waiting, which is what fail-open needs.
- */
-export class DeadlineExceededError extends Error {
-  override readonly name = 'DeadlineExceededError';
-  constructor(readonly ms: number) {
-    super(`no answer from Redis within ${ms} ms`);
-  }
-}
+import { DeadlineExceededError } from '../errors/deadline-exceeded.error';
 
 /**
  * Something waiting for Redis under a deadline. ioredis's own `Command` has this shape, so a hit

@@ -1,22 +1,16 @@
-import type { CacheErrorCode } from '../errors/cache-error';
-import { DeadlineExceededError } from './deadline';
-
-/** Raised by the gateway without sending anything: the client is not ready or the circuit is open. */
-export class RedisUnavailableError extends Error {
-  override readonly name = 'RedisUnavailableError';
-}
-
 /**
  * A Redis error reply (OOM, WRONGTYPE, NOSCRIPT, a script error) proves the server answered;
- * ioredis raises these as `ReplyError`. Everything else (closed connection, retries exhausted,
+ * ioredis and iovalkey raise these as `ReplyError` (by name), node-redis as an `ErrorReply`
+ * (by class, whose name stays 'Error'). Everything else (closed connection, retries exhausted,
  * a deadline) means the server could not be reached.
  */
 export function isReplyError(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ReplyError';
-}
-
-export function errorCodeOf(error: unknown): CacheErrorCode {
-  if (error instanceof DeadlineExceededError) return 'REDIS_TIMEOUT';
-  if (isReplyError(error)) return 'REDIS_ERROR';
-  return 'REDIS_UNAVAILABLE';
+  if (!(error instanceof Error)) return false;
+  if (error.name === 'ReplyError') return true;
+  for (let proto: unknown = Object.getPrototypeOf(error); proto !== null;) {
+    if ((proto as { constructor?: { name?: string } }).constructor?.name === 'ErrorReply')
+      return true;
+    proto = Object.getPrototypeOf(proto);
+  }
+  return false;
 }

@@ -7,8 +7,9 @@ import type {
   Subscriber,
 } from './clients/client-connection';
 import { CommandRunner, type Command } from './command-runner';
+import type { EntryGuard, EntryPatch } from './entry-guard';
 import { connectionFor, type RedisClient } from './redis-client';
-import { RedisUnavailableError } from './redis-errors';
+import { RedisUnavailableError } from '../errors/redis-unavailable.error';
 import {
   ENSURE_TAG_TOKEN,
   RELEASE_LEASE,
@@ -111,21 +112,15 @@ export class RedisGateway {
     return (await this.eval(TAKE_OVER_ENTRY, key, [seen, marker, px])) === 1;
   }
 
-  /** Takes the load lease of a key whose entry still has id `entryId` (a stale entry of ours). */
+  /** Takes the load lease of a key whose entry still has the guard's id (a stale entry of ours). */
   async takeOverById(
     key: string,
-    entryId: Buffer,
-    idOffset: number,
+    guard: EntryGuard,
     marker: string,
     px: Milliseconds,
   ): Promise<boolean> {
     return (
-      (await this.eval(TAKE_OVER_ENTRY_BY_ID, key, [
-        entryId.toString('latin1'),
-        idOffset,
-        marker,
-        px,
-      ])) === 1
+      (await this.eval(TAKE_OVER_ENTRY_BY_ID, key, [guard.id, guard.offset, marker, px])) === 1
     );
   }
 
@@ -144,23 +139,15 @@ export class RedisGateway {
     return (await this.eval(RELEASE_LEASE, key, [marker])) === 1;
   }
 
-  /** Writes `entry` only if the entry id at `idOffset` is still `entryId`. */
+  /** Writes `entry` only if the key still holds the entry the guard names. */
   async replaceIfUnchanged(
     key: string,
-    entryId: Buffer,
-    idOffset: number,
+    guard: EntryGuard,
     entry: Buffer,
     px: Milliseconds,
   ): Promise<boolean> {
-    return (
-      (await this.eval(REPLACE_IF_UNCHANGED, key, [
-        entryId.toString('latin1'),
-        idOffset,
-        entryId.length,
-        entry,
-        px,
-      ])) === 1
-    );
+    const args = [guard.id, guard.offset, guard.id.length, entry, px];
+    return (await this.eval(REPLACE_IF_UNCHANGED, key, args)) === 1;
   }
 
   /** Removes keys; on a Cluster one UNLINK per slot, sent together, since keys may span slots. */
@@ -201,18 +188,14 @@ export class RedisGateway {
     return { pttl, head: await this.run((c) => c.getRange(key, 0, headLength - 1), false) };
   }
 
-  /** Rewrites an entry's expiry (Redis and logical) if its id is still `entryId`. */
-  async setEntryTtl(
-    key: string,
-    px: Milliseconds,
-    freshUntil: Buffer,
-    freshUntilOffset: number,
-    entryId: Buffer,
-    idOffset: number,
-  ): Promise<boolean> {
-    // The id is ASCII: passed as a string, scripts compare it the same on every Redis flavour.
-    const id = entryId.toString('latin1');
-    return (await this.eval(SET_TTL, key, [px, freshUntil, freshUntilOffset, id, idOffset])) === 1;
+  /**
+   * Sets the key's Redis expiry (`px`, `0` for none) and applies the patch (the entry's logical
+   * expiry), both only if the key still holds the entry the patch's guard names.
+   */
+  async setEntryTtl(key: string, px: Milliseconds, patch: EntryPatch): Promise<boolean> {
+    const { guard } = patch;
+    const args = [px, patch.bytes, patch.offset, guard.id, guard.offset];
+    return (await this.eval(SET_TTL, key, args)) === 1;
   }
 
   /** Plain PEXPIRE / PERSIST, for a value that is not one of our entries. */

@@ -1,13 +1,16 @@
+import { CacheTypeError } from '../errors/cache-type-error';
 import { boundedCodecId } from './codec-id';
-import { decodeJson, encodeJson } from './json-codec';
+import { decodeJson, encodeJson, type JsonLimits } from './json-codec';
+import { DEFAULT_JSON_MAX_DEPTH } from './json.serializer';
 import { requireOptionalPeer } from './optional-peer';
 import { DEFAULT_MAX_PAYLOAD_BYTES, type Serializer } from './serializer';
-import { malformed, messageOf, positiveInteger, unsupportedValue } from './serializer-errors';
+import { malformed, messageOf, unsupportedValue } from '../errors/serializer-errors';
+import { positiveInteger } from './serializer-options';
 
 const NAME = 'ClassTransformerSerializer';
 
 /** A class whose instances the serializer restores (anything `new`-able). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- constructor parameters of any class, as TypeScript's own mixin pattern
 export type ClassType<T = unknown> = new (...args: any[]) => T;
 
 export interface ClassTransformerSerializerOptions {
@@ -33,6 +36,8 @@ export interface ClassTransformerSerializerOptions {
   id?: string;
   /** Largest payload, in bytes, written or read (the JSON underneath). @default 8 MiB */
   maxBytes?: number;
+  /** Containers nested inside one another, written or read (as `JsonSerializer`'s). @default 64 */
+  maxDepth?: number;
 }
 
 /** The part of class-transformer this serializer uses (typed here: the package is optional). */
@@ -56,6 +61,8 @@ let classTransformer: ClassTransformerModule | undefined;
 export class ClassTransformerSerializer<T = unknown> implements Serializer {
   readonly id: string;
   readonly maxBytes: number;
+  readonly maxDepth: number;
+  private readonly limits: JsonLimits;
   private readonly transformer: ClassTransformerModule;
   private readonly transformOptions: object;
 
@@ -64,13 +71,15 @@ export class ClassTransformerSerializer<T = unknown> implements Serializer {
     options: ClassTransformerSerializerOptions = {},
   ) {
     if (typeof type !== 'function') {
-      throw new TypeError(
-        `[cache-aside] ClassTransformerSerializer needs a class, got ${type === null ? 'null' : typeof type}.`,
+      throw new CacheTypeError(
+        'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
+        `ClassTransformerSerializer needs a class, got ${(type as unknown) === null ? 'null' : typeof type}.`,
       );
     }
     const name = options.id ?? (type.name ? `ct:${type.name}` : undefined);
     if (name === undefined || name.length === 0) {
-      throw new TypeError(
+      throw new CacheTypeError(
+        'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
         '[cache-aside] ClassTransformerSerializer: the class has no name; pass { id } to name its entries.',
       );
     }
@@ -80,6 +89,12 @@ export class ClassTransformerSerializer<T = unknown> implements Serializer {
       'ClassTransformerSerializer maxBytes',
       DEFAULT_MAX_PAYLOAD_BYTES,
     );
+    this.maxDepth = positiveInteger(
+      options.maxDepth,
+      'ClassTransformerSerializer maxDepth',
+      DEFAULT_JSON_MAX_DEPTH,
+    );
+    this.limits = { maxBytes: this.maxBytes, maxDepth: this.maxDepth };
     this.transformer = classTransformer ??= requireOptionalPeer<ClassTransformerModule>(
       'class-transformer',
       'ClassTransformerSerializer',
@@ -114,12 +129,12 @@ export class ClassTransformerSerializer<T = unknown> implements Serializer {
         `check the decorators of ${this.type.name || 'the class'}`,
       );
     }
-    return encodeJson(plain, this.maxBytes, NAME);
+    return encodeJson(plain, this.limits, NAME);
   }
 
   /** An instance of the class, an array of them (nulls kept), or a primitive stored as such. */
   deserialize(data: Buffer): unknown {
-    const plain = decodeJson(data, this.maxBytes, NAME);
+    const plain = decodeJson(data, this.limits, NAME);
     if (plain === null || typeof plain !== 'object') return plain;
     try {
       return this.transformer.plainToInstance(this.type, plain, this.transformOptions);

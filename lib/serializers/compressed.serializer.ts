@@ -1,3 +1,4 @@
+import { CacheTypeError } from '../errors/cache-type-error';
 import { constants as bufferConstants } from 'node:buffer';
 import {
   brotliCompressSync,
@@ -13,7 +14,8 @@ import {
   DEFAULT_MAX_PAYLOAD_BYTES,
   type Serializer,
 } from './serializer';
-import { integerOption, malformed, messageOf, overLimit } from './serializer-errors';
+import { malformed, messageOf, overLimit } from '../errors/serializer-errors';
+import { integerOption } from './serializer-options';
 
 export type CompressionAlgorithm = 'gzip' | 'brotli';
 
@@ -79,7 +81,8 @@ export class CompressedSerializer implements Serializer {
     assertSerializer(inner, 'CompressedSerializer inner serializer');
     const algorithm = options.algorithm ?? DEFAULT_COMPRESSION_ALGORITHM;
     if (algorithm !== 'gzip' && algorithm !== 'brotli') {
-      throw new TypeError(
+      throw new CacheTypeError(
+        'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
         `[cache-aside] CompressedSerializer algorithm must be 'gzip' or 'brotli', got ${String(algorithm)}.`,
       );
     }

@@ -1,6 +1,9 @@
-import { decodeJson, encodeJson } from './json-codec';
+import { decodeJson, encodeJson, type JsonLimits } from './json-codec';
 import { DEFAULT_MAX_PAYLOAD_BYTES, type Serializer } from './serializer';
-import { positiveInteger } from './serializer-errors';
+import { positiveInteger } from './serializer-options';
+
+/** @default 64 — the same bound as `MsgpackSerializer`'s `maxDepth`. */
+export const DEFAULT_JSON_MAX_DEPTH = 64;
 
 export interface JsonSerializerOptions {
   /**
@@ -8,6 +11,13 @@ export interface JsonSerializerOptions {
    * miss without being parsed; a value encoding above it is not stored. @default 8 MiB
    */
   maxBytes?: number;
+  /**
+   * Containers nested inside one another (`[[1]]` is 2 deep). A stored value nested deeper is a
+   * miss (`DECODE_FAILED`) rather than a value that overflows the stack of whatever recurses
+   * over it next; a value nested deeper is returned but not stored (`ENCODE_FAILED`).
+   * @default 64
+   */
+  maxDepth?: number;
 }
 
 /**
@@ -16,12 +26,15 @@ export interface JsonSerializerOptions {
  * value without any of those is stored as plain JSON and decoded by one `JSON.parse`. Values JSON
  * cannot represent (BigInt, Map, Set, binary data, functions…) are refused, never altered.
  * Class instances are stored as their own enumerable properties and come back as plain objects
- * (use `ClassTransformerSerializer` to get instances). The wire format is described in
+ * (use `ClassTransformerSerializer` to get instances). Nesting is bounded by `maxDepth`, on
+ * both sides. The wire format is described in
  * `json-codec.ts`.
  */
 export class JsonSerializer implements Serializer {
   readonly id = 'json';
   readonly maxBytes: number;
+  readonly maxDepth: number;
+  private readonly limits: JsonLimits;
 
   constructor(options: JsonSerializerOptions = {}) {
     this.maxBytes = positiveInteger(
@@ -29,13 +42,19 @@ export class JsonSerializer implements Serializer {
       'JsonSerializer maxBytes',
       DEFAULT_MAX_PAYLOAD_BYTES,
     );
+    this.maxDepth = positiveInteger(
+      options.maxDepth,
+      'JsonSerializer maxDepth',
+      DEFAULT_JSON_MAX_DEPTH,
+    );
+    this.limits = { maxBytes: this.maxBytes, maxDepth: this.maxDepth };
   }
 
   serialize(value: unknown): string {
-    return encodeJson(value, this.maxBytes, 'JsonSerializer');
+    return encodeJson(value, this.limits, 'JsonSerializer');
   }
 
   deserialize(data: Buffer): unknown {
-    return decodeJson(data, this.maxBytes, 'JsonSerializer');
+    return decodeJson(data, this.limits, 'JsonSerializer');
   }
 }

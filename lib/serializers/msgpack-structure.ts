@@ -20,27 +20,7 @@
  * child takes at least a byte). Depth, total values and total containers are capped.
  */
 
-export interface MsgpackLimits {
-  /** Containers (arrays, maps, objects, sets) nested inside one another. */
-  readonly maxDepth: number;
-  /** Values of any kind, map keys and record keys included. */
-  readonly maxItems: number;
-  /** Arrays, maps, objects and sets. */
-  readonly maxContainers: number;
-}
-
-/** Why the bytes were refused: a `limit` that was exceeded, or `undefined` for malformed bytes. */
-export class MsgpackStructureError extends Error {
-  override readonly name = 'MsgpackStructureError';
-  constructor(
-    message: string,
-    readonly limit?: keyof MsgpackLimits,
-    /** The extension type, when an unsupported extension was the reason. */
-    readonly extensionType?: number,
-  ) {
-    super(message);
-  }
-}
+import { MsgpackStructureError, type MsgpackLimits } from '../errors/msgpack-structure.error';
 
 const EXT_UNDEFINED = 0x00;
 const EXT_TIMESTAMP = 0xff;

@@ -1,17 +1,13 @@
-import { Packr } from 'msgpackr';
-import {
-  checkMsgpackStructure,
-  MsgpackStructureError,
-  type MsgpackLimits,
-} from './msgpack-structure';
+import type { Packr } from 'msgpackr';
+import { MsgpackStructureError, type MsgpackLimits } from '../errors/msgpack-structure.error';
+import { checkMsgpackStructure } from './msgpack-structure';
+import { requireOptionalPeer } from './optional-peer';
 import { DEFAULT_MAX_PAYLOAD_BYTES, type Serializer } from './serializer';
-import {
-  malformed,
-  messageOf,
-  overLimit,
-  positiveInteger,
-  unsupportedValue,
-} from './serializer-errors';
+import { malformed, messageOf, overLimit, unsupportedValue } from '../errors/serializer-errors';
+import { positiveInteger } from './serializer-options';
+
+/** msgpackr, loaded by the first `MsgpackSerializer` (an optional peer: only this serializer needs it). */
+let msgpackr: typeof import('msgpackr') | undefined;
 
 /** @default 64 */
 export const DEFAULT_MSGPACK_MAX_DEPTH = 64;
@@ -50,6 +46,10 @@ export interface MsgpackSerializerOptions {
  *
  * The limits only bound decoding; they do not change the bytes written, so the id is always
  * `'msgpack'`.
+ *
+ * msgpackr is an optional peer dependency (`npm install msgpackr`), loaded by the first
+ * constructor call; without it the constructor throws a `CacheTypeError` with code
+ * `ERR_CACHE_ASIDE_MISSING_PEER`.
  */
 export class MsgpackSerializer implements Serializer {
   readonly id = 'msgpack';
@@ -80,7 +80,8 @@ export class MsgpackSerializer implements Serializer {
         DEFAULT_MSGPACK_MAX_CONTAINERS,
       ),
     };
-    this.packr = new Packr({
+    msgpackr ??= requireOptionalPeer<typeof import('msgpackr')>('msgpackr', 'MsgpackSerializer');
+    this.packr = new msgpackr.Packr({
       useRecords: true, // objects as records, so msgpack maps can stay Maps
       mapsAsObjects: false,
       moreTypes: true, // Set, typed arrays and big BigInts as extensions

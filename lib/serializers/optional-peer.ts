@@ -1,8 +1,12 @@
+import { CacheTypeError } from '../errors/cache-type-error';
+
 /**
  * Loads an optional peer dependency the first time a feature needs it, so that users who never
- * use that feature do not have to install it. A missing package is an `Error` that names the
- * install command; any other failure while loading it is passed on unchanged.
+ * use that feature do not have to install it. A missing package is a `CacheTypeError` with code
+ * `ERR_CACHE_ASIDE_MISSING_PEER` that names the install command (the loader's error as `cause`);
+ * any other failure while loading it is passed on unchanged.
  */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the shape of the module it loads
 export function requireOptionalPeer<T>(
   name: string,
   neededBy: string,
@@ -14,11 +18,13 @@ export function requireOptionalPeer<T>(
     const code = (error as { code?: unknown } | null)?.code;
     const message = error instanceof Error ? error.message : '';
     if (code === 'MODULE_NOT_FOUND' && message.includes(`'${name}'`)) {
-      throw new Error(
-        `[cache-aside] ${neededBy} needs the optional peer dependency "${name}", which is not installed: ` +
+      const missing = new CacheTypeError(
+        'ERR_CACHE_ASIDE_MISSING_PEER',
+        `${neededBy} needs the optional peer dependency "${name}", which is not installed: ` +
           `run npm install ${name}.`,
-        { cause: error },
       );
+      Object.defineProperty(missing, 'cause', { value: error, configurable: true, writable: true });
+      throw missing;
     }
     throw error;
   }

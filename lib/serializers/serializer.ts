@@ -1,6 +1,6 @@
 /**
  * Turns a value into bytes for Redis and back. Serializers never see Redis, keys or TTLs: the
- * manager wraps what they produce in the entry envelope (`lib/manager/entry-format.ts`), which
+ * manager wraps what they produce in the entry envelope (`lib/entry/entry-format.ts`), which
  * also records which codec wrote the entry, so that a serializer changed in a deploy reads old
  * entries as misses rather than as garbage.
  *
@@ -10,6 +10,8 @@
  * "treat this entry as a miss" (`DECODE_FAILED`, and the entry is replaced). So a decoder must
  * be total: for any bytes, return a value or throw — never hang, never allocate without bound.
  */
+
+import { CacheTypeError } from '../errors/cache-type-error';
 export interface Serializer {
   /**
    * A short, stable name of the encoding (e.g. `'json'`, `'msgpack'`, `'gzip+json'`), written
@@ -48,7 +50,8 @@ export function assertSerializer(
     typeof candidate.serialize !== 'function' ||
     typeof candidate.deserialize !== 'function'
   ) {
-    throw new TypeError(
+    throw new CacheTypeError(
+      'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
       `[cache-aside] ${argumentName} must implement serialize(value): Buffer | string and ` +
         'deserialize(data: Buffer): unknown (see JsonSerializer for an example).',
     );
@@ -66,7 +69,8 @@ export function codecIdOf(serializer: Serializer): string {
     id.length > MAX_CODEC_ID_LENGTH ||
     /[^\x20-\x7e]/.test(id)
   ) {
-    throw new TypeError(
+    throw new CacheTypeError(
+      'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
       `[cache-aside] serializer id must be 1 to ${MAX_CODEC_ID_LENGTH} printable ASCII ` +
         `characters, got "${String(id)}"; set a readonly id on your serializer.`,
     );

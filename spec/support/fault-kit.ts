@@ -1,5 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import Redis from 'ioredis';
+import { createClient } from 'redis';
+import Valkey from 'iovalkey';
+import Redis6 from 'ioredis6';
 import type { CacheAsideManager } from '../../lib/manager/cache-aside.manager';
 import type { CacheError } from '../../lib/errors/cache-error';
 
@@ -11,18 +14,18 @@ import type { CacheError } from '../../lib/errors/cache-error';
 
 /** Options every fault spec uses: a short deadline and a short breaker cool-down keep them fast. */
 export const FAULT_OPTIONS = {
-  operationTimeout: 100,
+  operationTimeoutMs: 100,
   circuitBreaker: { cooldownMs: 300 },
   leaseTtlMs: 1000,
   ttlJitter: 0,
 } as const;
 
 /**
- * Upper bound of a get that had to wait for the deadline: operationTimeout plus room for a loaded
+ * Upper bound of a get that had to wait for the deadline: operationTimeoutMs plus room for a loaded
  * 2-core CI machine. Far below ioredis's own ~10 s of retries, which is what these bounds exist
  * to catch.
  */
-export const DEADLINE_BOUND_MS = FAULT_OPTIONS.operationTimeout + 300;
+export const DEADLINE_BOUND_MS = FAULT_OPTIONS.operationTimeoutMs + 300;
 
 /** Upper bound of a get that should not touch the network at all (circuit open, client down). */
 export const NO_WAIT_BOUND_MS = 50;
@@ -30,7 +33,12 @@ export const NO_WAIT_BOUND_MS = 50;
 /** A client like the README's: capped reconnect backoff, one retry per request, errors listened to. */
 export function newFaultClient(url: string, options: { retryCapMs?: number } = {}): Redis {
   const cap = options.retryCapMs ?? 200;
-  const client = new Redis(url, {
+  const family = process.env.CACHE_ASIDE_TEST_CLIENT ?? 'ioredis';
+  if (family === 'node-redis') return nodeRedisFaultClient(url, cap);
+  const Client = (
+    family === 'iovalkey' ? Valkey : family === 'ioredis6' ? Redis6 : Redis
+  ) as typeof Redis;
+  const client = new Client(url, {
     retryStrategy: (times) => Math.min(times * 25, cap),
     maxRetriesPerRequest: 1,
     connectTimeout: 1000,
@@ -42,6 +50,29 @@ export function newFaultClient(url: string, options: { retryCapMs?: number } = {
   // prints each one. The manager's own reporting is what these specs assert on.
   client.on('error', () => undefined);
   return client;
+}
+
+/**
+ * The same for node-redis (CACHE_ASIDE_TEST_CLIENT=node-redis): connected here, as an application
+ * would, with the same capped backoff. The few members the fault specs read of an ioredis client
+ * (`status`, `disconnect()`) are given to it, so each spec runs unchanged on either client.
+ */
+function nodeRedisFaultClient(url: string, cap: number): Redis {
+  const client = createClient({
+    url,
+    socket: { reconnectStrategy: (times) => Math.min(times * 25, cap), connectTimeout: 1000 },
+  });
+  client.on('error', () => undefined);
+  client.connect().catch(() => undefined);
+  Object.defineProperties(client, {
+    status: { get: () => (client.isReady ? 'ready' : client.isOpen ? 'reconnecting' : 'end') },
+    disconnect: {
+      value: () => {
+        if (client.isOpen) client.destroy();
+      },
+    },
+  });
+  return client as unknown as Redis;
 }
 
 export async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {

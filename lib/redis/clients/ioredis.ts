@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
+import { isReplyError } from '../redis-errors';
 import type { LuaScript } from '../scripts';
 import type {
   ClientConnection,
@@ -80,7 +81,7 @@ export class IoRedisConnection implements ClientConnection {
   }
 
   isReplyError(error: unknown): boolean {
-    return error instanceof Error && error.name === 'ReplyError';
+    return isReplyError(error);
   }
 
   get(key: string): Promise<Buffer | null> {

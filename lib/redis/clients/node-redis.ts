@@ -1,3 +1,4 @@
+import { isReplyError } from '../redis-errors';
 import type { LuaScript } from '../scripts';
 import type {
   ClientConnection,
@@ -111,12 +112,26 @@ export class NodeRedisConnection implements ClientConnection {
   readonly abortsUnsent = true;
   readonly directGet = undefined;
   private readonly kind: Kind;
+  /**
+   * True once a connection attempt failed and until the client is ready again: node-redis stays
+   * "open" while it retries, and a client that never reached its server must not be waited on
+   * for a deadline on every call.
+   */
+  private retrying = false;
 
   constructor(readonly client: NodeRedisFamilyClient) {
     const kind = nodeRedisKindOf(client);
     if (kind === undefined) throw new TypeError('[cache-aside] not a node-redis client');
     this.kind = kind;
     this.isCluster = kind === 'cluster';
+    if (kind === 'client') {
+      client.on('reconnecting', () => {
+        this.retrying = true;
+      });
+      client.on('ready', () => {
+        this.retrying = false;
+      });
+    }
   }
 
   /** Sends one command; `key` routes it on a Cluster, `readonly` lets node-redis pick a replica. */
@@ -140,7 +155,7 @@ export class NodeRedisConnection implements ClientConnection {
     const client = this.client as { isOpen: boolean; isReady?: boolean };
     if (this.kind === 'cluster') return client.isOpen ? 'ready' : 'down';
     if (client.isReady) return 'ready';
-    return client.isOpen ? 'connecting' : 'down';
+    return client.isOpen && !this.retrying ? 'connecting' : 'down';
   }
 
   describeState(): string {
@@ -168,12 +183,7 @@ export class NodeRedisConnection implements ClientConnection {
   }
 
   isReplyError(error: unknown): boolean {
-    for (let proto: unknown = error; proto !== null && typeof proto === 'object';) {
-      proto = Object.getPrototypeOf(proto);
-      if ((proto as { constructor?: { name?: string } } | null)?.constructor?.name === 'ErrorReply')
-        return true;
-    }
-    return false;
+    return isReplyError(error);
   }
 
   get(key: string): Promise<Buffer | null> {

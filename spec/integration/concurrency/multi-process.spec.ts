@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type Redis from 'ioredis';
 import { pollUntil } from '../../support/fault-kit';
-import { LEASE_MARKER_PREFIX } from '../../../lib/manager/entry-format';
+import { LEASE_MARKER_PREFIX } from '../../../lib/entry/entry-format';
 import { Measurements } from '../../support/fault-kit';
 import {
   spawnWorker,

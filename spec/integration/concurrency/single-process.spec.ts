@@ -62,7 +62,7 @@ describe('CacheAsideManager under many concurrent callers in one process', () =>
     // what a leak would grow. (Narrow casts; nothing else in the suite looks inside.)
     const internals = cache as unknown as {
       flights: { size: number };
-      refresher: { flights: { size: number } };
+      reads: { refresher: { flights: { size: number } } };
       background: { size: number };
     };
     const total = 20_000;
@@ -102,7 +102,7 @@ describe('CacheAsideManager under many concurrent callers in one process', () =>
     expect(grown).toBeLessThan(1.5 * 1024 * 1024);
     expect(cache.stats()).toMatchObject({ misses: total + batch, loads: total + batch });
     expect(internals.flights.size).toBe(0);
-    expect(internals.refresher.flights.size).toBe(0);
+    expect(internals.reads.refresher.flights.size).toBe(0);
     expect(internals.background.size).toBe(0);
     // And they were stored: a sample reads back as hits.
     expect(await cache.get('k123', () => 'not expected')).toBe('k123');

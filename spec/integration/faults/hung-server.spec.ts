@@ -20,7 +20,7 @@ import { ready, uniquePrefix } from '../../support/test-redis';
 const measured = new Measurements('hung redis-server (SIGSTOP, CLIENT PAUSE)');
 afterAll(() => measured.print());
 
-const TIMEOUT = FAULT_OPTIONS.operationTimeout;
+const TIMEOUT = FAULT_OPTIONS.operationTimeoutMs;
 
 describe('CacheAsideManager when Redis hangs past the deadline', () => {
   let server: RedisServer;
@@ -75,7 +75,7 @@ describe('CacheAsideManager when Redis hangs past the deadline', () => {
     return latencies;
   }
 
-  it('SIGSTOP: answers from the loader in ~operationTimeout, then skips Redis once the circuit opens, then caches again', async () => {
+  it('SIGSTOP: answers from the loader in ~operationTimeoutMs, then skips Redis once the circuit opens, then caches again', async () => {
     // A long cool-down, so that no half-open probe falls among the measured breaker-open gets.
     newCache({ circuitBreaker: { cooldownMs: 1000 } });
     await cache.get('seed', () => 'seeded');

@@ -31,8 +31,8 @@ describe('the in-process tier (l1)', () => {
     // Both subscriptions are live once a set on one instance reaches the other.
     await eventually(
       () =>
-        (a as unknown as { bus: { isLive: boolean } }).bus.isLive &&
-        (b as unknown as { bus: { isLive: boolean } }).bus.isLive,
+        (a as unknown as { l1: { bus: { isLive: boolean } } }).l1.bus.isLive &&
+        (b as unknown as { l1: { bus: { isLive: boolean } } }).l1.bus.isLive,
       'subscriptions live',
     );
   });
@@ -120,17 +120,19 @@ describe('the in-process tier (l1)', () => {
     });
     const bus = (
       quick as unknown as {
-        bus: {
-          isLive: boolean;
-          subscriber: {
-            connection: {
-              unsubscribe(c: string): Promise<unknown>;
-              subscribe(c: string): Promise<unknown>;
+        l1: {
+          bus: {
+            isLive: boolean;
+            subscriber: {
+              connection: {
+                unsubscribe(c: string): Promise<unknown>;
+                subscribe(c: string): Promise<unknown>;
+              };
             };
           };
         };
       }
-    ).bus;
+    ).l1.bus;
     try {
       await eventually(() => bus.isLive, 'live');
       await quick.get('quiet', async () => 'v');
@@ -177,7 +179,8 @@ describe('the in-process tier (l1)', () => {
     await b.get('k', async () => 'old');
     await b.settle();
     expect(b.stats().l1Entries).toBe(1);
-    const bus = (a as unknown as { bus: { publish: (m: unknown) => Promise<void> } }).bus;
+    const bus = (a as unknown as { l1: { bus: { publish: (m: unknown) => Promise<void> } } }).l1
+      .bus;
     const publish = bus.publish.bind(bus);
     bus.publish = async () => Promise.reject(new Error('Connection is closed.'));
     try {

@@ -52,7 +52,7 @@ describe('CacheAsideManager on an ioredis 6 client', () => {
     dead.on('error', () => undefined);
     const offline = new CacheAsideManager({
       redis: dead as unknown as RedisClient,
-      operationTimeout: 100,
+      operationTimeoutMs: 100,
     });
     const started = performance.now();
     expect(await offline.get('k', async () => 'loaded')).toBe('loaded');

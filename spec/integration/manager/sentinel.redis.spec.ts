@@ -32,7 +32,7 @@ describe('CacheAsideManager behind Redis Sentinel', () => {
     cache = new CacheAsideManager({
       redis,
       keyPrefix: uniquePrefix('sentinel'),
-      operationTimeout: 200,
+      operationTimeoutMs: 200,
       circuitBreaker: { cooldownMs: 200 },
     });
     cache.on('error', (e) => errors.push(e));

@@ -4,7 +4,7 @@ import Redis6 from 'ioredis6';
 import Valkey from 'iovalkey';
 import { CircuitBreaker } from '../../../lib/redis/circuit-breaker';
 import { CommandRunner } from '../../../lib/redis/command-runner';
-import { DeadlineExceededError } from '../../../lib/redis/deadline';
+import { DeadlineExceededError } from '../../../lib/errors/deadline-exceeded.error';
 import { IoRedisConnection } from '../../../lib/redis/clients/ioredis';
 import { startRedisServer, type RedisServer } from '../../support/redis-server';
 import { newClusterClient, ready, uniquePrefix } from '../../support/test-redis';

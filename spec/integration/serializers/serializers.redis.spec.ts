@@ -11,7 +11,7 @@ import {
   type CacheError,
   type Serializer,
 } from '../../../lib';
-import { encodeCodecId, encodeEntry, EntryKind } from '../../../lib/manager/entry-format';
+import { encodeCodecId, encodeEntry, EntryKind } from '../../../lib/entry/entry-format';
 import { newTestClient, ready, uniquePrefix } from '../../support/test-redis';
 
 class Address {

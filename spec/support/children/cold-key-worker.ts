@@ -91,7 +91,7 @@ async function main(): Promise<void> {
       keyPrefix: job.prefix,
       leaseTtlMs: job.leaseTtlMs,
       // Generous: a loaded CI machine running several of these must not fall back on timeouts.
-      operationTimeout: 1000,
+      operationTimeoutMs: 1000,
     });
     cache.once('miss', () => send({ type: 'miss', pid: process.pid }));
     let loaderCalls = 0;

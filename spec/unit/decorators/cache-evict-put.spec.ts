@@ -107,7 +107,7 @@ describe('@CacheEvict', () => {
     ]);
   });
 
-  it('evicts by pattern, with argument values glob-escaped and the namespace in front', async () => {
+  it('evicts by pattern, with argument values encoded (glob characters too) and the namespace in front', async () => {
     const repo = new UserRepository();
     await repo.findById(10);
     await repo.findById(11);
@@ -116,7 +116,7 @@ describe('@CacheEvict', () => {
     expect(cache.store.size).toBe(0);
 
     await repo.removeByPrefix('*');
-    expect(cache.patterns[1]).toBe('users:user:\\**');
+    expect(cache.patterns[1]).toBe('users:user:%2A*');
   });
 
   it('invalidates computed tags', async () => {
@@ -132,14 +132,14 @@ describe('@CacheEvict', () => {
     expect([...cache.store.keys()]).toEqual(['orders:order:1']);
   });
 
-  it('glob-escapes the namespace in patterns', async () => {
+  it('encodes the namespace in patterns, so that its glob characters are literal', async () => {
     @CacheConfig({ namespace: 'a*b' })
     class Odd {
       @CacheEvict({ allEntries: true, pattern: 'x:{0}' })
       async clear(_x: string): Promise<void> {}
     }
     await new Odd().clear('?');
-    expect(cache.patterns.sort()).toEqual(['a\\*b:*', 'a\\*b:x:\\?']);
+    expect(cache.patterns.sort()).toEqual(['a%2Ab:*', 'a%2Ab:x:%3F']);
   });
 
   it('refuses allEntries without a namespace before the method runs, instead of clearing the whole prefix', async () => {

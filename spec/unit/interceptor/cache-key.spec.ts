@@ -41,7 +41,7 @@ describe('key templates', () => {
 
   it('fills placeholders with strings, numbers, bigints, booleans and Dates', () => {
     expect(key('u:{0}:{1}:{2}:{3}:{4}', 'ann', 4.5, 10n, true, new Date(0))).toBe(
-      'u:ann:4.5:10:true:1970-01-01T00:00:00.000Z',
+      'u:ann:4.5:10:true:1970-01-01T00%3A00%3A00.000Z',
     );
     expect(key('u:{0.id}:{0.tags.length}', { id: 7, tags: ['a', 'b'] })).toBe('u:7:2');
     expect(key('u:{0}', -0)).toBe('u:0');
@@ -54,7 +54,7 @@ describe('key templates', () => {
         return `@${this.first}`;
       }
     }
-    expect(key('u:{0.handle}', new User('ann'))).toBe('u:@ann');
+    expect(key('u:{0.handle}', new User('ann'))).toBe('u:%40ann');
   });
 
   it('writes literal braces as {{ and }}, so a developer can place a hash tag on purpose', () => {
@@ -147,8 +147,8 @@ describe('default keys', () => {
 });
 
 describe('patterns', () => {
-  it('glob-escape values from the arguments but not the template text', () => {
-    expect(pattern('user:{0}:*', 'a*b?[c]\\')).toBe('user:a\\*b\\?\\[c\\]\\\\:*');
+  it('encode values from the arguments (glob characters included) but not the template text', () => {
+    expect(pattern('user:{0}:*', 'a*b?[c]\\')).toBe('user:a%2Ab%3F%5Bc%5D%5C:*');
     expect(pattern('user:?{0}', 'x')).toBe('user:?x');
   });
 

@@ -1,5 +1,5 @@
 import { LocalTier } from '../../../lib/l1/local-tier';
-import type { Codec } from '../../../lib/manager/codec';
+import type { Codec } from '../../../lib/entry/codec';
 import { JsonSerializer } from '../../../lib/serializers/json.serializer';
 
 const codec: Codec = { serializer: new JsonSerializer(), id: Buffer.from('json') };

@@ -99,8 +99,8 @@ describe('CacheAsideManager', () => {
 
     it.each([
       [
-        { operationTimeout: 3e9 },
-        /operationTimeout must be a number of milliseconds from 1 to 2147483647/,
+        { operationTimeoutMs: 3e9 },
+        /operationTimeoutMs must be a number of milliseconds from 1 to 2147483647/,
       ],
       [{ leaseTtlMs: 1500.5 }, /leaseTtlMs must be a whole number/],
       [{ scanCount: 10.5 }, /scanCount must be a whole number/],
@@ -115,7 +115,7 @@ describe('CacheAsideManager', () => {
       [{ circuitBreaker: 'fast' }, /circuitBreaker must be/],
       [{ l1: { maxEntries: 0.5 } }, /l1.maxEntries must be a whole number/],
       [{ defaultTtl: 1e21 }, /defaultTtl must be a positive number of seconds up to/],
-      [{ operationTimeout: 0 }, /operationTimeout/],
+      [{ operationTimeoutMs: 0 }, /operationTimeoutMs/],
       [{ ttlJitter: 1 }, /ttlJitter/],
       [{ maxValueBytes: -1 }, /maxValueBytes/],
       [{ leaseTtlMs: NaN }, /leaseTtlMs/],
@@ -266,7 +266,7 @@ describe('CacheAsideManager', () => {
       expect(await cache.get('big', async () => ({ n: 10n }))).toEqual({ n: 10n });
       await cache.settle();
       expect(errors[0]).toMatchObject({ code: 'ENCODE_FAILED', operation: 'get', key: 'big' });
-      expect(errors[0].cause).toBeInstanceOf(TypeError);
+      expect(errors[0].cause).toMatchObject({ name: 'TypeError' }); // a redacted copy: safe to log
       expect(await redis.exists('unit:big')).toBe(0);
     });
 

@@ -1,10 +1,8 @@
-import {
-  DeadlineExceededError,
-  DeadlineQueue,
-  SWEEP_MS,
-  type Waiter,
-} from '../../../lib/redis/deadline';
-import { errorCodeOf, isReplyError, RedisUnavailableError } from '../../../lib/redis/redis-errors';
+import { DeadlineExceededError } from '../../../lib/errors/deadline-exceeded.error';
+import { DeadlineQueue, SWEEP_MS, type Waiter } from '../../../lib/redis/deadline';
+import { RedisUnavailableError } from '../../../lib/errors/redis-unavailable.error';
+import { errorCodeOf } from '../../../lib/manager/redis-error-code';
+import { isReplyError } from '../../../lib/redis/redis-errors';
 
 /** A waiter as ioredis's Command is one: a flag and a reject. */
 function waiter(

@@ -315,10 +315,10 @@ describe('JsonSerializer', () => {
       expect(json.deserialize(Buffer.from('\u0001null'))).toBeNull();
     });
 
-    it('revives deeply nested marked payloads without recursion', () => {
+    it('revives deeply nested marked payloads without recursion (with maxDepth raised)', () => {
       const depth = 50_000;
       const payload = `\u0001${'['.repeat(depth)}"\\u0001NNaN"${']'.repeat(depth)}`;
-      let node = json.deserialize(Buffer.from(payload));
+      let node = new JsonSerializer({ maxDepth: depth }).deserialize(Buffer.from(payload));
       for (let i = 0; i < depth; i++) node = (node as unknown[])[0];
       expect(Number.isNaN(node)).toBe(true);
     });

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { Packr } from 'msgpackr';
 import {
-  checkMsgpackStructure,
   MsgpackStructureError,
   type MsgpackLimits,
-} from '../../../lib/serializers/msgpack-structure';
+} from '../../../lib/errors/msgpack-structure.error';
+import { checkMsgpackStructure } from '../../../lib/serializers/msgpack-structure';
 import { MsgpackSerializer } from '../../../lib/serializers/msgpack.serializer';
 import {
   configureFastCheck,

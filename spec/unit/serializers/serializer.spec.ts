@@ -7,7 +7,7 @@ import {
   toBytes,
   type Serializer,
 } from '../../../lib/serializers/serializer';
-import { integerOption } from '../../../lib/serializers/serializer-errors';
+import { integerOption } from '../../../lib/serializers/serializer-options';
 
 /** A user's own serializer, as the README shows: upper-cased text, for the sake of the example. */
 class ShoutingSerializer implements Serializer {

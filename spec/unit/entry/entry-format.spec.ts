@@ -1,20 +1,70 @@
 import fc from 'fast-check';
+import { EntryFormatError } from '../../../lib/errors/entry-format.error';
 import {
   decodeEntry,
   encodeCodecId,
   encodeEntry,
   entryIdOf,
-  EntryFormatError,
   EntryKind,
   ENTRY_HEAD_LENGTH,
+  expiryPatch,
+  identityOf,
   isEntryHead,
+  readEntryHead,
+  restampedCopy,
   isLeaseMarker,
   LEASE_MARKER_PREFIX,
-} from '../../../lib/manager/entry-format';
+} from '../../../lib/entry/entry-format';
 
 const json = encodeCodecId('json');
 
 describe('entry format', () => {
+  describe('what the other layers use instead of offsets', () => {
+    const entry = encodeEntry({
+      kind: EntryKind.Value,
+      codecId: json,
+      writtenAt: 1000,
+      freshUntil: 5000,
+      payload: '"v"',
+    });
+
+    it('reads the head of an entry, and nothing from bytes that are not one', () => {
+      expect(readEntryHead(entry.subarray(0, ENTRY_HEAD_LENGTH))).toEqual({
+        writtenAt: 1000,
+        freshUntil: 5000,
+      });
+      expect(readEntryHead(Buffer.from('plain string, not an entry'))).toBeUndefined();
+      expect(readEntryHead(entry.subarray(0, ENTRY_HEAD_LENGTH - 1))).toBeUndefined();
+    });
+
+    it('names the entry by its id, the same from the head or the whole entry', () => {
+      const identity = identityOf(entry);
+      expect(identity.id).toBe(entryIdOf(entry).toString('latin1'));
+      expect(identityOf(entry.subarray(0, ENTRY_HEAD_LENGTH))).toEqual(identity);
+      expect(entry.toString('latin1', identity.offset, identity.offset + identity.id.length)).toBe(
+        identity.id,
+      );
+    });
+
+    it('makes an expiry patch that, applied in place, changes only fresh-until', () => {
+      const patch = expiryPatch(entry.subarray(0, ENTRY_HEAD_LENGTH), 9000);
+      expect(patch.guard).toEqual(identityOf(entry));
+      const patched = Buffer.from(entry);
+      patch.bytes.copy(patched, patch.offset);
+      const header = decodeEntry(patched, json);
+      expect(header.freshUntil).toBe(9000);
+      expect(header.writtenAt).toBe(1000);
+      expect(header.payload.toString()).toBe('"v"');
+    });
+
+    it('restamps a copy (fresh until and written at), leaving the original and the id alone', () => {
+      const copy = restampedCopy(entry, 7000);
+      expect(decodeEntry(copy, json)).toMatchObject({ writtenAt: 7000, freshUntil: 7000 });
+      expect(decodeEntry(entry, json)).toMatchObject({ writtenAt: 1000, freshUntil: 5000 });
+      expect(identityOf(copy)).toEqual(identityOf(entry));
+    });
+  });
+
   it('round-trips header fields, tags and payload', () => {
     const entry = encodeEntry({
       kind: EntryKind.Value,

@@ -1,4 +1,6 @@
+import { CacheRangeError } from '../errors/cache-range-error';
 import { randomBytes } from 'node:crypto';
+import { EntryFormatError } from '../errors/entry-format.error';
 
 /**
  * The stored entry: a small versioned binary envelope around the serializer's bytes.
@@ -53,14 +55,7 @@ const OFFSET_FRESH_UNTIL = 20;
 const OFFSET_CODEC_LENGTH = 28;
 const OFFSET_CODEC = 29;
 
-/** Offset and length of the entry id, for scripts that compare-and-set on it. */
-export const ENTRY_ID_RANGE = { offset: OFFSET_ID, length: ID_LENGTH } as const;
-/** Offset of the `fresh until` field, for scripts that rewrite it in place. */
-export const FRESH_UNTIL_OFFSET = OFFSET_FRESH_UNTIL;
-/** Offset of the `written at` field. */
-export const WRITTEN_AT_OFFSET = OFFSET_WRITTEN_AT;
-
-/** Bytes from the start of an entry up to and including `fresh until`. */
+/** Bytes from the start of an entry up to and including `fresh until`: what {@link readEntryHead} needs. */
 export const ENTRY_HEAD_LENGTH = OFFSET_FRESH_UNTIL + 8;
 
 /** True when bytes start like an entry of this format (for reads of the head only). */
@@ -68,6 +63,77 @@ export function isEntryHead(head: Buffer): boolean {
   return (
     head.length >= ENTRY_HEAD_LENGTH && head[0] === ENTRY_MAGIC && head[1] === ENTRY_FORMAT_VERSION
   );
+}
+
+/**
+ * Where an entry's identity sits and what it is: what compare-and-set scripts check before they
+ * rewrite or take over a key (the id is ASCII, so scripts compare it as a plain string).
+ */
+export interface EntryIdentity {
+  readonly offset: number;
+  readonly id: string;
+}
+
+/**
+ * An in-place rewrite of an entry's logical expiry, guarded by its identity: the bytes to write
+ * at `offset` if the entry at the key still has `guard`'s id. Opaque to its users: made here,
+ * carried to Redis as is.
+ */
+export interface EntryExpiryPatch {
+  readonly guard: EntryIdentity;
+  readonly offset: number;
+  readonly bytes: Buffer;
+}
+
+/** The fields of an entry's head (its first {@link ENTRY_HEAD_LENGTH} bytes). */
+export interface EntryHead {
+  readonly writtenAt: number;
+  readonly freshUntil: number;
+}
+
+/** The head of an entry, or undefined when the bytes do not start like an entry of this format. */
+export function readEntryHead(head: Buffer): EntryHead | undefined {
+  if (!isEntryHead(head)) return undefined;
+  return {
+    writtenAt: head.readDoubleLE(OFFSET_WRITTEN_AT),
+    freshUntil: head.readDoubleLE(OFFSET_FRESH_UNTIL),
+  };
+}
+
+/**
+ * The head of a stored value read from its first bytes only (a scan reads no more), when those
+ * bytes start a complete-looking entry of this format: a known kind, and a codec id that fits
+ * within the value's full `size`. For tools that classify many keys without decoding them.
+ */
+export function readStoredHead(firstBytes: Buffer, size: number): EntryHead | undefined {
+  const head = readEntryHead(firstBytes);
+  if (head === undefined || firstBytes[OFFSET_KIND] > EntryKind.Null) return undefined;
+  if (size <= OFFSET_CODEC || OFFSET_CODEC + firstBytes[OFFSET_CODEC_LENGTH] > size)
+    return undefined;
+  return head;
+}
+
+/** The identity of the entry in these bytes (a whole entry or its head). */
+export function identityOf(data: Buffer): EntryIdentity {
+  return { offset: OFFSET_ID, id: data.toString('latin1', OFFSET_ID, OFFSET_ID + ID_LENGTH) };
+}
+
+/** A patch that sets the `fresh until` of the entry whose head this is, if it is still there. */
+export function expiryPatch(head: Buffer, freshUntil: number): EntryExpiryPatch {
+  const bytes = Buffer.allocUnsafe(8);
+  bytes.writeDoubleLE(freshUntil);
+  return { guard: identityOf(head), offset: OFFSET_FRESH_UNTIL, bytes };
+}
+
+/**
+ * A copy of an entry whose `written at` and `fresh until` are both `at`: fresh until then and
+ * with no eager refresh point before it (used to put an old value back for a short rest).
+ */
+export function restampedCopy(data: Buffer, at: number): Buffer {
+  const copy = Buffer.from(data);
+  copy.writeDoubleLE(at, OFFSET_FRESH_UNTIL);
+  copy.writeDoubleLE(at, OFFSET_WRITTEN_AT);
+  return copy;
 }
 
 /** Length of a tag's version token as stored in Redis and in entries. */
@@ -100,20 +166,6 @@ export interface EntryDraft {
   readonly freshUntil: number;
   readonly tags?: readonly TagStamp[];
   readonly payload?: Buffer | string;
-}
-
-/** Why bytes at a key could not be read as an entry. */
-export type EntryDecodeFailure =
-  'not-an-entry' | 'unsupported-version' | 'truncated' | 'codec-mismatch';
-
-export class EntryFormatError extends Error {
-  override readonly name = 'EntryFormatError';
-  constructor(
-    readonly reason: EntryDecodeFailure,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /** Encodes a codec id once, at construction, so a hit compares bytes instead of building strings. */
@@ -177,7 +229,7 @@ export function decodeEntry(data: Buffer, expectedCodecId: Buffer): EntryHeader 
   if (codecLength !== expectedCodecId.length || !sameBytes(expectedCodecId, data, OFFSET_CODEC)) {
     throw new EntryFormatError(
       'codec-mismatch',
-      `the entry was written by codec "${data.toString('latin1', OFFSET_CODEC, offset)}", ` +
+      `the entry was written by ${describeStoredCodecId(data.subarray(OFFSET_CODEC, offset))}, ` +
         `this read expects "${expectedCodecId.toString('ascii')}"`,
     );
   }
@@ -219,16 +271,25 @@ export function isLeaseMarker(data: Buffer): boolean {
 
 function encodeTags(tags: readonly TagStamp[]): Buffer {
   if (tags.length > 255) {
-    throw new RangeError('[cache-aside] an entry can carry at most 255 tags.');
+    throw new CacheRangeError(
+      'ERR_CACHE_ASIDE_OUT_OF_RANGE',
+      '[cache-aside] an entry can carry at most 255 tags.',
+    );
   }
   const parts: Buffer[] = [Buffer.of(tags.length)];
   for (const { tag, token } of tags) {
     const name = Buffer.from(tag, 'utf8');
     if (name.length === 0 || name.length > 255) {
-      throw new RangeError(`[cache-aside] a tag must be 1 to 255 bytes of UTF-8, got "${tag}".`);
+      throw new CacheRangeError(
+        'ERR_CACHE_ASIDE_OUT_OF_RANGE',
+        `[cache-aside] a tag must be 1 to 255 bytes of UTF-8, got "${tag}".`,
+      );
     }
     if (token.length !== TAG_TOKEN_LENGTH) {
-      throw new RangeError(`[cache-aside] a tag token must be ${TAG_TOKEN_LENGTH} characters.`);
+      throw new CacheRangeError(
+        'ERR_CACHE_ASIDE_OUT_OF_RANGE',
+        `[cache-aside] a tag token must be ${TAG_TOKEN_LENGTH} characters.`,
+      );
     }
     parts.push(Buffer.of(name.length), name, Buffer.from(token, 'latin1'));
   }
@@ -264,4 +325,16 @@ function writeEntryId(out: Buffer, offset: number): void {
 
 function truncated(): EntryFormatError {
   return new EntryFormatError('truncated', 'the stored entry is truncated');
+}
+
+/**
+ * The codec id read from a stored entry, for an error message. Those bytes come from Redis and
+ * anyone who can write there: only an id of the shape codec ids have (printable ASCII, at most
+ * 64 characters) is quoted; anything else (CR/LF that would forge log lines, raw bytes) is not.
+ */
+function describeStoredCodecId(id: Buffer): string {
+  const text = id.toString('latin1');
+  return /^[\x20-\x7e]{1,64}$/.test(text)
+    ? `codec ${JSON.stringify(text)}`
+    : `an unreadable codec id (${id.length} bytes)`;
 }

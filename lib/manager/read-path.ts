@@ -1,0 +1,111 @@
+import { assertFunction, assertKey } from '../errors/invalid-argument';
+import type { BackgroundRefresh } from './background-refresh';
+import type { GetOptions } from './cache-aside.options';
+import type { CacheCore, Loader } from './cache-core';
+import { requestOf } from './cache-request';
+import { ABSENT, type FoundEntry, type Lookup } from './lookup';
+import type { MissPath } from './miss-path';
+import { assertGetOptions } from './options-validation';
+import { canJoin } from './single-flight';
+
+/** Shared by calls without options, so a plain `get(key, loader)` allocates none. */
+export const NO_OPTIONS: GetOptions<never> = Object.freeze({});
+
+/**
+ * Frozen option objects already checked: a decorated method passes the same frozen options on
+ * every call, so a hit checks them once, not on every call. Mutable objects are checked each time.
+ */
+const checkedOptions = new WeakSet();
+
+function checkOptions(opts: GetOptions<never>): void {
+  assertGetOptions(opts);
+  if (Object.isFrozen(opts)) checkedOptions.add(opts);
+}
+
+/**
+ * `get`: the in-process tier, then one GET; a fresh hit answers at once (and may start an eager
+ * refresh), a stale one inside its stale-while-revalidate window answers and refreshes, anything
+ * else goes down the miss path as one load per key. The hit path builds no request object: the
+ * `CacheRequest` is made only once the call leaves it.
+ */
+export class ReadPath {
+  constructor(
+    private readonly core: CacheCore,
+    private readonly missPath: MissPath,
+    private readonly refresher: BackgroundRefresh,
+  ) {}
+
+  async get<T>(key: string, loader: Loader<T>, opts: GetOptions<T>): Promise<T> {
+    assertKey(key);
+    assertFunction(loader, 'loader');
+    if (opts !== NO_OPTIONS && !checkedOptions.has(opts)) checkOptions(opts);
+    const { core } = this;
+    const fullKey = core.keyPrefix + key;
+    const codec = core.codecOf(opts.serializer);
+    const label = opts.label;
+
+    if (core.invalidator.covers(fullKey)) {
+      // An invalidation of this key has not reached Redis yet: the entry there may be the stale
+      // one it was meant to remove. Serve from the loader, store nothing, and try the replay.
+      void core.invalidator.replay();
+      core.telemetry.miss(key, label);
+      return this.missPath.withoutCache(requestOf(key, fullKey, codec, opts, 'get'), loader);
+    }
+    const local = core.local.lookup(fullKey, codec);
+    if (local !== undefined) {
+      core.telemetry.counters.l1Hits++;
+      core.telemetry.hit(key, label);
+      return local.value as T;
+    }
+    let lookup: Lookup = ABSENT;
+    const epoch = core.local.epoch;
+    try {
+      const raw = await core.gateway.get(fullKey);
+      if (raw !== null) {
+        const read = core.reader.read(raw, codec, key, 'get', label);
+        lookup = read instanceof Promise ? await read : read;
+      }
+    } catch (error) {
+      core.telemetry.redisFailed(error, 'get', key, label);
+      core.telemetry.miss(key, label);
+      return this.missPath.withoutCache(requestOf(key, fullKey, codec, opts, 'get'), loader);
+    }
+
+    if (lookup.state === 'fresh') {
+      core.telemetry.hit(key, label);
+      const size = lookup.raw.length;
+      core.local.keep(fullKey, lookup.value, codec, lookup.header, size, epoch, opts.eagerRefresh);
+      if (opts.eagerRefresh !== undefined && pastRefreshPoint(lookup, opts.eagerRefresh)) {
+        this.refresher.refresh(requestOf(key, fullKey, codec, opts, 'get'), loader, lookup);
+      }
+      return lookup.value as T;
+    }
+    if (
+      lookup.state === 'stale' &&
+      Date.now() < lookup.header.freshUntil + (opts.staleWhileRevalidate ?? 0) * 1000
+    ) {
+      // Stale-while-revalidate: answer now with the old value, refresh once in the background.
+      core.telemetry.hit(key, label);
+      core.telemetry.staleServed(key, label);
+      this.refresher.refresh(requestOf(key, fullKey, codec, opts, 'get'), loader, lookup);
+      return lookup.value as T;
+    }
+    core.telemetry.miss(key, label);
+    const request = requestOf(key, fullKey, codec, opts, 'get');
+    const found = lookup;
+    return core.flights.run(
+      fullKey,
+      (flight) => this.missPath.load(request, loader, found, flight),
+      () => core.telemetry.counters.coalesced++,
+      (flight) => canJoin(flight, found),
+    ) as Promise<T>;
+  }
+}
+
+/** True once a hit is past the eager refresh point (a fraction of its TTL). */
+function pastRefreshPoint(found: FoundEntry, fraction: number): boolean {
+  const { writtenAt, freshUntil } = found.header;
+  return (
+    Number.isFinite(freshUntil) && Date.now() >= writtenAt + (freshUntil - writtenAt) * fraction
+  );
+}

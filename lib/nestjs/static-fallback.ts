@@ -1,0 +1,35 @@
+import { CacheInterceptor, type CacheManagerPort } from '../index';
+
+/**
+ * The process-wide registry (`CacheInterceptor.use`) serves decorated objects that no
+ * application binds: instances made with `new`, request-scoped providers, code outside Nest.
+ * Each application that starts registers its managers there too; when several run in one
+ * process (e2e suites), the one started last serves those objects, and when it closes the
+ * registry goes back to the newest application still running, never to a closed manager.
+ * Providers that an application binds are not affected by any of this: they always use their
+ * own application's managers.
+ */
+const live = new Map<string, Array<{ readonly manager: CacheManagerPort }>>();
+
+/** Registers `manager` under `name`; the returned function withdraws it (once). */
+export function registerFallback(name: string, manager: CacheManagerPort): () => void {
+  const entry = { manager };
+  let stack = live.get(name);
+  if (stack === undefined) live.set(name, (stack = []));
+  stack.push(entry);
+  CacheInterceptor.use(manager, name);
+  let withdrawn = false;
+  return () => {
+    if (withdrawn) return;
+    withdrawn = true;
+    const current = live.get(name) ?? [];
+    const index = current.indexOf(entry);
+    if (index >= 0) current.splice(index, 1);
+    const newest = current.at(-1);
+    if (newest !== undefined) {
+      if (index === current.length) CacheInterceptor.use(newest.manager, name);
+    } else {
+      live.delete(name);
+    }
+  };
+}

@@ -129,7 +129,7 @@ describe.each(familiesUnderTest().map((family) => [family.name, family] as const
       const one = manage(new CacheAsideManager({ redis: a.client, keyPrefix, l1 }));
       const two = manage(new CacheAsideManager({ redis: b.client, keyPrefix, l1 }));
       const live = (m: CacheAsideManager): boolean =>
-        (m as unknown as { bus: { isLive: boolean } }).bus.isLive;
+        (m as unknown as { l1: { bus: { isLive: boolean } } }).l1.bus.isLive;
       expect(await eventually(async () => live(one) && live(two))).toBe(true);
       await one.get('shared', async () => 'v1');
       await one.settle();

@@ -205,7 +205,7 @@ describe('Serializers through CacheAsideManager and a real redis-server', () => 
     await redis.set(`${prefix}bomb`, entry, 'PX', 60_000);
     expect(await cache.get('bomb', async () => 'loaded')).toBe('loaded');
     expect(errors.map((e) => e.code)).toEqual(['DECODE_FAILED']);
-    expect(errors[0].cause).toBeInstanceOf(RangeError);
+    expect(errors[0].cause).toMatchObject({ name: 'RangeError' }); // a redacted copy
     expect((errors[0].cause as Error).message).toMatch(/maxInflatedBytes/);
   });
 
@@ -216,7 +216,7 @@ describe('Serializers through CacheAsideManager and a real redis-server', () => 
     await cache.settle();
     expect(await redis.exists(`${prefix}bigint`)).toBe(0);
     expect(errors.map((e) => e.code)).toEqual(['ENCODE_FAILED']);
-    expect(errors[0].cause).toBeInstanceOf(TypeError);
+    expect(errors[0].cause).toMatchObject({ name: 'TypeError' }); // a redacted copy
     expect((errors[0].cause as Error).message).toMatch(/JsonSerializer cannot encode a BigInt/);
   });
 

@@ -141,9 +141,14 @@ async function main(): Promise<void> {
     await cache.get('account:7', loadAccount, { serializer: guarded });
     await cache.settle();
     // The entry ends with the JSON of the account: append a field to it, keeping the TTL.
-    const stored = await readBytes(`${keyPrefix}account:7`);
+    // The cache never throws when Redis is away; this direct access to Redis would.
+    const stored = await readBytes(`${keyPrefix}account:7`).catch(() => null);
+    if (stored === null) {
+      console.log('skipped: nothing is stored (Redis is unreachable)');
+      return;
+    }
     const tampered = Buffer.from(
-      stored!.toString('latin1').replace(/}$/, ',"isAdmin":true}'),
+      stored.toString('latin1').replace(/}$/, ',"isAdmin":true}'),
       'latin1',
     );
     await writeBytes(`${keyPrefix}account:7`, tampered);

@@ -49,7 +49,7 @@ function layerRule(folder, { may, types = [] }) {
             ...refused.map((f) => ({
               regex: reaches(f),
               allowTypeImports: types.includes(f),
-              message: `lib/${folder} sits above lib/${f} in ../shared/DESIGN.md: imports point down the layers only.`,
+              message: `lib/${folder} may not import lib/${f}: in ../shared/DESIGN.md's layers it may import only ${may.join(', ') || 'nothing'}${types.length ? ` (and types from ${types.join(', ')})` : ''}; imports point down.`,
             })),
             {
               regex: '^\\.\\./index$',

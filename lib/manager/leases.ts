@@ -1,3 +1,4 @@
+import { fullKeyOf } from '../entry/key-layout';
 import type { RedisGateway } from '../redis/redis-gateway';
 import type { BackgroundTasks } from './background-tasks';
 import { identityOf } from '../entry/entry-format';
@@ -34,7 +35,9 @@ export class Leases {
       keys.map(async (key, i) => {
         const marker = newLeaseMarker();
         try {
-          return (await this.take(this.keyPrefix + key, found[i], marker)) ? marker : undefined;
+          return (await this.take(fullKeyOf(this.keyPrefix, key), found[i], marker))
+            ? marker
+            : undefined;
         } catch (error) {
           this.telemetry.redisFailed(error, 'getMany', key);
           return undefined;
@@ -55,7 +58,7 @@ export class Leases {
   releaseMany(keys: readonly string[], markers: ReadonlyArray<string | undefined>): void {
     keys.forEach((key, i) => {
       const marker = markers[i];
-      if (marker !== undefined) this.release(this.keyPrefix + key, marker);
+      if (marker !== undefined) this.release(fullKeyOf(this.keyPrefix, key), marker);
     });
   }
 }

@@ -18,12 +18,15 @@ export class Leases {
 
   /**
    * `SET NX` for an absent key; compare-and-set over what we read otherwise: a stale entry by its
-   * id, an unusable value (corrupt, foreign) by all its bytes.
+   * id, an unusable value (corrupt, foreign) by all its bytes, a lease marker only when it has no
+   * expiry (not ours: ours always expire).
    */
   take(fullKey: string, current: Lookup, marker: string): Promise<boolean> {
     if (current.state === 'stale') {
       return this.gateway.takeOverById(fullKey, identityOf(current.raw), marker, this.ttlMs);
     }
+    if (current.state === 'leased' && current.marker !== undefined)
+      return this.gateway.takeLeaseFrom(fullKey, current.marker, marker, this.ttlMs);
     return current.state === 'unusable'
       ? this.gateway.takeOver(fullKey, current.raw, marker, this.ttlMs)
       : this.gateway.acquireLease(fullKey, marker, this.ttlMs);

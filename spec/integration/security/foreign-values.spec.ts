@@ -1,7 +1,7 @@
 import type Redis from 'ioredis';
 import { CacheAsideManager } from '../../../lib/manager/cache-aside.manager';
 import { startRedisServer, type RedisServer } from '../../support/redis-server';
-import { FAULT_OPTIONS, newFaultClient } from '../../support/fault-kit';
+import { FAULT_OPTIONS, newFaultClient, timed } from '../../support/fault-kit';
 import { ready, uniquePrefix } from '../../support/test-redis';
 
 /**
@@ -43,5 +43,27 @@ describe('getTtl / setTtl on a value that is not an entry', () => {
     expect(await cache.getTtl('ours')).toBe(30);
     expect(await cache.setTtl('ours', 60)).toBe(true);
     expect(await cache.getTtl('ours')).toBe(60);
+  });
+
+  it('does not wait on a foreign string shaped like a lease marker that has no expiry', async () => {
+    // Our leases always expire (leaseTtlMs); one with no TTL was not written by a manager.
+    const leased = new CacheAsideManager({
+      redis,
+      keyPrefix: prefix,
+      ...FAULT_OPTIONS,
+      leaseTtlMs: 5000,
+    });
+    try {
+      await redis.set(`${prefix}planted`, 'CA~lease~AAAAAAAAAAAAAAAA');
+      const first = await timed(() => leased.get('planted', () => 'loaded'));
+      expect(first.value).toBe('loaded');
+      expect(first.ms).toBeLessThan(1000);
+      await leased.settle();
+      const second = await timed(() => leased.get('planted', () => 'loaded again'));
+      expect(second.value).toBe('loaded');
+      expect(second.ms).toBeLessThan(1000);
+    } finally {
+      await leased.close();
+    }
   });
 });

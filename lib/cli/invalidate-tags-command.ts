@@ -5,7 +5,7 @@ import { CliError, ExitCode } from './exit-code';
 import { tagVersionKey } from './tag-version-key';
 
 /**
- * `invalidate-tags <tag...>`: the manager's own tag invalidation (each tag gets a new version,
+ * `invalidate-tags <tag...>`: the manager's own tag invalidation (each tag's version is removed,
  * so every entry stamped with the old one stops being served, in every slot, and the L1 buses
  * hear it). `--dry-run` shows whether each tag has a live version, i.e. whether any entry can
  * still be served under it, and changes nothing.

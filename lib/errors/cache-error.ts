@@ -7,6 +7,8 @@ import { RedactedError } from './redacted-error';
 export type CacheErrorCode =
   /** Redis answered with an error (OOM, WRONGTYPE, a script error…). */
   | 'REDIS_ERROR'
+  /** Redis refused the command for the connection's ACL user (NOPERM): fix the user's ACL. */
+  | 'REDIS_NO_PERMISSION'
   /** A Redis operation did not answer within `operationTimeoutMs`. */
   | 'REDIS_TIMEOUT'
   /** Redis was not reachable: the client is not ready, or the circuit breaker is open. */

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { MAX_GLOB_LENGTH } from '../entry/glob';
+import { busChannelOf } from '../entry/key-layout';
 import type { Invalidation } from '../entry/invalidation';
 import type { Subscriber } from '../redis/clients/client-connection';
 import type { RedisGateway } from '../redis/redis-gateway';
@@ -21,7 +22,7 @@ export const DEFAULT_L1_HEARTBEAT_MS = 1000;
 
 /**
  * Keeps every instance's in-process tier coherent: each invalidation is published on one Redis
- * channel per key prefix, and every instance drops what it names. Pub/sub delivers at most once,
+ * channel per key prefix (`<prefix>~l1`, under the prefix so that `&<prefix>*` allows it), and every instance drops what it names. Pub/sub delivers at most once,
  * so the tier is used only while messages are known to arrive: it is switched off and emptied
  * when the subscriber connection closes, and also when a heartbeat this instance publishes to
  * itself does not come back in time (a connection that went silent without closing, a Cluster
@@ -51,7 +52,7 @@ export class InvalidationBus {
     },
     heartbeatMs = DEFAULT_L1_HEARTBEAT_MS,
   ) {
-    this.channel = `cache-aside:l1:${keyPrefix}`;
+    this.channel = busChannelOf(keyPrefix);
     // A connection of our own: a subscribed connection can send nothing else. We created it, so
     // close() releases it (the user's client is never closed).
     this.subscriber = gateway.subscriber();

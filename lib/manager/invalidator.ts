@@ -1,7 +1,9 @@
 import type { CacheOperation } from '../errors/cache-error';
 import type { RedisGateway } from '../redis/redis-gateway';
 import type { Invalidation } from '../entry/invalidation';
+import { keyOfFullKey } from '../entry/key-layout';
 import { InvalidationQueue } from './invalidation-queue';
+import { errorCodeOf } from './redis-error-code';
 import type { TagVersions } from './tag-versions';
 import type { Telemetry } from './telemetry';
 
@@ -61,7 +63,8 @@ export class Invalidator {
       return count;
     } catch (error) {
       this.telemetry.redisFailed(error, operation, key);
-      this.defer(item, operation, key);
+      // Refused by the ACL: a replay would be refused again, so it is reported, not queued.
+      if (errorCodeOf(error) !== 'REDIS_NO_PERMISSION') this.defer(item, operation, key);
       return 0;
     }
   }
@@ -80,7 +83,7 @@ export class Invalidator {
         'the invalidation queue is full (raise invalidationQueueSize); the oldest pending invalidation ' +
           'was dropped and its entries may stay stale until their TTL',
         operation,
-        dropped.kind === 'keys' ? dropped.keys[0].slice(this.options.keyPrefix.length) : undefined,
+        dropped.kind === 'keys' ? keyOfFullKey(this.options.keyPrefix, dropped.keys[0]) : undefined,
       );
     }
     this.scheduleReplay();
@@ -141,7 +144,7 @@ export class Invalidator {
     tags?: readonly string[];
   } {
     if (item.kind === 'keys')
-      return { keys: item.keys.map((k) => k.slice(this.options.keyPrefix.length)) };
+      return { keys: item.keys.map((k) => keyOfFullKey(this.options.keyPrefix, k)) };
     if (item.kind === 'tags') return { tags: item.tags };
     return { pattern: item.match };
   }

@@ -1,3 +1,4 @@
+import { fullKeyOf } from '../entry/key-layout';
 import type { RedisGateway } from '../redis/redis-gateway';
 import type { BackgroundTasks } from './background-tasks';
 import { identityOf } from '../entry/entry-format';
@@ -17,12 +18,15 @@ export class Leases {
 
   /**
    * `SET NX` for an absent key; compare-and-set over what we read otherwise: a stale entry by its
-   * id, an unusable value (corrupt, foreign) by all its bytes.
+   * id, an unusable value (corrupt, foreign) by all its bytes, a lease marker only when it has no
+   * expiry (not ours: ours always expire).
    */
   take(fullKey: string, current: Lookup, marker: string): Promise<boolean> {
     if (current.state === 'stale') {
       return this.gateway.takeOverById(fullKey, identityOf(current.raw), marker, this.ttlMs);
     }
+    if (current.state === 'leased' && current.marker !== undefined)
+      return this.gateway.takeLeaseFrom(fullKey, current.marker, marker, this.ttlMs);
     return current.state === 'unusable'
       ? this.gateway.takeOver(fullKey, current.raw, marker, this.ttlMs)
       : this.gateway.acquireLease(fullKey, marker, this.ttlMs);
@@ -34,7 +38,9 @@ export class Leases {
       keys.map(async (key, i) => {
         const marker = newLeaseMarker();
         try {
-          return (await this.take(this.keyPrefix + key, found[i], marker)) ? marker : undefined;
+          return (await this.take(fullKeyOf(this.keyPrefix, key), found[i], marker))
+            ? marker
+            : undefined;
         } catch (error) {
           this.telemetry.redisFailed(error, 'getMany', key);
           return undefined;
@@ -55,7 +61,7 @@ export class Leases {
   releaseMany(keys: readonly string[], markers: ReadonlyArray<string | undefined>): void {
     keys.forEach((key, i) => {
       const marker = markers[i];
-      if (marker !== undefined) this.release(this.keyPrefix + key, marker);
+      if (marker !== undefined) this.release(fullKeyOf(this.keyPrefix, key), marker);
     });
   }
 }

@@ -1,14 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type { RedisGateway } from '../redis/redis-gateway';
 import { TAG_TOKEN_LENGTH, type TagStamp } from '../entry/entry-format';
+import { tagKeyPrefixOf } from '../entry/key-layout';
 
 /**
  * Tags without scanning: each tag has a version token in Redis. An entry records the tokens its
  * tags had when its load began; invalidating a tag replaces its token, so every entry stamped
  * with the old one stops being served — wherever it lives, in any Cluster slot.
  *
- * Cost: one `GET` per tag on a hit of a tagged entry, one `SET` per tag to invalidate, and on a
- * miss one script per tag to read (or create) the current token.
+ * Cost: one `GET` per tag on a hit of a tagged entry, one `UNLINK` per tag to invalidate, and on
+ * a miss one script per tag to read (or create) the current token.
  */
 export class TagVersions {
   private readonly keyPrefix: string;
@@ -17,9 +18,9 @@ export class TagVersions {
     private readonly gateway: RedisGateway,
     cacheKeyPrefix: string,
   ) {
-    // Beside the cache's own keys rather than under them, so that a pattern invalidation of the
-    // cache's keys does not reset tags (a reset would only cost misses, never stale reads).
-    this.keyPrefix = `cache-aside:tag:${cacheKeyPrefix}`;
+    // Under the cache's prefix, so that one ACL pattern confines everything (see key-layout.ts). A
+    // pattern invalidation may remove tag keys too: that only costs misses, never stale reads.
+    this.keyPrefix = tagKeyPrefixOf(cacheKeyPrefix);
   }
 
   /** The current token of each tag, taken before a load begins. */
@@ -42,13 +43,13 @@ export class TagVersions {
     return stamps.every((stamp, i) => tokens[i] === stamp.token);
   }
 
-  /** Gives each tag a new token: entries stamped with the old one are no longer served. */
+  /**
+   * Removes each tag's token: entries stamped with it are no longer served (an absent token
+   * matches no stamp; the next load creates a new one). UNLINK rather than a SET of a new token,
+   * because Redis still accepts it when it refuses writes for memory (maxmemory + noeviction).
+   */
   async invalidate(tags: readonly string[]): Promise<void> {
-    await Promise.all(
-      tags.map((tag) =>
-        this.gateway.setString(this.keyPrefix + tag, newTagToken(), TAG_KEY_TTL_MS),
-      ),
-    );
+    await this.gateway.unlink(tags.map((tag) => this.keyPrefix + tag));
   }
 }
 

@@ -4,6 +4,7 @@ import {
   isLeaseMarker,
   readEntryHead,
 } from '../entry/entry-format';
+import { fullKeyOf } from '../entry/key-layout';
 import { assertKey, assertTtl } from '../errors/invalid-argument';
 import type { CacheCore } from './cache-core';
 
@@ -21,13 +22,15 @@ export class TtlOperations {
   async getTtl(key: string): Promise<number> {
     assertKey(key);
     const { core } = this;
-    const fullKey = core.keyPrefix + key;
+    const fullKey = fullKeyOf(core.keyPrefix, key);
     // An invalidation of the key is queued: whatever Redis still holds is no entry any more.
     if (core.invalidator.covers(fullKey)) return -2;
     try {
       const { pttl, head } = await core.gateway.inspect(fullKey, ENTRY_HEAD_LENGTH);
-      if (pttl === -2 || isLeaseMarker(head)) return -2;
-      const freshUntil = readEntryHead(head)?.freshUntil ?? NaN;
+      // A lease, or a value that is not our entry (another application's key): no entry of ours.
+      const entryHead = pttl === -2 || isLeaseMarker(head) ? undefined : readEntryHead(head);
+      if (entryHead === undefined) return -2;
+      const { freshUntil } = entryHead;
       if (pttl === -1 && !Number.isFinite(freshUntil)) return -1;
       const leftMs = Number.isFinite(freshUntil) ? freshUntil - Date.now() : pttl;
       return Math.max(0, Math.ceil(Math.min(leftMs, pttl === -1 ? leftMs : pttl) / 1000));
@@ -45,13 +48,13 @@ export class TtlOperations {
     assertKey(key);
     assertTtl(seconds, 'seconds');
     const { core } = this;
-    const fullKey = core.keyPrefix + key;
+    const fullKey = fullKeyOf(core.keyPrefix, key);
     const px = seconds === Infinity ? 0 : Math.max(1, Math.round(seconds * 1000));
     if (core.invalidator.covers(fullKey)) return false;
     try {
       const { pttl, head } = await core.gateway.inspect(fullKey, ENTRY_HEAD_LENGTH);
-      if (pttl === -2 || isLeaseMarker(head)) return false;
-      if (readEntryHead(head) === undefined) return await core.gateway.expire(fullKey, px);
+      // Not our entry (a lease, another application's value): its expiry is not ours to change.
+      if (pttl === -2 || isLeaseMarker(head) || readEntryHead(head) === undefined) return false;
       const patch = expiryPatch(head, px === 0 ? Infinity : Date.now() + px);
       const changed = await core.gateway.setEntryTtl(fullKey, px, patch);
       if (changed) {

@@ -16,6 +16,7 @@ import {
   REPLACE_IF_UNCHANGED,
   SET_TTL,
   STORE_IF_LEASED,
+  TAKE_LEASE_OR_UNEXPIRING_MARKER,
   TAKE_OVER_ENTRY,
   TAKE_OVER_ENTRY_BY_ID,
   type LuaScript,
@@ -105,6 +106,16 @@ export class RedisGateway {
   /** Takes the load lease of an absent key. */
   async acquireLease(key: string, marker: string, px: Milliseconds): Promise<boolean> {
     return this.run((c, signal) => c.set(key, marker, px, true, signal), true);
+  }
+
+  /** Takes the load lease of a key leased by `seen`: if it went, or if `seen` never expires. */
+  async takeLeaseFrom(
+    key: string,
+    seen: string,
+    marker: string,
+    px: Milliseconds,
+  ): Promise<boolean> {
+    return (await this.eval(TAKE_LEASE_OR_UNEXPIRING_MARKER, key, [seen, marker, px])) === 1;
   }
 
   /** Takes the load lease of a key whose current bytes are `seen` (an unusable entry). */

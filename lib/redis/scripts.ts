@@ -29,6 +29,20 @@ return 1
 `);
 
 /**
+ * Take the load lease of a key we found leased: `SET NX` if the lease went meanwhile, or take
+ * over the very marker we read when it has no expiry. Our leases always expire, so a marker
+ * without one was not written by a manager (a planted or restored key): waiting for it to go
+ * would make every read of the key wait a full lease period, forever.
+ * KEYS[1] key; ARGV[1] the marker we read; ARGV[2] lease marker; ARGV[3] lease PX milliseconds.
+ */
+export const TAKE_LEASE_OR_UNEXPIRING_MARKER = script(`
+local current = redis.call('GET', KEYS[1])
+if current and (current ~= ARGV[1] or redis.call('PTTL', KEYS[1]) ~= -1) then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1
+`);
+
+/**
  * Take the load lease over an entry we read and found unusable (undecodable, or stale), but
  * only if nobody replaced it in between — a concurrent fresh write must not be clobbered.
  * KEYS[1] key; ARGV[1] the bytes we read; ARGV[2] lease marker; ARGV[3] lease PX milliseconds.

@@ -19,8 +19,8 @@ async function removeRunKeys(url: string, root: string): Promise<void> {
   const redis = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true });
   try {
     await redis.connect();
-    // The entries, and the tag versions kept beside them (see lib/manager/tag-versions.ts).
-    for (const match of [`${root}*`, `cache-aside:tag:${root}*`]) {
+    // The entries and tag versions, all under the prefix (see lib/entry/key-layout.ts).
+    for (const match of [`${root}*`]) {
       let cursor = '0';
       do {
         const [next, keys] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);

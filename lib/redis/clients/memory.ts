@@ -4,6 +4,7 @@ import {
   REPLACE_IF_UNCHANGED,
   SET_TTL,
   STORE_IF_LEASED,
+  TAKE_LEASE_OR_UNEXPIRING_MARKER,
   TAKE_OVER_ENTRY,
   TAKE_OVER_ENTRY_BY_ID,
   type LuaScript,
@@ -44,6 +45,14 @@ const NATIVE = new Map<LuaScript, Native>([
     (s, key, [marker, entry, px]) => {
       if (!valueIs(s, key, bytes(marker))) return 0;
       s.set(key, bytes(entry), int(px));
+      return 1;
+    },
+  ],
+  [
+    TAKE_LEASE_OR_UNEXPIRING_MARKER,
+    (s, key, [seen, marker, px]) => {
+      if (s.get(key) !== null && (!valueIs(s, key, bytes(seen)) || s.pttl(key) !== -1)) return 0;
+      s.set(key, bytes(marker), int(px));
       return 1;
     },
   ],

@@ -139,12 +139,12 @@ describe('the in-process tier (l1)', () => {
       await quick.settle();
       expect(quick.stats().l1Entries).toBe(1);
       // Behind the bus's back: the connection stays open but no message arrives any more.
-      await bus.subscriber.connection.unsubscribe(`cache-aside:l1:${prefix}`);
+      await bus.subscriber.connection.unsubscribe(`${prefix}~l1`);
       await eventually(
         () => !bus.isLive && quick.stats().l1Entries === 0,
         'tier off and emptied by the missing heartbeat',
       );
-      await bus.subscriber.connection.subscribe(`cache-aside:l1:${prefix}`);
+      await bus.subscriber.connection.subscribe(`${prefix}~l1`);
       await eventually(() => bus.isLive, 'live again once heartbeats come back');
     } finally {
       await quick.close();
@@ -215,7 +215,7 @@ describe('the in-process tier (l1)', () => {
     await a.settle();
     expect(a.stats().l1Entries).toBe(1);
     await clientB.publish(
-      `cache-aside:l1:${prefix}`,
+      `${prefix}~l1`,
       JSON.stringify({ o: 'someone', m: { kind: 'future-kind' } }),
     );
     await eventually(() => a.stats().l1Entries === 0, 'tier emptied');

@@ -117,8 +117,8 @@ describe('CacheAsideManager on a real redis-server', () => {
     expect(loader).toHaveBeenCalledTimes(1);
     expect(await cache.invalidateTags(['users'])).toBe(1);
     expect(await cache.get('tagged', async () => 'v2', { tags: ['users'] })).toBe('v2');
-    // Tag keys live beside the entries and expire a week after their last use.
-    const tagTtl = await redis.pttl(`cache-aside:tag:${prefix}users`);
+    // Tag keys live under the prefix (<prefix>~t:<tag>) and expire a week after their last use.
+    const tagTtl = await redis.pttl(`${prefix}~t:users`);
     expect(tagTtl).toBeGreaterThan(6 * 24 * 3600 * 1000);
   });
 

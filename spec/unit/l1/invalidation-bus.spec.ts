@@ -50,7 +50,7 @@ class FakeGateway {
   }
 }
 
-const CHANNEL = 'cache-aside:l1:app:';
+const CHANNEL = 'app:~l1';
 
 describe('InvalidationBus', () => {
   let gateway: FakeGateway;

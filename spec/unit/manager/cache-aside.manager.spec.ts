@@ -514,12 +514,10 @@ describe('CacheAsideManager', () => {
       expect(errors.map((e) => e.operation)).toEqual(['getTtl', 'setTtl']);
     });
 
-    it('reports -1 for a foreign value without expiry and sets a TTL on it', async () => {
+    it('treats a foreign value as no entry and leaves its expiry alone (#11)', async () => {
       await redis.set('unit:foreign', 'x');
-      expect(await cache.getTtl('foreign')).toBe(-1);
-      expect(await cache.setTtl('foreign', 10)).toBe(true);
-      expect(await cache.getTtl('foreign')).toBe(10);
-      expect(await cache.setTtl('foreign', Infinity)).toBe(true);
+      expect(await cache.getTtl('foreign')).toBe(-2);
+      expect(await cache.setTtl('foreign', 10)).toBe(false);
       expect(await redis.pttl('unit:foreign')).toBe(-1);
     });
 

@@ -1,0 +1,74 @@
+import fc from 'fast-check';
+import { compileGlob } from '../../../lib/entry/glob';
+import {
+  busChannelOf,
+  fullKeyOf,
+  fullPatternsOf,
+  keyOfFullKey,
+  tagKeyPrefixOf,
+} from '../../../lib/entry/key-layout';
+
+/** Keys drawn often from the characters that matter here: the marker, globs, the delimiter. */
+const keyChars = fc.constantFrom('~', '~', 't', 'l', '1', ':', 'a', '?', '*', '[', ']', '\\');
+const key = fc.string({ unit: keyChars, minLength: 1, maxLength: 8 });
+const prefix = fc.constantFrom('', 'app:', 'app:x:', 'a{1}:');
+
+describe('key layout', () => {
+  it('puts every internal name under the prefix', () => {
+    expect(tagKeyPrefixOf('app:')).toBe('app:~t:');
+    expect(busChannelOf('app:')).toBe('app:~l1');
+  });
+
+  it('never gives an entry key the name of a tag key or of the bus channel', () => {
+    fc.assert(
+      fc.property(prefix, key, key, (p, k, tag) => {
+        const full = fullKeyOf(p, k);
+        expect(full.startsWith(p)).toBe(true);
+        expect(full).not.toBe(tagKeyPrefixOf(p) + tag);
+        expect(full).not.toBe(busChannelOf(p));
+      }),
+    );
+  });
+
+  it('gives two different keys two different full keys, and reads the key back', () => {
+    fc.assert(
+      fc.property(prefix, key, key, (p, a, b) => {
+        if (a !== b) expect(fullKeyOf(p, a)).not.toBe(fullKeyOf(p, b));
+        expect(keyOfFullKey(p, fullKeyOf(p, a))).toBe(a);
+      }),
+    );
+  });
+
+  it('keeps the tags of managers whose prefixes nest apart (app: + x:t vs app:x: + t)', () => {
+    expect(tagKeyPrefixOf('app:') + 'x:t').not.toBe(tagKeyPrefixOf('app:x:') + 't');
+    fc.assert(
+      fc.property(
+        key,
+        key,
+        fc.string({ unit: fc.constantFrom('x', ':', 'y'), minLength: 1 }),
+        (a, b, nest) => {
+          expect(tagKeyPrefixOf('app:') + a).not.toBe(tagKeyPrefixOf(`app:${nest}`) + b);
+        },
+      ),
+    );
+  });
+
+  it('has pattern globs that match the full key exactly when the key matches the glob', () => {
+    const glob = fc.string({
+      unit: fc.constantFrom('~', 'a', '?', '*', '[~a]', '[^~]', '\\~', ':'),
+      minLength: 1,
+      maxLength: 5,
+    });
+    fc.assert(
+      fc.property(prefix, glob, key, (p, g, k) => {
+        const full = fullKeyOf(p, k);
+        const matched = fullPatternsOf(p, g).some((pattern) => compileGlob(pattern).test(full));
+        // Never a miss (that would leave a stale entry); an extra match only where the key is
+        // stored escaped, which costs a reload, never a stale read.
+        if (compileGlob(g).test(k)) expect(matched).toBe(true);
+        else if (matched) expect(k.startsWith('~')).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});

@@ -12,6 +12,13 @@ import { BackgroundRefresh } from './background-refresh';
 import { BackgroundTasks } from './background-tasks';
 import { BatchRead, type BatchLoader } from './batch-read';
 import type { CacheAsideOptions, GetOptions, SetOptions } from './cache-aside.options';
+import {
+  cacheChannels,
+  registerManager,
+  traceInvalidate,
+  type InvalidationTarget,
+  type ManagerRegistration,
+} from './cache-channels';
 import type { CacheCore, Loader } from './cache-core';
 import type { CacheEventName, CacheEvents } from './cache-events';
 import { EntryReader } from './entry-reader';
@@ -43,7 +50,9 @@ export class CacheAsideManager {
   readonly defaultTtl: number;
 
   private readonly gateway: RedisGateway;
-  private readonly telemetry = new Telemetry();
+  private readonly telemetry: Telemetry;
+  /** Held for the manager's life: the registry of live managers keeps it only weakly. */
+  private readonly registration: ManagerRegistration;
   private readonly background = new BackgroundTasks();
   private readonly flights = new SingleFlight();
   private readonly invalidator: Invalidator;
@@ -58,6 +67,14 @@ export class CacheAsideManager {
     const keyPrefix = resolved.keyPrefix;
     this.keyPrefix = keyPrefix;
     this.defaultTtl = resolved.defaultTtl;
+    // First, so that everything built below reports under this manager's identity; the probes
+    // read the gateway and the L1 tier only at collection time, once they exist.
+    this.registration = registerManager({
+      keyPrefix,
+      circuitOpen: () => this.gateway.circuit !== 'closed',
+      l1Entries: () => this.l1.size,
+    });
+    this.telemetry = new Telemetry(this.registration.identity);
     const gateway = new RedisGateway(resolved.redis, {
       operationTimeout: resolved.operationTimeoutMs,
       scanCount: resolved.scanCount,
@@ -113,7 +130,8 @@ export class CacheAsideManager {
     const missPath = new MissPath(core);
     this.reads = new ReadPath(core, missPath, new BackgroundRefresh(core, missPath));
     this.batchRead = new BatchRead(core, missPath);
-    this.writes = new WritePath(core, settings, (key) => this.invalidate(key));
+    // A write that falls back to removing its key is a `set`, not also a traced invalidation.
+    this.writes = new WritePath(core, settings, (key) => this.removeKeys([key]));
     this.ttl = new TtlOperations(core);
   }
 
@@ -173,6 +191,17 @@ export class CacheAsideManager {
       assertKey(key, typeof keyOrKeys === 'string' ? 'key' : `keys[${i}]`);
     });
     if (keys.length === 0) return 0;
+    if (cacheChannels.invalidate.hasSubscribers) {
+      const target: InvalidationTarget = { kind: 'key', keys };
+      return traceInvalidate(this.registration.identity, target, undefined, () =>
+        this.removeKeys(keys),
+      );
+    }
+    return this.removeKeys(keys);
+  }
+
+  /** `invalidate` past its checks, untraced (also what a failed `set` falls back to). */
+  private removeKeys(keys: readonly string[]): Promise<number> {
     const fullKeys = keys.map((key) => this.keyPrefix + key);
     for (const fullKey of fullKeys) this.flights.forget(fullKey);
     return this.invalidator.run(
@@ -189,11 +218,20 @@ export class CacheAsideManager {
   async invalidatePattern(glob: string): Promise<number> {
     assertKey(glob, 'pattern');
     assertGlobLength(glob);
-    this.flights.forgetAll();
-    return this.invalidator.run(
-      { kind: 'pattern', match: escapeGlob(this.keyPrefix) + glob },
-      'invalidatePattern',
-      glob,
+    const run = (): Promise<number> => {
+      this.flights.forgetAll();
+      return this.invalidator.run(
+        { kind: 'pattern', match: escapeGlob(this.keyPrefix) + glob },
+        'invalidatePattern',
+        glob,
+      );
+    };
+    if (!cacheChannels.invalidate.hasSubscribers) return run();
+    return traceInvalidate(
+      this.registration.identity,
+      { kind: 'pattern', pattern: glob },
+      undefined,
+      run,
     );
   }
 
@@ -204,8 +242,18 @@ export class CacheAsideManager {
   async invalidateTags(tags: readonly string[]): Promise<number> {
     assertTags(tags);
     if (tags.length === 0) return 0;
-    this.flights.forgetAll();
-    return this.invalidator.run({ kind: 'tags', tags: [...tags] }, 'invalidateTags');
+    const copy = [...tags];
+    const run = (): Promise<number> => {
+      this.flights.forgetAll();
+      return this.invalidator.run({ kind: 'tags', tags: copy }, 'invalidateTags');
+    };
+    if (!cacheChannels.invalidate.hasSubscribers) return run();
+    return traceInvalidate(
+      this.registration.identity,
+      { kind: 'tags', tags: copy },
+      undefined,
+      run,
+    );
   }
 
   // ── TTL ────────────────────────────────────────────────────────────────────
@@ -260,6 +308,7 @@ export class CacheAsideManager {
    * A client passed in is never closed: it is the caller's.
    */
   async close(): Promise<void> {
+    this.registration.unregister();
     this.invalidator.stop();
     await this.settle();
     await this.l1.close();

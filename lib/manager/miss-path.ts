@@ -1,4 +1,5 @@
 import { CacheError } from '../errors/cache-error';
+import { cacheChannels, traceLoad } from './cache-channels';
 import type { CacheCore, Loader } from './cache-core';
 import type { CacheRequest } from './cache-request';
 import { restampedCopy, type TagStamp } from '../entry/entry-format';
@@ -78,9 +79,14 @@ export class MissPath {
     ) as Promise<T>;
   }
 
+  /** Calls the loader, timed for `stats()` and traced on `cache-aside:load` when subscribed. */
   async callLoader<T>(request: CacheRequest<T>, loader: Loader<T>): Promise<T> {
     const started = Date.now();
     try {
+      if (cacheChannels.load.hasSubscribers) {
+        const { key, label } = request;
+        return await traceLoad(this.core.telemetry.identity, key, label, () => loader(key));
+      }
       return await loader(request.key);
     } finally {
       this.core.telemetry.counters.load(request.label, Date.now() - started);

@@ -46,7 +46,9 @@ import { WritePath } from './write-path';
  * invalidations (`invalidator.ts`) and the in-process tier (`lib/l1`).
  */
 export class CacheAsideManager {
+  /** Prepended to every key in Redis (resolved from the options). */
   readonly keyPrefix: string;
+  /** Seconds an entry lives when a call gives no `ttl`. */
   readonly defaultTtl: number;
 
   private readonly gateway: RedisGateway;
@@ -270,6 +272,7 @@ export class CacheAsideManager {
 
   // ── statistics, events, lifecycle ──────────────────────────────────────────
 
+  /** Counters since construction (or `resetStats()`), with the circuit, queue and L1 state now. */
   stats(): CacheStats {
     return this.telemetry.counters.snapshot(
       this.invalidator.pending,
@@ -279,20 +282,24 @@ export class CacheAsideManager {
     );
   }
 
+  /** Zeroes the counters of `stats()` (the state it reports is not a counter and stays). */
   resetStats(): void {
     this.telemetry.counters.reset();
   }
 
+  /** Listens to an event (see `CacheEvents`); payloads never carry values. */
   on<E extends CacheEventName>(event: E, listener: (payload: CacheEvents[E]) => void): this {
     this.telemetry.events.on(event, listener);
     return this;
   }
 
+  /** Stops a listener added with `on` or `once`. */
   off<E extends CacheEventName>(event: E, listener: (payload: CacheEvents[E]) => void): this {
     this.telemetry.events.off(event, listener);
     return this;
   }
 
+  /** Listens to the next occurrence of an event only. */
   once<E extends CacheEventName>(event: E, listener: (payload: CacheEvents[E]) => void): this {
     this.telemetry.events.once(event, listener);
     return this;

@@ -92,6 +92,7 @@ export interface CacheAsideOptions {
 /** A TTL in seconds, or computed from the loaded value; `0` or less means "do not store it". */
 export type TtlOption<T> = number | ((value: T) => number);
 
+/** Per-call options of `get`, `getMany` and `@Cacheable`: TTL, tags, grace, refresh, serializer. */
 export interface GetOptions<T = unknown> {
   /** Seconds, or a function of the loaded value; `<= 0` from a function keeps it out of the cache. */
   ttl?: TtlOption<T>;
@@ -126,6 +127,7 @@ export interface GetOptions<T = unknown> {
   label?: string;
 }
 
+/** Per-call options of `set` (and `@CachePut`). */
 export interface SetOptions {
   /** Seconds. @default the manager's `defaultTtl` */
   ttl?: number;

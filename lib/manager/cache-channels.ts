@@ -54,6 +54,7 @@ export interface CacheCallContext {
 
 /** What answered a read: the cache (fresh or stale), the loader, or the loader without the cache. */
 export type CacheLookupOutcome = 'hit' | 'miss' | 'stale' | 'bypass';
+/** Which tier answered a hit: the in-process L1 tier or Redis. */
 export type CacheTier = 'l1' | 'redis';
 
 /** `cache-aside:get`: one `manager.get` (and every `@Cacheable` call). */
@@ -82,6 +83,7 @@ export interface CacheSetContext extends CacheCallContext {
   readonly key: string;
 }
 
+/** What an invalidation names: keys, a glob pattern, or tags. */
 export type CacheInvalidationKind = 'key' | 'pattern' | 'tags';
 
 /** `cache-aside:invalidate`: one `invalidate`, `invalidatePattern` or `invalidateTags`. */

@@ -3,15 +3,21 @@ import type { CacheError } from '../errors/cache-error';
 
 /** The events a manager emits, with their payloads. */
 export interface CacheEvents {
+  /** A lookup the cache answered (L1 or Redis). */
   hit: { key: string; label?: string };
+  /** A lookup the loader answered. */
   miss: { key: string; label?: string };
+  /** An entry written (a load stored, or `set`). */
   set: { key: string };
+  /** An invalidation done: what it named and how many entries (or tags) it removed. */
   evict: { keys?: readonly string[]; pattern?: string; tags?: readonly string[]; count: number };
   /** A value past its TTL answered inside its grace window because the loader failed. */
   stale: { key: string; label?: string };
+  /** A Redis failure or an unreadable entry, absorbed: the caller was served anyway. */
   error: CacheError;
 }
 
+/** The name of an event a manager emits (`on`, `off`, `once`). */
 export type CacheEventName = keyof CacheEvents;
 
 /**

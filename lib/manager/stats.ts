@@ -11,6 +11,7 @@ export interface MethodStats {
   loadTimeMs: number;
 }
 
+/** What `stats()` returns: the totals, the manager's state, and the same figures per label. */
 export interface CacheStats extends MethodStats {
   /** Values written to Redis (loads stored and `set` calls). */
   sets: number;
@@ -28,6 +29,7 @@ export interface CacheStats extends MethodStats {
   l1Hits: number;
   /** Entries and bytes held by the in-process tier (0 when it is off). */
   l1Entries: number;
+  /** Bytes the in-process tier holds (0 when it is off). */
   l1Bytes: number;
   /** Per-label breakdown (decorated methods pass `Class.method`). */
   methods: Record<string, MethodStats>;

@@ -193,14 +193,16 @@ export class BatchRead {
     const { missingIndexes, lookups, results, loader, codec, opts, redisUp, epoch } = batch;
     const label = opts.label;
     const settles: Array<{
-      resolve(value: T): void;
-      reject(error: unknown): void;
+      resolve: (value: T) => void;
+      reject: (error: unknown) => void;
       flight: Flight;
     }> = [];
+    const indexesOf = (key: string): number[] => missingIndexes.get(key) ?? [];
     for (const key of missing) {
       let settle!: (typeof settles)[number];
       // Always a new flight: one in flight for this key was refused above (its lease is gone).
-      core.flights.run(
+      // The flight's promise is what joiners await; this batch settles it through `settle`.
+      void core.flights.run(
         core.keyPrefix + key,
         (flight) => new Promise<T>((resolve, reject) => (settle = { resolve, reject, flight })),
         undefined,
@@ -216,14 +218,14 @@ export class BatchRead {
     const markers = redisUp
       ? await core.leases.takeMany(
           missing,
-          missing.map((key) => lookups[missingIndexes.get(key)![0]]),
+          missing.map((key) => lookups[indexesOf(key)[0]]),
         )
       : missing.map(() => undefined);
     markers.forEach((marker, i) => (settles[i].flight.lease = marker));
-    const wantsTags = opts.tags !== undefined && opts.tags.length > 0;
+    const wanted = opts.tags !== undefined && opts.tags.length > 0 ? opts.tags : undefined;
     const tags =
-      wantsTags && markers.some((m) => m !== undefined)
-        ? await core.reader.stamps(opts.tags!, 'getMany')
+      wanted !== undefined && markers.some((m) => m !== undefined)
+        ? await core.reader.stamps(wanted, 'getMany')
         : undefined;
 
     const started = Date.now();
@@ -238,17 +240,19 @@ export class BatchRead {
       return fail(error);
     }
     core.telemetry.counters.load(label, Date.now() - started);
-    if (!Array.isArray(values) || values.length !== missing.length) {
+    // Checked as `unknown`: `Array.isArray` would widen `values` to `any[]` for the code below.
+    const returned: unknown = values;
+    if (!Array.isArray(returned) || returned.length !== missing.length) {
       core.leases.releaseMany(missing, markers);
       return fail(
         new BatchSizeMismatchError(
           missing.length,
-          Array.isArray(values) ? values.length : undefined,
+          Array.isArray(returned) ? returned.length : undefined,
         ),
       );
     }
     missing.forEach((key, i) => {
-      for (const index of missingIndexes.get(key)!) results[index] = values[i];
+      for (const index of indexesOf(key)) results[index] = values[i];
       settles[i].resolve(values[i]);
       const marker = markers[i];
       if (marker !== undefined) {

@@ -47,7 +47,7 @@ export class ReadPath {
       assertFunction(loader, 'loader');
       if (opts !== NO_OPTIONS && !checkedOptions.has(opts)) checkOptions(opts);
     } catch (error) {
-      return Promise.reject(error as Error);
+      return rejected(error);
     }
     if (cacheChannels.get.hasSubscribers) {
       return traceGet(this.core.telemetry.identity, key, opts.label, (trace) =>
@@ -131,6 +131,12 @@ export class ReadPath {
       (flight) => canJoin(flight, found),
     ) as Promise<T>;
   }
+}
+
+/** A promise rejected with `error`, as an `async` function's throw would be. */
+// eslint-disable-next-line @typescript-eslint/require-await -- async, so the throw becomes a rejection
+async function rejected(error: unknown): Promise<never> {
+  throw error;
 }
 
 /** True once a hit is past the eager refresh point (a fraction of its TTL). */

@@ -1,4 +1,4 @@
-import { tracingChannel, type TracingChannel } from 'node:diagnostics_channel';
+import { tracingChannel } from 'node:diagnostics_channel';
 import type Redis from 'ioredis';
 import { CacheAsideManager } from '../../../lib';
 import {
@@ -28,10 +28,7 @@ describe('diagnostics channels on a real Redis', () => {
     cache = new CacheAsideManager({ redis: client, keyPrefix: prefix });
     const ended: Array<[string, Record<string, unknown>]> = [];
     const subscriptions = (['get', 'load', 'invalidate'] as const).map((name) => {
-      const channel = tracingChannel(CACHE_CHANNEL_NAMES[name]) as TracingChannel<
-        unknown,
-        Record<string, unknown>
-      >;
+      const channel = tracingChannel<unknown, Record<string, unknown>>(CACHE_CHANNEL_NAMES[name]);
       const handlers = {
         start: () => undefined,
         end: () => undefined,

@@ -1,9 +1,4 @@
-import {
-  tracingChannel,
-  subscribe,
-  unsubscribe,
-  type TracingChannel,
-} from 'node:diagnostics_channel';
+import { tracingChannel, subscribe, unsubscribe } from 'node:diagnostics_channel';
 import {
   AggregationTemporality,
   InMemoryMetricExporter,
@@ -36,10 +31,7 @@ function recordChannels(events: Events): () => void {
   const names = ['get', 'getMany', 'set', 'invalidate', 'load'] as const;
   const undo: Array<() => void> = [];
   for (const name of names) {
-    const channel = tracingChannel(CACHE_CHANNEL_NAMES[name]) as TracingChannel<
-      unknown,
-      Record<string, unknown>
-    >;
+    const channel = tracingChannel<unknown, Record<string, unknown>>(CACHE_CHANNEL_NAMES[name]);
     const handlers = {
       start: (context: Record<string, unknown>) => {
         events.push({ channel: name, phase: 'start', context: { ...context } });
@@ -95,7 +87,8 @@ describe('CacheAsideManager on the diagnostics channels', () => {
       ['u1', 'dc:', method, 'miss', undefined],
       ['u1', 'dc:', method, 'hit', 'redis'],
     ]);
-    expect(gets[0].manager).toEqual({ id: expect.any(Number), keyPrefix: 'dc:' });
+    expect(gets[0].manager.keyPrefix).toBe('dc:');
+    expect(typeof gets[0].manager.id).toBe('number');
     const loads = ended(events, 'load') as unknown as CacheLoadContext[];
     expect(loads).toHaveLength(1);
     expect(loads[0]).toMatchObject({ key: 'u1', keys: undefined, keyPrefix: 'dc:', method });

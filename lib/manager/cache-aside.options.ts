@@ -20,6 +20,7 @@ export {
  * validation: `options-validation.ts`.
  */
 
+/** What `new CacheAsideManager(options)` takes: the client, the prefix, TTLs and the tiers. */
 export interface CacheAsideOptions {
   /**
    * An ioredis (5, 6) or iovalkey client, Cluster or Sentinel-configured client; a connected
@@ -96,6 +97,7 @@ export type TtlOption<T> = number | ((value: T) => number);
 export interface GetOptions<T = unknown> {
   /** Seconds, or a function of the loaded value; `<= 0` from a function keeps it out of the cache. */
   ttl?: TtlOption<T>;
+  /** This call's serializer instead of the manager's (stored entries record which). */
   serializer?: Serializer;
   /** Entries stored with a tag stop being served once `invalidateTags([tag])` runs. */
   tags?: readonly string[];
@@ -131,7 +133,9 @@ export interface GetOptions<T = unknown> {
 export interface SetOptions {
   /** Seconds. @default the manager's `defaultTtl` */
   ttl?: number;
+  /** This write's serializer; `get` must read the key with the same one. */
   serializer?: Serializer;
+  /** Tags to store the entry with (see `invalidateTags`). */
   tags?: readonly string[];
   /** For a `null` / `undefined` value: its TTL, or `false` to remove the key instead. */
   nullTtl?: number | false;

@@ -34,12 +34,15 @@ export const CACHE_CHANNEL_NAMES = Object.freeze({
 export interface CacheManagerIdentity {
   /** Unique among the managers of this process, counting from 1. */
   readonly id: number;
+  /** The manager's key prefix. */
   readonly keyPrefix: string;
 }
 
 /** The fields every traced call carries. */
 export interface CacheCallContext {
+  /** Which manager published the event. */
   readonly manager: CacheManagerIdentity;
+  /** The manager's key prefix (the same as `manager.keyPrefix`). */
   readonly keyPrefix: string;
   /** `'Class.method'` for a call made by a decorated method, otherwise `undefined`. */
   readonly method: string | undefined;
@@ -69,10 +72,13 @@ export interface CacheGetContext extends CacheCallContext {
 
 /** `cache-aside:getMany`: one `manager.getMany` (and every `@CacheableMany` call). */
 export interface CacheGetManyContext extends CacheCallContext {
+  /** As the caller gave them, without the prefix, in the order given. */
   readonly keys: readonly string[];
   /** Set before `asyncEnd`: how many of `keys` each tier answered, and how many the loader did. */
   l1Hits: number;
+  /** Keys Redis answered fresh. */
   redisHits: number;
+  /** Keys the loader was asked for (or joined a load in flight). */
   misses: number;
   /** Set before `asyncEnd`: Redis was skipped or failed, so the misses bypassed the cache. */
   bypass: boolean;
@@ -80,6 +86,7 @@ export interface CacheGetManyContext extends CacheCallContext {
 
 /** `cache-aside:set`: one `manager.set` (and every `@CachePut` store). */
 export interface CacheSetContext extends CacheCallContext {
+  /** As the caller gave it, without the prefix. */
   readonly key: string;
 }
 
@@ -88,9 +95,11 @@ export type CacheInvalidationKind = 'key' | 'pattern' | 'tags';
 
 /** `cache-aside:invalidate`: one `invalidate`, `invalidatePattern` or `invalidateTags`. */
 export interface CacheInvalidateContext extends CacheCallContext {
+  /** Keys, a pattern, or tags. */
   readonly kind: CacheInvalidationKind;
   /** `kind: 'key'`: the key when one was given, and every key in `keys`. */
   readonly key: string | undefined;
+  /** `kind: 'key'`: every key, as the caller gave it. */
   readonly keys: readonly string[] | undefined;
   /** `kind: 'pattern'`: the glob, relative to the prefix. */
   readonly pattern: string | undefined;
@@ -110,9 +119,13 @@ export interface CacheLoadContext extends CacheCallContext {
 
 /** A message on `cache-aside:error`: the same `CacheError` the manager's `'error'` event gets. */
 export interface CacheErrorMessage {
+  /** Which manager reported it. */
   readonly manager: CacheManagerIdentity;
+  /** The manager's key prefix. */
   readonly keyPrefix: string;
+  /** `'Class.method'` for a call made by a decorated method, otherwise `undefined`. */
   readonly method: string | undefined;
+  /** The error as the `'error'` event gets it. */
   readonly error: CacheError;
 }
 
@@ -307,6 +320,7 @@ export function publishError(
 
 /** What a manager lets observers read about itself; each function is called at collection time. */
 export interface ManagerProbe {
+  /** The manager's key prefix. */
   readonly keyPrefix: string;
   /** True while the circuit breaker is not closed (open, or half-open while it probes Redis). */
   circuitOpen(): boolean;
@@ -316,7 +330,9 @@ export interface ManagerProbe {
 
 /** A manager as an observer sees it at one moment. */
 export interface CacheManagerSnapshot {
+  /** Which manager this is. */
   readonly manager: CacheManagerIdentity;
+  /** True while the circuit breaker is not closed. */
   readonly circuitOpen: boolean;
   /** `undefined` when the manager has no in-process tier. */
   readonly l1Entries: number | undefined;

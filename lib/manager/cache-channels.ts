@@ -19,10 +19,15 @@ import type { CacheError } from '../errors/cache-error';
 
 /** The channel names, as a subscriber passes them to `diagnostics_channel.tracingChannel()`. */
 export const CACHE_CHANNEL_NAMES = Object.freeze({
+  /** Each `get` (and `@Cacheable` call): a `CacheGetContext`. */
   get: 'cache-aside:get',
+  /** Each `getMany` (and `@CacheableMany` call): a `CacheGetManyContext`. */
   getMany: 'cache-aside:getMany',
+  /** Each `set` (and `@CachePut` store): a `CacheSetContext`. */
   set: 'cache-aside:set',
+  /** Each invalidation by key, pattern or tags: a `CacheInvalidateContext`. */
   invalidate: 'cache-aside:invalidate',
+  /** Each loader call: a `CacheLoadContext`. */
   load: 'cache-aside:load',
   /** A plain channel (not a tracing one): each message is a `CacheErrorMessage`. */
   error: 'cache-aside:error',

@@ -4,15 +4,42 @@ import type { CacheError } from '../errors/cache-error';
 /** The events a manager emits, with their payloads. */
 export interface CacheEvents {
   /** A lookup the cache answered (L1 or Redis). */
-  hit: { key: string; label?: string };
+  hit: {
+    /** As the caller gave it, without the prefix. */
+    key: string;
+    /** The call's label (`Class.method` for decorated methods). */
+    label?: string;
+  };
   /** A lookup the loader answered. */
-  miss: { key: string; label?: string };
+  miss: {
+    /** As the caller gave it, without the prefix. */
+    key: string;
+    /** The call's label (`Class.method` for decorated methods). */
+    label?: string;
+  };
   /** An entry written (a load stored, or `set`). */
-  set: { key: string };
+  set: {
+    /** As the caller gave it, without the prefix. */
+    key: string;
+  };
   /** An invalidation done: what it named and how many entries (or tags) it removed. */
-  evict: { keys?: readonly string[]; pattern?: string; tags?: readonly string[]; count: number };
+  evict: {
+    /** The keys removed by `invalidate`, without the prefix. */
+    keys?: readonly string[];
+    /** The glob of `invalidatePattern`. */
+    pattern?: string;
+    /** The tags of `invalidateTags`. */
+    tags?: readonly string[];
+    /** Entries removed, or tags invalidated. */
+    count: number;
+  };
   /** A value past its TTL answered inside its grace window because the loader failed. */
-  stale: { key: string; label?: string };
+  stale: {
+    /** As the caller gave it, without the prefix. */
+    key: string;
+    /** The call's label (`Class.method` for decorated methods). */
+    label?: string;
+  };
   /** A Redis failure or an unreadable entry, absorbed: the caller was served anyway. */
   error: CacheError;
 }

@@ -1,7 +1,10 @@
 /** Counters of one label (a decorated method's `Class.method`). */
 export interface MethodStats {
+  /** Lookups the cache answered (L1 or Redis, fresh or stale-while-revalidate). */
   hits: number;
+  /** Lookups the loader answered (misses, and reads that bypassed Redis). */
   misses: number;
+  /** Errors reported (Redis failures, unreadable entries), each also an `'error'` event. */
   errors: number;
   /** `hits / (hits + misses)`, `0` before any read. */
   hitRatio: number;

@@ -26,7 +26,7 @@ export interface CacheEvents {
   evict: {
     /** The keys removed by `invalidate`, without the prefix. */
     keys?: readonly string[];
-    /** The glob of `invalidatePattern`. */
+    /** The glob `invalidatePattern` matched in Redis (after the escaped key prefix). */
     pattern?: string;
     /** The tags of `invalidateTags`. */
     tags?: readonly string[];

@@ -260,12 +260,18 @@ export class CacheAsideManager {
 
   // ── TTL ────────────────────────────────────────────────────────────────────
 
-  /** See {@link TtlOperations.getTtl}. */
+  /**
+   * Seconds left of the entry's TTL (rounded up, so a live entry never reports 0), `-1` for no
+   * expiry, `-2` when there is no entry. A grace window after the TTL is not counted.
+   */
   getTtl(key: string): Promise<number> {
     return this.ttl.getTtl(key);
   }
 
-  /** See {@link TtlOperations.setTtl}. */
+  /**
+   * Sets a new TTL (seconds, or `Infinity`), replacing any grace window; `false` where no entry
+   * exists (a key being loaded has no entry yet).
+   */
   setTtl(key: string, seconds: number): Promise<boolean> {
     return this.ttl.setTtl(key, seconds);
   }

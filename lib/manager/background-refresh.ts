@@ -26,8 +26,9 @@ export class BackgroundRefresh {
     const refresh = this.flights.run(fullKey, async () => {
       const epoch = core.local.epoch;
       try {
-        const wantsTags = opts.tags !== undefined && opts.tags.length > 0;
-        const tags = wantsTags ? await core.reader.stamps(opts.tags!, 'refresh', key) : undefined;
+        const wanted = opts.tags !== undefined && opts.tags.length > 0 ? opts.tags : undefined;
+        const wantsTags = wanted !== undefined;
+        const tags = wantsTags ? await core.reader.stamps(wanted, 'refresh', key) : undefined;
         const value = await this.missPath.callLoader(request, loader);
         if (wantsTags && tags === undefined) return;
         const entry = core.writer.prepare(value, request, tags, 'refresh');

@@ -3,6 +3,13 @@ import { BatchSizeMismatchError } from '../errors/batch-size-mismatch.error';
 import { CacheTypeError } from '../errors/cache-type-error';
 import { assertFunction, assertKey, describe } from '../errors/invalid-argument';
 import type { GetOptions } from './cache-aside.options';
+import {
+  cacheChannels,
+  noteBatch,
+  traceGetMany,
+  traceLoad,
+  type CacheGetManyContext,
+} from './cache-channels';
 import type { CacheCore } from './cache-core';
 import { requestOf } from './cache-request';
 import { ABSENT, type Lookup } from './lookup';
@@ -43,11 +50,26 @@ export class BatchRead {
     private readonly missPath: MissPath,
   ) {}
 
+  /**
+   * Checks the arguments, then reads, traced on `cache-aside:getMany` only while someone
+   * subscribes (an empty `keys` answers `[]` untraced).
+   */
   async read<T>(
     keys: readonly string[],
     loader: BatchLoader<T>,
     opts: GetOptions<T>,
   ): Promise<T[]> {
+    this.check(keys, loader, opts);
+    if (keys.length === 0) return [];
+    if (cacheChannels.getMany.hasSubscribers) {
+      return traceGetMany(this.core.telemetry.identity, keys, opts.label, (trace) =>
+        this.lookUpAndLoad(keys, loader, opts, trace),
+      );
+    }
+    return this.lookUpAndLoad(keys, loader, opts, undefined);
+  }
+
+  private check<T>(keys: readonly string[], loader: BatchLoader<T>, opts: GetOptions<T>): void {
     const asked: unknown = keys; // a JavaScript caller may pass anything
     if (!Array.isArray(asked)) {
       throw new CacheTypeError(
@@ -60,7 +82,15 @@ export class BatchRead {
     });
     assertFunction(loader, 'loader');
     assertGetOptions(opts, 'getMany()');
-    if (keys.length === 0) return [];
+  }
+
+  /** `getMany` past its checks; `trace` is the call's context when `cache-aside:getMany` is traced. */
+  private async lookUpAndLoad<T>(
+    keys: readonly string[],
+    loader: BatchLoader<T>,
+    opts: GetOptions<T>,
+    trace: CacheGetManyContext | undefined,
+  ): Promise<T[]> {
     const { core } = this;
     const codec = core.codecOf(opts.serializer);
     const label = opts.label;
@@ -108,8 +138,12 @@ export class BatchRead {
 
     const results = new Array<T>(keys.length);
     const missingIndexes = new Map<string, number[]>();
+    let l1Hits = 0;
+    let redisHits = 0;
     lookups.forEach((lookup, i) => {
       if (lookup.state === 'fresh' || lookup.state === 'local') {
+        if (lookup.state === 'local') l1Hits++;
+        else redisHits++;
         core.telemetry.hit(keys[i], label);
         results[i] = lookup.value as T;
         return;
@@ -119,6 +153,7 @@ export class BatchRead {
       if (indexes) indexes.push(i);
       else missingIndexes.set(keys[i], [i]);
     });
+    noteBatch(trace, l1Hits, redisHits, keys.length - l1Hits - redisHits, !redisUp);
     if (missingIndexes.size === 0) return results;
 
     // Keys another call in this process is already loading are joined, not loaded again.
@@ -158,14 +193,16 @@ export class BatchRead {
     const { missingIndexes, lookups, results, loader, codec, opts, redisUp, epoch } = batch;
     const label = opts.label;
     const settles: Array<{
-      resolve(value: T): void;
-      reject(error: unknown): void;
+      resolve: (value: T) => void;
+      reject: (error: unknown) => void;
       flight: Flight;
     }> = [];
+    const indexesOf = (key: string): number[] => missingIndexes.get(key) ?? [];
     for (const key of missing) {
       let settle!: (typeof settles)[number];
       // Always a new flight: one in flight for this key was refused above (its lease is gone).
-      core.flights.run(
+      // The flight's promise is what joiners await; this batch settles it through `settle`.
+      void core.flights.run(
         core.keyPrefix + key,
         (flight) => new Promise<T>((resolve, reject) => (settle = { resolve, reject, flight })),
         undefined,
@@ -181,37 +218,41 @@ export class BatchRead {
     const markers = redisUp
       ? await core.leases.takeMany(
           missing,
-          missing.map((key) => lookups[missingIndexes.get(key)![0]]),
+          missing.map((key) => lookups[indexesOf(key)[0]]),
         )
       : missing.map(() => undefined);
     markers.forEach((marker, i) => (settles[i].flight.lease = marker));
-    const wantsTags = opts.tags !== undefined && opts.tags.length > 0;
+    const wanted = opts.tags !== undefined && opts.tags.length > 0 ? opts.tags : undefined;
     const tags =
-      wantsTags && markers.some((m) => m !== undefined)
-        ? await core.reader.stamps(opts.tags!, 'getMany')
+      wanted !== undefined && markers.some((m) => m !== undefined)
+        ? await core.reader.stamps(wanted, 'getMany')
         : undefined;
 
     const started = Date.now();
     let values: readonly T[];
     try {
-      values = await loader([...missing]);
+      values = await (cacheChannels.load.hasSubscribers
+        ? traceLoad(core.telemetry.identity, missing, label, () => loader([...missing]))
+        : loader([...missing]));
     } catch (error) {
       core.telemetry.counters.load(label, Date.now() - started);
       core.leases.releaseMany(missing, markers);
       return fail(error);
     }
     core.telemetry.counters.load(label, Date.now() - started);
-    if (!Array.isArray(values) || values.length !== missing.length) {
+    // Checked as `unknown`: `Array.isArray` would widen `values` to `any[]` for the code below.
+    const returned: unknown = values;
+    if (!Array.isArray(returned) || returned.length !== missing.length) {
       core.leases.releaseMany(missing, markers);
       return fail(
         new BatchSizeMismatchError(
           missing.length,
-          Array.isArray(values) ? values.length : undefined,
+          Array.isArray(returned) ? returned.length : undefined,
         ),
       );
     }
     missing.forEach((key, i) => {
-      for (const index of missingIndexes.get(key)!) results[index] = values[i];
+      for (const index of indexesOf(key)) results[index] = values[i];
       settles[i].resolve(values[i]);
       const marker = markers[i];
       if (marker !== undefined) {

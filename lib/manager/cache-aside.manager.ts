@@ -12,6 +12,13 @@ import { BackgroundRefresh } from './background-refresh';
 import { BackgroundTasks } from './background-tasks';
 import { BatchRead, type BatchLoader } from './batch-read';
 import type { CacheAsideOptions, GetOptions, SetOptions } from './cache-aside.options';
+import {
+  cacheChannels,
+  registerManager,
+  traceInvalidate,
+  type InvalidationTarget,
+  type ManagerRegistration,
+} from './cache-channels';
 import type { CacheCore, Loader } from './cache-core';
 import type { CacheEventName, CacheEvents } from './cache-events';
 import { EntryReader } from './entry-reader';
@@ -39,11 +46,15 @@ import { WritePath } from './write-path';
  * invalidations (`invalidator.ts`) and the in-process tier (`lib/l1`).
  */
 export class CacheAsideManager {
+  /** Prepended to every key in Redis (resolved from the options). */
   readonly keyPrefix: string;
+  /** Seconds an entry lives when a call gives no `ttl`. */
   readonly defaultTtl: number;
 
   private readonly gateway: RedisGateway;
-  private readonly telemetry = new Telemetry();
+  private readonly telemetry: Telemetry;
+  /** Held for the manager's life: the registry of live managers keeps it only weakly. */
+  private readonly registration: ManagerRegistration;
   private readonly background = new BackgroundTasks();
   private readonly flights = new SingleFlight();
   private readonly invalidator: Invalidator;
@@ -58,6 +69,14 @@ export class CacheAsideManager {
     const keyPrefix = resolved.keyPrefix;
     this.keyPrefix = keyPrefix;
     this.defaultTtl = resolved.defaultTtl;
+    // First, so that everything built below reports under this manager's identity; the probes
+    // read the gateway and the L1 tier only at collection time, once they exist.
+    this.registration = registerManager({
+      keyPrefix,
+      circuitOpen: () => this.gateway.circuit !== 'closed',
+      l1Entries: () => this.l1.size,
+    });
+    this.telemetry = new Telemetry(this.registration.identity);
     const gateway = new RedisGateway(resolved.redis, {
       operationTimeout: resolved.operationTimeoutMs,
       scanCount: resolved.scanCount,
@@ -113,7 +132,8 @@ export class CacheAsideManager {
     const missPath = new MissPath(core);
     this.reads = new ReadPath(core, missPath, new BackgroundRefresh(core, missPath));
     this.batchRead = new BatchRead(core, missPath);
-    this.writes = new WritePath(core, settings, (key) => this.invalidate(key));
+    // A write that falls back to removing its key is a `set`, not also a traced invalidation.
+    this.writes = new WritePath(core, settings, (key) => this.removeKeys([key]));
     this.ttl = new TtlOperations(core);
   }
 
@@ -173,6 +193,17 @@ export class CacheAsideManager {
       assertKey(key, typeof keyOrKeys === 'string' ? 'key' : `keys[${i}]`);
     });
     if (keys.length === 0) return 0;
+    if (cacheChannels.invalidate.hasSubscribers) {
+      const target: InvalidationTarget = { kind: 'key', keys };
+      return traceInvalidate(this.registration.identity, target, undefined, () =>
+        this.removeKeys(keys),
+      );
+    }
+    return this.removeKeys(keys);
+  }
+
+  /** `invalidate` past its checks, untraced (also what a failed `set` falls back to). */
+  private removeKeys(keys: readonly string[]): Promise<number> {
     const fullKeys = keys.map((key) => this.keyPrefix + key);
     for (const fullKey of fullKeys) this.flights.forget(fullKey);
     return this.invalidator.run(
@@ -189,11 +220,20 @@ export class CacheAsideManager {
   async invalidatePattern(glob: string): Promise<number> {
     assertKey(glob, 'pattern');
     assertGlobLength(glob);
-    this.flights.forgetAll();
-    return this.invalidator.run(
-      { kind: 'pattern', match: escapeGlob(this.keyPrefix) + glob },
-      'invalidatePattern',
-      glob,
+    const run = (): Promise<number> => {
+      this.flights.forgetAll();
+      return this.invalidator.run(
+        { kind: 'pattern', match: escapeGlob(this.keyPrefix) + glob },
+        'invalidatePattern',
+        glob,
+      );
+    };
+    if (!cacheChannels.invalidate.hasSubscribers) return run();
+    return traceInvalidate(
+      this.registration.identity,
+      { kind: 'pattern', pattern: glob },
+      undefined,
+      run,
     );
   }
 
@@ -204,24 +244,41 @@ export class CacheAsideManager {
   async invalidateTags(tags: readonly string[]): Promise<number> {
     assertTags(tags);
     if (tags.length === 0) return 0;
-    this.flights.forgetAll();
-    return this.invalidator.run({ kind: 'tags', tags: [...tags] }, 'invalidateTags');
+    const copy = [...tags];
+    const run = (): Promise<number> => {
+      this.flights.forgetAll();
+      return this.invalidator.run({ kind: 'tags', tags: copy }, 'invalidateTags');
+    };
+    if (!cacheChannels.invalidate.hasSubscribers) return run();
+    return traceInvalidate(
+      this.registration.identity,
+      { kind: 'tags', tags: copy },
+      undefined,
+      run,
+    );
   }
 
   // ── TTL ────────────────────────────────────────────────────────────────────
 
-  /** See {@link TtlOperations.getTtl}. */
+  /**
+   * Seconds left of the entry's TTL (rounded up, so a live entry never reports 0), `-1` for no
+   * expiry, `-2` when there is no entry. A grace window after the TTL is not counted.
+   */
   getTtl(key: string): Promise<number> {
     return this.ttl.getTtl(key);
   }
 
-  /** See {@link TtlOperations.setTtl}. */
+  /**
+   * Sets a new TTL (seconds, or `Infinity`), replacing any grace window; `false` where no entry
+   * exists (a key being loaded has no entry yet).
+   */
   setTtl(key: string, seconds: number): Promise<boolean> {
     return this.ttl.setTtl(key, seconds);
   }
 
   // ── statistics, events, lifecycle ──────────────────────────────────────────
 
+  /** Counters since construction (or `resetStats()`), with the circuit, queue and L1 state now. */
   stats(): CacheStats {
     return this.telemetry.counters.snapshot(
       this.invalidator.pending,
@@ -231,20 +288,24 @@ export class CacheAsideManager {
     );
   }
 
+  /** Zeroes the counters of `stats()` (the state it reports is not a counter and stays). */
   resetStats(): void {
     this.telemetry.counters.reset();
   }
 
+  /** Listens to an event (see `CacheEvents`); payloads never carry values. */
   on<E extends CacheEventName>(event: E, listener: (payload: CacheEvents[E]) => void): this {
     this.telemetry.events.on(event, listener);
     return this;
   }
 
+  /** Stops a listener added with `on` or `once`. */
   off<E extends CacheEventName>(event: E, listener: (payload: CacheEvents[E]) => void): this {
     this.telemetry.events.off(event, listener);
     return this;
   }
 
+  /** Listens to the next occurrence of an event only. */
   once<E extends CacheEventName>(event: E, listener: (payload: CacheEvents[E]) => void): this {
     this.telemetry.events.once(event, listener);
     return this;
@@ -260,6 +321,7 @@ export class CacheAsideManager {
    * A client passed in is never closed: it is the caller's.
    */
   async close(): Promise<void> {
+    this.registration.unregister();
     this.invalidator.stop();
     await this.settle();
     await this.l1.close();

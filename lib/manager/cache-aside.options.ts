@@ -20,6 +20,7 @@ export {
  * validation: `options-validation.ts`.
  */
 
+/** What `new CacheAsideManager(options)` takes: the client, the prefix, TTLs and the tiers. */
 export interface CacheAsideOptions {
   /**
    * An ioredis (5, 6) or iovalkey client, Cluster or Sentinel-configured client; a connected
@@ -92,9 +93,11 @@ export interface CacheAsideOptions {
 /** A TTL in seconds, or computed from the loaded value; `0` or less means "do not store it". */
 export type TtlOption<T> = number | ((value: T) => number);
 
+/** Per-call options of `get`, `getMany` and `@Cacheable`: TTL, tags, grace, refresh, serializer. */
 export interface GetOptions<T = unknown> {
   /** Seconds, or a function of the loaded value; `<= 0` from a function keeps it out of the cache. */
   ttl?: TtlOption<T>;
+  /** This call's serializer instead of the manager's (stored entries record which). */
   serializer?: Serializer;
   /** Entries stored with a tag stop being served once `invalidateTags([tag])` runs. */
   tags?: readonly string[];
@@ -126,10 +129,13 @@ export interface GetOptions<T = unknown> {
   label?: string;
 }
 
+/** Per-call options of `set` (and `@CachePut`). */
 export interface SetOptions {
   /** Seconds. @default the manager's `defaultTtl` */
   ttl?: number;
+  /** This write's serializer; `get` must read the key with the same one. */
   serializer?: Serializer;
+  /** Tags to store the entry with (see `invalidateTags`). */
   tags?: readonly string[];
   /** For a `null` / `undefined` value: its TTL, or `false` to remove the key instead. */
   nullTtl?: number | false;

@@ -19,10 +19,15 @@ import type { CacheError } from '../errors/cache-error';
 
 /** The channel names, as a subscriber passes them to `diagnostics_channel.tracingChannel()`. */
 export const CACHE_CHANNEL_NAMES = Object.freeze({
+  /** Each `get` (and `@Cacheable` call): a `CacheGetContext`. */
   get: 'cache-aside:get',
+  /** Each `getMany` (and `@CacheableMany` call): a `CacheGetManyContext`. */
   getMany: 'cache-aside:getMany',
+  /** Each `set` (and `@CachePut` store): a `CacheSetContext`. */
   set: 'cache-aside:set',
+  /** Each invalidation by key, pattern or tags: a `CacheInvalidateContext`. */
   invalidate: 'cache-aside:invalidate',
+  /** Each loader call: a `CacheLoadContext`. */
   load: 'cache-aside:load',
   /** A plain channel (not a tracing one): each message is a `CacheErrorMessage`. */
   error: 'cache-aside:error',
@@ -34,12 +39,15 @@ export const CACHE_CHANNEL_NAMES = Object.freeze({
 export interface CacheManagerIdentity {
   /** Unique among the managers of this process, counting from 1. */
   readonly id: number;
+  /** The manager's key prefix. */
   readonly keyPrefix: string;
 }
 
 /** The fields every traced call carries. */
 export interface CacheCallContext {
+  /** Which manager published the event. */
   readonly manager: CacheManagerIdentity;
+  /** The manager's key prefix (the same as `manager.keyPrefix`). */
   readonly keyPrefix: string;
   /** `'Class.method'` for a call made by a decorated method, otherwise `undefined`. */
   readonly method: string | undefined;
@@ -54,6 +62,7 @@ export interface CacheCallContext {
 
 /** What answered a read: the cache (fresh or stale), the loader, or the loader without the cache. */
 export type CacheLookupOutcome = 'hit' | 'miss' | 'stale' | 'bypass';
+/** Which tier answered a hit: the in-process L1 tier or Redis. */
 export type CacheTier = 'l1' | 'redis';
 
 /** `cache-aside:get`: one `manager.get` (and every `@Cacheable` call). */
@@ -68,10 +77,13 @@ export interface CacheGetContext extends CacheCallContext {
 
 /** `cache-aside:getMany`: one `manager.getMany` (and every `@CacheableMany` call). */
 export interface CacheGetManyContext extends CacheCallContext {
+  /** As the caller gave them, without the prefix, in the order given. */
   readonly keys: readonly string[];
   /** Set before `asyncEnd`: how many of `keys` each tier answered, and how many the loader did. */
   l1Hits: number;
+  /** Keys Redis answered fresh. */
   redisHits: number;
+  /** Keys the loader was asked for (or joined a load in flight). */
   misses: number;
   /** Set before `asyncEnd`: Redis was skipped or failed, so the misses bypassed the cache. */
   bypass: boolean;
@@ -79,16 +91,20 @@ export interface CacheGetManyContext extends CacheCallContext {
 
 /** `cache-aside:set`: one `manager.set` (and every `@CachePut` store). */
 export interface CacheSetContext extends CacheCallContext {
+  /** As the caller gave it, without the prefix. */
   readonly key: string;
 }
 
+/** What an invalidation names: keys, a glob pattern, or tags. */
 export type CacheInvalidationKind = 'key' | 'pattern' | 'tags';
 
 /** `cache-aside:invalidate`: one `invalidate`, `invalidatePattern` or `invalidateTags`. */
 export interface CacheInvalidateContext extends CacheCallContext {
+  /** Keys, a pattern, or tags. */
   readonly kind: CacheInvalidationKind;
   /** `kind: 'key'`: the key when one was given, and every key in `keys`. */
   readonly key: string | undefined;
+  /** `kind: 'key'`: every key, as the caller gave it. */
   readonly keys: readonly string[] | undefined;
   /** `kind: 'pattern'`: the glob, relative to the prefix. */
   readonly pattern: string | undefined;
@@ -108,9 +124,13 @@ export interface CacheLoadContext extends CacheCallContext {
 
 /** A message on `cache-aside:error`: the same `CacheError` the manager's `'error'` event gets. */
 export interface CacheErrorMessage {
+  /** Which manager reported it. */
   readonly manager: CacheManagerIdentity;
+  /** The manager's key prefix. */
   readonly keyPrefix: string;
+  /** `'Class.method'` for a call made by a decorated method, otherwise `undefined`. */
   readonly method: string | undefined;
+  /** The error as the `'error'` event gets it. */
   readonly error: CacheError;
 }
 
@@ -305,6 +325,7 @@ export function publishError(
 
 /** What a manager lets observers read about itself; each function is called at collection time. */
 export interface ManagerProbe {
+  /** The manager's key prefix. */
   readonly keyPrefix: string;
   /** True while the circuit breaker is not closed (open, or half-open while it probes Redis). */
   circuitOpen(): boolean;
@@ -314,7 +335,9 @@ export interface ManagerProbe {
 
 /** A manager as an observer sees it at one moment. */
 export interface CacheManagerSnapshot {
+  /** Which manager this is. */
   readonly manager: CacheManagerIdentity;
+  /** True while the circuit breaker is not closed. */
   readonly circuitOpen: boolean;
   /** `undefined` when the manager has no in-process tier. */
   readonly l1Entries: number | undefined;

@@ -3,15 +3,48 @@ import type { CacheError } from '../errors/cache-error';
 
 /** The events a manager emits, with their payloads. */
 export interface CacheEvents {
-  hit: { key: string; label?: string };
-  miss: { key: string; label?: string };
-  set: { key: string };
-  evict: { keys?: readonly string[]; pattern?: string; tags?: readonly string[]; count: number };
+  /** A lookup the cache answered (L1 or Redis). */
+  hit: {
+    /** As the caller gave it, without the prefix. */
+    key: string;
+    /** The call's label (`Class.method` for decorated methods). */
+    label?: string;
+  };
+  /** A lookup the loader answered. */
+  miss: {
+    /** As the caller gave it, without the prefix. */
+    key: string;
+    /** The call's label (`Class.method` for decorated methods). */
+    label?: string;
+  };
+  /** An entry written (a load stored, or `set`). */
+  set: {
+    /** As the caller gave it, without the prefix. */
+    key: string;
+  };
+  /** An invalidation done: what it named and how many entries (or tags) it removed. */
+  evict: {
+    /** The keys removed by `invalidate`, without the prefix. */
+    keys?: readonly string[];
+    /** The glob `invalidatePattern` matched in Redis (after the escaped key prefix). */
+    pattern?: string;
+    /** The tags of `invalidateTags`. */
+    tags?: readonly string[];
+    /** Entries removed, or tags invalidated. */
+    count: number;
+  };
   /** A value past its TTL answered inside its grace window because the loader failed. */
-  stale: { key: string; label?: string };
+  stale: {
+    /** As the caller gave it, without the prefix. */
+    key: string;
+    /** The call's label (`Class.method` for decorated methods). */
+    label?: string;
+  };
+  /** A Redis failure or an unreadable entry, absorbed: the caller was served anyway. */
   error: CacheError;
 }
 
+/** The name of an event a manager emits (`on`, `off`, `once`). */
 export type CacheEventName = keyof CacheEvents;
 
 /**

@@ -22,6 +22,7 @@ export interface PreparedEntry {
   readonly tags: TagStamp[] | undefined;
 }
 
+/** The manager-wide settings an `EntryWriter` needs to encode and expire an entry. */
 export interface EntryWriterSettings {
   readonly defaultTtl: number;
   /** The manager's `nullTtl`: seconds, `false` (never store), or undefined (as any value). */

@@ -23,7 +23,7 @@ export class InvalidationQueue {
   /** Queues an invalidation; returns those dropped (oldest first) to stay within capacity. */
   add(item: Invalidation): Invalidation[] {
     this.items.push(item);
-    this.index(item, +1);
+    this.index(item, 1);
     const dropped: Invalidation[] = [];
     while (this.weight > this.capacity && this.items.length > 1) {
       const oldest = this.items.shift() as Invalidation;

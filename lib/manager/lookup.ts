@@ -27,9 +27,12 @@ export type Lookup =
   | { readonly state: 'leased'; readonly marker?: string }
   | { readonly state: 'absent' };
 
+/** A lookup that found a readable entry, fresh or stale. */
 export type FoundEntry = Extract<Lookup, { state: 'fresh' | 'stale' }>;
 
+/** Nothing stored under the key (shared: a miss allocates no lookup). */
 export const ABSENT: Lookup = { state: 'absent' };
+/** A load lease marker is stored: another caller is loading the key. */
 export const LEASED: Lookup = { state: 'leased' };
 
 /**

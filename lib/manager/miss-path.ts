@@ -1,4 +1,5 @@
 import { CacheError } from '../errors/cache-error';
+import { cacheChannels, traceLoad } from './cache-channels';
 import type { CacheCore, Loader } from './cache-core';
 import type { CacheRequest } from './cache-request';
 import { restampedCopy, type TagStamp } from '../entry/entry-format';
@@ -78,9 +79,14 @@ export class MissPath {
     ) as Promise<T>;
   }
 
+  /** Calls the loader, timed for `stats()` and traced on `cache-aside:load` when subscribed. */
   async callLoader<T>(request: CacheRequest<T>, loader: Loader<T>): Promise<T> {
     const started = Date.now();
     try {
+      if (cacheChannels.load.hasSubscribers) {
+        const { key, label } = request;
+        return await traceLoad(this.core.telemetry.identity, key, label, () => loader(key));
+      }
       return await loader(request.key);
     } finally {
       this.core.telemetry.counters.load(request.label, Date.now() - started);
@@ -146,7 +152,9 @@ export class MissPath {
       lookup,
       holderChanged: firstHolder !== lastHolder,
     });
-    for await (const _ of pollSchedule(deadline)) {
+    // Each turn of the schedule is one poll (it yields nothing and holds no resource to close).
+    const polls = pollSchedule(deadline);
+    while (!(await polls.next()).done) {
       let raw: Buffer | null;
       try {
         raw = await this.core.gateway.get(fullKey);
@@ -182,9 +190,10 @@ export class MissPath {
     // Taken before the load: any invalidation this process hears of during it keeps the result
     // out of the in-process tier (the Redis side is guarded by the lease and the tag stamps).
     const epoch = core.local.epoch;
-    const wantsTags = opts.tags !== undefined && opts.tags.length > 0;
+    const wanted = opts.tags !== undefined && opts.tags.length > 0 ? opts.tags : undefined;
+    const wantsTags = wanted !== undefined;
     // Tag tokens are read before the loader runs: an invalidation during the load then shows.
-    const tags = wantsTags ? await core.reader.stamps(opts.tags!, 'get', key) : undefined;
+    const tags = wantsTags ? await core.reader.stamps(wanted, 'get', key) : undefined;
     const graceEnds = stale ? stale.header.freshUntil + (opts.grace ?? 0) * 1000 : 0;
     const outcome = this.callLoader(request, loader).then(
       (value) => {

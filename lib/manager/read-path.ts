@@ -1,6 +1,7 @@
 import { assertFunction, assertKey } from '../errors/invalid-argument';
 import type { BackgroundRefresh } from './background-refresh';
 import type { GetOptions } from './cache-aside.options';
+import { cacheChannels, noteLookup, traceGet, type CacheGetContext } from './cache-channels';
 import type { CacheCore, Loader } from './cache-core';
 import { requestOf } from './cache-request';
 import { ABSENT, type FoundEntry, type Lookup } from './lookup';
@@ -35,10 +36,34 @@ export class ReadPath {
     private readonly refresher: BackgroundRefresh,
   ) {}
 
-  async get<T>(key: string, loader: Loader<T>, opts: GetOptions<T>): Promise<T> {
-    assertKey(key);
-    assertFunction(loader, 'loader');
-    if (opts !== NO_OPTIONS && !checkedOptions.has(opts)) checkOptions(opts);
+  /**
+   * Checks the arguments, then reads, traced on `cache-aside:get` only while someone subscribes.
+   * A plain function returning `read`'s promise: an `async` one here would add a promise layer
+   * to every hit. A bad argument rejects, as it would from an `async` function.
+   */
+  get<T>(key: string, loader: Loader<T>, opts: GetOptions<T>): Promise<T> {
+    try {
+      assertKey(key);
+      assertFunction(loader, 'loader');
+      if (opts !== NO_OPTIONS && !checkedOptions.has(opts)) checkOptions(opts);
+    } catch (error) {
+      return rejected(error);
+    }
+    if (cacheChannels.get.hasSubscribers) {
+      return traceGet(this.core.telemetry.identity, key, opts.label, (trace) =>
+        this.read(key, loader, opts, trace),
+      );
+    }
+    return this.read(key, loader, opts, undefined);
+  }
+
+  /** `get` past its checks; `trace` is the call's context when `cache-aside:get` is traced. */
+  private async read<T>(
+    key: string,
+    loader: Loader<T>,
+    opts: GetOptions<T>,
+    trace: CacheGetContext | undefined,
+  ): Promise<T> {
     const { core } = this;
     const fullKey = core.keyPrefix + key;
     const codec = core.codecOf(opts.serializer);
@@ -49,12 +74,14 @@ export class ReadPath {
       // one it was meant to remove. Serve from the loader, store nothing, and try the replay.
       void core.invalidator.replay();
       core.telemetry.miss(key, label);
+      noteLookup(trace, 'bypass');
       return this.missPath.withoutCache(requestOf(key, fullKey, codec, opts, 'get'), loader);
     }
     const local = core.local.lookup(fullKey, codec);
     if (local !== undefined) {
       core.telemetry.counters.l1Hits++;
       core.telemetry.hit(key, label);
+      noteLookup(trace, 'hit', 'l1');
       return local.value as T;
     }
     let lookup: Lookup = ABSENT;
@@ -68,11 +95,13 @@ export class ReadPath {
     } catch (error) {
       core.telemetry.redisFailed(error, 'get', key, label);
       core.telemetry.miss(key, label);
+      noteLookup(trace, 'bypass');
       return this.missPath.withoutCache(requestOf(key, fullKey, codec, opts, 'get'), loader);
     }
 
     if (lookup.state === 'fresh') {
       core.telemetry.hit(key, label);
+      noteLookup(trace, 'hit', 'redis');
       const size = lookup.raw.length;
       core.local.keep(fullKey, lookup.value, codec, lookup.header, size, epoch, opts.eagerRefresh);
       if (opts.eagerRefresh !== undefined && pastRefreshPoint(lookup, opts.eagerRefresh)) {
@@ -87,10 +116,12 @@ export class ReadPath {
       // Stale-while-revalidate: answer now with the old value, refresh once in the background.
       core.telemetry.hit(key, label);
       core.telemetry.staleServed(key, label);
+      noteLookup(trace, 'stale', 'redis');
       this.refresher.refresh(requestOf(key, fullKey, codec, opts, 'get'), loader, lookup);
       return lookup.value as T;
     }
     core.telemetry.miss(key, label);
+    noteLookup(trace, 'miss');
     const request = requestOf(key, fullKey, codec, opts, 'get');
     const found = lookup;
     return core.flights.run(
@@ -100,6 +131,12 @@ export class ReadPath {
       (flight) => canJoin(flight, found),
     ) as Promise<T>;
   }
+}
+
+/** A promise rejected with `error`, as an `async` function's throw would be. */
+// eslint-disable-next-line @typescript-eslint/require-await -- async, so the throw becomes a rejection
+async function rejected(error: unknown): Promise<never> {
+  throw error;
 }
 
 /** True once a hit is past the eager refresh point (a fraction of its TTL). */

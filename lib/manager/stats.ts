@@ -1,7 +1,10 @@
 /** Counters of one label (a decorated method's `Class.method`). */
 export interface MethodStats {
+  /** Lookups the cache answered (L1 or Redis, fresh or stale-while-revalidate). */
   hits: number;
+  /** Lookups the loader answered (misses, and reads that bypassed Redis). */
   misses: number;
+  /** Errors reported (Redis failures, unreadable entries), each also an `'error'` event. */
   errors: number;
   /** `hits / (hits + misses)`, `0` before any read. */
   hitRatio: number;
@@ -11,6 +14,7 @@ export interface MethodStats {
   loadTimeMs: number;
 }
 
+/** What `stats()` returns: the totals, the manager's state, and the same figures per label. */
 export interface CacheStats extends MethodStats {
   /** Values written to Redis (loads stored and `set` calls). */
   sets: number;
@@ -28,6 +32,7 @@ export interface CacheStats extends MethodStats {
   l1Hits: number;
   /** Entries and bytes held by the in-process tier (0 when it is off). */
   l1Entries: number;
+  /** Bytes the in-process tier holds (0 when it is off). */
   l1Bytes: number;
   /** Per-label breakdown (decorated methods pass `Class.method`). */
   methods: Record<string, MethodStats>;

@@ -1,6 +1,7 @@
 import type { TagStamp } from '../entry/entry-format';
 import { assertKey, assertTtl } from '../errors/invalid-argument';
 import type { SetOptions } from './cache-aside.options';
+import { cacheChannels, traceSet } from './cache-channels';
 import type { CacheCore } from './cache-core';
 import { requestOf } from './cache-request';
 import { assertSetOptions } from './options-validation';
@@ -27,9 +28,21 @@ export class WritePath {
     private readonly invalidate: (key: string) => Promise<unknown>,
   ) {}
 
+  /** Checks the arguments, then writes, traced on `cache-aside:set` while someone subscribes. */
   async set(key: string, value: unknown, opts: SetOptions): Promise<void> {
     assertKey(key);
     assertSetOptions(opts);
+    if (cacheChannels.set.hasSubscribers) {
+      // `SetOptions` has no label: a `set` names no method.
+      return traceSet(this.core.telemetry.identity, key, undefined, () =>
+        this.write(key, value, opts),
+      );
+    }
+    return this.write(key, value, opts);
+  }
+
+  /** `set` past its checks. */
+  private async write(key: string, value: unknown, opts: SetOptions): Promise<void> {
     const { core, settings } = this;
     const nullTtl = nullTtlOf(value, opts.nullTtl, settings.nullTtl);
     const ttl = nullTtl === false ? 0 : (nullTtl ?? opts.ttl ?? settings.defaultTtl);

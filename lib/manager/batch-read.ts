@@ -1,3 +1,4 @@
+import { fullKeyOf } from '../entry/key-layout';
 import type { Codec } from '../entry/codec';
 import { BatchSizeMismatchError } from '../errors/batch-size-mismatch.error';
 import { CacheTypeError } from '../errors/cache-type-error';
@@ -94,7 +95,7 @@ export class BatchRead {
     const { core } = this;
     const codec = core.codecOf(opts.serializer);
     const label = opts.label;
-    const fullKeys = keys.map((key) => core.keyPrefix + key);
+    const fullKeys = keys.map((key) => fullKeyOf(core.keyPrefix, key));
     const epoch = core.local.epoch;
     const lookups = new Array<Lookup>(keys.length);
     const remote: number[] = [];
@@ -161,7 +162,7 @@ export class BatchRead {
     const missing: string[] = [];
     for (const [key, indexes] of missingIndexes) {
       const lookup = lookups[indexes[0]];
-      const inFlight = core.flights.joinable(core.keyPrefix + key, (flight) =>
+      const inFlight = core.flights.joinable(fullKeyOf(core.keyPrefix, key), (flight) =>
         canJoin(flight, lookup),
       );
       if (inFlight === undefined) {
@@ -203,7 +204,7 @@ export class BatchRead {
       // Always a new flight: one in flight for this key was refused above (its lease is gone).
       // The flight's promise is what joiners await; this batch settles it through `settle`.
       void core.flights.run(
-        core.keyPrefix + key,
+        fullKeyOf(core.keyPrefix, key),
         (flight) => new Promise<T>((resolve, reject) => (settle = { resolve, reject, flight })),
         undefined,
         NEVER_JOIN,
@@ -256,7 +257,7 @@ export class BatchRead {
       settles[i].resolve(values[i]);
       const marker = markers[i];
       if (marker !== undefined) {
-        const request = requestOf(key, core.keyPrefix + key, codec, opts, 'getMany');
+        const request = requestOf(key, fullKeyOf(core.keyPrefix, key), codec, opts, 'getMany');
         this.missPath.storeLoaded(request, values[i], marker, tags, epoch);
       }
     });

@@ -1,5 +1,6 @@
+import { fullKeyOf, fullPatternsOf } from '../entry/key-layout';
 import { CodecRegistry } from '../entry/codec';
-import { assertGlobLength, escapeGlob } from '../entry/glob';
+import { assertGlobLength } from '../entry/glob';
 import { CacheTypeError } from '../errors/cache-type-error';
 import { assertKey, assertTags, describe } from '../errors/invalid-argument';
 import { LocalCoherence } from '../l1/local-coherence';
@@ -204,7 +205,7 @@ export class CacheAsideManager {
 
   /** `invalidate` past its checks, untraced (also what a failed `set` falls back to). */
   private removeKeys(keys: readonly string[]): Promise<number> {
-    const fullKeys = keys.map((key) => this.keyPrefix + key);
+    const fullKeys = keys.map((key) => fullKeyOf(this.keyPrefix, key));
     for (const fullKey of fullKeys) this.flights.forget(fullKey);
     return this.invalidator.run(
       { kind: 'keys', keys: fullKeys },
@@ -220,13 +221,15 @@ export class CacheAsideManager {
   async invalidatePattern(glob: string): Promise<number> {
     assertKey(glob, 'pattern');
     assertGlobLength(glob);
-    const run = (): Promise<number> => {
+    const run = async (): Promise<number> => {
       this.flights.forgetAll();
-      return this.invalidator.run(
-        { kind: 'pattern', match: escapeGlob(this.keyPrefix) + glob },
-        'invalidatePattern',
-        glob,
+      // One glob, or two where an escaped entry key (`~~…`) could match too (key-layout.ts).
+      const counts = await Promise.all(
+        fullPatternsOf(this.keyPrefix, glob).map((match) =>
+          this.invalidator.run({ kind: 'pattern', match }, 'invalidatePattern', glob),
+        ),
       );
+      return counts.reduce((sum, count) => sum + count, 0);
     };
     if (!cacheChannels.invalidate.hasSubscribers) return run();
     return traceInvalidate(

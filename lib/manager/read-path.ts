@@ -1,3 +1,4 @@
+import { fullKeyOf } from '../entry/key-layout';
 import { assertFunction, assertKey } from '../errors/invalid-argument';
 import type { BackgroundRefresh } from './background-refresh';
 import type { GetOptions } from './cache-aside.options';
@@ -65,7 +66,7 @@ export class ReadPath {
     trace: CacheGetContext | undefined,
   ): Promise<T> {
     const { core } = this;
-    const fullKey = core.keyPrefix + key;
+    const fullKey = fullKeyOf(core.keyPrefix, key);
     const codec = core.codecOf(opts.serializer);
     const label = opts.label;
 

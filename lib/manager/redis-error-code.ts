@@ -1,5 +1,6 @@
 import type { CacheErrorCode } from '../errors/cache-error';
 import { DeadlineExceededError } from '../errors/deadline-exceeded.error';
+import { safeMessage } from '../errors/redacted-error';
 import { isReplyError } from '../redis/redis-errors';
 
 /** The `CacheError` code for a failure of a Redis command (the Redis layer does not know codes). */
@@ -23,7 +24,8 @@ export function redisFailureMessage(code: CacheErrorCode, error: unknown): strin
         "Allow the manager's prefix: ACL SETUSER <user> ~<keyPrefix>* &<keyPrefix>* (see docs/security.md)"
       );
     case 'REDIS_ERROR':
-      return `Redis answered with an error (${(error as Error).message}); served without the cache`;
+      // The reply's text up to its first quote: Redis quotes what it echoes of a command.
+      return `Redis answered with an error (${safeMessage((error as Error).message)}); served without the cache`;
     default:
       return 'Redis is unreachable; served without the cache';
   }

@@ -1,5 +1,5 @@
 import { CacheError, type CacheErrorCode, type CacheOperation } from '../errors/cache-error';
-import { errorCodeOf } from './redis-error-code';
+import { errorCodeOf, redisFailureMessage } from './redis-error-code';
 import { cacheChannels, publishError, type CacheManagerIdentity } from './cache-channels';
 import { CacheEventEmitter } from './cache-events';
 import { StatsRecorder } from './stats';
@@ -67,12 +67,7 @@ export class Telemetry {
   /** Reports a failed Redis command, classified as timeout, error reply or unreachable. */
   redisFailed(error: unknown, operation: CacheOperation, key?: string, label?: string): void {
     const code = errorCodeOf(error);
-    const message =
-      code === 'REDIS_TIMEOUT'
-        ? 'Redis did not answer within operationTimeoutMs; served without the cache'
-        : code === 'REDIS_ERROR'
-          ? `Redis answered with an error (${(error as Error).message}); served without the cache`
-          : 'Redis is unreachable; served without the cache';
+    const message = redisFailureMessage(code, error);
     this.report(code, message, operation, key, error, label);
   }
 }

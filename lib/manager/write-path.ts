@@ -1,3 +1,4 @@
+import { fullKeyOf } from '../entry/key-layout';
 import type { TagStamp } from '../entry/entry-format';
 import { assertKey, assertTtl } from '../errors/invalid-argument';
 import type { SetOptions } from './cache-aside.options';
@@ -47,7 +48,13 @@ export class WritePath {
     const nullTtl = nullTtlOf(value, opts.nullTtl, settings.nullTtl);
     const ttl = nullTtl === false ? 0 : (nullTtl ?? opts.ttl ?? settings.defaultTtl);
     if (nullTtl !== false) assertTtl(ttl, 'ttl');
-    const request = requestOf(key, core.keyPrefix + key, core.codecOf(opts.serializer), {}, 'set');
+    const request = requestOf(
+      key,
+      fullKeyOf(core.keyPrefix, key),
+      core.codecOf(opts.serializer),
+      {},
+      'set',
+    );
     const { fullKey } = request;
     core.flights.forget(fullKey);
     core.local.drop({ kind: 'keys', keys: [fullKey] });

@@ -65,14 +65,25 @@ describe('MissPath', () => {
 
     it('loads without storing when a lease outlives its holder (no one waits for ever)', async () => {
       const cache = manager();
-      // A lease nobody will ever fill, as a crashed process leaves it, with no expiry at all.
-      store.set('mp:orphan', newLeaseMarker(), 0);
+      // A lease nobody will ever fill, longer than this manager's own lease period (another
+      // process configured with a longer leaseTtlMs, then crashed).
+      store.set('mp:orphan', newLeaseMarker(), 60_000);
       const started = performance.now();
       expect(await cache.get('orphan', () => 'loaded')).toBe('loaded');
       // Bounded by the lease period (plus the margin and backoff), not for ever.
       expect(performance.now() - started).toBeLessThan(LEASE_TTL_MS * 10);
       await cache.settle();
       expect(store.get('mp:orphan')?.toString('latin1')).toMatch(/^CA~lease~/); // not overwritten
+    });
+
+    it('takes over a lease marker that never expires (ours always do): no read waits on it', async () => {
+      const cache = manager();
+      store.set('mp:planted', newLeaseMarker(), 0);
+      const started = performance.now();
+      expect(await cache.get('planted', () => 'loaded')).toBe('loaded');
+      expect(performance.now() - started).toBeLessThan(LEASE_TTL_MS);
+      await cache.settle();
+      expect(await cache.get('planted', () => 'again')).toBe('loaded');
     });
 
     it('does not store a value loaded before an invalidation of its key', async () => {

@@ -92,6 +92,11 @@ export default tseslint.config(
       '@eslint-community/eslint-comments/require-description': 'error',
       // A parameter or binding named `_x` is there for its position (a signature to match, a
       // tuple to skip), not for use: the underscore says so.
+      // `while (true)` with a break inside is how a scanner loop reads best.
+      '@typescript-eslint/no-unnecessary-condition': [
+        'error',
+        { allowConstantLoopConditions: true },
+      ],
       // `this: void` declares a function that never uses `this` (safe to destructure).
       '@typescript-eslint/no-invalid-void-type': ['error', { allowAsThisParameter: true }],
       '@typescript-eslint/no-unused-vars': [

@@ -18,7 +18,7 @@ type AnyClass = abstract new (...args: any[]) => unknown;
 
 /** A class decorator in either standard. */
 export interface CacheClassDecorator {
-  <C extends AnyClass>(target: C): void;
+  (target: AnyClass): void;
   <C extends AnyClass>(value: C, context: ClassDecoratorContext<C>): void;
 }
 

@@ -9,6 +9,7 @@ import {
 import { handleCall } from '../metadata/interception-hook';
 import { type AnyMethod, MethodRecord } from '../metadata/method-record';
 import { classifyDecoratorCall } from './decorator-kind';
+import { isClass } from '../metadata/any-class';
 
 /* eslint-disable-next-line @typescript-eslint/no-explicit-any -- any parameters, so that every method matches */
 export type AsyncMethod = (this: any, ...args: any[]) => PromiseLike<unknown>;
@@ -25,7 +26,10 @@ export interface CacheMethodDecorator {
     propertyKey: string | symbol,
     descriptor: TypedPropertyDescriptor<M>,
   ): void;
-  <M extends AsyncMethod>(value: M, context: ClassMethodDecoratorContext<unknown, M>): M | void;
+  <M extends AsyncMethod>(
+    value: M,
+    context: ClassMethodDecoratorContext<unknown, M>,
+  ): M | undefined;
 }
 
 /**
@@ -36,7 +40,7 @@ export function createMethodDecorator(
   decorator: string,
   record: (target: MethodRecord) => void,
 ): CacheMethodDecorator {
-  return function cacheMethodDecorator(...args: unknown[]): AnyMethod | void {
+  return function cacheMethodDecorator(...args: unknown[]): AnyMethod | undefined {
     const site = classifyDecoratorCall(args);
     switch (site.kind) {
       case 'legacy-method': {
@@ -44,8 +48,8 @@ export function createMethodDecorator(
         let target = memberRecord(site.home, site.name);
         if (!target) {
           target = newRecord(site.name, site.isStatic, site.descriptor.value);
-          target.declaringClass =
-            typeof site.home === 'function' ? site.home : site.home.constructor;
+          const ctor: unknown = typeof site.home === 'function' ? site.home : site.home.constructor;
+          if (isClass(ctor)) target.declaringClass = ctor;
           registerMember(site.home, target);
           site.descriptor.value = target.trampoline;
         }
@@ -130,15 +134,15 @@ interface ReflectWithMetadata {
  * passes; without the metadata there is nothing to check and the types alone guard.
  */
 function assertPromiseReturnType(decorator: string, home: object, name: string | symbol): void {
-  const reflect = Reflect as typeof Reflect & ReflectWithMetadata;
+  const reflect: ReflectWithMetadata = Reflect;
   if (typeof reflect.hasMetadata !== 'function' || typeof reflect.getMetadata !== 'function')
     return;
   if (!reflect.hasMetadata(DESIGN_RETURN_TYPE, home, name)) return;
-  const returnType = reflect.getMetadata(DESIGN_RETURN_TYPE, home, name);
+  const returnType: unknown = reflect.getMetadata(DESIGN_RETURN_TYPE, home, name);
   if (returnType === Object) return;
   if (
     typeof returnType === 'function' &&
-    (returnType === Promise || returnType.prototype instanceof Promise)
+    (returnType === Promise || prototypeOf(returnType) instanceof Promise)
   )
     return;
   const owner = typeof home === 'function' ? home.name : home.constructor.name;
@@ -149,4 +153,9 @@ function assertPromiseReturnType(decorator: string, home: object, name: string |
       `${declared}, not a Promise. A cached method answers asynchronously; make it async (or declare ` +
       `Promise<${declared}>).`,
   );
+}
+
+/** A constructor's `prototype`, typed as what it is to us: unknown. */
+function prototypeOf(ctor: { readonly prototype?: unknown }): unknown {
+  return ctor.prototype;
 }

@@ -9,7 +9,7 @@ import type { Serializer } from '../serializers/serializer';
  * callback is called with the method's own arguments and result, whose types the options object
  * cannot know. Everything the library itself handles is typed precisely.
  */
-/* eslint-disable @typescript-eslint/no-explicit-any */
+/* eslint-disable @typescript-eslint/no-explicit-any -- callback parameters, see above */
 
 /** A key computed from the method's arguments; called with the instance as `this`. */
 export type KeyFunction = (this: any, ...args: any[]) => string;
@@ -34,7 +34,7 @@ export type TenantFunction = (this: any, ...args: any[]) => string;
 export type NullTtl = number | false;
 /** Several keys: templates and key functions, or one function returning them all. */
 export type KeysOption = readonly KeyOption[] | ((this: any, ...args: any[]) => readonly string[]);
-/* eslint-enable @typescript-eslint/no-explicit-any */
+/* eslint-enable @typescript-eslint/no-explicit-any -- back to precise types */
 
 /** Options of `@Cacheable`. */
 export interface CacheableOptions {

@@ -48,11 +48,9 @@ export interface CompressedSerializerOptions {
 }
 
 /** First byte of a payload: how the rest is stored. */
-const enum Method {
-  Stored = 0,
-  Gzip = 1,
-  Brotli = 2,
-}
+/** The first byte of a payload: how the rest is stored. */
+const Method = { Stored: 0, Gzip: 1, Brotli: 2 } as const;
+type Method = (typeof Method)[keyof typeof Method];
 
 /**
  * Wraps another serializer and compresses what it produces, above a size threshold, with gzip
@@ -80,6 +78,7 @@ export class CompressedSerializer implements Serializer {
   ) {
     assertSerializer(inner, 'CompressedSerializer inner serializer');
     const algorithm = options.algorithm ?? DEFAULT_COMPRESSION_ALGORITHM;
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- JavaScript callers can pass any string
     if (algorithm !== 'gzip' && algorithm !== 'brotli') {
       throw new CacheTypeError(
         'ERR_CACHE_ASIDE_INVALID_ARGUMENT',

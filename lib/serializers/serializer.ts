@@ -61,6 +61,7 @@ export function assertSerializer(
 
 /** The id recorded in entries written by this serializer. */
 export function codecIdOf(serializer: Serializer): string {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- an object made with Object.create(null) has no constructor
   const id = serializer.id ?? serializer.constructor?.name ?? 'custom';
 
   if (
@@ -72,6 +73,7 @@ export function codecIdOf(serializer: Serializer): string {
     throw new CacheTypeError(
       'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
       `[cache-aside] serializer id must be 1 to ${MAX_CODEC_ID_LENGTH} printable ASCII ` +
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- a JavaScript caller's id may be a symbol, which a template cannot show
         `characters, got "${String(id)}"; set a readonly id on your serializer.`,
     );
   }

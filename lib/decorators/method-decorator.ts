@@ -11,6 +11,7 @@ import { type AnyMethod, MethodRecord } from '../metadata/method-record';
 import { classifyDecoratorCall } from './decorator-kind';
 import { isClass } from '../metadata/any-class';
 
+/** A method a cache decorator accepts: any parameters, answering with a Promise (or thenable). */
 /* eslint-disable-next-line @typescript-eslint/no-explicit-any -- any parameters, so that every method matches */
 export type AsyncMethod = (this: any, ...args: any[]) => PromiseLike<unknown>;
 
@@ -134,7 +135,7 @@ interface ReflectWithMetadata {
  * passes; without the metadata there is nothing to check and the types alone guard.
  */
 function assertPromiseReturnType(decorator: string, home: object, name: string | symbol): void {
-  const reflect: ReflectWithMetadata = Reflect;
+  const reflect = Reflect as typeof Reflect & ReflectWithMetadata;
   if (typeof reflect.hasMetadata !== 'function' || typeof reflect.getMetadata !== 'function')
     return;
   if (!reflect.hasMetadata(DESIGN_RETURN_TYPE, home, name)) return;

@@ -32,6 +32,7 @@ const managers = new Map<string, CacheManagerPort>();
 /** Changes on every `use` and `reset`: resolved methods from before are stale. */
 let version = 0;
 
+/** Connects the cache decorators to managers: register them with `use` (or per instance with `bind`), switch caching off and on, and reset between tests. Every member is static. */
 export class CacheInterceptor {
   /**
    * Not meant to be constructed: its members are static. Constructing it is what NestJS does

@@ -19,6 +19,7 @@ const recordsByMember = new WeakMap<object, Map<string | symbol, MethodRecord>>(
 const classConfigs = new WeakMap<AnyClass, CacheConfigMetadata>();
 let classConfigVersion = 0;
 
+/** The name a decorator uses when neither it nor `@CacheConfig` names a manager, and under which `CacheInterceptor.use(manager)` registers. */
 export const DEFAULT_MANAGER_NAME = 'default';
 /** Written by TypeScript with `emitDecoratorMetadata`; read through `reflect-metadata` if loaded. */
 export const DESIGN_RETURN_TYPE = 'design:returntype';

@@ -17,6 +17,7 @@ import {
 import { malformed, messageOf, overLimit } from '../errors/serializer-errors';
 import { integerOption } from './serializer-options';
 
+/** The zlib algorithms a `CompressedSerializer` can use; both ship with Node.js. */
 export type CompressionAlgorithm = 'gzip' | 'brotli';
 
 /** Inner payloads below this many bytes are stored as they are. @default 1024 */
@@ -31,6 +32,7 @@ export const DEFAULT_COMPRESSION_LEVEL: Readonly<Record<CompressionAlgorithm, nu
   brotli: 4,
 };
 
+/** When and how a `CompressedSerializer` compresses, and how far it will inflate. */
 export interface CompressedSerializerOptions {
   /** Inner payloads smaller than this many bytes are stored uncompressed. @default 1024 */
   threshold?: number;
@@ -66,13 +68,18 @@ type Method = (typeof Method)[keyof typeof Method];
  */
 export class CompressedSerializer implements Serializer {
   readonly id: string;
+  /** Inner payloads smaller than this many bytes are stored uncompressed (compression would not pay). */
   readonly threshold: number;
+  /** The algorithm used to write; entries written with the other are refused as malformed. */
   readonly algorithm: CompressionAlgorithm;
+  /** The largest inner payload, in bytes, written or inflated: a guard against compression bombs. */
   readonly maxInflatedBytes: number;
+  /** The zlib level (gzip) or quality (brotli) used to write. */
   readonly level: number;
   private readonly method: Method;
 
   constructor(
+    /** The serializer whose output is compressed, and which reads the inflated bytes. */
     readonly inner: Serializer,
     options: CompressedSerializerOptions = {},
   ) {
@@ -120,6 +127,7 @@ export class CompressedSerializer implements Serializer {
     this.id = boundedCodecId(`${algorithm}+${codecIdOf(inner)}`);
   }
 
+  /** The inner serializer's bytes, compressed when at least `threshold` long and smaller for it. */
   serialize(value: unknown): Buffer {
     const encoded = this.inner.serialize(value);
     const size = typeof encoded === 'string' ? Buffer.byteLength(encoded, 'utf8') : encoded.length;
@@ -140,6 +148,7 @@ export class CompressedSerializer implements Serializer {
     return withMethod(Method.Stored, encoded);
   }
 
+  /** Inflates (within `maxInflatedBytes`) and hands the bytes to the inner serializer. */
   deserialize(data: Buffer): unknown {
     if (data.length === 0) throw malformed('CompressedSerializer', 'the payload is empty');
     const method = data[0];

@@ -12,6 +12,7 @@
  */
 
 import { CacheTypeError } from '../errors/cache-type-error';
+/** Turns values into the bytes stored in Redis and back. Implement it for a custom format; see the notes above on totality and errors. */
 export interface Serializer {
   /**
    * A short, stable name of the encoding (e.g. `'json'`, `'msgpack'`, `'gzip+json'`), written
@@ -19,7 +20,9 @@ export interface Serializer {
    * Give two serializers the same id only if each can read what the other writes.
    */
   readonly id?: string;
+  /** The bytes (or a UTF-8 string) stored for `value`; throw to refuse a value the format cannot hold. */
   serialize(value: unknown): Buffer | string;
+  /** The value back from stored bytes; throw on bytes it cannot read (the entry then counts as a miss). */
   deserialize(data: Buffer): unknown;
 }
 

@@ -168,7 +168,6 @@ describe('@CacheableMany', () => {
       const { getMany: _omitted, ...rest } = Object.getOwnPropertyDescriptors(
         FakeCacheManager.prototype,
       );
-      _omitted;
       const bare = Object.create(Object.prototype, rest) as CacheManagerPort;
       Object.assign(bare, { defaultTtl: 60, gets: [], log: [], store: new Map() });
       CacheInterceptor.use(bare, 'bare');
@@ -480,7 +479,7 @@ describe('@CacheableMany', () => {
             return ids;
           }
         }
-        Loose;
+        return Loose;
       }).toThrow(/declares 2 parameters, and the key "user:\{0\}" leaves out argument 1/);
       expect(() => {
         class LooseFn {
@@ -489,7 +488,7 @@ describe('@CacheableMany', () => {
             return ids;
           }
         }
-        LooseFn;
+        return LooseFn;
       }).toThrow(/the key function \(1 parameters\) leaves out argument 1/);
     });
 
@@ -524,7 +523,7 @@ describe('@CacheableMany', () => {
             return ids;
           }
         }
-        Other;
+        return Other;
       }).toThrow(/has both @CacheableMany and @Cacheable/);
       expect(() => {
         class Other {
@@ -534,7 +533,7 @@ describe('@CacheableMany', () => {
             return ids;
           }
         }
-        Other;
+        return Other;
       }).toThrow(/has both @CacheableMany and @CachePut/);
     });
   });

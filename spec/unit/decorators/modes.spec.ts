@@ -5,9 +5,9 @@ import { recordOfTrampoline } from '../../../lib/metadata/metadata-store';
 import { FakeCacheManager } from './support/fake-manager';
 import { decoratorMode, hasDesignMetadata } from './support/mode';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+/* eslint-disable @typescript-eslint/no-explicit-any -- a decorator with its types erased takes and returns anything */
 const untyped = (decorator: unknown) => decorator as (...args: any[]) => any;
-/* eslint-enable @typescript-eslint/no-explicit-any */
+/* eslint-enable @typescript-eslint/no-explicit-any -- back to precise types */
 
 /** A promise type of one's own, for the check of declared return types. */
 class TrackedPromise<T> extends Promise<T> {}

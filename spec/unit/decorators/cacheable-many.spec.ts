@@ -280,6 +280,7 @@ describe('@CacheableMany', () => {
       class Rest {
         @CacheableMany({ key: 'r:{0}' })
         async find(ids: number[], ...flags: string[]): Promise<number[]> {
+          // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the test passes undefined past the types
           return ids.map((id) => id + flags.filter((f) => f !== undefined).length);
         }
       }

@@ -90,6 +90,24 @@ export default tseslint.config(
       ],
       // Every eslint-disable says why on the same line (`-- because …`).
       '@eslint-community/eslint-comments/require-description': 'error',
+      // A parameter or binding named `_x` is there for its position (a signature to match, a
+      // tuple to skip), not for use: the underscore says so.
+      // `while (true)` with a break inside is how a scanner loop reads best.
+      '@typescript-eslint/no-unnecessary-condition': [
+        'error',
+        { allowConstantLoopConditions: true },
+      ],
+      // `this: void` declares a function that never uses `this` (safe to destructure).
+      '@typescript-eslint/no-invalid-void-type': ['error', { allowAsThisParameter: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        {
+          argsIgnorePattern: '^_',
+          varsIgnorePattern: '^_',
+          caughtErrorsIgnorePattern: '^_',
+          destructuredArrayIgnorePattern: '^_',
+        },
+      ],
     },
   },
   {
@@ -105,6 +123,12 @@ export default tseslint.config(
       // them as object literals; the specs and samples pass literals as Nest users do.
       '@typescript-eslint/no-unsafe-class-instance-assignment': 'off',
     },
+  },
+  {
+    // Specs hand methods to `expect(obj.method)` and `jest.spyOn`, which never call them with a
+    // lost `this`; the rule cannot tell those from a real detached call.
+    files: ['spec/**/*.ts'],
+    rules: { '@typescript-eslint/unbound-method': 'off' },
   },
   ...Object.entries(LAYERS).map(([folder, spec]) => layerRule(folder, spec)),
   ...Object.entries(INTEGRATIONS).map(([folder, may]) => ({

@@ -120,8 +120,7 @@ function subjectsFor(manager: CacheManagerPort, managerName: string, withMany: b
     { name: '@Cacheable key fn + namespace + ttl fn', get: (i) => configured.find(keys[i % KEYS]) },
   ];
 
-  const getMany = manager.getMany;
-  if (withMany && getMany) {
+  if (withMany && manager.getMany) {
     class Batch {
       @CacheableMany({ key: 'user:{0}', manager: managerName })
       async findMany(ids: string[]): Promise<unknown[]> {
@@ -137,8 +136,7 @@ function subjectsFor(manager: CacheManagerPort, managerName: string, withMany: b
       {
         name: 'manager.getMany (10 keys)',
         get: (i) =>
-          getMany.call(
-            manager,
+          manager.getMany!(
             idLists[i % KEYS].map((k) => `user:${k}`),
             loadMany,
           ),

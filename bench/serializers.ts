@@ -61,6 +61,7 @@ function entity(i: number, withDates: boolean): Entity | Record<string, unknown>
   if (!withDates)
     return {
       ...fields,
+      // eslint-disable-next-line @typescript-eslint/no-misused-spread -- a plain copy without Address's prototype is the point: the JSON shape
       address: { ...fields.address },
       createdAt: '2024-03-01T12:00:00.000Z',
       updatedAt: '2024-03-02T08:30:00.000Z',

@@ -31,6 +31,7 @@ export type {
   NodeRedisLikeClient,
   NodeRedisLikeCluster,
   NodeRedisLikeSentinel,
+  ClientMethod,
 } from './redis/redis-client';
 export { MemoryStore } from './redis/clients/memory-store';
 export type { L1Options } from './l1/local-tier';
@@ -116,7 +117,13 @@ export type {
   TenantFunction,
 } from './metadata/cache-metadata';
 export { CacheInterceptor } from './interceptor/cache.interceptor';
-export type { CacheManagerPort } from './interceptor/manager-port';
+export type {
+  CacheManagerPort,
+  NullPolicy,
+  PortGetOptions,
+  PortSetOptions,
+} from './interceptor/manager-port';
+export type { AnyClass } from './metadata/any-class';
 export type { ManagerScope } from './interceptor/manager-scope';
 export { DEFAULT_MANAGER_NAME } from './metadata/metadata-store';
 export { UnsupportedKeyValueError } from './errors/unsupported-key-value.error';

@@ -6,10 +6,10 @@ export interface SampleConnection {
   redis: RedisClient;
   description: string;
   /** The bytes stored at a key (null when absent). */
-  readBytes(key: string): Promise<Buffer | null>;
+  readBytes(this: void, key: string): Promise<Buffer | null>;
   /** Overwrites a key's bytes, keeping its TTL. */
-  writeBytes(key: string, value: Buffer): Promise<void>;
-  close(): void;
+  writeBytes(this: void, key: string, value: Buffer): Promise<void>;
+  close(this: void): void;
 }
 
 /**

@@ -1,8 +1,11 @@
 import type { RedisTarget, SubjectDefinition } from '../subjects/subject';
-import { BenchWorker } from '../support/children';
+import { BenchWorker, type WorkerReply } from '../support/children';
 import { quietErrors, redisClient } from '../support/clients';
 import { buildAll, closeAll } from '../support/harness';
 import { stampede } from './stampede-load';
+
+/** A worker's refusal, told apart from its answer by `ok`. */
+const isFailure = (r: WorkerReply): r is Extract<WorkerReply, { ok: false }> => !r.ok;
 
 export const STAMPEDE_CALLS = 200;
 export const STAMPEDE_PROCESSES = 4;
@@ -90,8 +93,8 @@ async function fourProcesses(
       const setups = await Promise.all(
         workers.map((w) => w.request({ cmd: 'setup', id: def.id, prefix })),
       );
-      const failed = setups.find((r) => !r.ok);
-      if (failed && !failed.ok) {
+      const failed = setups.find(isFailure);
+      if (failed) {
         counted.set(def.id, { calls: failed.reason, errors: 0 });
         continue;
       }
@@ -105,11 +108,10 @@ async function fourProcesses(
         loaderMs: LOADER_MS,
       };
       const replies = await Promise.all(workers.map((w) => w.request(go)));
-      const broken = replies.find((r) => !r.ok);
+      const broken = replies.find(isFailure);
       const errors = replies.reduce((sum, r) => sum + (r.ok ? Number(r.errors) : 0), 0);
       counted.set(def.id, {
-        calls:
-          broken && !broken.ok ? `n/a: ${broken.reason}` : Number(await counter.get(counterKey)),
+        calls: broken ? `n/a: ${broken.reason}` : Number(await counter.get(counterKey)),
         errors,
       });
     }

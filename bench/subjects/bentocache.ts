@@ -16,7 +16,7 @@ interface BentoModule {
     prefix?: string;
     stores: Record<string, BentoStoreBuilder>;
   }) => BentoCacheInstance;
-  bentostore(): BentoStoreBuilder;
+  bentostore(this: void): BentoStoreBuilder;
 }
 
 function getOrSetSubject(bento: BentoCacheInstance, onClose: () => Promise<void>): Subject {
@@ -35,7 +35,7 @@ export const bentocacheRedis: SubjectDefinition = {
   async create(target, prefix) {
     const { BentoCache, bentostore } = await importPeer<BentoModule>('bentocache');
     const { redisDriver } = await importPeer<{
-      redisDriver(options: { connection: unknown }): unknown;
+      redisDriver(this: void, options: { connection: unknown }): unknown;
     }>('bentocache/drivers/redis');
     const redis = quietErrors(redisClient(target));
     const bento = new BentoCache({
@@ -55,7 +55,7 @@ export const bentocacheMemory: SubjectDefinition = {
   async create(_target, prefix) {
     const { BentoCache, bentostore } = await importPeer<BentoModule>('bentocache');
     const { memoryDriver } = await importPeer<{
-      memoryDriver(options: { maxSize: string }): unknown;
+      memoryDriver(this: void, options: { maxSize: string }): unknown;
     }>('bentocache/drivers/memory');
     const bento = new BentoCache({
       default: 'memory',

@@ -52,7 +52,7 @@ export const cacheAsideUncoalesced = managerSubject(
  * file typechecks and runs before the decorators land, and the row fills itself once they do.
  */
 interface DecoratorExports {
-  Cacheable(options: { key: string; ttl: number; manager: string }): MethodDecorator;
+  Cacheable(this: void, options: { key: string; ttl: number; manager: string }): MethodDecorator;
   CacheInterceptor: { use(manager: CacheAsideManager, name?: string): unknown };
 }
 

@@ -9,21 +9,21 @@ const TTL_MS = 60_000;
 interface CacheManagerCache {
   wrap<T>(key: string, fn: () => T | Promise<T>, ttl?: number): Promise<T>;
   mget<T>(keys: string[]): Promise<Array<T | undefined>>;
-  mset<T>(list: Array<{ key: string; value: T; ttl?: number }>): Promise<unknown>;
+  mset(list: Array<{ key: string; value: unknown; ttl?: number }>): Promise<unknown>;
   disconnect(): Promise<unknown>;
 }
 interface CacheManagerModule {
-  createCache(options: { stores?: unknown[]; ttl?: number }): CacheManagerCache;
+  createCache(this: void, options: { stores?: unknown[]; ttl?: number }): CacheManagerCache;
   KeyvAdapter: new (store: unknown) => unknown;
 }
 interface KeyvModule {
   Keyv: new (options?: { store?: unknown; namespace?: string }) => unknown;
 }
 interface KeyvRedisModule {
-  createKeyv(url: string, options?: { namespace?: string }): unknown;
+  createKeyv(this: void, url: string, options?: { namespace?: string }): unknown;
 }
 interface IoredisYetModule {
-  redisInsStore(client: Redis, options?: { ttl?: number }): unknown;
+  redisInsStore(this: void, client: Redis, options?: { ttl?: number }): unknown;
 }
 
 /** `cache.wrap(key, fn, ttl)`; `getMany` as `mget` then `mset` of what was missing. */

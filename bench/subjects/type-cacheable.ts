@@ -5,11 +5,14 @@ import { importPeer, type Subject, type SubjectDefinition } from './subject';
 
 // The few members of @type-cacheable/* the bench uses (see importPeer for why local).
 interface TypeCacheableCore {
-  Cacheable(options: {
-    cacheKey: (args: unknown[]) => string;
-    ttlSeconds: number;
-    client: unknown;
-  }): MethodDecorator;
+  Cacheable(
+    this: void,
+    options: {
+      cacheKey: (args: unknown[]) => string;
+      ttlSeconds: number;
+      client: unknown;
+    },
+  ): MethodDecorator;
 }
 interface LruCacheModule {
   LRUCache: new (options: { max: number }) => object;

@@ -45,7 +45,9 @@ export async function buildAll(
 /** Closes every subject, none allowed to hold the bench up. */
 export async function closeAll(built: readonly Built[]): Promise<void> {
   await Promise.all(
-    built.map((b) => (b.subject ? bounded(() => b.subject!.close(), CLOSE_LIMIT_MS) : undefined)),
+    built.flatMap(({ subject }) =>
+      subject ? [bounded(() => subject.close(), CLOSE_LIMIT_MS)] : [],
+    ),
   );
 }
 

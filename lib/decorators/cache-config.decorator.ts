@@ -1,3 +1,4 @@
+import type { AnyClass } from '../metadata/any-class';
 import { CacheTypeError } from '../errors/cache-type-error';
 import { describe } from '../errors/invalid-argument';
 import type { CacheConfigMetadata, CacheConfigOptions } from '../metadata/cache-metadata';
@@ -13,12 +14,9 @@ import {
   ttlSpec,
 } from './decorator-options';
 
-/* eslint-disable-next-line @typescript-eslint/no-explicit-any -- any constructor parameters */
-type AnyClass = abstract new (...args: any[]) => unknown;
-
 /** A class decorator in either standard. */
 export interface CacheClassDecorator {
-  <C extends AnyClass>(target: C): void;
+  (target: AnyClass): void;
   <C extends AnyClass>(value: C, context: ClassDecoratorContext<C>): void;
 }
 

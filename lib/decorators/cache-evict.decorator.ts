@@ -1,7 +1,12 @@
 import { CacheTypeError } from '../errors/cache-type-error';
 import { describe } from '../errors/invalid-argument';
 import { compileKey } from '../metadata/key-template';
-import type { CacheEvictMetadata, CacheEvictOptions, KeyPlan } from '../metadata/cache-metadata';
+import type {
+  CacheEvictMetadata,
+  CacheEvictOptions,
+  KeyOption,
+  KeyPlan,
+} from '../metadata/cache-metadata';
 import {
   booleanOption,
   managerName,
@@ -49,7 +54,9 @@ export function CacheEvict(options?: CacheEvictOptions): CacheMethodDecorator {
           `function returning the keys, got ${describe(opts.keys)}.`,
       );
     }
-    opts.keys.forEach((k, i) => keys.push(compileKey(k, `@CacheEvict() keys[${i}]`)));
+    (opts.keys as readonly KeyOption[]).forEach((k, i) =>
+      keys.push(compileKey(k, `@CacheEvict() keys[${i}]`)),
+    );
   }
   const pattern =
     opts.pattern === undefined ? undefined : compileKey(opts.pattern, '@CacheEvict() pattern');

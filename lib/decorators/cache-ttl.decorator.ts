@@ -10,6 +10,7 @@ import { type CacheMethodDecorator, createMethodDecorator } from './method-decor
  * the decorator's own `ttl` option, which beats `@CacheConfig`, which beats the manager's default.
  */
 export function CacheTtl(ttl: TtlSpec): CacheMethodDecorator {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- JavaScript callers can pass anything; the types alone do not guard
   if (ttl === undefined || (typeof ttl !== 'number' && typeof ttl !== 'function')) {
     throw new CacheTypeError(
       'ERR_CACHE_ASIDE_INVALID_ARGUMENT',

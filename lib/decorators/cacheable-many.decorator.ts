@@ -91,7 +91,7 @@ function assertKeyCoversParameters(meta: CacheableManyMetadata, record: MethodRe
   const what =
     meta.key.kind === 'template'
       ? `the key "${meta.key.source}"`
-      : `the key function (${keyed} parameters)`;
+      : `the key function (${typeof keyed === 'number' ? keyed : keyed.size} parameters)`;
   throw new CacheTypeError(
     'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
     `@CacheableMany() on ${record.describe()}: the method declares ${declared} parameters, and ` +

@@ -1,4 +1,5 @@
 import type { AnyMethod } from '../metadata/method-record';
+import { type AnyClass, isClass } from '../metadata/any-class';
 
 /**
  * The one place that tells the two decorator standards apart, from the arguments a decorator
@@ -19,7 +20,7 @@ export type DecorationSite =
       readonly home: object;
       readonly name: string | symbol;
       readonly isStatic: boolean;
-      readonly descriptor: PropertyDescriptor & { value: AnyMethod };
+      readonly descriptor: Omit<PropertyDescriptor, 'value'> & { value: AnyMethod };
     }
   | {
       readonly kind: 'standard-method';
@@ -28,14 +29,14 @@ export type DecorationSite =
       readonly value: AnyMethod;
       readonly context: ClassMethodDecoratorContext;
     }
-  | { readonly kind: 'class'; readonly ctor: Function }
+  | { readonly kind: 'class'; readonly ctor: AnyClass }
   /** Anything a cache decorator cannot go on, described for the error message. */
   | { readonly kind: 'other'; readonly description: string };
 
 export function classifyDecoratorCall(args: readonly unknown[]): DecorationSite {
   const [first, second, third] = args;
   if (args.length === 2 && isStandardContext(second)) return classifyStandard(first, second);
-  if (args.length === 1 && typeof first === 'function') return { kind: 'class', ctor: first };
+  if (args.length === 1 && isClass(first)) return { kind: 'class', ctor: first };
   if ((args.length === 2 || args.length === 3) && isObjectLike(first) && isPropertyKey(second)) {
     return classifyLegacyMember(first, second, third);
   }
@@ -47,8 +48,7 @@ export function classifyDecoratorCall(args: readonly unknown[]): DecorationSite 
 
 function classifyStandard(value: unknown, context: DecoratorContext): DecorationSite {
   const name = String(context.name ?? '(anonymous)');
-  if (context.kind === 'class' && typeof value === 'function')
-    return { kind: 'class', ctor: value };
+  if (context.kind === 'class' && isClass(value)) return { kind: 'class', ctor: value };
   if (context.kind === 'method' && typeof value === 'function') {
     if (context.private) {
       return {
@@ -75,7 +75,7 @@ function classifyLegacyMember(
   const owner =
     typeof target === 'function'
       ? target.name
-      : (target as { constructor?: Function }).constructor?.name;
+      : (target as { constructor?: { name?: string } }).constructor?.name;
   const member = `${owner ? `${owner}.` : ''}${String(key)}`;
   if (typeof descriptor === 'number')
     return { kind: 'other', description: `parameter ${descriptor} of ${member}` };
@@ -89,13 +89,13 @@ function classifyLegacyMember(
     home: target,
     name: key,
     isStatic: typeof target === 'function',
-    descriptor: d as PropertyDescriptor & { value: AnyMethod },
+    descriptor: d as Omit<PropertyDescriptor, 'value'> & { value: AnyMethod },
   };
 }
 
 interface DecoratorContext {
   readonly kind: string;
-  readonly name?: unknown;
+  readonly name?: string | symbol;
   readonly static?: boolean;
   readonly private?: boolean;
 }

@@ -57,6 +57,7 @@ export function ttlSpec(value: unknown, what: string): TtlSpec | undefined {
   return value;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the option's function type; only its being a function can be checked
 export function optionalFunction<F>(value: unknown, what: string): F | undefined {
   if (value !== undefined) assertFunction(value, what);
   return value as F | undefined;
@@ -74,13 +75,17 @@ export function managerName(value: unknown, what: string): string | undefined {
 
 export function tagsOption(value: unknown, what: string): TagsOption | undefined {
   if (value === undefined || typeof value === 'function') return value as TagsOption | undefined;
-  if (!Array.isArray(value) || value.some((t) => typeof t !== 'string' || t.length === 0)) {
+  if (!isTagList(value)) {
     throw new CacheTypeError(
       'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
       `${what} must be an array of non-empty strings or a function returning one, got ${describe(value)}.`,
     );
   }
-  return Object.freeze([...value]) as readonly string[];
+  return Object.freeze([...value]);
+}
+
+function isTagList(value: unknown): value is readonly string[] {
+  return Array.isArray(value) && value.every((t: unknown) => typeof t === 'string' && t.length > 0);
 }
 
 /**
@@ -137,7 +142,8 @@ export function serializerOption(
   }
   if (type === undefined) return undefined;
   assertFunction(type, `${decorator}() type`);
-  return serializerForType(type as ClassType);
+  // `typeof` is all JavaScript can check of a class; the serializer reports one it cannot build.
+  return serializerForType(type as unknown as ClassType);
 }
 
 /** `nullTtl`: `false`, or a TTL in seconds (as `ttl`). */

@@ -9,7 +9,9 @@ import {
 import { handleCall } from '../metadata/interception-hook';
 import { type AnyMethod, MethodRecord } from '../metadata/method-record';
 import { classifyDecoratorCall } from './decorator-kind';
+import { isClass } from '../metadata/any-class';
 
+/** A method a cache decorator accepts: any parameters, answering with a Promise (or thenable). */
 /* eslint-disable-next-line @typescript-eslint/no-explicit-any -- any parameters, so that every method matches */
 export type AsyncMethod = (this: any, ...args: any[]) => PromiseLike<unknown>;
 
@@ -25,7 +27,10 @@ export interface CacheMethodDecorator {
     propertyKey: string | symbol,
     descriptor: TypedPropertyDescriptor<M>,
   ): void;
-  <M extends AsyncMethod>(value: M, context: ClassMethodDecoratorContext<unknown, M>): M | void;
+  <M extends AsyncMethod>(
+    value: M,
+    context: ClassMethodDecoratorContext<unknown, M>,
+  ): M | undefined;
 }
 
 /**
@@ -36,7 +41,7 @@ export function createMethodDecorator(
   decorator: string,
   record: (target: MethodRecord) => void,
 ): CacheMethodDecorator {
-  return function cacheMethodDecorator(...args: unknown[]): AnyMethod | void {
+  return function cacheMethodDecorator(...args: unknown[]): AnyMethod | undefined {
     const site = classifyDecoratorCall(args);
     switch (site.kind) {
       case 'legacy-method': {
@@ -44,8 +49,8 @@ export function createMethodDecorator(
         let target = memberRecord(site.home, site.name);
         if (!target) {
           target = newRecord(site.name, site.isStatic, site.descriptor.value);
-          target.declaringClass =
-            typeof site.home === 'function' ? site.home : site.home.constructor;
+          const ctor: unknown = typeof site.home === 'function' ? site.home : site.home.constructor;
+          if (isClass(ctor)) target.declaringClass = ctor;
           registerMember(site.home, target);
           site.descriptor.value = target.trampoline;
         }
@@ -134,11 +139,11 @@ function assertPromiseReturnType(decorator: string, home: object, name: string |
   if (typeof reflect.hasMetadata !== 'function' || typeof reflect.getMetadata !== 'function')
     return;
   if (!reflect.hasMetadata(DESIGN_RETURN_TYPE, home, name)) return;
-  const returnType = reflect.getMetadata(DESIGN_RETURN_TYPE, home, name);
+  const returnType: unknown = reflect.getMetadata(DESIGN_RETURN_TYPE, home, name);
   if (returnType === Object) return;
   if (
     typeof returnType === 'function' &&
-    (returnType === Promise || returnType.prototype instanceof Promise)
+    (returnType === Promise || prototypeOf(returnType) instanceof Promise)
   )
     return;
   const owner = typeof home === 'function' ? home.name : home.constructor.name;
@@ -149,4 +154,9 @@ function assertPromiseReturnType(decorator: string, home: object, name: string |
       `${declared}, not a Promise. A cached method answers asynchronously; make it async (or declare ` +
       `Promise<${declared}>).`,
   );
+}
+
+/** A constructor's `prototype`, typed as what it is to us: unknown. */
+function prototypeOf(ctor: { readonly prototype?: unknown }): unknown {
+  return ctor.prototype;
 }

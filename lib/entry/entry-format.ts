@@ -45,6 +45,16 @@ export const enum EntryKind {
   Null = 2,
 }
 
+/** A kind byte this version knows (the kinds are 0 to `EntryKind.Null`, in order). */
+function isEntryKind(byte: number): byte is EntryKind {
+  return ENTRY_KINDS.has(byte);
+}
+const ENTRY_KINDS: ReadonlySet<number> = new Set([
+  EntryKind.Value,
+  EntryKind.Undefined,
+  EntryKind.Null,
+]);
+
 const FLAG_TAGS = 0b0000_0001;
 const OFFSET_KIND = 2;
 const OFFSET_FLAGS = 3;
@@ -107,7 +117,7 @@ export function readEntryHead(head: Buffer): EntryHead | undefined {
  */
 export function readStoredHead(firstBytes: Buffer, size: number): EntryHead | undefined {
   const head = readEntryHead(firstBytes);
-  if (head === undefined || firstBytes[OFFSET_KIND] > EntryKind.Null) return undefined;
+  if (head === undefined || !isEntryKind(firstBytes[OFFSET_KIND])) return undefined;
   if (size <= OFFSET_CODEC || OFFSET_CODEC + firstBytes[OFFSET_CODEC_LENGTH] > size)
     return undefined;
   return head;
@@ -219,8 +229,8 @@ export function decodeEntry(data: Buffer, expectedCodecId: Buffer): EntryHeader 
       `the entry has format version ${data[1]}, this version reads ${ENTRY_FORMAT_VERSION}`,
     );
   }
-  const kind = data[OFFSET_KIND] as EntryKind;
-  if (kind !== EntryKind.Value && kind !== EntryKind.Undefined && kind !== EntryKind.Null) {
+  const kind = data[OFFSET_KIND];
+  if (!isEntryKind(kind)) {
     throw new EntryFormatError('not-an-entry', `unknown entry kind ${kind}`);
   }
   const codecLength = data[OFFSET_CODEC_LENGTH];

@@ -6,7 +6,9 @@ import { CacheError } from './cache-error';
  * rejected with this error and nothing of the batch is stored.
  */
 export class BatchSizeMismatchError extends CacheError {
+  /** Names the loader contract breach in logs. */
   override readonly name = 'BatchSizeMismatchError';
+  /** How many values the loader was asked for (the missing keys). */
   readonly expected: number;
   /** How many values came back, or `undefined` when the loader did not return an array. */
   readonly received: number | undefined;

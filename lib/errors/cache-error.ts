@@ -59,9 +59,13 @@ export type CacheOperation =
   | 'setTtl'
   | 'refresh';
 
+/** Where a `CacheError` happened and what caused it; every field is optional. */
 export interface CacheErrorDetails {
+  /** The public operation that failed (`get`, `set`, `invalidateTags`, …). */
   operation?: CacheOperation;
+  /** The caller's key (without the manager's prefix), when the failure concerns one. */
   key?: string;
+  /** The underlying error (a Redis or serializer failure), kept as the standard `cause`. */
   cause?: unknown;
 }
 
@@ -70,9 +74,13 @@ export interface CacheErrorDetails {
  * switch on, the `operation` and `key` it happened in, and the original error as `cause`.
  */
 export class CacheError extends Error {
+  /** `'CacheError'`, or the subclass's name: what logs show first. */
   override readonly name: string = 'CacheError';
+  /** What went wrong, stable across versions: switch on this, not on the message. */
   readonly code: CacheErrorCode;
+  /** The public operation that failed, when known. */
   readonly operation?: CacheOperation;
+  /** The caller's key (without the prefix) the failure concerns, when there is one. */
   readonly key?: string;
 
   constructor(code: CacheErrorCode, message: string, details: CacheErrorDetails = {}) {

@@ -123,7 +123,10 @@ export function assertFraction(value: unknown, argumentName: string): asserts va
   }
 }
 
-export function assertFunction(value: unknown, argumentName: string): asserts value is Function {
+export function assertFunction(
+  value: unknown,
+  argumentName: string,
+): asserts value is (...args: never[]) => unknown {
   if (typeof value !== 'function') {
     throw new CacheTypeError(
       INVALID,

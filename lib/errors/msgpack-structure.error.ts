@@ -1,3 +1,4 @@
+/** Bounds on a MessagePack payload's structure, checked before decoding so that hostile or corrupt bytes cannot exhaust memory or stack. */
 export interface MsgpackLimits {
   /** Containers (arrays, maps, objects, sets) nested inside one another. */
   readonly maxDepth: number;

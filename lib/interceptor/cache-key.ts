@@ -3,6 +3,7 @@ import { describe } from '../errors/invalid-argument';
 import type { KeyPlan, TemplatePart } from '../metadata/cache-metadata';
 import { encodeArguments, encodeKeySegment, escapeKeyText } from './stable-encoding';
 import type { TenantHead } from './tenant';
+import type { AnyClass } from '../metadata/any-class';
 
 /*
  * The one key builder of decorated methods, for reads, puts and evictions alike: templates
@@ -135,8 +136,8 @@ function compileTemplate(
  * Static methods read `Class.static.method`.
  */
 export function methodIdentity(
-  runtimeClass: Function | undefined,
-  declaringClass: Function | undefined,
+  runtimeClass: AnyClass | undefined,
+  declaringClass: AnyClass | undefined,
   methodName: string,
   isStatic: boolean,
 ): string {
@@ -147,7 +148,7 @@ export function methodIdentity(
   return `${head}.${isStatic ? 'static.' : ''}${escapeKeyText(methodName)}`;
 }
 
-function className(ctor: Function | undefined): string {
+function className(ctor: AnyClass | undefined): string {
   return escapeKeyText(ctor?.name || '(anonymous)');
 }
 

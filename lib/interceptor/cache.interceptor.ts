@@ -13,6 +13,7 @@ import { assertManagerPort, type CacheManagerPort } from './manager-port';
 import type { ManagerScope } from './manager-scope';
 import { ResultTtl } from './result-ttl';
 import { tenantHead } from './tenant';
+import { type AnyClass, isClass } from '../metadata/any-class';
 
 /**
  * Where every call of a decorated method goes. The decorators only record metadata and install
@@ -31,6 +32,7 @@ const managers = new Map<string, CacheManagerPort>();
 /** Changes on every `use` and `reset`: resolved methods from before are stale. */
 let version = 0;
 
+/** Connects the cache decorators to managers: register them with `use` (or per instance with `bind`), switch caching off and on, and reset between tests. Every member is static. */
 export class CacheInterceptor {
   /**
    * Not meant to be constructed: its members are static. Constructing it is what NestJS does
@@ -84,6 +86,7 @@ export class CacheInterceptor {
    * The scope is asked once per method and class, on the first call after `bind`.
    */
   static bind(instance: object, scope: ManagerScope): void {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- JavaScript callers can pass a primitive or null
     if ((typeof instance !== 'object' && typeof instance !== 'function') || instance === null) {
       throw new CacheTypeError(
         'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
@@ -147,6 +150,7 @@ function intercept(record: MethodRecord, thisArg: unknown, args: unknown[]): Pro
     const read = resolved.onlyRead;
     return read !== undefined ? read.run(thisArg, args) : around(resolved, thisArg, args);
   } catch (error) {
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- rejects with what the method threw, exactly as the method would
     return Promise.reject(error);
   }
 }
@@ -170,6 +174,7 @@ function interceptBound(record: MethodRecord, thisArg: unknown, args: unknown[])
     const read = resolved.onlyRead;
     return read !== undefined ? read.run(thisArg, args) : around(resolved, thisArg, args);
   } catch (error) {
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- rejects with what the method threw, exactly as the method would
     return Promise.reject(error);
   }
 }
@@ -179,6 +184,7 @@ function runUncached(record: MethodRecord, thisArg: unknown, args: unknown[]): P
   try {
     return Promise.resolve(record.original.apply(thisArg, args));
   } catch (error) {
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- rejects with what the method threw, exactly as the method would
     return Promise.reject(error);
   }
 }
@@ -296,7 +302,7 @@ function resolveAnew(record: MethodRecord, thisArg: unknown, scope?: ManagerScop
   );
   let read: ReadStep | undefined;
   let put: CachedPut | undefined;
-  if (store !== undefined && storeManager !== undefined) {
+  if (store !== undefined && storeName !== undefined && storeManager !== undefined) {
     const decorator = record.cacheable
       ? '@Cacheable'
       : record.many
@@ -319,7 +325,7 @@ function resolveAnew(record: MethodRecord, thisArg: unknown, scope?: ManagerScop
       ttl: new ResultTtl(ttlOf(record, store, config), store.unless),
     };
     if (record.cacheable) read = new CachedRead(site, record.cacheable);
-    else if (record.many) read = new CachedBatchRead(site, record.many, storeName!);
+    else if (record.many) read = new CachedBatchRead(site, record.many, storeName);
     else if (record.put) put = new CachedPut(site, record.put);
   }
   const resolved: ResolvedMethod = {
@@ -378,7 +384,7 @@ function scopedManager(name: string, record: MethodRecord, scope: ManagerScope):
 /** What a method resolved to on one class: settings, manager, prepared operations. */
 interface ResolvedMethod {
   readonly record: MethodRecord;
-  readonly runtimeClass: Function | undefined;
+  readonly runtimeClass: AnyClass | undefined;
   /** `CacheInterceptor.version` when resolved. */
   readonly version: number;
   /** The class configuration version when resolved. */
@@ -396,12 +402,12 @@ interface ResolvedMethod {
  */
 const byClass = new WeakMap<
   MethodRecord,
-  { classes: WeakMap<Function, ResolvedMethod>; unknownClass?: ResolvedMethod }
+  { classes: WeakMap<AnyClass, ResolvedMethod>; unknownClass?: ResolvedMethod }
 >();
 
 function resolvedFor(
   record: MethodRecord,
-  runtimeClass: Function | undefined,
+  runtimeClass: AnyClass | undefined,
 ): ResolvedMethod | undefined {
   const entry = byClass.get(record);
   if (entry === undefined) return undefined;
@@ -410,7 +416,7 @@ function resolvedFor(
 
 function keepResolved(
   record: MethodRecord,
-  runtimeClass: Function | undefined,
+  runtimeClass: AnyClass | undefined,
   resolved: ResolvedMethod,
 ): void {
   let entry = byClass.get(record);
@@ -420,12 +426,12 @@ function keepResolved(
 }
 
 /** The class the method was called on: of the instance, or the class itself for a static method. */
-function runtimeClassOf(record: MethodRecord, thisArg: unknown): Function | undefined {
-  if (record.isStatic) return typeof thisArg === 'function' ? thisArg : record.declaringClass;
+function runtimeClassOf(record: MethodRecord, thisArg: unknown): AnyClass | undefined {
+  if (record.isStatic) return isClass(thisArg) ? thisArg : record.declaringClass;
   if (thisArg !== null && typeof thisArg === 'object') {
     const ctor: unknown = (Object.getPrototypeOf(thisArg) as { constructor?: unknown } | null)
       ?.constructor;
-    if (typeof ctor === 'function') return ctor;
+    if (isClass(ctor)) return ctor;
   }
   return record.declaringClass;
 }

@@ -24,6 +24,7 @@ export class CachedBatchRead extends PreparedRead implements ReadStep {
   constructor(site: ReadSite, op: CacheableManyMetadata, managerName: string) {
     super(site, op, '@CacheableMany');
     this.where = `@CacheableMany on ${site.record.describe()}`;
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- kept detached on purpose: always called as getMany.call(this.manager, …)
     const getMany = site.manager.getMany;
     if (typeof getMany !== 'function') {
       throw new CacheTypeError(
@@ -70,6 +71,7 @@ export class CachedBatchRead extends PreparedRead implements ReadStep {
       keys,
       async (missing: string[]) => {
         const callArgs = args.slice();
+        // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- `missing` is a subset of `keys`, each indexed in firstIndexOf
         callArgs[idsIndex] = missing.map((key) => ids[firstIndexOf.get(key)!]);
         const items: unknown = await original.apply(thisArg, callArgs);
         if (!Array.isArray(items)) {
@@ -79,7 +81,8 @@ export class CachedBatchRead extends PreparedRead implements ReadStep {
               'item per id it was given, in the same order (null for "not found").',
           );
         }
-        return items;
+        const list: unknown[] = items;
+        return list;
       },
       opts,
     );

@@ -20,6 +20,7 @@ export type PortSetOptions = SetOptions & NullPolicy;
 export interface CacheManagerPort {
   /** Seconds; used when a decorated method's TTL depends on its result but no TTL is configured. */
   readonly defaultTtl: number;
+  /** Reads through the cache: the stored value, or `loader`'s result stored for next time (`CacheAsideManager.get`). */
   get<T>(
     key: string,
     loader: (key: string) => T | Promise<T>,
@@ -34,9 +35,13 @@ export interface CacheManagerPort {
     loader: (missing: string[]) => Promise<readonly T[]> | readonly T[],
     opts?: PortGetOptions<T>,
   ): Promise<T[]>;
+  /** Stores a value outright, for `@CachePut`. */
   set(key: string, value: unknown, opts?: PortSetOptions): Promise<void>;
+  /** Removes entries by key, for `@CacheEvict({ key | keys })`; resolves to how many were removed. */
   invalidate(keyOrKeys: string | readonly string[]): Promise<number>;
+  /** Removes entries whose key matches a glob, for `@CacheEvict({ pattern | allEntries })`. */
   invalidatePattern(glob: string): Promise<number>;
+  /** Stops serving every entry stored with one of the tags, for `@CacheEvict({ tags })`. */
   invalidateTags(tags: readonly string[]): Promise<number>;
 }
 

@@ -6,5 +6,6 @@ import type { CacheManagerPort } from './manager-port';
  * for the default one). `undefined` for a name the scope does not provide.
  */
 export interface ManagerScope {
+  /** The manager registered in this scope under `name`, or `undefined` to refuse the call with a message naming it. */
   manager(name: string): CacheManagerPort | undefined;
 }

@@ -222,7 +222,8 @@ function encodeProperties(value: object, path: string, ancestors: object[]): str
   return `(${entries.join(',')})`;
 }
 
-const OPAQUE: ReadonlyArray<[Function, string]> = [
+/** Built-ins whose content a key cannot see, by constructor, with how a message names them. */
+const OPAQUE: ReadonlyArray<[abstract new (...args: never[]) => object, string]> = [
   [Promise, 'a Promise'],
   [WeakMap, 'a WeakMap'],
   [WeakSet, 'a WeakSet'],

@@ -9,7 +9,7 @@ import type { Serializer } from '../serializers/serializer';
  * callback is called with the method's own arguments and result, whose types the options object
  * cannot know. Everything the library itself handles is typed precisely.
  */
-/* eslint-disable @typescript-eslint/no-explicit-any */
+/* eslint-disable @typescript-eslint/no-explicit-any -- callback parameters, see above */
 
 /** A key computed from the method's arguments; called with the instance as `this`. */
 export type KeyFunction = (this: any, ...args: any[]) => string;
@@ -34,7 +34,7 @@ export type TenantFunction = (this: any, ...args: any[]) => string;
 export type NullTtl = number | false;
 /** Several keys: templates and key functions, or one function returning them all. */
 export type KeysOption = readonly KeyOption[] | ((this: any, ...args: any[]) => readonly string[]);
-/* eslint-enable @typescript-eslint/no-explicit-any */
+/* eslint-enable @typescript-eslint/no-explicit-any -- back to precise types */
 
 /** Options of `@Cacheable`. */
 export interface CacheableOptions {
@@ -108,13 +108,21 @@ export interface CacheableManyOptions {
 
 /** Options of `@CachePut`: the method always runs, and its result is stored. */
 export interface CachePutOptions {
+  /** The key written: the same template or function as the `@Cacheable` method it refreshes. @default a stable key of class, method and arguments */
   key?: KeyOption;
+  /** Seconds, or `(result, ...args) => seconds`. @default `@CacheConfig` ttl, else the manager's `defaultTtl` */
   ttl?: TtlSpec;
+  /** `(...args) => boolean`; `false` runs the method without storing its result. @default always store */
   condition?: ConditionFunction;
+  /** `(result, ...args) => boolean`; `true` keeps that result out of the cache. @default never */
   unless?: UnlessFunction;
+  /** How the result is stored; use the one the reading `@Cacheable` uses. @default the manager's serializer */
   serializer?: Serializer;
+  /** Short for `serializer: new ClassTransformerSerializer(type)`; not with `serializer`. */
   type?: ClassType;
+  /** Tags stored with the entry, fixed or from the arguments, for `invalidateTags`. @default none */
   tags?: TagsOption;
+  /** Name of the registered manager to write through. @default `@CacheConfig` manager, else `'default'` */
   manager?: string;
   /** A `null`/`undefined` result: `false` removes the entry instead of storing it; seconds: stored that long. @default as `@Cacheable` */
   nullTtl?: NullTtl;
@@ -134,7 +142,9 @@ export interface CacheEvictOptions {
   allEntries?: boolean;
   /** Evict before the method runs (even if it then throws). @default false: after it succeeds */
   beforeInvocation?: boolean;
+  /** `(...args) => boolean`; `false` skips the eviction for that call. @default always evict */
   condition?: ConditionFunction;
+  /** Name of the registered manager to evict from. @default `@CacheConfig` manager, else `'default'` */
   manager?: string;
 }
 
@@ -142,13 +152,21 @@ export interface CacheEvictOptions {
 export interface CacheConfigOptions {
   /** Key segment between the manager's `keyPrefix` and the key: `prefix + namespace + ':' + key`. @default none */
   namespace?: string;
+  /** Class-wide TTL in seconds (or a function of the result), below each method's own. @default the manager's `defaultTtl` */
   ttl?: TtlSpec;
+  /** Name of the registered manager the class's methods use. @default `'default'` */
   manager?: string;
+  /** Class-wide `condition`: `false` calls the method without the cache. @default always cache */
   condition?: ConditionFunction;
+  /** Class-wide `grace`: seconds after the TTL during which the old value answers if the method fails. @default 0 */
   grace?: number;
+  /** Class-wide `staleWhileRevalidate`: seconds after the TTL the old value answers while one background call refreshes it. @default 0 */
   staleWhileRevalidate?: number;
+  /** Class-wide `eagerRefresh`: fraction of the TTL after which a hit refreshes the entry in the background. @default off */
   eagerRefresh?: number;
+  /** Class-wide `softTimeoutMs`: an old value inside grace answers instead of a method slower than this. @default off */
   softTimeoutMs?: number;
+  /** Class-wide `hardTimeoutMs`: the caller stops waiting for the method after this many milliseconds. @default off */
   hardTimeoutMs?: number;
   /** Class-wide `nullTtl` of `@Cacheable`, `@CacheableMany` and `@CachePut`. */
   nullTtl?: NullTtl;

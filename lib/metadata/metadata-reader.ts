@@ -11,6 +11,7 @@ import type {
 import { FRESHNESS_OPTIONS } from './cache-metadata';
 import { DEFAULT_MANAGER_NAME, currentClassConfigVersion, ownClassConfig } from './metadata-store';
 import type { MethodRecord } from './method-record';
+import { type AnyClass, isClass } from './any-class';
 
 /*
  * Reading recorded metadata the way the interceptor needs it: the method's own settings beat
@@ -18,11 +19,11 @@ import type { MethodRecord } from './method-record';
  * class that sets a field wins).
  */
 
-const merged = new WeakMap<Function, { version: number; config: CacheConfigMetadata }>();
+const merged = new WeakMap<AnyClass, { version: number; config: CacheConfigMetadata }>();
 const EMPTY: CacheConfigMetadata = Object.freeze({});
 
 /** The class configuration in force for instances (or static calls) of `ctor`. */
-export function classConfigFor(ctor: Function | undefined): CacheConfigMetadata {
+export function classConfigFor(ctor: AnyClass | undefined): CacheConfigMetadata {
   if (ctor === undefined) return EMPTY;
   const version = currentClassConfigVersion();
   const memo = merged.get(ctor);
@@ -30,7 +31,7 @@ export function classConfigFor(ctor: Function | undefined): CacheConfigMetadata 
   const chain: CacheConfigMetadata[] = [];
   for (
     let c: unknown = ctor;
-    typeof c === 'function' && c !== Function.prototype;
+    isClass(c) && c !== Function.prototype;
     c = Object.getPrototypeOf(c)
   ) {
     const own = ownClassConfig(c);
@@ -38,7 +39,11 @@ export function classConfigFor(ctor: Function | undefined): CacheConfigMetadata 
   }
   // Farthest ancestor first, so that nearer classes overwrite: nearest wins field by field.
   const config: CacheConfigMetadata =
-    chain.length === 0 ? EMPTY : Object.freeze(Object.assign({}, ...chain.reverse()));
+    chain.length === 0
+      ? EMPTY
+      : Object.freeze(
+          chain.reduceRight<CacheConfigMetadata>((acc, own) => ({ ...acc, ...own }), {}),
+        );
   merged.set(ctor, { version, config });
   return config;
 }

@@ -1,6 +1,7 @@
 import { CacheTypeError } from '../errors/cache-type-error';
 import type { CacheConfigMetadata } from './cache-metadata';
 import type { MethodRecord } from './method-record';
+import type { AnyClass } from './any-class';
 
 /**
  * Where the cache decorators keep what they record: every store in this one file.
@@ -11,13 +12,14 @@ import type { MethodRecord } from './method-record';
  */
 
 /** The record behind each installed trampoline. */
-const recordsByTrampoline = new WeakMap<Function, MethodRecord>();
+const recordsByTrampoline = new WeakMap<object, MethodRecord>();
 /** Legacy decorators: the record of each (prototype or constructor, method name). */
 const recordsByMember = new WeakMap<object, Map<string | symbol, MethodRecord>>();
 /** `@CacheConfig` of each class (its own, not inherited). */
-const classConfigs = new WeakMap<Function, CacheConfigMetadata>();
+const classConfigs = new WeakMap<AnyClass, CacheConfigMetadata>();
 let classConfigVersion = 0;
 
+/** The name a decorator uses when neither it nor `@CacheConfig` names a manager, and under which `CacheInterceptor.use(manager)` registers. */
 export const DEFAULT_MANAGER_NAME = 'default';
 /** Written by TypeScript with `emitDecoratorMetadata`; read through `reflect-metadata` if loaded. */
 export const DESIGN_RETURN_TYPE = 'design:returntype';
@@ -36,15 +38,15 @@ export function memberRecord(home: object, name: string | symbol): MethodRecord 
 
 export function registerMember(home: object, record: MethodRecord): void {
   let members = recordsByMember.get(home);
-  if (!members) recordsByMember.set(home, (members = new Map()));
+  if (!members) recordsByMember.set(home, (members = new Map<string | symbol, MethodRecord>()));
   members.set(record.name, record);
 }
 
-export function ownClassConfig(ctor: Function): CacheConfigMetadata | undefined {
+export function ownClassConfig(ctor: AnyClass): CacheConfigMetadata | undefined {
   return classConfigs.get(ctor);
 }
 
-export function defineClassConfig(ctor: Function, config: CacheConfigMetadata): void {
+export function defineClassConfig(ctor: AnyClass, config: CacheConfigMetadata): void {
   if (classConfigs.has(ctor)) {
     throw new CacheTypeError(
       'ERR_CACHE_ASIDE_DECORATOR_MISUSE',

@@ -6,6 +6,7 @@ import type {
   CachePutMetadata,
   TtlSpec,
 } from './cache-metadata';
+import { type AnyClass, isClass } from './any-class';
 
 /* eslint-disable-next-line @typescript-eslint/no-explicit-any -- a method of any signature */
 export type AnyMethod = (this: unknown, ...args: any[]) => unknown;
@@ -23,7 +24,7 @@ export class MethodRecord {
   ttl?: TtlSpec;
   readonly evicts: CacheEvictMetadata[] = [];
   /** The class whose prototype (or, for a static method, which) holds the trampoline. */
-  declaringClass?: Function;
+  declaringClass?: AnyClass;
   /** The combination of decorators was checked (on the first call). */
   checked = false;
 
@@ -94,7 +95,7 @@ export class MethodRecord {
       if (own && own.value === this.trampoline) {
         const ctor: unknown =
           typeof o === 'function' ? o : (o as { constructor?: unknown }).constructor;
-        if (typeof ctor === 'function') this.declaringClass = ctor;
+        if (isClass(ctor)) this.declaringClass = ctor;
         return;
       }
     }

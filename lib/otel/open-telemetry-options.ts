@@ -1,6 +1,7 @@
 import { metrics, trace, type MeterProvider, type TracerProvider } from '@opentelemetry/api';
 import { CacheTypeError } from '../index';
 
+/** Where `enableOpenTelemetry` sends metrics and spans, and how much a span may reveal. */
 export interface OpenTelemetryOptions {
   /** Where metrics go. @default the global MeterProvider (`metrics.getMeterProvider()`) */
   meterProvider?: MeterProvider;

@@ -11,6 +11,7 @@
  */
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
+/** When to stop sending commands to a failing Redis, and for how long (the manager's `circuitBreaker` option). */
 export interface CircuitBreakerOptions {
   /** @default 3 */
   failureThreshold?: number;
@@ -20,7 +21,9 @@ export interface CircuitBreakerOptions {
   now?: () => number;
 }
 
+/** Consecutive connection failures that open the circuit: `circuitBreaker.failureThreshold` when not given. */
 export const DEFAULT_FAILURE_THRESHOLD = 3;
+/** Milliseconds the circuit stays open before one probe: `circuitBreaker.cooldownMs` when not given. */
 export const DEFAULT_COOLDOWN_MS = 1000;
 
 export class CircuitBreaker {

@@ -83,6 +83,7 @@ export class DeadlineQueue {
     }
     waiters.length = kept;
     expiries.length = kept;
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- onExpire() above runs outside code that can re-enter add() and schedule a timer
     if (kept > 0 && this.timer === undefined) this.schedule(expiries[0] - now);
   };
 }

@@ -5,36 +5,50 @@ import { MemoryConnection } from './clients/memory';
 import { MemoryStore } from './clients/memory-store';
 import { NodeRedisConnection, nodeRedisKindOf } from './clients/node-redis';
 
-/** Any method: the shapes below name members, not signatures (those are each client's own). */
-type AnyMethod = (...args: never[]) => unknown;
+/** Any method of a client: the client shapes name members, not signatures (those are each client's own). */
+export type ClientMethod = (...args: never[]) => unknown;
 
 /** An ioredis 5/6 or iovalkey `Redis` or `Cluster` (Sentinel-configured clients are `Redis`). */
 export interface IoRedisLikeClient {
-  getBuffer: AnyMethod;
-  set: AnyMethod;
-  duplicate: AnyMethod;
+  /** Present on every ioredis-family client: how the client is recognised, and how entries are read as bytes. */
+  getBuffer: ClientMethod;
+  /** Writes entries (with PX and NX/XX options). */
+  set: ClientMethod;
+  /** Opens the separate connection the L1 invalidation subscriber needs. */
+  duplicate: ClientMethod;
+  /** ioredis's connection state (`'ready'`, `'reconnecting'`, …), read to fail fast while disconnected. */
   readonly status: string;
 }
 
 /** A node-redis 5 client from `createClient()` (connected by the application). */
 export interface NodeRedisLikeClient {
-  sendCommand: AnyMethod;
-  withTypeMapping: AnyMethod;
-  duplicate: AnyMethod;
+  /** Sends raw commands (EVALSHA, SET …) on the client, as bytes. */
+  sendCommand: ClientMethod;
+  /** Gives a view of the client that returns replies as Buffers, so that entries stay bytes. */
+  withTypeMapping: ClientMethod;
+  /** Opens the separate connection the L1 invalidation subscriber needs. */
+  duplicate: ClientMethod;
+  /** Whether the client is connected, read to fail fast while it is not. */
   readonly isReady: boolean;
 }
 
 /** A node-redis 5 Cluster from `createCluster()` (connected by the application). */
 export interface NodeRedisLikeCluster {
-  sendCommand: AnyMethod;
-  nodeClient: AnyMethod;
+  /** Sends a command to the node that owns its key. */
+  sendCommand: ClientMethod;
+  /** The client of one node, to run a scan or a script on each master. */
+  nodeClient: ClientMethod;
+  /** The master nodes: pattern invalidation scans each of them. */
   readonly masters: unknown;
 }
 
 /** A node-redis 5 Sentinel client from `createSentinel()` (connected by the application). */
 export interface NodeRedisLikeSentinel {
-  sendCommand: AnyMethod;
-  getMasterNode: AnyMethod;
+  /** Sends a command to the current master. */
+  sendCommand: ClientMethod;
+  /** Present on a Sentinel client only: how it is told apart from a plain client. */
+  getMasterNode: ClientMethod;
+  /** Whether the client is connected to a master, read to fail fast while it is not. */
   readonly isReady: boolean;
 }
 

@@ -13,6 +13,7 @@ const NAME = 'ClassTransformerSerializer';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- constructor parameters of any class, as TypeScript's own mixin pattern
 export type ClassType<T = unknown> = new (...args: any[]) => T;
 
+/** How a `ClassTransformerSerializer` maps between instances and JSON (class-transformer's own options, plus bounds). */
 export interface ClassTransformerSerializerOptions {
   /**
    * Only properties decorated with `@Expose()` are written and read back. Turn it on for classes
@@ -60,13 +61,16 @@ let classTransformer: ClassTransformerModule | undefined;
  */
 export class ClassTransformerSerializer<T = unknown> implements Serializer {
   readonly id: string;
+  /** The largest payload, in bytes, written or read: a bigger one is refused instead of parsed. */
   readonly maxBytes: number;
+  /** The deepest nesting of arrays and objects read back, so that hostile input cannot exhaust the stack. */
   readonly maxDepth: number;
   private readonly limits: JsonLimits;
   private readonly transformer: ClassTransformerModule;
   private readonly transformOptions: object;
 
   constructor(
+    /** The class every value read back becomes an instance of. */
     readonly type: ClassType<T>,
     options: ClassTransformerSerializerOptions = {},
   ) {
@@ -117,6 +121,7 @@ export class ClassTransformerSerializer<T = unknown> implements Serializer {
     );
   }
 
+  /** The instance as plain JSON (`instanceToPlain`), so that only its data is stored. */
   serialize(value: unknown): string {
     let plain: unknown;
     try {

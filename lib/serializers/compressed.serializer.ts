@@ -17,6 +17,7 @@ import {
 import { malformed, messageOf, overLimit } from '../errors/serializer-errors';
 import { integerOption } from './serializer-options';
 
+/** The zlib algorithms a `CompressedSerializer` can use; both ship with Node.js. */
 export type CompressionAlgorithm = 'gzip' | 'brotli';
 
 /** Inner payloads below this many bytes are stored as they are. @default 1024 */
@@ -31,6 +32,7 @@ export const DEFAULT_COMPRESSION_LEVEL: Readonly<Record<CompressionAlgorithm, nu
   brotli: 4,
 };
 
+/** When and how a `CompressedSerializer` compresses, and how far it will inflate. */
 export interface CompressedSerializerOptions {
   /** Inner payloads smaller than this many bytes are stored uncompressed. @default 1024 */
   threshold?: number;
@@ -48,11 +50,9 @@ export interface CompressedSerializerOptions {
 }
 
 /** First byte of a payload: how the rest is stored. */
-const enum Method {
-  Stored = 0,
-  Gzip = 1,
-  Brotli = 2,
-}
+/** The first byte of a payload: how the rest is stored. */
+const Method = { Stored: 0, Gzip: 1, Brotli: 2 } as const;
+type Method = (typeof Method)[keyof typeof Method];
 
 /**
  * Wraps another serializer and compresses what it produces, above a size threshold, with gzip
@@ -68,18 +68,24 @@ const enum Method {
  */
 export class CompressedSerializer implements Serializer {
   readonly id: string;
+  /** Inner payloads smaller than this many bytes are stored uncompressed (compression would not pay). */
   readonly threshold: number;
+  /** The algorithm used to write; entries written with the other are refused as malformed. */
   readonly algorithm: CompressionAlgorithm;
+  /** The largest inner payload, in bytes, written or inflated: a guard against compression bombs. */
   readonly maxInflatedBytes: number;
+  /** The zlib level (gzip) or quality (brotli) used to write. */
   readonly level: number;
   private readonly method: Method;
 
   constructor(
+    /** The serializer whose output is compressed, and which reads the inflated bytes. */
     readonly inner: Serializer,
     options: CompressedSerializerOptions = {},
   ) {
     assertSerializer(inner, 'CompressedSerializer inner serializer');
     const algorithm = options.algorithm ?? DEFAULT_COMPRESSION_ALGORITHM;
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- JavaScript callers can pass any string
     if (algorithm !== 'gzip' && algorithm !== 'brotli') {
       throw new CacheTypeError(
         'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
@@ -121,6 +127,7 @@ export class CompressedSerializer implements Serializer {
     this.id = boundedCodecId(`${algorithm}+${codecIdOf(inner)}`);
   }
 
+  /** The inner serializer's bytes, compressed when at least `threshold` long and smaller for it. */
   serialize(value: unknown): Buffer {
     const encoded = this.inner.serialize(value);
     const size = typeof encoded === 'string' ? Buffer.byteLength(encoded, 'utf8') : encoded.length;
@@ -141,6 +148,7 @@ export class CompressedSerializer implements Serializer {
     return withMethod(Method.Stored, encoded);
   }
 
+  /** Inflates (within `maxInflatedBytes`) and hands the bytes to the inner serializer. */
   deserialize(data: Buffer): unknown {
     if (data.length === 0) throw malformed('CompressedSerializer', 'the payload is empty');
     const method = data[0];

@@ -5,6 +5,7 @@ import { positiveInteger } from './serializer-options';
 /** @default 64 — the same bound as `MsgpackSerializer`'s `maxDepth`. */
 export const DEFAULT_JSON_MAX_DEPTH = 64;
 
+/** Bounds of a `JsonSerializer`; the defaults suit ordinary rows and documents. */
 export interface JsonSerializerOptions {
   /**
    * Largest payload, in bytes, this serializer writes or reads. A stored entry above it is a
@@ -32,7 +33,9 @@ export interface JsonSerializerOptions {
  */
 export class JsonSerializer implements Serializer {
   readonly id = 'json';
+  /** The largest payload, in bytes, written or read: a bigger one is refused instead of parsed. */
   readonly maxBytes: number;
+  /** The deepest nesting of arrays and objects read back, so that hostile input cannot exhaust the stack. */
   readonly maxDepth: number;
   private readonly limits: JsonLimits;
 
@@ -50,10 +53,12 @@ export class JsonSerializer implements Serializer {
     this.limits = { maxBytes: this.maxBytes, maxDepth: this.maxDepth };
   }
 
+  /** `JSON.stringify` of the value, refused when over `maxBytes`. */
   serialize(value: unknown): string {
     return encodeJson(value, this.limits, 'JsonSerializer');
   }
 
+  /** The parsed value, after checking size and depth. */
   deserialize(data: Buffer): unknown {
     return decodeJson(data, this.limits, 'JsonSerializer');
   }

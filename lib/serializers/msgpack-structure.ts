@@ -323,6 +323,7 @@ class StructureWalker {
         throw new MsgpackStructureError('a big integer has no bytes');
       case EXT_TYPED_ARRAY: {
         const size = first === 16 || first === 17 ? 1 : TYPED_ARRAY_ELEMENT_SIZE[first];
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- an unknown element type indexes past the table: undefined
         if (length >= 1 && size !== undefined && (length - 1) % size === 0) break;
         throw new MsgpackStructureError(
           'a typed array has an unknown element type or a partial element',

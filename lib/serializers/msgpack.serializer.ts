@@ -16,6 +16,7 @@ export const DEFAULT_MSGPACK_MAX_ITEMS = 1_000_000;
 /** @default 100_000 */
 export const DEFAULT_MSGPACK_MAX_CONTAINERS = 100_000;
 
+/** Bounds of a `MsgpackSerializer`, checked on read before any value is built. */
 export interface MsgpackSerializerOptions {
   /** Largest payload, in bytes, written or read. @default 8 MiB */
   maxBytes?: number;
@@ -53,7 +54,9 @@ export interface MsgpackSerializerOptions {
  */
 export class MsgpackSerializer implements Serializer {
   readonly id = 'msgpack';
+  /** The largest payload, in bytes, written or read. */
   readonly maxBytes: number;
+  /** The structural bounds a payload must respect before it is decoded. */
   readonly limits: MsgpackLimits;
   private readonly packr: Packr;
 
@@ -93,6 +96,7 @@ export class MsgpackSerializer implements Serializer {
     });
   }
 
+  /** The value in MessagePack (dates, maps, sets, typed arrays and big integers included). */
   serialize(value: unknown): Buffer {
     let bytes: Buffer;
     try {
@@ -122,6 +126,7 @@ export class MsgpackSerializer implements Serializer {
     return bytes;
   }
 
+  /** The value back, after its structure has been checked against `limits`. */
   deserialize(data: Buffer): unknown {
     if (data.length > this.maxBytes) {
       throw overLimit(

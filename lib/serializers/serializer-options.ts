@@ -21,6 +21,7 @@ export function integerOption(
       max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer from ${min} to ${max}`;
     throw new CacheRangeError(
       'ERR_CACHE_ASIDE_OUT_OF_RANGE',
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string -- any value a JavaScript caller passed, shown as String() shows it
       `${name} must be ${range}, got ${String(value)}.`,
     );
   }

@@ -12,6 +12,7 @@
  */
 
 import { CacheTypeError } from '../errors/cache-type-error';
+/** Turns values into the bytes stored in Redis and back. Implement it for a custom format; see the notes above on totality and errors. */
 export interface Serializer {
   /**
    * A short, stable name of the encoding (e.g. `'json'`, `'msgpack'`, `'gzip+json'`), written
@@ -19,7 +20,9 @@ export interface Serializer {
    * Give two serializers the same id only if each can read what the other writes.
    */
   readonly id?: string;
+  /** The bytes (or a UTF-8 string) stored for `value`; throw to refuse a value the format cannot hold. */
   serialize(value: unknown): Buffer | string;
+  /** The value back from stored bytes; throw on bytes it cannot read (the entry then counts as a miss). */
   deserialize(data: Buffer): unknown;
 }
 
@@ -61,6 +64,7 @@ export function assertSerializer(
 
 /** The id recorded in entries written by this serializer. */
 export function codecIdOf(serializer: Serializer): string {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- an object made with Object.create(null) has no constructor
   const id = serializer.id ?? serializer.constructor?.name ?? 'custom';
 
   if (
@@ -72,6 +76,7 @@ export function codecIdOf(serializer: Serializer): string {
     throw new CacheTypeError(
       'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
       `[cache-aside] serializer id must be 1 to ${MAX_CODEC_ID_LENGTH} printable ASCII ` +
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- a JavaScript caller's id may be a symbol, which a template cannot show
         `characters, got "${String(id)}"; set a readonly id on your serializer.`,
     );
   }

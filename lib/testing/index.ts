@@ -9,7 +9,10 @@ import { MemoryStore } from '../redis/clients/memory-store';
 export { MemoryStore };
 
 /** Every option of `CacheAsideManager` but `redis`, which is a new `MemoryStore` unless given. */
-export type InMemoryManagerOptions = Omit<CacheAsideOptions, 'redis'> & { redis?: MemoryStore };
+export type InMemoryManagerOptions = Omit<CacheAsideOptions, 'redis'> & {
+  /** A store to share between managers (as processes share a Redis), or to look inside. @default a new MemoryStore */
+  redis?: MemoryStore;
+};
 
 /**
  * A `CacheAsideManager` on a fresh in-process store (or on `options.redis`, to share one store

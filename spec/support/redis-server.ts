@@ -122,7 +122,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
 async function launch(args: readonly string[], port: number): Promise<ChildProcess> {
   const child = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const failed = new Promise<never>((_, reject) => {
     child.once('error', reject);
     child.once('exit', (code) =>

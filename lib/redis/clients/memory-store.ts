@@ -32,6 +32,7 @@ export class MemoryStore {
     return live;
   }
 
+  /** The bytes stored at `key`, or null when absent or expired (as Redis GET). */
   get(key: string): Buffer | null {
     return this.slot(key)?.value ?? null;
   }
@@ -118,6 +119,7 @@ export class MemoryStore {
     return receivers;
   }
 
+  /** Listens on a channel; messages arrive on a later turn, as from a server. Returns the unsubscribe function. */
   subscribe(channel: string, listener: (message: string) => void): () => void {
     this.channels.on(channel, listener);
     return () => this.channels.off(channel, listener);

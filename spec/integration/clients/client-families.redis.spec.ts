@@ -156,7 +156,7 @@ describe.each(familiesUnderTest().map((family) => [family.name, family] as const
             new CacheAsideManager({
               redis: client,
               keyPrefix: uniquePrefix('fam-fault'),
-              operationTimeout: 100,
+              operationTimeoutMs: 100,
               circuitBreaker: { cooldownMs: 200 },
             }),
           );

@@ -92,7 +92,7 @@ describe('CacheAsideManager reading bytes it cannot use', () => {
     expect(Math.max(...latencies)).toBeLessThan(NO_WAIT_BOUND_MS);
     expect(loader).toHaveBeenCalledTimes(5);
     expect(new Set(codesOf(errors))).toEqual(new Set(['REDIS_ERROR']));
-    expect(String((errors[0].cause as Error).message)).toMatch(/^WRONGTYPE/);
+    expect((errors[0].cause as Error).message).toMatch(/^WRONGTYPE/);
     expect(await redis.type(`${prefix}h`)).toBe('hash');
     expect(await redis.hgetall(`${prefix}h`)).toEqual({ field: 'owned by someone else' });
 

@@ -68,7 +68,7 @@ describe('CacheAsideManager when Redis is out of memory', () => {
     expect(errors.length).toBeGreaterThanOrEqual(10);
     for (const error of errors) {
       expect(error.code).toBe('REDIS_ERROR');
-      expect(String((error.cause as Error).message)).toMatch(/^OOM/);
+      expect((error.cause as Error).message).toMatch(/^OOM/);
     }
     // Nothing was stored, so these are misses again.
     expect(await isHit(cache, 'new0')).toBe(false);

@@ -1,5 +1,5 @@
 import Redis6 from 'ioredis6';
-import { CacheAsideManager, type RedisClient } from '../../../lib';
+import { CacheAsideManager } from '../../../lib';
 import { testRedisUrl, uniquePrefix } from '../../support/test-redis';
 
 /**
@@ -13,7 +13,7 @@ describe('CacheAsideManager on an ioredis 6 client', () => {
   beforeAll(() => {
     redis = new Redis6(testRedisUrl(), { maxRetriesPerRequest: 1 });
     cache = new CacheAsideManager({
-      redis: redis as unknown as RedisClient,
+      redis,
       keyPrefix: uniquePrefix('ioredis6'),
     });
   });
@@ -51,7 +51,7 @@ describe('CacheAsideManager on an ioredis 6 client', () => {
     });
     dead.on('error', () => undefined);
     const offline = new CacheAsideManager({
-      redis: dead as unknown as RedisClient,
+      redis: dead,
       operationTimeoutMs: 100,
     });
     const started = performance.now();

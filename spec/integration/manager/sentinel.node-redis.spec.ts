@@ -30,7 +30,7 @@ describe('CacheAsideManager behind Redis Sentinel (node-redis createSentinel)', 
     cache = new CacheAsideManager({
       redis,
       keyPrefix: uniquePrefix('sentinel-nr'),
-      operationTimeout: 200,
+      operationTimeoutMs: 200,
       circuitBreaker: { cooldownMs: 200 },
     });
     cache.on('error', (e) => errors.push(e));

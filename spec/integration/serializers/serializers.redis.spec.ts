@@ -59,10 +59,10 @@ describe('Serializers through CacheAsideManager and a real redis-server', () => 
   };
 
   /** A miss that stores, then a read that must be a hit: returns what the hit returned. */
-  async function storeThenHit<T>(
+  async function storeThenHit(
     cache: CacheAsideManager,
     key: string,
-    value: T,
+    value: unknown,
     opts: { serializer?: Serializer } = {},
   ): Promise<unknown> {
     const loader = jest.fn(async () => value);

@@ -168,7 +168,6 @@ describe('@CacheableMany', () => {
       const { getMany: _omitted, ...rest } = Object.getOwnPropertyDescriptors(
         FakeCacheManager.prototype,
       );
-      _omitted;
       const bare = Object.create(Object.prototype, rest) as CacheManagerPort;
       Object.assign(bare, { defaultTtl: 60, gets: [], log: [], store: new Map() });
       CacheInterceptor.use(bare, 'bare');
@@ -281,6 +280,7 @@ describe('@CacheableMany', () => {
       class Rest {
         @CacheableMany({ key: 'r:{0}' })
         async find(ids: number[], ...flags: string[]): Promise<number[]> {
+          // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the test passes undefined past the types
           return ids.map((id) => id + flags.filter((f) => f !== undefined).length);
         }
       }
@@ -480,7 +480,7 @@ describe('@CacheableMany', () => {
             return ids;
           }
         }
-        Loose;
+        return Loose;
       }).toThrow(/declares 2 parameters, and the key "user:\{0\}" leaves out argument 1/);
       expect(() => {
         class LooseFn {
@@ -489,7 +489,7 @@ describe('@CacheableMany', () => {
             return ids;
           }
         }
-        LooseFn;
+        return LooseFn;
       }).toThrow(/the key function \(1 parameters\) leaves out argument 1/);
     });
 
@@ -524,7 +524,7 @@ describe('@CacheableMany', () => {
             return ids;
           }
         }
-        Other;
+        return Other;
       }).toThrow(/has both @CacheableMany and @Cacheable/);
       expect(() => {
         class Other {
@@ -534,7 +534,7 @@ describe('@CacheableMany', () => {
             return ids;
           }
         }
-        Other;
+        return Other;
       }).toThrow(/has both @CacheableMany and @CachePut/);
     });
   });

@@ -3,7 +3,7 @@ import { FakeCacheManager } from './support/fake-manager';
 
 /** A decorator of someone else's, to check the cache decorators live beside others. */
 function Traced(log: string[]) {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a decorator of either standard receives these arguments
   return function traced(...args: any[]): any {
     const isStandard = args.length === 2;
     const original = isStandard ? args[0] : args[2].value;

@@ -8,10 +8,10 @@ import {
 } from '../../../lib';
 import { FakeCacheManager } from './support/fake-manager';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+/* eslint-disable @typescript-eslint/no-explicit-any -- a decorator with its types erased takes and returns anything */
 /** The same decorator with its types erased, to reach the checks made at decoration time. */
 const untyped = (decorator: unknown) => decorator as (...args: any[]) => any;
-/* eslint-enable @typescript-eslint/no-explicit-any */
+/* eslint-enable @typescript-eslint/no-explicit-any -- back to precise types */
 
 describe('misuse', () => {
   afterEach(() => CacheInterceptor.reset());
@@ -23,15 +23,15 @@ describe('misuse', () => {
       // type-checked.
       const define = () => {
         class Wrong {
-          // @ts-expect-error a field
+          // @ts-expect-error decorates a field
           @Cacheable() name = 'x';
 
-          // @ts-expect-error a getter
+          // @ts-expect-error decorates a getter
           @Cacheable() get value(): Promise<number> {
             return Promise.resolve(1);
           }
 
-          // @ts-expect-error a setter
+          // @ts-expect-error decorates a setter
           @CacheEvict({ key: 'k' }) set value(_v: Promise<number>) {}
 
           // @ts-expect-error a method returning a plain value

@@ -5,9 +5,9 @@ import { recordOfTrampoline } from '../../../lib/metadata/metadata-store';
 import { FakeCacheManager } from './support/fake-manager';
 import { decoratorMode, hasDesignMetadata } from './support/mode';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+/* eslint-disable @typescript-eslint/no-explicit-any -- a decorator with its types erased takes and returns anything */
 const untyped = (decorator: unknown) => decorator as (...args: any[]) => any;
-/* eslint-enable @typescript-eslint/no-explicit-any */
+/* eslint-enable @typescript-eslint/no-explicit-any -- back to precise types */
 
 /** A promise type of one's own, for the check of declared return types. */
 class TrackedPromise<T> extends Promise<T> {}
@@ -94,6 +94,7 @@ describe(`decorator standards (this run: ${decoratorMode})`, () => {
         const result: unknown = new Sync().find();
         expect(result).toBeInstanceOf(Promise);
         expect(await result).toBe(7);
+        // eslint-disable-next-line @typescript-eslint/await-thenable -- typed as a number, it is a Promise once decorated: the point of the test
         expect(await new Sync().find()).toBe(7);
         expect(cache.gets.map((g) => g.key)).toEqual(['sync', 'sync']);
       });

@@ -7,12 +7,7 @@ import { compileKey, parseKeyTemplate } from '../../../lib/metadata/key-template
 const SEED = Number(process.env.FC_SEED ?? 0x5eed_2024);
 const params = { seed: SEED, numRuns: Number(process.env.FC_RUNS ?? 500) };
 
-function buildKey(
-  plan: KeyPlan,
-  args: unknown[],
-  thisArg: unknown = undefined,
-  namespace?: string,
-) {
+function buildKey(plan: KeyPlan, args: unknown[], thisArg?: unknown, namespace?: string) {
   return compileKeyBuilder(plan, namespace, 'Repo.find', 'key of Repo.find')(thisArg, args);
 }
 function buildPattern(plan: KeyPlan, args: unknown[], namespace?: string) {

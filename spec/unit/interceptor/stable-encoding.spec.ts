@@ -69,7 +69,7 @@ function reordered(value: unknown, rotate: number): unknown {
     return new Map(turn([...value]).map(([k, v]) => [k, reordered(v, rotate + 1)]));
   if (value instanceof Set) return new Set(turn([...value]));
   const copy: Record<string, unknown> =
-    Object.getPrototypeOf(value) === null ? Object.create(null) : {};
+    Object.getPrototypeOf(value) === null ? (Object.create(null) as Record<string, unknown>) : {};
   for (const k of turn(Object.keys(value)))
     copy[k] = reordered((value as Record<string, unknown>)[k], rotate + 1);
   return copy;
@@ -96,7 +96,7 @@ function nearMiss(value: unknown, kind: number): unknown {
   if (Array.isArray(value))
     return kind % 2
       ? value.map((v) => (typeof v === 'object' && v !== null ? 'obj' : String(v))).join(',')
-      : [...value, null];
+      : [...(value as unknown[]), null];
   if (value instanceof Map)
     return kind % 2 ? Object.fromEntries(value) : new Map([...value, ['extra', 1]]);
   if (value instanceof Set) return kind % 2 ? [...value] : new Set([...value, 'extra']);

@@ -119,7 +119,7 @@ describe('SingleFlight', () => {
     const first = flights.run('k', () => new Promise<number>((resolve) => (release = resolve)));
     flights.forget('k');
     await expect(flights.run('k', async () => 2)).resolves.toBe(2);
-    flights.run('x', () => new Promise<number>(() => undefined));
+    void flights.run('x', () => new Promise<number>(() => undefined));
     flights.forgetAll();
     expect(flights.size).toBe(0);
     release(1);

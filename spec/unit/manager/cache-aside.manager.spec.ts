@@ -90,7 +90,7 @@ describe('CacheAsideManager', () => {
     });
 
     it("refuses a client that has ioredis's own keyPrefix", () => {
-      const prefixed = new RedisMock({ keyPrefix: 'x:' }) as unknown as Redis;
+      const prefixed = new RedisMock({ keyPrefix: 'x:' });
       Object.defineProperty(prefixed, 'options', { value: { keyPrefix: 'x:' } });
       expect(() => new CacheAsideManager({ redis: prefixed })).toThrow(
         /keyPrefix \("x:"\).*pass \{ keyPrefix \}/,
@@ -575,7 +575,7 @@ describe('CacheAsideManager', () => {
 
 describe('CacheAsideManager TTL jitter', () => {
   it('shortens each TTL by the seeded random fraction of ttlJitter, never lengthens it', async () => {
-    const redis = new RedisMock({ port: 29_999 }) as unknown as Redis;
+    const redis = new RedisMock({ port: 29_999 });
     const draws = [0, 0.5, 0.999];
     const cache = new CacheAsideManager({
       redis,
@@ -599,7 +599,7 @@ describe('CacheAsideManager TTL jitter', () => {
 
 describe('CacheAsideManager read options', () => {
   it('checks a frozen options object once, and a mutable one on every call', async () => {
-    const redis = new RedisMock({ port: 29_998 }) as unknown as Redis;
+    const redis = new RedisMock({ port: 29_998 });
     const cache = new CacheAsideManager({ redis, keyPrefix: 'opts:' });
     const frozen = Object.freeze({ ttl: 30 });
     await cache.get('a', async () => 1, frozen);

@@ -81,7 +81,7 @@ describe('EntryReader', () => {
       id: 'other',
       serialize: JSON.stringify,
       deserialize: String,
-    } as never);
+    });
     const raw = entry(1, Date.now() + 1000);
     expect(reader.read(raw, other, 'k', 'get')).toMatchObject({ state: 'unusable' });
     expect(errors[0].code).toBe('DECODE_FAILED');

@@ -4,7 +4,6 @@ import {
   DEFAULT_KEY_PREFIX,
   DEFAULT_OPERATION_TIMEOUT_MS,
   DEFAULT_TTL,
-  type CacheAsideOptions,
   type RedisClient,
 } from '../../../lib';
 import { CACHE_ASIDE_DEFAULTS } from '../../../lib/manager/cache-aside.defaults';
@@ -19,7 +18,7 @@ function redis(): RedisClient {
 
 /** Builds a manager from options the types would refuse (what a JavaScript caller can pass). */
 function build(options: Record<string, unknown>): CacheAsideManager {
-  return new CacheAsideManager({ redis: redis(), ...options } as unknown as CacheAsideOptions);
+  return new CacheAsideManager({ redis: redis(), ...options });
 }
 
 function errorOf(run: () => unknown): { code?: string; message: string } {

@@ -55,7 +55,9 @@ describe('no stale set after an invalidation (fast-check scheduler)', () => {
             // Release scheduled steps one at a time, in the order fast-check picks. Redis calls
             // resolve on their own in between, so a step may be scheduled after the queue ran dry:
             // keep going until every operation has finished (bounded).
+            // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- `done` is set by a callback TypeScript's narrowing cannot see
             for (let step = 0; !done && step < 10_000; step++) {
+              // eslint-disable-next-line @typescript-eslint/no-deprecated -- waitOne's step-by-step order is what this property explores
               if (s.count() > 0) await s.waitOne();
               // Let in-memory Redis answer between steps, so that invalidations complete
               // while other loads are still pending.

@@ -316,6 +316,7 @@ describe('ClassTransformerSerializer', () => {
         });
 
         const isolated =
+          // eslint-disable-next-line @typescript-eslint/no-require-imports -- loads the module afresh inside jest.isolateModules, which import() cannot
           require('../../../lib/serializers/class-transformer.serializer') as typeof import('../../../lib/serializers/class-transformer.serializer');
         expect(() => new isolated.ClassTransformerSerializer(User)).toThrow(
           /needs the optional peer dependency "class-transformer", which is not installed: run npm install class-transformer/,

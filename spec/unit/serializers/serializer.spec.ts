@@ -48,7 +48,10 @@ describe('Serializer contract helpers', () => {
       expect(codecIdOf(new Plain())).toBe('Plain');
       expect(
         codecIdOf(
-          Object.assign(Object.create(null), { serialize: () => '', deserialize: () => 1 }),
+          Object.assign(Object.create(null) as object, {
+            serialize: () => '',
+            deserialize: () => 1,
+          }),
         ),
       ).toBe('custom');
     });
@@ -124,6 +127,7 @@ describe('Serializer contract helpers', () => {
       ).toThrow(broken);
       expect(() =>
         requireOptionalPeer('some-peer', 'Feature', () => {
+          // eslint-disable-next-line @typescript-eslint/only-throw-error -- a loader that throws a non-Error is what this case checks
           throw 'a string';
         }),
       ).toThrow('a string');

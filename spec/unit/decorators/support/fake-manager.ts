@@ -67,11 +67,13 @@ export class FakeCacheManager implements CacheManagerPort {
     const loaded = new Map<string, T>();
     if (missing.length > 0) {
       const values = await loader(missing);
+      // Typed before Array.isArray narrows it to any[] (the check is for untyped loaders).
+      const list: readonly T[] = values;
       if (!Array.isArray(values) || values.length !== missing.length) {
         throw new BatchSizeMismatchError(missing.length, Array.isArray(values) ? values.length : 0);
       }
       missing.forEach((key, i) => {
-        const value = values[i];
+        const value = list[i];
         loaded.set(key, value);
         const ttl =
           opts.ttl === undefined

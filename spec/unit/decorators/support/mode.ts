@@ -8,7 +8,7 @@ import 'reflect-metadata';
  */
 let probed: 'legacy' | 'standard' | undefined;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a decorator of either standard receives these arguments
 function probe(...args: any[]): void {
   const context: unknown = args[1];
   probed =
@@ -21,6 +21,7 @@ class Probe {
   @probe
   method(): void {}
 }
+// eslint-disable-next-line @typescript-eslint/no-unused-expressions -- the class exists for its decorator's side effect; naming it keeps noUnusedLocals quiet
 Probe;
 
 export const decoratorMode: 'legacy' | 'standard' = probed ?? 'legacy';

@@ -31,6 +31,7 @@ export function installDateEquality(): void {
  * `Uint8Array`'s prototype chain, would see those as plain objects. Application code lives in one
  * realm, so the specs make their typed arrays with Node's realm's constructors.
  */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the constructor type it looks up by name
 export function outerRealm<T>(name: string): T {
   return vm.runInThisContext(name) as T;
 }

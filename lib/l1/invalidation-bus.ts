@@ -84,11 +84,12 @@ export class InvalidationBus {
     );
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.closed = true;
     clearInterval(this.heartbeat);
     this.updateLive();
     this.subscriber.close();
+    return Promise.resolve();
   }
 
   private async subscribe(): Promise<void> {
@@ -174,6 +175,8 @@ const MAX_BUS_PATTERN_LENGTH = 4 * MAX_GLOB_LENGTH;
 function invalidationOf(wire: unknown): Invalidation | undefined {
   const m = (wire as Partial<Wire> | null)?.m as
     { kind?: unknown; keys?: unknown; match?: unknown; tags?: unknown } | undefined;
+  // A bus message is untrusted input (anyone who can PUBLISH on the channel): `m` may be anything.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- JSON.parse can yield null
   if (typeof (wire as Partial<Wire> | null)?.o !== 'string' || m === null || typeof m !== 'object')
     return undefined;
   const strings = (list: unknown): list is string[] =>

@@ -3,16 +3,20 @@ import { FakeCacheManager } from './support/fake-manager';
 
 /** A decorator of someone else's, to check the cache decorators live beside others. */
 function Traced(log: string[]) {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a decorator of either standard receives these arguments
-  return function traced(...args: any[]): any {
+  type Method = (...args: unknown[]) => unknown;
+  // A decorator of either standard: (method, context) or (prototype, name, descriptor).
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- its return must fit the legacy and the standard decorator signature
+  return function traced(...args: unknown[]): any {
     const isStandard = args.length === 2;
-    const original = isStandard ? args[0] : args[2].value;
+    const descriptor = args[2] as PropertyDescriptor | undefined;
+    const original = (isStandard ? args[0] : descriptor?.value) as Method;
     const wrapper = function (this: unknown, ...callArgs: unknown[]) {
       log.push('traced');
       return original.apply(this, callArgs);
     };
     if (isStandard) return wrapper;
-    args[2].value = wrapper;
+    if (descriptor) descriptor.value = wrapper;
+    return undefined;
   };
 }
 

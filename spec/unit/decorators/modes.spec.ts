@@ -157,7 +157,9 @@ describe(`decorator standards (this run: ${decoratorMode})`, () => {
     });
 
     it('refuses private methods of standard classes, which it could not find on the class', () => {
-      expect(() => untyped(Cacheable())(method, context({ name: '#find', private: true }))).toThrow(
+      expect(() => {
+        untyped(Cacheable())(method, context({ name: '#find', private: true }));
+      }).toThrow(
         /@Cacheable\(\) decorates methods only; it was applied to the private method #find/,
       );
     });

@@ -125,7 +125,7 @@ describe('entry format', () => {
       'not-an-entry',
     ],
   ])('refuses %s', (_, bytes, reason) => {
-    expect(() => decodeEntry(bytes, json)).toThrow(expect.objectContaining({ reason }));
+    expect(() => decodeEntry(bytes, json)).toThrow(expect.objectContaining({ reason }) as Error);
   });
 
   it('refuses entries written by another codec, naming both', () => {

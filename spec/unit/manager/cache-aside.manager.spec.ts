@@ -66,7 +66,7 @@ describe('CacheAsideManager', () => {
         /options.redis must be an ioredis .*node-redis.*new Redis\(process.env.REDIS_URL\)/,
       );
       expect(() => new CacheAsideManager({ redis: {} } as never)).toThrow(
-        expect.objectContaining({ code: 'ERR_CACHE_ASIDE_UNSUPPORTED_CLIENT' }),
+        expect.objectContaining({ code: 'ERR_CACHE_ASIDE_UNSUPPORTED_CLIENT' }) as Error,
       );
       expect(() => new CacheAsideManager(undefined as never)).toThrow(TypeError);
     });
@@ -326,7 +326,9 @@ describe('CacheAsideManager', () => {
       await expect(cache.getMany(['a', 'b'], async () => 'no' as never)).rejects.toMatchObject({
         expected: 2,
         received: undefined,
-        message: expect.stringMatching(/returned something other than an array for 2 keys/),
+        message: expect.stringMatching(
+          /returned something other than an array for 2 keys/,
+        ) as string,
       });
       await cache.settle();
       expect(await redis.exists('unit:a', 'unit:b')).toBe(0);

@@ -216,7 +216,7 @@ describe('ClassTransformerSerializer', () => {
 
   describe('errors of class-transformer', () => {
     class Fragile {
-      @Transform(({ value }) => {
+      @Transform(({ value }: { value: unknown }) => {
         if (value === 'boom') throw new Error('cannot transform boom');
         return value;
       })

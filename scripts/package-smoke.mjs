@@ -183,7 +183,7 @@ function smokeProject(label, extras, subpaths, optionalPeers) {
     loaded.push(specifier);
   }
   typesResolve(dir, label, loaded);
-  rootBehaviour(dir, label, installed('msgpackr'));
+  rootBehaviour(dir, label, installed('msgpackr'), installed('ioredis'));
 }
 
 /**
@@ -264,18 +264,31 @@ function loadIn(dir, specifier, how) {
  * unreachable is served by the loader (fail-open), a JSON round trip keeps a Date, and
  * MsgpackSerializer works with msgpackr installed, or names it when it is not.
  */
-function rootBehaviour(dir, label, hasMsgpackr) {
-  const script = (load) => `
-    ${load}
+function rootBehaviour(dir, label, hasMsgpackr, hasIoredis) {
+  // With ioredis installed: a fail-open read against a port nobody listens on. Without any client
+  // package (every client is an optional peer): a miss then a hit on the embedded MemoryStore.
+  const read = hasIoredis
+    ? `
     const { Redis } = lib.ioredis;
     const redis = new Redis({ host: '127.0.0.1', port: 1, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
     redis.on('error', () => {});
-    const cache = new lib.CacheAsideManager({ redis, keyPrefix: 'smoke:', operationTimeout: 100 });
+    const cache = new lib.CacheAsideManager({ redis, keyPrefix: 'smoke:', operationTimeoutMs: 100 });
     cache.on('error', () => {});
     const value = await cache.get('k', () => 42);
     if (value !== 42) throw new Error('fail-open read returned ' + value);
     await cache.close();
-    redis.disconnect();
+    redis.disconnect();`
+    : `
+    const cache = new lib.CacheAsideManager({ redis: new lib.MemoryStore(), keyPrefix: 'smoke:' });
+    let loads = 0;
+    await cache.get('k', () => ++loads);
+    await cache.settle();
+    const value = await cache.get('k', () => ++loads);
+    if (value !== 1 || loads !== 1) throw new Error('memory-store read returned ' + value);
+    await cache.close();`;
+  const script = (load) => `
+    ${load}
+    ${read}
     const json = new lib.JsonSerializer();
     const back = json.deserialize(Buffer.from(json.serialize({ at: new Date(0) })));
     if (!(back.at instanceof Date)) throw new Error('a Date did not come back as a Date');
@@ -288,8 +301,12 @@ function rootBehaviour(dir, label, hasMsgpackr) {
       throw new Error('MsgpackSerializer without msgpackr: ' + msgpack);
     }
     console.log('ok');`;
-  const esm = `const lib = { ...(await import('cache-aside')), ioredis: await import('ioredis') };`;
-  const cjs = `const lib = { ...require('cache-aside'), ioredis: require('ioredis') };`;
+  const esm = hasIoredis
+    ? `const lib = { ...(await import('cache-aside')), ioredis: await import('ioredis') };`
+    : `const lib = await import('cache-aside');`;
+  const cjs = hasIoredis
+    ? `const lib = { ...require('cache-aside'), ioredis: require('ioredis') };`
+    : `const lib = require('cache-aside');`;
   for (const [how, source] of [
     ['import', esm],
     [
@@ -305,7 +322,7 @@ function rootBehaviour(dir, label, hasMsgpackr) {
         dir,
       );
       console.log(
-        `package smoke: [${label}] ${how}: fail-open read, JSON Dates, MsgpackSerializer ${hasMsgpackr ? 'round trip' : 'names its missing peer'}`,
+        `package smoke: [${label}] ${how}: ${hasIoredis ? 'fail-open read' : 'memory-store read'}, JSON Dates, MsgpackSerializer ${hasMsgpackr ? 'round trip' : 'names its missing peer'}`,
       );
     } catch (error) {
       fail(

@@ -204,9 +204,11 @@ describe('Serializers through CacheAsideManager and a real redis-server', () => 
     });
     await redis.set(`${prefix}bomb`, entry, 'PX', 60_000);
     expect(await cache.get('bomb', async () => 'loaded')).toBe('loaded');
-    expect(errors.map((e) => e.code)).toEqual(['DECODE_FAILED']);
-    expect(errors[0].cause).toMatchObject({ name: 'RangeError' }); // a redacted copy
-    expect((errors[0].cause as Error).message).toMatch(/maxInflatedBytes/);
+    // Exactly one decode failure (a busy machine may add a Redis timeout on the replacing write).
+    const decodeFailures = errors.filter((e) => e.code === 'DECODE_FAILED');
+    expect(decodeFailures).toHaveLength(1);
+    expect(decodeFailures[0].cause).toMatchObject({ name: 'RangeError' }); // a redacted copy
+    expect((decodeFailures[0].cause as Error).message).toMatch(/maxInflatedBytes/);
   });
 
   it('a value the serializer refuses is returned, not stored, and reported as ENCODE_FAILED', async () => {

@@ -57,6 +57,19 @@ describe('Nest applications in one process (as e2e suites create them)', () => {
     });
     const whoA = a.get(WhoService);
     const whoB = b.get(WhoService);
+    // The module connects its clients once the app has bootstrapped: wait (bounded) until each
+    // app's manager stores, so that the assertions below do not race the first connection.
+    for (const [app, prefix] of [
+      [a, prefixA],
+      [b, prefixB],
+    ] as const) {
+      const manager = app.get<CacheAsideManager>(getCacheAsideToken());
+      for (let attempt = 0; attempt < 50; attempt++) {
+        await manager.set('probe', attempt);
+        if (server.cli('EXISTS', `${prefix}probe`) === '1') break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
 
     expect(await whoA.who(1)).toBe('A:1');
     expect(await whoB.who(1)).toBe('B:1'); // not A's entry: B's own manager and prefix

@@ -21,19 +21,10 @@ const FAMILY_FAULT_SPECS = [
   'pending-invalidation',
 ].map((name) => `<rootDir>/spec/integration/faults/${name}.spec.ts`);
 
-/**
- * node-redis once took 766 ms (bound 90 ms) on a get while its server was killed, in a full CI
- * run, and passed alone: under investigation (see the session notes), so that spec runs on the
- * ioredis-API clients only until then.
- */
-const FLAKY_BY_FAMILY = { 'node-redis': ['killed-and-restarted'] };
-
 const familyProject = (client) => ({
   ...common,
   displayName: `integration:${client}`,
-  testMatch: FAMILY_FAULT_SPECS.filter(
-    (path) => !(FLAKY_BY_FAMILY[client] ?? []).some((name) => path.endsWith(`/${name}.spec.ts`)),
-  ),
+  testMatch: FAMILY_FAULT_SPECS,
   transform: tsJest('tsconfig.json'),
   setupFiles: [`<rootDir>/spec/support/client-env/${client}.ts`],
   globalSetup: '<rootDir>/spec/support/global-setup.ts',

@@ -79,10 +79,10 @@ describe('CacheAsideManager when another client runs a slow command', () => {
     await cache.settle();
 
     const { sleeping } = await blockServerFor(0.6);
-    const { value, ms } = await timed(() => cache.get('k', () => 'from the loader'));
+    const { value, ms, wallMs } = await timed(() => cache.get('k', () => 'from the loader'));
     measured.add('get while DEBUG SLEEP 0.6 runs (loader 0 ms)', ms);
     expect(value).toBe('from the loader');
-    expect(ms).toBeGreaterThanOrEqual(FAULT_OPTIONS.operationTimeoutMs - 5);
+    expect(wallMs).toBeGreaterThanOrEqual(FAULT_OPTIONS.operationTimeoutMs - 5);
     expect(ms).toBeLessThan(DEADLINE_BOUND_MS);
     expect(codesOf(errors)).toEqual(['REDIS_TIMEOUT']);
     expect(errors[0]).toMatchObject({ operation: 'get', key: 'k' });

@@ -19,6 +19,7 @@ const FAMILY_FAULT_SPECS = [
   'not-running-at-start',
   'out-of-memory',
   'pending-invalidation',
+  'stalled-process',
 ].map((name) => `<rootDir>/spec/integration/faults/${name}.spec.ts`);
 
 const familyProject = (client) => ({

@@ -22,6 +22,7 @@ export { DEFAULT_FAILURE_THRESHOLD, DEFAULT_COOLDOWN_MS } from './redis/circuit-
 export type {
   CacheAsideOptions,
   GetOptions,
+  InvalidateOptions,
   SetOptions,
   TtlOption,
 } from './manager/cache-aside.options';

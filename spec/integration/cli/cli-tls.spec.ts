@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import Redis from 'ioredis';
@@ -9,34 +8,10 @@ import {
   tlsServerArgs,
   type TestCertificates,
 } from '../../support/tls-certificates';
-import { runCaptured } from './cli-harness';
+import { runCaptured, runProcess } from './cli-harness';
 
-const BIN = join(__dirname, '../../../lib/cli/bin.ts');
 const PASSWORD = 'tls-cli-Pa55-never-printed';
 const PREFIX = 'cli-tls:';
-
-/** Runs the launcher as a real child process (TypeScript through tsx's loader), bounded in time. */
-function runProcess(
-  args: readonly string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', BIN, ...args], {
-      env: { ...process.env, REDIS_URL: '', NODE_EXTRA_CA_CERTS: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 /**
  * The tool over TLS with the password in the URL (`rediss://:password@host:port`), against a

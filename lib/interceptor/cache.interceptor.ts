@@ -69,6 +69,19 @@ export class CacheInterceptor {
     version++;
   }
 
+  /**
+   * Unregisters `manager` from `name` if it is still the one registered there, and says whether
+   * it was: a manager registered under that name since (by `use`) stays. For an application
+   * that shuts down, so that code outside it never calls a closed manager, without undoing a
+   * registration that is not its own.
+   */
+  static forget(manager: CacheManagerPort, name: string = DEFAULT_MANAGER_NAME): boolean {
+    if (managers.get(name) !== manager) return false;
+    managers.delete(name);
+    version++;
+    return true;
+  }
+
   /** Forgets every registered manager (for tests, and for shutting an application down). */
   static reset(): void {
     managers.clear();

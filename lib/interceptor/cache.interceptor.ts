@@ -369,7 +369,8 @@ function managerFor(name: string, record: MethodRecord, scope?: ManagerScope): C
       'ERR_CACHE_ASIDE_NO_MANAGER',
       `${record.describe()} is decorated for caching, but no cache manager is registered: ` +
         'call CacheInterceptor.use(manager) once at startup, e.g. ' +
-        'CacheInterceptor.use(new CacheAsideManager({ redis })).',
+        'CacheInterceptor.use(new CacheAsideManager({ redis })) (in a NestJS application: import ' +
+        "CacheAsideModule.forRoot({ redis }) from 'cache-aside/nestjs' in the application module).",
     );
   }
   const known = [...managers.keys()].map((n) => `"${n}"`).join(', ') || 'none';

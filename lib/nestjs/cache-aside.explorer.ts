@@ -2,15 +2,19 @@ import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } fro
 import { DiscoveryService } from '@nestjs/core';
 import { CacheAsideRegistration } from './cache-aside.registration';
 import { ApplicationScope } from './application-scope';
-import { providerInstances } from './provider-instances';
+import { classOf, perRequestClasses, providerInstances } from './provider-instances';
 import { bindInstance, unbindInstance } from './interceptor-binding';
+import { assertManagersRegistered } from './registered-managers-check';
+import type { AnyClass } from '../index';
 
 /**
  * One per application (its module is global and imported once however many managers are
  * registered). At module init — before the application's own `onModuleInit` hooks, since global
  * modules go first — it finds the application's managers and binds every provider and
  * controller to them, so that two applications in one process never
- * serve each other's calls. On shutdown it unbinds them.
+ * serve each other's calls, after checking that every manager their decorated methods use is
+ * registered (a missing one fails `app.init()`, naming the class, the method and the import to
+ * add). On shutdown it unbinds them.
  */
 @Injectable()
 export class CacheAsideExplorer implements OnModuleInit, OnApplicationShutdown {
@@ -26,12 +30,16 @@ export class CacheAsideExplorer implements OnModuleInit, OnApplicationShutdown {
       .map((wrapper) => wrapper.instance as unknown)
       .filter((instance) => instance instanceof CacheAsideRegistration);
     const scope = new ApplicationScope(registrations);
-    const bound: object[] = [];
-    for (const instance of providerInstances(wrappers)) {
-      bindInstance(instance, scope);
-      bound.push(instance);
+    const instances = [...providerInstances(wrappers)];
+    const classes = new Set<AnyClass>(perRequestClasses(wrappers));
+    for (const instance of instances) {
+      const ctor = classOf(instance);
+      if (ctor !== undefined) classes.add(ctor);
     }
-    this.bound = bound;
+    // Before any binding: an application that fails here leaves nothing behind.
+    assertManagersRegistered(classes, scope);
+    for (const instance of instances) bindInstance(instance, scope);
+    this.bound = instances;
   }
 
   onApplicationShutdown(): void {

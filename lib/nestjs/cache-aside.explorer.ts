@@ -5,7 +5,7 @@ import { ApplicationScope } from './application-scope';
 import { classOf, perRequestClasses, providerInstances } from './provider-instances';
 import { bindInstance, unbindInstance } from './interceptor-binding';
 import { assertManagersRegistered } from './registered-managers-check';
-import type { AnyClass } from '../index';
+import type { AnyClass, ManagerScope } from '../index';
 
 /**
  * One per application (its module is global and imported once however many managers are
@@ -19,6 +19,12 @@ import type { AnyClass } from '../index';
 @Injectable()
 export class CacheAsideExplorer implements OnModuleInit, OnApplicationShutdown {
   private bound: object[] = [];
+  /**
+   * What a request's async context resolves managers from (`RequestScopeMiddleware`): the
+   * application's managers, and the process-wide registry for a name the application does not
+   * register (an object made with `new` may use a manager the code registered itself).
+   */
+  requestScope: ManagerScope | undefined;
 
   // An explicit token: the package must not depend on how the application compiles its own code,
   // and esbuild-based runners (tsx) emit no constructor types.
@@ -39,11 +45,14 @@ export class CacheAsideExplorer implements OnModuleInit, OnApplicationShutdown {
     // Before any binding: an application that fails here leaves nothing behind.
     assertManagersRegistered(classes, scope);
     for (const instance of instances) bindInstance(instance, scope);
+    for (const registration of registrations) registration.activate();
     this.bound = instances;
+    this.requestScope = { manager: (name) => (scope.has(name) ? scope.manager(name) : undefined) };
   }
 
   onApplicationShutdown(): void {
     for (const instance of this.bound) unbindInstance(instance);
     this.bound = [];
+    this.requestScope = undefined;
   }
 }

@@ -13,11 +13,22 @@ class LabelService {
   }
 }
 
+@Injectable()
+class ReportsService {
+  @Cacheable({ key: 'report:{0}', manager: 'reports' })
+  async report(id: number): Promise<number> {
+    return id;
+  }
+}
+
 /** An application whose default manager is `manager` (no Redis). */
-async function startApp(manager: CacheAsideManager): Promise<TestingModule> {
+async function startApp(
+  manager: CacheAsideManager,
+  providers: Array<new (...args: never[]) => unknown> = [LabelService],
+): Promise<TestingModule> {
   const moduleRef = await Test.createTestingModule({
     imports: [CacheAsideModule.forRoot({ redis: { url: 'redis://never-used:6379' } })],
-    providers: [LabelService],
+    providers,
   })
     .overrideProvider(getCacheAsideToken())
     .useValue(manager)
@@ -64,5 +75,12 @@ describe('the process-wide registry as Nest applications start and close', () =>
     await a.close();
     await new LabelService().label(2);
     expect(own.stats().misses).toBe(2);
+  });
+
+  it('is left as it was by an application whose bootstrap fails', async () => {
+    await expect(startApp(memory(), [LabelService, ReportsService])).rejects.toThrow(
+      /"reports", used by ReportsService\.report/,
+    );
+    await expect(new LabelService().label(1)).rejects.toThrow(/no cache manager is registered/);
   });
 });

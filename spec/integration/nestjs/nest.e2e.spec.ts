@@ -201,22 +201,26 @@ describe.each(NEST_MAJORS)('CacheAsideModule on Nest $major (real HTTP, real Red
   });
 
   describe('processes that end by themselves (no handle left open by app.close())', () => {
-    it(
-      'two applications with the module’s own clients, then closed',
-      async () => {
-        const { code, output } = await nest.runScript('spec/integration/nestjs/scenarios/run', {
-          SCENARIO: 'twoApplications',
-          REDIS_URL: server.url,
-          DATABASE_URL,
-          KEY_PREFIX: uniquePrefix(`nest${nest.major}-exit`),
-        });
-        expect({ code, output }).toMatchObject({
-          code: 0,
-          output: expect.stringContaining('"loadsA":2') as unknown,
-        });
-      },
-      CASE_TIMEOUT_MS,
-    );
+    // On Nest 12 every scenario above already ran in a process of its own that had to end by
+    // itself; on Nest 11 they ran in the jest process, so these run again in their own.
+    if (nest.major === 11) {
+      it.each(['httpReadsEvictsAndCloses', 'twoApplications', 'sampleOverHttp'])(
+        '%s, in a process of its own, ends by itself',
+        async (name) => {
+          const { code, output } = await nest.runScript('spec/integration/nestjs/scenarios/run', {
+            SCENARIO: name,
+            REDIS_URL: server.url,
+            DATABASE_URL,
+            KEY_PREFIX: uniquePrefix(`nest${nest.major}-exit`),
+          });
+          expect({ code, output }).toMatchObject({
+            code: 0,
+            output: expect.stringContaining('SCENARIO-REPORT') as unknown,
+          });
+        },
+        CASE_TIMEOUT_MS,
+      );
+    }
 
     it(
       'the sample (samples/nest/main) as a user runs it: its tour, then exit',

@@ -77,6 +77,35 @@ describe('CacheAsideModule at bootstrap: every manager a decorated method uses i
     );
   });
 
+  it('reads request-scoped factory providers and prototype-less values without failing', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [CacheAsideModule.forRoot({ redis: { url: 'redis://never-used:6379' } })],
+      providers: [
+        { provide: 'PER_REQUEST', scope: Scope.REQUEST, useFactory: () => ({ made: true }) },
+        { provide: 'BARE', useValue: Object.create(null) as object },
+      ],
+    })
+      .overrideProvider(getCacheAsideToken())
+      .useValue(createInMemoryManager())
+      .compile();
+    await expect(moduleRef.init()).resolves.toBe(moduleRef);
+    await moduleRef.close();
+  });
+
+  it('names a class without a name as such', async () => {
+    @Injectable()
+    class Anonymous {
+      @Cacheable({ key: 'a', manager: 'nowhere' })
+      async find(): Promise<number> {
+        return 1;
+      }
+    }
+    Object.defineProperty(Anonymous, 'name', { value: '' });
+    await expect(init(['default'], [Anonymous])).rejects.toThrow(
+      /"nowhere", used by an anonymous class\.find/,
+    );
+  });
+
   it('starts when every manager is registered', async () => {
     await expect(
       init(

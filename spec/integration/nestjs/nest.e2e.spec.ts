@@ -38,7 +38,7 @@ describe.each(NEST_MAJORS)('CacheAsideModule on Nest $major (real HTTP, real Red
 
   describe('one application', () => {
     it(
-      'serves a repeated GET from the cache, evicts on PUT, and closes the clients it created',
+      'serves repeated GETs from the cache (default and forRootAsync managers), evicts on PUT, and closes the clients it created',
       async () => {
         const report = (await run('httpReadsEvictsAndCloses')) as { clientsClosed: number };
         expect(report).toMatchObject({
@@ -46,6 +46,12 @@ describe.each(NEST_MAJORS)('CacheAsideModule on Nest $major (real HTTP, real Red
           readsAfterHit: 1,
           reads: 2,
           stored: true,
+          // the named manager from forRootAsync, over HTTP: loaded once, then a hit
+          sessions: [
+            { token: 't1', load: 1 },
+            { token: 't1', load: 1 },
+          ],
+          storedSession: true,
         });
         // Both clients the module created (default and "sessions") are gone.
         expect(report.clientsClosed).toBeGreaterThanOrEqual(2);

@@ -69,9 +69,30 @@ class UsersService {
   }
 }
 
+/** Reads through the named manager "sessions". */
+@Injectable()
+class SessionsService {
+  loads = 0;
+  constructor(@InjectCacheAside('sessions') readonly cache: CacheAsideManager) {}
+
+  @Cacheable({ key: 'session:{0}', manager: 'sessions' })
+  async find(token: string): Promise<{ token: string; load: number }> {
+    return { token, load: ++this.loads };
+  }
+}
+
 @Controller('users')
 class UsersController {
-  constructor(@Inject(UsersService) private readonly users: UsersService) {}
+  constructor(
+    @Inject(UsersService) private readonly users: UsersService,
+    @Inject(SessionsService) private readonly sessions: SessionsService,
+  ) {}
+
+  /** Through the named manager "sessions" (forRootAsync). */
+  @Get('sessions/:token')
+  async session(@Param('token') token: string): Promise<{ token: string; load: number }> {
+    return this.sessions.find(token);
+  }
 
   @Get(':id')
   async find(@Param('id', ParseIntPipe) id: number): Promise<{ name: string | null }> {
@@ -85,18 +106,6 @@ class UsersController {
   ): Promise<{ ok: true }> {
     await this.users.rename(id, body.name);
     return { ok: true };
-  }
-}
-
-/** Reads through the named manager "sessions". */
-@Injectable()
-class SessionsService {
-  loads = 0;
-  constructor(@InjectCacheAside('sessions') readonly cache: CacheAsideManager) {}
-
-  @Cacheable({ key: 'session:{0}', manager: 'sessions' })
-  async find(token: string): Promise<{ token: string; load: number }> {
-    return { token, load: ++this.loads };
   }
 }
 
@@ -157,8 +166,14 @@ export const moduleScenarios: Record<string, Scenario> = {
     const readsAfterHit = store.reads;
     await http('PUT', `${url}/users/1`, { name: 'Ada Lovelace' });
     names.push((await http('GET', `${url}/users/1`)).body);
+    const sessions = [
+      await http('GET', `${url}/users/sessions/t1`),
+      await http('GET', `${url}/users/sessions/t1`),
+    ].map((r) => r.body);
     await managerOf(app).settle();
+    await managerOf(app, 'sessions').settle();
     const stored = cli(redisUrl, 'EXISTS', `${prefix}users:user:1`) === '1';
+    const storedSession = cli(redisUrl, 'EXISTS', `${prefix}sess:session:t1`) === '1';
     const before = connectedClients(redisUrl);
     await app.close();
     return {
@@ -166,6 +181,8 @@ export const moduleScenarios: Record<string, Scenario> = {
       readsAfterHit,
       reads: store.reads,
       stored,
+      sessions,
+      storedSession,
       clientsClosed: before - connectedClients(redisUrl),
     };
   },

@@ -123,6 +123,8 @@ describe.each(NEST_MAJORS)('CacheAsideModule on Nest $major (real HTTP, real Red
           seen: ['A:1', 'B:1', 'A:1', 'A:2'],
           storedA: true,
           storedB: true,
+          transients: ['A:3', 'B:3'],
+          storedTransients: true,
           storedAfter: true,
           loadsA: 2,
         });

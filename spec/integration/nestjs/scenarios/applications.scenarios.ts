@@ -28,6 +28,23 @@ class WhoService {
   }
 }
 
+/** Transient with static dependencies: Nest creates one copy per consumer, at bootstrap. */
+@Injectable({ scope: Scope.TRANSIENT })
+class StaticTransientService {
+  constructor(@Inject('APP_LABEL') private readonly label: string) {}
+
+  @Cacheable({ key: 'static-transient:{0}' })
+  async who(id: number): Promise<string> {
+    return `${this.label}:${id}`;
+  }
+}
+
+/** A singleton holding its own copy of the transient provider. */
+@Injectable()
+class TransientHolder {
+  constructor(@Inject(StaticTransientService) readonly transient: StaticTransientService) {}
+}
+
 /** Created per request; counts its loads application-wide through a singleton. */
 @Injectable()
 class LoadCounter {
@@ -100,7 +117,12 @@ class AuditService {
 function appModule(label: string, redisUrl: string, keyPrefix: string): new () => unknown {
   @Module({
     imports: [CacheAsideModule.forRoot({ redis: { url: redisUrl }, keyPrefix })],
-    providers: [{ provide: 'APP_LABEL', useValue: label }, WhoService],
+    providers: [
+      { provide: 'APP_LABEL', useValue: label },
+      WhoService,
+      StaticTransientService,
+      TransientHolder,
+    ],
   })
   class AppModule {}
   return AppModule;
@@ -135,12 +157,20 @@ export const applicationScenarios: Record<string, Scenario> = {
     await untilStoring(managerOf(b), redisUrl, prefixB);
     const whoA = a.get(WhoService);
     const seen = [await whoA.who(1), await b.get(WhoService).who(1)];
+    // A transient provider's copies are bound too (outside any request: no request scope here).
+    const transients = [
+      await a.get(TransientHolder).transient.who(3),
+      await b.get(TransientHolder).transient.who(3),
+    ];
     await managerOf(a).settle();
     await managerOf(b).settle();
     const stored = [
       cli(redisUrl, 'GET', `${prefixA}who:1`),
       cli(redisUrl, 'GET', `${prefixB}who:1`),
     ];
+    const storedTransients =
+      cli(redisUrl, 'GET', `${prefixA}static-transient:3`).includes('A:3') &&
+      cli(redisUrl, 'GET', `${prefixB}static-transient:3`).includes('B:3');
     await b.close();
     seen.push(await whoA.who(1), await whoA.who(2));
     await managerOf(a).settle();
@@ -151,6 +181,8 @@ export const applicationScenarios: Record<string, Scenario> = {
       seen,
       storedA: stored[0].includes('A:1'),
       storedB: stored[1].includes('B:1'),
+      transients,
+      storedTransients,
       storedAfter,
       loadsA,
     };

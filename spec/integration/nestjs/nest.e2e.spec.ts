@@ -133,14 +133,24 @@ describe.each(NEST_MAJORS)('CacheAsideModule on Nest $major (real HTTP, real Red
     );
 
     it(
-      'gives request-scoped and per-request transient providers their own application’s managers, over HTTP',
+      'gives request-scoped and per-request transient providers their own application’s managers, over HTTP, behind guards and interceptors',
       async () => {
         expect(await run('perRequestProvidersTwoApps')).toEqual({
           // A, B, A (hit), transient A, transient B, `new` in a request of B, then A after B closed
           seen: ['A:1', 'B:1', 'A:1', 'A:1', 'B:1', 'new:5', 'A:2', 'A:1'],
-          keys: { aRequest: true, bRequest: true, aTransient: true, bTransient: true, bNew: true },
-          loadsA: 3,
-          loadsB: 2,
+          keys: {
+            aRequest: true,
+            bRequest: true,
+            aTransient: true,
+            bTransient: true,
+            bNew: true,
+            aGuard: true,
+            bGuard: true,
+          },
+          unwrapped: 0, // every response went through the application's interceptor
+          // A: request 1, transient 1, request 2, and the guard's read of 0 (once: then hits)
+          loadsA: 4,
+          loadsB: 3,
         });
       },
       CASE_TIMEOUT_MS,

@@ -8,9 +8,14 @@ import {
   Param,
   ParseIntPipe,
   Scope,
+  UseGuards,
   UseInterceptors,
+  type CallHandler,
+  type CanActivate,
+  type NestInterceptor,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { map, type Observable } from 'rxjs';
 import { CacheInterceptor, Cacheable } from '../../../../lib';
 import { CacheAsideModule } from '../../../../lib/nestjs';
 import { cli, http, managerOf, rejection, startHttp, untilStoring, type Scenario } from './support';
@@ -81,7 +86,27 @@ class TransientService {
   }
 }
 
+/** A guard that reads through a request-scoped cached service before the handler runs. */
+@Injectable()
+class CacheReadingGuard implements CanActivate {
+  constructor(@Inject(PerRequestService) private readonly perRequest: PerRequestService) {}
+
+  async canActivate(): Promise<boolean> {
+    return (await this.perRequest.who(0)).length > 0;
+  }
+}
+
+/** An application's own interceptor around the handler (rxjs, as Nest interceptors are). */
+@Injectable()
+class WrapInterceptor implements NestInterceptor {
+  intercept(_context: unknown, next: CallHandler): Observable<unknown> {
+    return next.handle().pipe(map((body: object) => ({ ...body, wrapped: true })));
+  }
+}
+
 @Controller('who')
+@UseGuards(CacheReadingGuard)
+@UseInterceptors(WrapInterceptor)
 class WhoController {
   constructor(
     @Inject(PerRequestService) private readonly perRequest: PerRequestService,
@@ -215,8 +240,9 @@ export const applicationScenarios: Record<string, Scenario> = {
   },
 
   /**
-   * Request-scoped and transient-over-request-scoped providers, in two applications over HTTP:
-   * each request's calls go to its own application's manager, also after the other one closed.
+   * Request-scoped and transient-over-request-scoped providers, in two applications over HTTP,
+   * behind an application's own guard (which reads through the cache) and interceptor: each
+   * request's calls go to its own application's manager, also after the other one closed.
    */
   async perRequestProvidersTwoApps({ redisUrl, prefix }) {
     const [prefixA, prefixB] = [`${prefix}a:`, `${prefix}b:`];
@@ -224,8 +250,12 @@ export const applicationScenarios: Record<string, Scenario> = {
     const b = await startHttp(httpModule('B', redisUrl, prefixB));
     await untilStoring(managerOf(a.app), redisUrl, prefixA);
     await untilStoring(managerOf(b.app), redisUrl, prefixB);
-    const get = async (base: string, path: string): Promise<unknown> =>
-      ((await http('GET', base + path)).body as { who: string }).who;
+    let unwrapped = 0;
+    const get = async (base: string, path: string): Promise<unknown> => {
+      const body = (await http('GET', base + path)).body as { who: string; wrapped?: true };
+      if (body.wrapped !== true) unwrapped++;
+      return body.who;
+    };
     const seen = [
       await get(a.url, '/who/request/1'),
       await get(b.url, '/who/request/1'),
@@ -242,13 +272,15 @@ export const applicationScenarios: Record<string, Scenario> = {
       aTransient: cli(redisUrl, 'GET', `${prefixA}transient:1`).includes('A:1'),
       bTransient: cli(redisUrl, 'GET', `${prefixB}transient:1`).includes('B:1'),
       bNew: cli(redisUrl, 'GET', `${prefixB}who:5`).includes('new:5'),
+      aGuard: cli(redisUrl, 'GET', `${prefixA}req:0`).includes('A:0'),
+      bGuard: cli(redisUrl, 'GET', `${prefixB}req:0`).includes('B:0'),
     };
     await b.app.close();
     seen.push(await get(a.url, '/who/request/2'), await get(a.url, '/who/request/1'));
     const loadsA = a.app.get(LoadCounter).loads;
     const loadsB = b.app.get(LoadCounter).loads;
     await a.app.close();
-    return { seen, keys, loadsA, loadsB };
+    return { seen, keys, unwrapped, loadsA, loadsB };
   },
 
   /** One manager name registered twice in one application fails at bootstrap. */

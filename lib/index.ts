@@ -127,6 +127,8 @@ export type {
 export type { AnyClass } from './metadata/any-class';
 export type { ManagerScope } from './interceptor/manager-scope';
 export { DEFAULT_MANAGER_NAME } from './metadata/metadata-store';
+export { managerNamesOf } from './metadata/manager-uses';
+export type { CacheManagerUse } from './metadata/manager-uses';
 export { UnsupportedKeyValueError } from './errors/unsupported-key-value.error';
 export { CacheableMany } from './decorators/cacheable-many.decorator';
 export type { CacheableManyOptions } from './metadata/cache-metadata';

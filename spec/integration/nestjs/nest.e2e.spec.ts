@@ -107,6 +107,11 @@ describe.each(NEST_MAJORS)('CacheAsideModule on Nest $major (real HTTP, real Red
           afterPut: 3, // the UPDATE, one read of the product, one of the listing
           patched: 'Blue teapot',
           afterPatch: 0,
+          reportRepeated: {
+            queries: 0,
+            hitsOnReportsManager: 2,
+            categories: ['kitchen', 'office'],
+          },
           redisStopped: 2,
           tableLeft: null,
         });

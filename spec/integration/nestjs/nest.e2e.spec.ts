@@ -254,10 +254,10 @@ describe.each(NEST_MAJORS)('CacheAsideModule on Nest $major (real HTTP, real Red
         });
         expect(code).toBe(0);
         const steps = queriesPerStep(output);
-        expect(steps).toHaveLength(8);
+        expect(steps).toHaveLength(10);
         // Hits skip PostgreSQL (exact counts: the sampleOverHttp case, which waits for the
         // connection; the tour does not, so its first reads may be served by PostgreSQL).
-        expect(steps[7]).toBeLessThan(8);
+        expect(steps[9]).toBeLessThan(10);
       },
       CASE_TIMEOUT_MS,
     );
@@ -271,7 +271,7 @@ describe.each(NEST_MAJORS)('CacheAsideModule on Nest $major (real HTTP, real Red
         });
         expect(code).toBe(0);
         expect(output).toContain('Redis is unreachable');
-        expect(queriesPerStep(output)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+        expect(queriesPerStep(output)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
       },
       CASE_TIMEOUT_MS,
     );

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import Redis, { Cluster } from 'ioredis';
 
 /**
@@ -35,10 +36,15 @@ export function newClusterClient(): Cluster {
 export const TEST_KEY_ROOT = 'cache-aside-test:';
 
 let counter = 0;
+/**
+ * This module's own instance: jest loads it afresh for every spec file, and one worker runs the
+ * same spec file in several projects (one per client family), so pid and counter alone repeat.
+ */
+const instance = randomBytes(4).toString('hex');
 /** A key prefix no other spec (or earlier run against REDIS_URL) uses. */
 export function uniquePrefix(name: string): string {
   const run = process.env.CACHE_ASIDE_TEST_RUN ?? 'local';
-  return `${TEST_KEY_ROOT}${run}:${name}:${process.pid}:${counter++}:`;
+  return `${TEST_KEY_ROOT}${run}:${name}:${process.pid}:${instance}:${counter++}:`;
 }
 
 /** Resolves when a client is ready (bounded). */

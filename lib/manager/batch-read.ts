@@ -17,6 +17,8 @@ import { ABSENT, type Lookup } from './lookup';
 import type { MissPath } from './miss-path';
 import { assertGetOptions } from './options-validation';
 import { canJoin, type Flight } from './single-flight';
+import { cycleClosedBy, insideLoad } from './load-context';
+import { ReentrantLoadError } from '../errors/reentrant-load.error';
 
 const NEVER_JOIN = (): boolean => false;
 
@@ -160,6 +162,14 @@ export class BatchRead {
     // Keys another call in this process is already loading are joined, not loaded again.
     const joined: Array<Promise<void>> = [];
     const missing: string[] = [];
+    // Inside a load of one of these keys (a loader reading its own key): joining would wait for
+    // itself. Checked before anything is joined or begun.
+    for (const [key, indexes] of missingIndexes) {
+      const lookup = lookups[indexes[0]];
+      const lease = lookup.state === 'leased' ? lookup.marker : undefined;
+      const cycle = cycleClosedBy(core.flights, key, fullKeyOf(core.keyPrefix, key), lease);
+      if (cycle !== undefined) throw new ReentrantLoadError(cycle, 'getMany');
+    }
     for (const [key, indexes] of missingIndexes) {
       const lookup = lookups[indexes[0]];
       const inFlight = core.flights.joinable(fullKeyOf(core.keyPrefix, key), (flight) =>
@@ -232,9 +242,13 @@ export class BatchRead {
     const started = Date.now();
     let values: readonly T[];
     try {
-      values = await (cacheChannels.load.hasSubscribers
-        ? traceLoad(core.telemetry.identity, missing, label, () => loader([...missing]))
-        : loader([...missing]));
+      const fullKeys = missing.map((key) => fullKeyOf(core.keyPrefix, key));
+      const flights = settles.map((settle) => settle.flight);
+      values = await insideLoad(core.flights, missing, fullKeys, flights, async () =>
+        cacheChannels.load.hasSubscribers
+          ? traceLoad(core.telemetry.identity, missing, label, () => loader([...missing]))
+          : loader([...missing]),
+      );
     } catch (error) {
       core.telemetry.counters.load(label, Date.now() - started);
       core.leases.releaseMany(missing, markers);

@@ -7,6 +7,8 @@ import { newLeaseMarker, pollSchedule } from './load-lease';
 import { ABSENT, LEASED, type FoundEntry, type Lookup } from './lookup';
 import type { Flight } from './single-flight';
 import { raceTimeout, TIMED_OUT } from './timeout-race';
+import { cycleClosedBy, insideLoad } from './load-context';
+import { ReentrantLoadError } from '../errors/reentrant-load.error';
 
 /** How long a failing loader is left alone while a stale value answers inside its grace window. */
 const GRACE_RETRY_MS = 1000;
@@ -72,9 +74,15 @@ export class MissPath {
 
   /** Redis failed on the read: serve from the loader, still one load per key in this process. */
   withoutCache<T>(request: CacheRequest<T>, loader: Loader<T>): Promise<T> {
-    return this.core.flights.run(
-      request.fullKey,
-      () => this.callLoader(request, loader),
+    const { flights } = this.core;
+    const { key, fullKey } = request;
+    const cycle = cycleClosedBy(flights, key, fullKey);
+    if (cycle !== undefined)
+      return Promise.reject(new ReentrantLoadError(cycle, request.operation));
+    return flights.run(
+      fullKey,
+      (flight) =>
+        insideLoad(flights, [key], [fullKey], [flight], () => this.callLoader(request, loader)),
       () => this.core.telemetry.counters.coalesced++,
     ) as Promise<T>;
   }

@@ -9,6 +9,8 @@ import { ABSENT, type FoundEntry, type Lookup } from './lookup';
 import type { MissPath } from './miss-path';
 import { assertGetOptions } from './options-validation';
 import { canJoin } from './single-flight';
+import { cycleClosedBy, insideLoad } from './load-context';
+import { ReentrantLoadError } from '../errors/reentrant-load.error';
 
 /** Shared by calls without options, so a plain `get(key, loader)` allocates none. */
 export const NO_OPTIONS: GetOptions<never> = Object.freeze({});
@@ -121,13 +123,19 @@ export class ReadPath {
       this.refresher.refresh(requestOf(key, fullKey, codec, opts, 'get'), loader, lookup);
       return lookup.value as T;
     }
+    // Inside a load of this key (a loader reading its own key): joining would wait for itself.
+    const cycle = cycleClosedBy(core.flights, key, fullKey, leaseOf(lookup));
+    if (cycle !== undefined) throw new ReentrantLoadError(cycle, 'get');
     core.telemetry.miss(key, label);
     noteLookup(trace, 'miss');
     const request = requestOf(key, fullKey, codec, opts, 'get');
     const found = lookup;
     return core.flights.run(
       fullKey,
-      (flight) => this.missPath.load(request, loader, found, flight),
+      (flight) =>
+        insideLoad(core.flights, [key], [fullKey], [flight], () =>
+          this.missPath.load(request, loader, found, flight),
+        ),
       () => core.telemetry.counters.coalesced++,
       (flight) => canJoin(flight, found),
     ) as Promise<T>;
@@ -138,6 +146,11 @@ export class ReadPath {
 // eslint-disable-next-line @typescript-eslint/require-await -- async, so the throw becomes a rejection
 async function rejected(error: unknown): Promise<never> {
   throw error;
+}
+
+/** The lease marker a lookup found at the key, if it found one. */
+function leaseOf(lookup: Lookup): string | undefined {
+  return lookup.state === 'leased' ? lookup.marker : undefined;
 }
 
 /** True once a hit is past the eager refresh point (a fraction of its TTL). */

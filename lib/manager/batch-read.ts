@@ -17,6 +17,7 @@ import { ABSENT, type Lookup } from './lookup';
 import type { MissPath } from './miss-path';
 import { assertGetOptions } from './options-validation';
 import { canJoin, type Flight } from './single-flight';
+import { clockNow } from './flight-clock';
 import { cycleClosedBy, insideLoad } from './load-context';
 import { ReentrantLoadError } from '../errors/reentrant-load.error';
 
@@ -95,6 +96,7 @@ export class BatchRead {
     trace: CacheGetManyContext | undefined,
   ): Promise<T[]> {
     const { core } = this;
+    const startedAt = clockNow(); // which loads in flight this batch may join (see canJoin)
     const codec = core.codecOf(opts.serializer);
     const label = opts.label;
     const fullKeys = keys.map((key) => fullKeyOf(core.keyPrefix, key));
@@ -173,7 +175,7 @@ export class BatchRead {
     for (const [key, indexes] of missingIndexes) {
       const lookup = lookups[indexes[0]];
       const inFlight = core.flights.joinable(fullKeyOf(core.keyPrefix, key), (flight) =>
-        canJoin(flight, lookup),
+        canJoin(flight, lookup, startedAt),
       );
       if (inFlight === undefined) {
         missing.push(key);

@@ -5,7 +5,7 @@ import type { CacheRequest } from './cache-request';
 import { restampedCopy, type TagStamp } from '../entry/entry-format';
 import { newLeaseMarker, pollSchedule } from './load-lease';
 import { ABSENT, LEASED, type FoundEntry, type Lookup } from './lookup';
-import type { Flight } from './single-flight';
+import { canJoinUnread, type Flight } from './single-flight';
 import { raceTimeout, TIMED_OUT } from './timeout-race';
 import { cycleClosedBy, insideLoad } from './load-context';
 import { ReentrantLoadError } from '../errors/reentrant-load.error';
@@ -72,8 +72,11 @@ export class MissPath {
     }
   }
 
-  /** Redis failed on the read: serve from the loader, still one load per key in this process. */
-  withoutCache<T>(request: CacheRequest<T>, loader: Loader<T>): Promise<T> {
+  /**
+   * Redis failed on the read: serve from the loader, still one load per key in this process —
+   * joining only a load that began after every write this process noted before the read started.
+   */
+  withoutCache<T>(request: CacheRequest<T>, loader: Loader<T>, writesAtStart: number): Promise<T> {
     const { flights } = this.core;
     const { key, fullKey } = request;
     const cycle = cycleClosedBy(flights, key, fullKey);
@@ -84,6 +87,7 @@ export class MissPath {
       (flight) =>
         insideLoad(flights, [key], [fullKey], [flight], () => this.callLoader(request, loader)),
       () => this.core.telemetry.counters.coalesced++,
+      (flight) => canJoinUnread(flight, writesAtStart),
     ) as Promise<T>;
   }
 

@@ -9,6 +9,7 @@ import { ABSENT, type FoundEntry, type Lookup } from './lookup';
 import type { MissPath } from './miss-path';
 import { assertGetOptions } from './options-validation';
 import { canJoin } from './single-flight';
+import { clockNow, lastWriteTicket } from './flight-clock';
 import { cycleClosedBy, insideLoad } from './load-context';
 import { ReentrantLoadError } from '../errors/reentrant-load.error';
 
@@ -68,6 +69,9 @@ export class ReadPath {
     trace: CacheGetContext | undefined,
   ): Promise<T> {
     const { core } = this;
+    // Where this read starts among loads and writes: which loads in flight it may join.
+    const startedAt = clockNow();
+    const writesAtStart = lastWriteTicket();
     const fullKey = fullKeyOf(core.keyPrefix, key);
     const codec = core.codecOf(opts.serializer);
     const label = opts.label;
@@ -78,7 +82,11 @@ export class ReadPath {
       void core.invalidator.replay();
       core.telemetry.miss(key, label);
       noteLookup(trace, 'bypass');
-      return this.missPath.withoutCache(requestOf(key, fullKey, codec, opts, 'get'), loader);
+      return this.missPath.withoutCache(
+        requestOf(key, fullKey, codec, opts, 'get'),
+        loader,
+        writesAtStart,
+      );
     }
     const local = core.local.lookup(fullKey, codec);
     if (local !== undefined) {
@@ -99,7 +107,11 @@ export class ReadPath {
       core.telemetry.redisFailed(error, 'get', key, label);
       core.telemetry.miss(key, label);
       noteLookup(trace, 'bypass');
-      return this.missPath.withoutCache(requestOf(key, fullKey, codec, opts, 'get'), loader);
+      return this.missPath.withoutCache(
+        requestOf(key, fullKey, codec, opts, 'get'),
+        loader,
+        writesAtStart,
+      );
     }
 
     if (lookup.state === 'fresh') {
@@ -137,7 +149,7 @@ export class ReadPath {
           this.missPath.load(request, loader, found, flight),
         ),
       () => core.telemetry.counters.coalesced++,
-      (flight) => canJoin(flight, found),
+      (flight) => canJoin(flight, found, startedAt),
     ) as Promise<T>;
   }
 }

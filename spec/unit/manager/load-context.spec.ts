@@ -9,8 +9,8 @@ describe('load context', () => {
   });
 
   it('names a cycle through a batch load by its keys, outermost first', async () => {
-    const seen = await insideLoad(owner, ['a'], ['p:a'], [{}], () =>
-      insideLoad(owner, ['b', 'c'], ['p:b', 'p:c'], [{}, {}], () =>
+    const seen = await insideLoad(owner, ['a'], ['p:a'], [{ begun: 0 }], () =>
+      insideLoad(owner, ['b', 'c'], ['p:b', 'p:c'], [{ begun: 0 }, { begun: 0 }], () =>
         Promise.resolve(cycleClosedBy(owner, 'a', 'p:a')),
       ),
     );
@@ -18,7 +18,7 @@ describe('load context', () => {
   });
 
   it("matches another manager's load only by the lease the read saw", async () => {
-    const flight = { lease: 'lease-1' };
+    const flight = { begun: 0, lease: 'lease-1' };
     const [byKey, byLease] = await insideLoad(other, ['a'], ['p:a'], [flight], () =>
       Promise.resolve([
         cycleClosedBy(owner, 'a', 'p:a'),
@@ -31,7 +31,7 @@ describe('load context', () => {
 
   it('passes on a load that throws synchronously and leaves no frame behind', () => {
     expect(() =>
-      insideLoad(owner, ['a'], ['p:a'], [{}], () => {
+      insideLoad(owner, ['a'], ['p:a'], [{ begun: 0 }], () => {
         throw new Error('sync');
       }),
     ).toThrow('sync');
@@ -40,14 +40,14 @@ describe('load context', () => {
 
   it('ends the chain at a load that has settled', async () => {
     let later: Promise<string[] | undefined> | undefined;
-    await insideLoad(owner, ['a'], ['p:a'], [{}], () => {
+    await insideLoad(owner, ['a'], ['p:a'], [{ begun: 0 }], () => {
       later = new Promise((resolve) => setTimeout(resolve, 5)).then(() =>
         cycleClosedBy(owner, 'a', 'p:a'),
       );
       return Promise.resolve();
     });
     // Another load running keeps the store enabled, so the settled frame is still what is read.
-    await insideLoad(owner, ['z'], ['p:z'], [{}], async () => {
+    await insideLoad(owner, ['z'], ['p:z'], [{ begun: 0 }], async () => {
       expect(await later).toBeUndefined();
     });
   });

@@ -44,9 +44,17 @@ export class CommandRunner {
     coalesceWrites: boolean,
   ) {
     this.everReady = connection.state() === 'ready';
-    this.deadlines = new DeadlineQueue(operationTimeout, () => {
-      breaker.recordFailure();
-    });
+    // Commands that expired together are one failure, and none while Redis answers others: a
+    // burst of our own that Redis works through must not open the circuit by itself.
+    // On one connection (not a Cluster), replies come in order: see `DeadlineQueue`'s `ordered`.
+    this.deadlines = new DeadlineQueue(
+      operationTimeout,
+      (_expired, progressed) => {
+        if (!progressed) breaker.recordFailure();
+      },
+      undefined,
+      !connection.isCluster,
+    );
     this.coalescer = coalesceWrites ? new WriteCoalescer(connection) : undefined;
     this.stopListening = connection.onReady(this.onClientReady);
   }

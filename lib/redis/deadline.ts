@@ -20,24 +20,52 @@ export interface Waiter {
 export const SWEEP_MS = 5;
 
 /**
+ * A sweep that runs this much later than it was due means the process itself could not run (a
+ * long synchronous stretch such as 20,000 calls issued in one tick, a GC pause, a loaded machine):
+ * that time is not counted against any deadline. Timer jitter stays well under it.
+ */
+export const STALL_SLACK_MS = 10;
+
+/**
  * Every command of a gateway has the same timeout, so deadlines expire in the order they were
  * taken: one list and one timer for all of them replace a timer per command (a hit costs two
  * array pushes instead of a setTimeout/clearTimeout pair). The timer sweeps every
  * {@link SWEEP_MS} (or at the next deadline, if sooner): answered waiters are dropped, overdue
  * ones rejected, the rest kept in order.
+ *
+ * A deadline measures Redis, not the process's own backlog: time during which the process could
+ * not run (a sweep late by more than {@link STALL_SLACK_MS}) is left out, since no reply could be
+ * read then — before, 20,000 misses issued in one tick all expired while the tick that sent them
+ * was still running (issue #12 finding 5).
  */
 export class DeadlineQueue {
   private readonly waiters: Waiter[] = [];
-  /** `expiries[i]` is when `waiters[i]` runs out (a separate array: the waiter is not ours to extend). */
+  /** `expiries[i]` is when `waiters[i]` runs out, on the clock without stalls (see `clock`). */
   private readonly expiries: number[] = [];
   private timer: NodeJS.Timeout | undefined;
+  /** When the pending sweep is due (monotonic). */
+  private dueAt = 0;
+  /** Milliseconds the process was seen stalled, left out of every deadline. */
+  private stalled = 0;
+  /** When a sweep last found a waiter answered (on the clock without stalls). */
+  private progressAt = -Infinity;
 
-  /** `onExpire` runs once per waiter still waiting at its deadline, before it is rejected. */
+  /**
+   * `onExpire` runs once per sweep that expired waiters, before they are rejected, with how many
+   * and whether any other waiter was answered since the previous sweep (Redis is making progress:
+   * what expired waited behind a backlog, which says nothing about Redis being unreachable).
+   *
+   * `ordered`: every waiter is a command on one connection, answered in the order sent (a
+   * standalone or Sentinel client). A reply is then due only once the one before it is in, so
+   * nothing expires while Redis answered anything within the last `ms`: a backlog that Redis
+   * works through (our own burst) is not a timeout, a Redis that stops answering still is.
+   */
   constructor(
     readonly ms: number,
-    private readonly onExpire: () => void = () => undefined,
+    private readonly onExpire: (expired: number, progressed: boolean) => void = () => undefined,
     // Monotonic: a wall clock stepped back would hold every waiter for the size of the step.
     private readonly now: () => number = () => performance.now(),
+    private readonly ordered = false,
   ) {}
 
   /** Number of waiters not yet dropped (answered ones linger until the next sweep). */
@@ -45,45 +73,60 @@ export class DeadlineQueue {
     return this.waiters.length;
   }
 
+  /** The clock deadlines run on: monotonic time less the stalls seen so far. */
+  private clock(): number {
+    return this.now() - this.stalled;
+  }
+
   /** Starts a deadline: `waiter.reject` is called if it is not resolved in time. */
   add(waiter: Waiter): void {
     this.waiters.push(waiter);
-    this.expiries.push(this.now() + this.ms);
+    this.expiries.push(this.clock() + this.ms);
     if (this.timer === undefined) this.schedule(this.ms);
   }
 
   private schedule(untilNextDeadline: number): void {
-    this.timer = setTimeout(this.sweep, Math.max(1, Math.min(SWEEP_MS, untilNextDeadline)));
+    const delay = Math.max(1, Math.min(SWEEP_MS, untilNextDeadline));
+    this.dueAt = this.now() + delay;
+    this.timer = setTimeout(this.sweep, delay);
     // Never keeps a process alive by itself: a command still waiting has its socket for that.
     this.timer.unref();
   }
 
   private readonly sweep = (): void => {
     this.timer = undefined;
-    const now = this.now();
+    const late = this.now() - this.dueAt;
+    if (late > STALL_SLACK_MS) this.stalled += late;
+    const now = this.clock();
     const { waiters, expiries } = this;
-    const swept = waiters.length;
     let kept = 0;
-    for (let i = 0; i < swept; i++) {
+    let progressed = false;
+    let expired: Waiter[] | undefined;
+    for (let i = 0; i < waiters.length && !progressed; i++) progressed = waiters[i].isResolved;
+    if (progressed) this.progressAt = now;
+    // In order, a reply is due `ms` after the previous one came in at the earliest.
+    const stillDue = this.ordered && this.progressAt + this.ms > now;
+    // Rejections wait until the list is compacted: one may re-enter add() (a caller retrying).
+    for (let i = 0; i < waiters.length; i++) {
       const waiter = waiters[i];
       if (waiter.isResolved) continue;
-      if (expiries[i] <= now) {
-        this.onExpire();
-        waiter.reject(new DeadlineExceededError(this.ms));
-        continue;
+      if (!stillDue && expiries[i] <= now) (expired ??= []).push(waiter);
+      else {
+        waiters[kept] = waiter;
+        expiries[kept] = expiries[i];
+        kept++;
       }
-      waiters[kept] = waiter;
-      expiries[kept] = expiries[i];
-      kept++;
-    }
-    // Waiters added while rejecting (a caller retrying at once) follow the ones kept.
-    for (let i = swept; i < waiters.length; i++, kept++) {
-      waiters[kept] = waiters[i];
-      expiries[kept] = expiries[i];
     }
     waiters.length = kept;
     expiries.length = kept;
-    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- onExpire() above runs outside code that can re-enter add() and schedule a timer
-    if (kept > 0 && this.timer === undefined) this.schedule(expiries[0] - now);
+    if (expired !== undefined) {
+      this.onExpire(expired.length, progressed);
+      for (const waiter of expired) waiter.reject(new DeadlineExceededError(this.ms));
+    }
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a rejection above may have re-entered add() and scheduled a timer
+    if (waiters.length > 0 && this.timer === undefined) {
+      const nextExpiry = Math.max(expiries[0], this.ordered ? this.progressAt + this.ms : 0);
+      this.schedule(nextExpiry - this.clock());
+    }
   };
 }

@@ -38,34 +38,42 @@ export const STALL_SLACK_MS = 10;
  * read then — before, 20,000 misses issued in one tick all expired while the tick that sent them
  * was still running (issue #12 finding 5).
  */
-export class DeadlineQueue {
+export class DeadlineQueue<G = undefined> {
   private readonly waiters: Waiter[] = [];
   /** `expiries[i]` is when `waiters[i]` runs out, on the clock without stalls (see `clock`). */
   private readonly expiries: number[] = [];
+  /** `groups[i]` is the connection (a Cluster node's breaker) `waiters[i]` waits on. */
+  private readonly groups: Array<G | undefined> = [];
   private timer: NodeJS.Timeout | undefined;
   /** When the pending sweep is due (monotonic). */
   private dueAt = 0;
   /** Milliseconds the process was seen stalled, left out of every deadline. */
   private stalled = 0;
-  /** When a sweep last found a waiter answered (on the clock without stalls). */
-  private progressAt = -Infinity;
+  /** When a sweep last found a waiter of each group answered (on the clock without stalls). */
+  private readonly progressAt = new Map<G | undefined, number>();
 
   /**
-   * `onExpire` runs once per sweep that expired waiters, before they are rejected, with how many
-   * and whether any other waiter was answered since the previous sweep (Redis is making progress:
-   * what expired waited behind a backlog, which says nothing about Redis being unreachable).
+   * `onExpire` runs once per sweep and group that expired waiters, before they are rejected,
+   * with how many and whether another waiter of the group was answered since the previous
+   * sweep (Redis is making progress: what expired waited behind a backlog, which says nothing
+   * about Redis being unreachable).
    *
-   * `ordered`: every waiter is a command on one connection, answered in the order sent (a
-   * standalone or Sentinel client). A reply is then due only once the one before it is in, so
-   * nothing expires while Redis answered anything within the last `ms`: a backlog that Redis
-   * works through (our own burst) is not a timeout, a Redis that stops answering still is.
+   * `ordered(group)`: the group's waiters are commands on one connection, answered in the order
+   * sent (a standalone client; a Cluster node). A reply is then due only once the one before it
+   * is in, so nothing of the group expires while Redis answered one of them within the last
+   * `ms`: a backlog that Redis works through (our own burst) is not a timeout, a Redis that
+   * stops answering still is.
    */
   constructor(
     readonly ms: number,
-    private readonly onExpire: (expired: number, progressed: boolean) => void = () => undefined,
+    private readonly onExpire: (
+      group: G | undefined,
+      expired: number,
+      progressed: boolean,
+    ) => void = () => undefined,
     // Monotonic: a wall clock stepped back would hold every waiter for the size of the step.
     private readonly now: () => number = () => performance.now(),
-    private readonly ordered = false,
+    private readonly ordered: (group: G | undefined) => boolean = () => false,
   ) {}
 
   /** Number of waiters not yet dropped (answered ones linger until the next sweep). */
@@ -79,9 +87,10 @@ export class DeadlineQueue {
   }
 
   /** Starts a deadline: `waiter.reject` is called if it is not resolved in time. */
-  add(waiter: Waiter): void {
+  add(waiter: Waiter, group?: G): void {
     this.waiters.push(waiter);
     this.expiries.push(this.clock() + this.ms);
+    this.groups.push(group);
     if (this.timer === undefined) this.schedule(this.ms);
   }
 
@@ -93,40 +102,56 @@ export class DeadlineQueue {
     this.timer.unref();
   }
 
+  /** True while a waiter of `group` may not expire yet: its connection answered lately. */
+  private stillDue(group: G | undefined, now: number): boolean {
+    return this.ordered(group) && (this.progressAt.get(group) ?? -Infinity) + this.ms > now;
+  }
+
   private readonly sweep = (): void => {
     this.timer = undefined;
     const late = this.now() - this.dueAt;
     if (late > STALL_SLACK_MS) this.stalled += late;
     const now = this.clock();
-    const { waiters, expiries } = this;
+    const { waiters, expiries, groups, progressAt } = this;
+    for (let i = 0; i < waiters.length; i++)
+      if (waiters[i].isResolved) progressAt.set(groups[i], now);
     let kept = 0;
-    let progressed = false;
-    let expired: Waiter[] | undefined;
-    for (let i = 0; i < waiters.length && !progressed; i++) progressed = waiters[i].isResolved;
-    if (progressed) this.progressAt = now;
-    // In order, a reply is due `ms` after the previous one came in at the earliest.
-    const stillDue = this.ordered && this.progressAt + this.ms > now;
+    let expired: Array<{ waiter: Waiter; group: G | undefined }> | undefined;
     // Rejections wait until the list is compacted: one may re-enter add() (a caller retrying).
     for (let i = 0; i < waiters.length; i++) {
       const waiter = waiters[i];
       if (waiter.isResolved) continue;
-      if (!stillDue && expiries[i] <= now) (expired ??= []).push(waiter);
+      const group = groups[i];
+      if (expiries[i] <= now && !this.stillDue(group, now))
+        (expired ??= []).push({ waiter, group });
       else {
         waiters[kept] = waiter;
         expiries[kept] = expiries[i];
+        groups[kept] = group;
         kept++;
       }
     }
     waiters.length = kept;
     expiries.length = kept;
-    if (expired !== undefined) {
-      this.onExpire(expired.length, progressed);
-      for (const waiter of expired) waiter.reject(new DeadlineExceededError(this.ms));
-    }
-    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a rejection above may have re-entered add() and scheduled a timer
+    groups.length = kept;
+    if (expired !== undefined) this.expire(expired, now);
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a rejection in expire() may have re-entered add() and scheduled a timer
     if (waiters.length > 0 && this.timer === undefined) {
-      const nextExpiry = Math.max(expiries[0], this.ordered ? this.progressAt + this.ms : 0);
-      this.schedule(nextExpiry - this.clock());
+      const head = groups[0];
+      const opensAt = this.ordered(head) ? (progressAt.get(head) ?? 0) + this.ms : 0;
+      this.schedule(Math.max(expiries[0], opensAt) - this.clock());
     }
   };
+
+  /** Tells `onExpire` once per group, then rejects each expired waiter. */
+  private expire(
+    expired: ReadonlyArray<{ waiter: Waiter; group: G | undefined }>,
+    now: number,
+  ): void {
+    const counts = new Map<G | undefined, number>();
+    for (const { group } of expired) counts.set(group, (counts.get(group) ?? 0) + 1);
+    for (const [group, count] of counts)
+      this.onExpire(group, count, this.progressAt.get(group) === now);
+    for (const { waiter } of expired) waiter.reject(new DeadlineExceededError(this.ms));
+  }
 }

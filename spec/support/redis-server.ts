@@ -181,11 +181,24 @@ export async function startRedisSentinel(
   return startRedisServer({ configFile, args: ['--sentinel'] });
 }
 
-/** A Redis Cluster of `size` masters (no replicas) on loopback. */
-export async function startRedisCluster(size = 3): Promise<RedisServer[]> {
+/**
+ * A Redis Cluster of `size` masters on loopback, each with `replicas` replicas (none by
+ * default). With replicas, the nodes sync without delay (`--repl-diskless-sync-delay 0`, or a
+ * replica is not synced yet when its master dies) and time a dead master out after
+ * `nodeTimeoutMs`, so that a failover spec sees a promotion within a few seconds. `args` go to
+ * every node (`--cluster-require-full-coverage no`, say).
+ */
+export async function startRedisCluster(
+  size = 3,
+  {
+    replicas = 0,
+    nodeTimeoutMs = 2000,
+    args = [],
+  }: { replicas?: number; nodeTimeoutMs?: number; args?: readonly string[] } = {},
+): Promise<RedisServer[]> {
   const nodes: RedisServer[] = [];
   try {
-    for (let i = 0; i < size; i++) {
+    for (let i = 0; i < size * (1 + replicas); i++) {
       nodes.push(
         await startRedisServer({
           args: [
@@ -194,7 +207,9 @@ export async function startRedisCluster(size = 3): Promise<RedisServer[]> {
             '--cluster-config-file',
             'nodes.conf',
             '--cluster-node-timeout',
-            '2000',
+            String(nodeTimeoutMs),
+            ...(replicas > 0 ? ['--repl-diskless-sync-delay', '0'] : []),
+            ...args,
           ],
         }),
       );
@@ -206,7 +221,7 @@ export async function startRedisCluster(size = 3): Promise<RedisServer[]> {
         'create',
         ...nodes.map((n) => `127.0.0.1:${n.port}`),
         '--cluster-replicas',
-        '0',
+        String(replicas),
         '--cluster-yes',
       ],
       { encoding: 'utf8', timeout: 30_000 },
@@ -214,7 +229,13 @@ export async function startRedisCluster(size = 3): Promise<RedisServer[]> {
     if (create.status !== 0)
       throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
     const deadline = Date.now() + 20_000;
-    while (!nodes.every((n) => n.cli('cluster', 'info').includes('cluster_state:ok'))) {
+    // Every node sees the cluster as ok, and every replica has synced with its master.
+    const settled = (n: RedisServer): boolean =>
+      n.cli('cluster', 'info').includes('cluster_state:ok') &&
+      (replicas === 0 ||
+        !/role:slave/.test(n.cli('info', 'replication')) ||
+        n.cli('info', 'replication').includes('master_link_status:up'));
+    while (!nodes.every(settled)) {
       if (Date.now() > deadline) throw new Error('the test cluster did not reach cluster_state:ok');
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

@@ -194,6 +194,14 @@ export class MemoryConnection implements ClientConnection {
   }
 
   /** SCAN in one step: COUNT is a hint, and the whole match is one answer. */
+  nodeOf(): undefined {
+    return undefined;
+  }
+
+  servingNodes(): Set<string> {
+    return new Set();
+  }
+
   masters(): Promise<ScanNode[]> {
     const store = this.client;
     return Promise.resolve([

@@ -107,7 +107,7 @@ describe('DeadlineQueue', () => {
       expect(expire).not.toHaveBeenCalled();
       jest.advanceTimersByTime(2 * SWEEP_MS);
       expect(expire).toHaveBeenCalledTimes(1);
-      expect(onExpire).toHaveBeenCalledWith(1, false);
+      expect(onExpire).toHaveBeenCalledWith(undefined, 1, false);
     });
 
     it(`counts a sweep late by no more than ${STALL_SLACK_MS} ms as time that passed`, () => {
@@ -124,7 +124,7 @@ describe('DeadlineQueue', () => {
 
     it('on one ordered connection, expires nothing while Redis answered within the deadline', () => {
       const onExpire = jest.fn();
-      const queue = new DeadlineQueue(100, onExpire, undefined, true);
+      const queue = new DeadlineQueue(100, onExpire, undefined, () => true);
       const behind = Array.from({ length: 5 }, () => waiter(() => undefined));
       const expire = jest.fn();
       const last = waiter(expire);
@@ -156,7 +156,7 @@ describe('DeadlineQueue', () => {
       answered.isResolved = true;
       jest.advanceTimersByTime(SWEEP_MS);
       expect(onExpire).toHaveBeenCalledTimes(1);
-      expect(onExpire).toHaveBeenCalledWith(2, true);
+      expect(onExpire).toHaveBeenCalledWith(undefined, 2, true);
     });
   });
 

@@ -18,7 +18,7 @@ import type { MissPath } from './miss-path';
 import { assertGetOptions } from './options-validation';
 import { canJoin, type Flight } from './single-flight';
 import { clockNow } from './flight-clock';
-import { cycleClosedBy, insideLoad } from './load-context';
+import { cycleClosedBy, cycleThroughJoin, insideLoad, noteJoin } from './load-context';
 import { ReentrantLoadError } from '../errors/reentrant-load.error';
 
 const NEVER_JOIN = (): boolean => false;
@@ -169,19 +169,24 @@ export class BatchRead {
     for (const [key, indexes] of missingIndexes) {
       const lookup = lookups[indexes[0]];
       const lease = lookup.state === 'leased' ? lookup.marker : undefined;
-      const cycle = cycleClosedBy(core.flights, key, fullKeyOf(core.keyPrefix, key), lease);
+      const fullKey = fullKeyOf(core.keyPrefix, key);
+      const inFlight = core.flights.peek(fullKey);
+      const cycle =
+        cycleClosedBy(core.flights, key, fullKey, lease) ??
+        (inFlight === undefined ? undefined : cycleThroughJoin(inFlight, key));
       if (cycle !== undefined) throw new ReentrantLoadError(cycle, 'getMany');
     }
     for (const [key, indexes] of missingIndexes) {
       const lookup = lookups[indexes[0]];
-      const inFlight = core.flights.joinable(fullKeyOf(core.keyPrefix, key), (flight) =>
-        canJoin(flight, lookup, startedAt),
-      );
-      if (inFlight === undefined) {
+      const fullKey = fullKeyOf(core.keyPrefix, key);
+      const flight = core.flights.peek(fullKey);
+      const inFlight = core.flights.joinable(fullKey, (f) => canJoin(f, lookup, startedAt));
+      if (inFlight === undefined || flight === undefined) {
         missing.push(key);
         continue;
       }
       core.telemetry.counters.coalesced++;
+      noteJoin(flight, inFlight);
       joined.push(
         inFlight.then((value) => {
           for (const index of indexes) results[index] = value as T;

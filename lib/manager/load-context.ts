@@ -26,6 +26,10 @@ interface LoadFrame {
 
 const loading = new AsyncLocalStorage<LoadFrame>();
 let running = 0;
+/** The caller's key of each flight begun inside a frame, for naming cycles. */
+const keyOf = new WeakMap<Flight, string>();
+/** The flights each load waits for: joined by reads made inside its loader (until they settle). */
+const waitsFor = new WeakMap<Flight, Set<Flight>>();
 
 /**
  * Runs `load` as a load of `keys`: reads made inside it (at any depth of awaits) see it.
@@ -46,6 +50,7 @@ export function insideLoad<R>(
     parent: loading.getStore(),
     done: false,
   };
+  flights.forEach((flight, i) => keyOf.set(flight, keys[i]));
   running++;
   let result: Promise<R>;
   try {
@@ -93,4 +98,66 @@ export function cycleClosedBy(
     between.push(frame.keys.length === 1 ? frame.keys[0] : `[${frame.keys.join(', ')}]`);
   }
   return undefined;
+}
+
+/** The loads the current code runs inside, outermost first (up to the first settled one). */
+function chain(): LoadFrame[] {
+  const frames: LoadFrame[] = [];
+  for (let frame = loading.getStore(); frame !== undefined && !frame.done; frame = frame.parent)
+    frames.unshift(frame);
+  return frames;
+}
+
+/**
+ * The cycle that joining `target` (a load of `key` in flight) would close across calls, or
+ * undefined: `target` waits, through loads that joined others, for a load the current code runs
+ * inside. Two calls whose loaders each read the other's key at once would otherwise wait for
+ * each other forever.
+ */
+export function cycleThroughJoin(target: Flight, key: string): string[] | undefined {
+  const frames = chain();
+  if (frames.length === 0) return undefined;
+  const inChain = new Map<Flight, number>();
+  frames.forEach((frame, depth) => {
+    for (const flight of frame.flights) inChain.set(flight, depth);
+  });
+  // Depth-first from the target along "waits for" edges, keeping the path for the message.
+  const seen = new Set<Flight>();
+  const path: Flight[] = [];
+  const reach = (flight: Flight): Flight | undefined => {
+    if (inChain.has(flight)) return flight;
+    if (seen.has(flight)) return undefined;
+    seen.add(flight);
+    path.push(flight);
+    for (const next of waitsFor.get(flight) ?? []) {
+      const found = reach(next);
+      if (found !== undefined) return found;
+    }
+    path.pop();
+    return undefined;
+  };
+  const closing = reach(target);
+  if (closing === undefined) return undefined;
+  const label = (frame: LoadFrame): string =>
+    frame.keys.length === 1 ? frame.keys[0] : `[${frame.keys.join(', ')}]`;
+  const depth = inChain.get(closing) ?? 0;
+  const first = keyOf.get(closing) ?? label(frames[depth]);
+  const below = frames.slice(depth + 1).map(label);
+  const across = path.slice(1).map((flight) => keyOf.get(flight) ?? '?');
+  return [first, ...below, key, ...across, first];
+}
+
+/** Notes that the loads the current code runs inside wait for `target` until `joined` settles. */
+export function noteJoin(target: Flight, joined: Promise<unknown>): void {
+  const frame = loading.getStore();
+  if (frame === undefined || frame.done) return;
+  for (const flight of frame.flights) {
+    let targets = waitsFor.get(flight);
+    if (targets === undefined) waitsFor.set(flight, (targets = new Set()));
+    targets.add(target);
+  }
+  const done = (): void => {
+    for (const flight of frame.flights) waitsFor.get(flight)?.delete(target);
+  };
+  joined.then(done, done);
 }

@@ -7,7 +7,7 @@ import { newLeaseMarker, pollSchedule } from './load-lease';
 import { ABSENT, LEASED, type FoundEntry, type Lookup } from './lookup';
 import { canJoinUnread, type Flight } from './single-flight';
 import { raceTimeout, TIMED_OUT } from './timeout-race';
-import { cycleClosedBy, insideLoad } from './load-context';
+import { cycleClosedBy, cycleThroughJoin, insideLoad, noteJoin } from './load-context';
 import { ReentrantLoadError } from '../errors/reentrant-load.error';
 
 /** How long a failing loader is left alone while a stale value answers inside its grace window. */
@@ -79,14 +79,20 @@ export class MissPath {
   withoutCache<T>(request: CacheRequest<T>, loader: Loader<T>, writesAtStart: number): Promise<T> {
     const { flights } = this.core;
     const { key, fullKey } = request;
-    const cycle = cycleClosedBy(flights, key, fullKey);
+    const inFlight = flights.peek(fullKey);
+    const cycle =
+      cycleClosedBy(flights, key, fullKey) ??
+      (inFlight === undefined ? undefined : cycleThroughJoin(inFlight, key));
     if (cycle !== undefined)
       return Promise.reject(new ReentrantLoadError(cycle, request.operation));
     return flights.run(
       fullKey,
       (flight) =>
         insideLoad(flights, [key], [fullKey], [flight], () => this.callLoader(request, loader)),
-      () => this.core.telemetry.counters.coalesced++,
+      (joined, promise) => {
+        this.core.telemetry.counters.coalesced++;
+        noteJoin(joined, promise);
+      },
       (flight) => canJoinUnread(flight, writesAtStart),
     ) as Promise<T>;
   }

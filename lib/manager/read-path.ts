@@ -10,7 +10,7 @@ import type { MissPath } from './miss-path';
 import { assertGetOptions } from './options-validation';
 import { canJoin } from './single-flight';
 import { clockNow, lastWriteTicket } from './flight-clock';
-import { cycleClosedBy, insideLoad } from './load-context';
+import { cycleClosedBy, cycleThroughJoin, insideLoad, noteJoin } from './load-context';
 import { ReentrantLoadError } from '../errors/reentrant-load.error';
 
 /** Shared by calls without options, so a plain `get(key, loader)` allocates none. */
@@ -136,7 +136,8 @@ export class ReadPath {
       return lookup.value as T;
     }
     // Inside a load of this key (a loader reading its own key): joining would wait for itself.
-    const cycle = cycleClosedBy(core.flights, key, fullKey, leaseOf(lookup));
+    const cycle =
+      cycleClosedBy(core.flights, key, fullKey, leaseOf(lookup)) ?? joinCycle(core, key, fullKey);
     if (cycle !== undefined) throw new ReentrantLoadError(cycle, 'get');
     core.telemetry.miss(key, label);
     noteLookup(trace, 'miss');
@@ -148,7 +149,10 @@ export class ReadPath {
         insideLoad(core.flights, [key], [fullKey], [flight], () =>
           this.missPath.load(request, loader, found, flight),
         ),
-      () => core.telemetry.counters.coalesced++,
+      (joined, promise) => {
+        core.telemetry.counters.coalesced++;
+        noteJoin(joined, promise);
+      },
       (flight) => canJoin(flight, found, startedAt),
     ) as Promise<T>;
   }
@@ -158,6 +162,12 @@ export class ReadPath {
 // eslint-disable-next-line @typescript-eslint/require-await -- async, so the throw becomes a rejection
 async function rejected(error: unknown): Promise<never> {
   throw error;
+}
+
+/** The cycle that joining the load of `fullKey` in flight would close across calls, if any. */
+export function joinCycle(core: CacheCore, key: string, fullKey: string): string[] | undefined {
+  const inFlight = core.flights.peek(fullKey);
+  return inFlight === undefined ? undefined : cycleThroughJoin(inFlight, key);
 }
 
 /** The lease marker a lookup found at the key, if it found one. */

@@ -60,12 +60,12 @@ export class SingleFlight<T = unknown> {
   run(
     key: string,
     load: (flight: Flight) => Promise<T>,
-    onJoin?: () => void,
+    onJoin?: (flight: Flight, promise: Promise<T>) => void,
     canJoin?: (flight: Flight) => boolean,
   ): Promise<T> {
     const existing = this.inFlight.get(key);
     if (existing && (canJoin === undefined || canJoin(existing.flight))) {
-      onJoin?.();
+      onJoin?.(existing.flight, existing.promise);
       return existing.promise;
     }
     const flight: Flight = { begun: nextTicket() };
@@ -77,6 +77,11 @@ export class SingleFlight<T = unknown> {
     };
     promise.then(release, release);
     return promise;
+  }
+
+  /** The load of `key` in flight, if any (joinable or not). */
+  peek(key: string): Flight | undefined {
+    return this.inFlight.get(key)?.flight;
   }
 
   /** The promise of an acceptable load of `key` in flight, if any (a batch joins per key). */

@@ -98,6 +98,39 @@ describe('CacheAsideManager: a loader that reads the key it is loading', () => {
     );
   });
 
+  it('two calls whose loaders each read the other key at once fail naming the cycle, not hang', async () => {
+    let bothLoading!: () => void;
+    const together = new Promise<void>((resolve) => {
+      let loading = 0;
+      bothLoading = () => {
+        if (++loading === 2) resolve();
+      };
+    });
+    const crossRead = (other: string) => async (): Promise<string> => {
+      bothLoading();
+      await together; // both loads are in flight before either reads the other key
+      return `via ${await cache.get(other, () => `${other} inner`)}`;
+    };
+    const [a, b] = await Promise.all([
+      settledWithin(cache.get('m', crossRead('n'))),
+      settledWithin(cache.get('n', crossRead('m'))),
+    ]);
+    expect(a.hung).toBeUndefined();
+    expect(b.hung).toBeUndefined();
+    // One of the two reads closes the cycle and fails; the other call fails with it (its
+    // loader awaited the failed one) or completes if it was the one refused first.
+    const errors = [a.error, b.error].filter((e) => e !== undefined);
+    expect(errors.length).toBeGreaterThan(0);
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(ReentrantLoadError);
+      expect((error as ReentrantLoadError).cycle).toHaveLength(3);
+    }
+    expect([
+      ['m', 'n', 'm'],
+      ['n', 'm', 'n'],
+    ]).toContainEqual((errors[0] as ReentrantLoadError).cycle);
+  });
+
   it('a loader that reads another key does not count as a cycle', async () => {
     const value = await settledWithin(
       cache.get('outer', async () => `outer of ${await cache.get('inner', () => 'inner')}`),

@@ -1,4 +1,9 @@
-import { cycleClosedBy, insideLoad } from '../../../lib/manager/load-context';
+import {
+  cycleClosedBy,
+  cycleThroughJoin,
+  insideLoad,
+  noteJoin,
+} from '../../../lib/manager/load-context';
 
 describe('load context', () => {
   const owner = {};
@@ -49,6 +54,43 @@ describe('load context', () => {
     // Another load running keeps the store enabled, so the settled frame is still what is read.
     await insideLoad(owner, ['z'], ['p:z'], [{ begun: 0 }], async () => {
       expect(await later).toBeUndefined();
+    });
+  });
+
+  describe('cycles across calls (a load joined from inside another)', () => {
+    it('finds none outside a load, or where the joined load waits for nothing of ours', async () => {
+      const target = { begun: 0 };
+      expect(cycleThroughJoin(target, 'x')).toBeUndefined();
+      await insideLoad(owner, ['a'], ['p:a'], [{ begun: 0 }], () => {
+        expect(cycleThroughJoin(target, 'x')).toBeUndefined();
+        return Promise.resolve();
+      });
+    });
+
+    it('names a cycle through loads that joined others, and forgets a wait once it settles', async () => {
+      const a = { begun: 0 };
+      const b = { begun: 0 };
+      const c = { begun: 0 };
+      let release!: () => void;
+      const bDone = new Promise<void>((resolve) => (release = resolve));
+      // Call 1 loads `a` and, inside, joins the load of `b` (call 2, a batch of b and c).
+      const call1 = insideLoad(owner, ['a'], ['p:a'], [a], () => {
+        noteJoin(b, bDone);
+        return bDone;
+      });
+      // Call 2 loads [b, c] and, inside, would join the load of `a`: a → b → a.
+      await insideLoad(owner, ['b', 'c'], ['p:b', 'p:c'], [b, c], () => {
+        expect(cycleThroughJoin(a, 'a')).toEqual(['b', 'a', 'b']);
+        // A load that waits for itself through one it has already looked at is no loop forever.
+        noteJoin(c, Promise.resolve());
+        return Promise.resolve();
+      });
+      release();
+      await call1;
+      await insideLoad(owner, ['b'], ['p:b'], [b], () => {
+        expect(cycleThroughJoin(a, 'a')).toBeUndefined();
+        return Promise.resolve();
+      });
     });
   });
 });

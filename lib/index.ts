@@ -60,6 +60,7 @@ export type {
 export { CacheError } from './errors/cache-error';
 export type { CacheErrorCode, CacheOperation } from './errors/cache-error';
 export { BatchSizeMismatchError } from './errors/batch-size-mismatch.error';
+export { ReentrantLoadError } from './errors/reentrant-load.error';
 export { CacheTypeError } from './errors/cache-type-error';
 export { CacheRangeError } from './errors/cache-range-error';
 export type { ConfigurationErrorCode } from './errors/configuration-error-code';

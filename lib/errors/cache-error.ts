@@ -29,6 +29,8 @@ export type CacheErrorCode =
   | 'REFRESH_FAILED'
   /** The loader did not answer within `hardTimeoutMs` and no old value could answer instead. */
   | 'LOADER_TIMEOUT'
+  /** A loader read the key it was loading (directly or through a cycle): it would have waited for itself. */
+  | 'REENTRANT_LOAD'
   /** A callback of the caller's (a `ttl` function, a decorator's `unless`) threw; the value was returned but not stored. */
   | 'CALLBACK_FAILED';
 

@@ -18,6 +18,9 @@ import { ABSENT, type Lookup } from './lookup';
 import type { MissPath } from './miss-path';
 import { assertGetOptions } from './options-validation';
 import { canJoin, type Flight } from './single-flight';
+import { clockNow } from './flight-clock';
+import { cycleClosedBy, cycleThroughJoin, insideLoad, noteJoin } from './load-context';
+import { ReentrantLoadError } from '../errors/reentrant-load.error';
 
 const NEVER_JOIN = (): boolean => false;
 
@@ -94,6 +97,7 @@ export class BatchRead {
     trace: CacheGetManyContext | undefined,
   ): Promise<T[]> {
     const { core } = this;
+    const startedAt = clockNow(); // which loads in flight this batch may join (see canJoin)
     const codec = core.codecOf(opts.serializer);
     const label = opts.label;
     const fullKeys = keys.map((key) => fullKeyOf(core.keyPrefix, key));
@@ -161,16 +165,28 @@ export class BatchRead {
     // Keys another call in this process is already loading are joined, not loaded again.
     const joined: Array<Promise<void>> = [];
     const missing: string[] = [];
+    // Inside a load of one of these keys (a loader reading its own key): joining would wait for
+    // itself. Checked before anything is joined or begun.
     for (const [key, indexes] of missingIndexes) {
       const lookup = lookups[indexes[0]];
-      const inFlight = core.flights.joinable(fullKeyOf(core.keyPrefix, key), (flight) =>
-        canJoin(flight, lookup),
-      );
+      const lease = lookup.state === 'leased' ? lookup.marker : undefined;
+      const fullKey = fullKeyOf(core.keyPrefix, key);
+      const inFlight = core.flights.peek(fullKey);
+      const cycle =
+        cycleClosedBy(core.flights, key, fullKey, lease) ??
+        (inFlight === undefined ? undefined : cycleThroughJoin(inFlight, key));
+      if (cycle !== undefined) throw new ReentrantLoadError(cycle, 'getMany');
+    }
+    for (const [key, indexes] of missingIndexes) {
+      const lookup = lookups[indexes[0]];
+      const fullKey = fullKeyOf(core.keyPrefix, key);
+      const inFlight = core.flights.joinable(fullKey, (f) => canJoin(f, lookup, startedAt));
       if (inFlight === undefined) {
         missing.push(key);
         continue;
       }
       core.telemetry.counters.coalesced++;
+      noteJoin(inFlight.flight, inFlight.promise);
       joined.push(
         inFlight.promise.then((value) => {
           for (const index of indexes) results[index] = value as T;
@@ -234,9 +250,13 @@ export class BatchRead {
     const started = Date.now();
     let values: readonly T[];
     try {
-      values = await (cacheChannels.load.hasSubscribers
-        ? traceLoad(core.telemetry.identity, missing, label, () => loader([...missing]))
-        : loader([...missing]));
+      const fullKeys = missing.map((key) => fullKeyOf(core.keyPrefix, key));
+      const flights = settles.map((settle) => settle.flight);
+      values = await insideLoad(core.flights, missing, fullKeys, flights, async () =>
+        cacheChannels.load.hasSubscribers
+          ? traceLoad(core.telemetry.identity, missing, label, () => loader([...missing]))
+          : loader([...missing]),
+      );
     } catch (error) {
       core.telemetry.counters.load(label, Date.now() - started);
       core.leases.releaseMany(missing, markers);

@@ -40,6 +40,7 @@ import { TagVersions } from './tag-versions';
 import { Telemetry } from './telemetry';
 import { TtlOperations } from './ttl-operations';
 import { WritePath } from './write-path';
+import { noteWrite } from './flight-clock';
 
 /** Shared by invalidations without options, so a plain `invalidate(key)` allocates none. */
 const NO_INVALIDATE_OPTIONS: InvalidateOptions = Object.freeze({});
@@ -189,7 +190,7 @@ export class CacheAsideManager {
    * flight: their older results will not overwrite it.
    */
   set(key: string, value: unknown, opts: SetOptions = {}): Promise<void> {
-    return this.writes.set(key, value, opts);
+    return noteWriteAround(this.writes.set(key, value, opts));
   }
 
   // ── invalidation ───────────────────────────────────────────────────────────
@@ -227,10 +228,12 @@ export class CacheAsideManager {
   private removeKeys(keys: readonly string[]): Promise<number> {
     const fullKeys = keys.map((key) => fullKeyOf(this.keyPrefix, key));
     for (const fullKey of fullKeys) this.flights.forget(fullKey);
-    return this.invalidator.run(
-      { kind: 'keys', keys: fullKeys },
-      'invalidate',
-      keys.length === 1 ? keys[0] : undefined,
+    return noteWriteAround(
+      this.invalidator.run(
+        { kind: 'keys', keys: fullKeys },
+        'invalidate',
+        keys.length === 1 ? keys[0] : undefined,
+      ),
     );
   }
 
@@ -248,9 +251,11 @@ export class CacheAsideManager {
     const run = async (): Promise<number> => {
       this.flights.forgetAll();
       // One glob, or two where an escaped entry key (`~~…`) could match too (key-layout.ts).
-      const counts = await Promise.all(
-        fullPatternsOf(this.keyPrefix, glob).map((match) =>
-          this.invalidator.run({ kind: 'pattern', match }, 'invalidatePattern', glob),
+      const counts = await noteWriteAround(
+        Promise.all(
+          fullPatternsOf(this.keyPrefix, glob).map((match) =>
+            this.invalidator.run({ kind: 'pattern', match }, 'invalidatePattern', glob),
+          ),
         ),
       );
       return counts.reduce((sum, count) => sum + count, 0);
@@ -278,7 +283,7 @@ export class CacheAsideManager {
     const copy = [...tags];
     const run = (): Promise<number> => {
       this.flights.forgetAll();
-      return this.invalidator.run({ kind: 'tags', tags: copy }, 'invalidateTags');
+      return noteWriteAround(this.invalidator.run({ kind: 'tags', tags: copy }, 'invalidateTags'));
     };
     if (!cacheChannels.invalidate.hasSubscribers) return run();
     return traceInvalidate(
@@ -358,4 +363,14 @@ export class CacheAsideManager {
     await this.l1.close();
     this.gateway.detach();
   }
+}
+
+/**
+ * Notes a write in the process's order as it is issued (the synchronous part of `write` has just
+ * run; nothing else has) and again when it settles, so that no read starting after it was
+ * acknowledged joins a load begun before it (see `flight-clock.ts`).
+ */
+function noteWriteAround<R>(write: Promise<R>): Promise<R> {
+  noteWrite();
+  return write.finally(noteWrite);
 }

@@ -5,8 +5,10 @@ import type { CacheRequest } from './cache-request';
 import { restampedCopy, type TagStamp } from '../entry/entry-format';
 import { newLeaseMarker, pollSchedule } from './load-lease';
 import { ABSENT, LEASED, type FoundEntry, type Lookup } from './lookup';
-import type { Flight } from './single-flight';
+import { canJoinUnread, type Flight } from './single-flight';
 import { raceTimeout, TIMED_OUT } from './timeout-race';
+import { cycleClosedBy, cycleThroughJoin, insideLoad, noteJoin } from './load-context';
+import { ReentrantLoadError } from '../errors/reentrant-load.error';
 
 /** How long a failing loader is left alone while a stale value answers inside its grace window. */
 const GRACE_RETRY_MS = 1000;
@@ -70,12 +72,28 @@ export class MissPath {
     }
   }
 
-  /** Redis failed on the read: serve from the loader, still one load per key in this process. */
-  withoutCache<T>(request: CacheRequest<T>, loader: Loader<T>): Promise<T> {
-    return this.core.flights.run(
-      request.fullKey,
-      () => this.callLoader(request, loader),
-      () => this.core.telemetry.counters.coalesced++,
+  /**
+   * Redis failed on the read: serve from the loader, still one load per key in this process —
+   * joining only a load that began after every write this process noted before the read started.
+   */
+  withoutCache<T>(request: CacheRequest<T>, loader: Loader<T>, writesAtStart: number): Promise<T> {
+    const { flights } = this.core;
+    const { key, fullKey } = request;
+    const inFlight = flights.peek(fullKey);
+    const cycle =
+      cycleClosedBy(flights, key, fullKey) ??
+      (inFlight === undefined ? undefined : cycleThroughJoin(inFlight, key));
+    if (cycle !== undefined)
+      return Promise.reject(new ReentrantLoadError(cycle, request.operation));
+    return flights.run(
+      fullKey,
+      (flight) =>
+        insideLoad(flights, [key], [fullKey], [flight], () => this.callLoader(request, loader)),
+      (joined, promise) => {
+        this.core.telemetry.counters.coalesced++;
+        noteJoin(joined, promise);
+      },
+      (flight) => canJoinUnread(flight, writesAtStart),
     ) as Promise<T>;
   }
 

@@ -9,6 +9,9 @@ import { ABSENT, type FoundEntry, type Lookup } from './lookup';
 import type { MissPath } from './miss-path';
 import { assertGetOptions } from './options-validation';
 import { canJoin, type Flight } from './single-flight';
+import { clockNow, lastWriteTicket } from './flight-clock';
+import { cycleClosedBy, cycleThroughJoin, insideLoad, noteJoin } from './load-context';
+import { ReentrantLoadError } from '../errors/reentrant-load.error';
 
 /** Shared by calls without options, so a plain `get(key, loader)` allocates none. */
 export const NO_OPTIONS: GetOptions<never> = Object.freeze({});
@@ -66,6 +69,9 @@ export class ReadPath {
     trace: CacheGetContext | undefined,
   ): Promise<T> {
     const { core } = this;
+    // Where this read starts among loads and writes: which loads in flight it may join.
+    const startedAt = clockNow();
+    const writesAtStart = lastWriteTicket();
     const fullKey = fullKeyOf(core.keyPrefix, key);
     const codec = core.codecOf(opts.serializer);
     const label = opts.label;
@@ -76,7 +82,11 @@ export class ReadPath {
       void core.invalidator.replay();
       core.telemetry.miss(key, label);
       noteLookup(trace, 'bypass');
-      return this.missPath.withoutCache(requestOf(key, fullKey, codec, opts, 'get'), loader);
+      return this.missPath.withoutCache(
+        requestOf(key, fullKey, codec, opts, 'get'),
+        loader,
+        writesAtStart,
+      );
     }
     const local = core.local.lookup(fullKey, codec);
     if (local !== undefined) {
@@ -97,7 +107,11 @@ export class ReadPath {
       core.telemetry.redisFailed(error, 'get', key, label);
       core.telemetry.miss(key, label);
       noteLookup(trace, 'bypass');
-      return this.missPath.withoutCache(requestOf(key, fullKey, codec, opts, 'get'), loader);
+      return this.missPath.withoutCache(
+        requestOf(key, fullKey, codec, opts, 'get'),
+        loader,
+        writesAtStart,
+      );
     }
 
     if (lookup.state === 'fresh') {
@@ -121,6 +135,10 @@ export class ReadPath {
       this.refresher.refresh(requestOf(key, fullKey, codec, opts, 'get'), loader, lookup);
       return lookup.value as T;
     }
+    // Inside a load of this key (a loader reading its own key): joining would wait for itself.
+    const cycle =
+      cycleClosedBy(core.flights, key, fullKey, leaseOf(lookup)) ?? joinCycle(core, key, fullKey);
+    if (cycle !== undefined) throw new ReentrantLoadError(cycle, 'get');
     core.telemetry.miss(key, label);
     noteLookup(trace, 'miss');
     const request = requestOf(key, fullKey, codec, opts, 'get');
@@ -129,12 +147,18 @@ export class ReadPath {
     let flight: Flight | undefined;
     const loaded = core.flights.run(
       fullKey,
-      (own) => this.missPath.load(request, loader, found, (flight = own)),
-      (joined) => {
+      (own) => {
+        flight = own;
+        return insideLoad(core.flights, [key], [fullKey], [own], () =>
+          this.missPath.load(request, loader, found, own),
+        );
+      },
+      (joined, promise) => {
         flight = joined;
         core.telemetry.counters.coalesced++;
+        noteJoin(joined, promise);
       },
-      (inFlight) => canJoin(inFlight, found),
+      (inFlight) => canJoin(inFlight, found, startedAt),
     ) as Promise<T>;
     if (trace === undefined) return loaded;
     const value = await loaded;
@@ -147,6 +171,17 @@ export class ReadPath {
 // eslint-disable-next-line @typescript-eslint/require-await -- async, so the throw becomes a rejection
 async function rejected(error: unknown): Promise<never> {
   throw error;
+}
+
+/** The cycle that joining the load of `fullKey` in flight would close across calls, if any. */
+export function joinCycle(core: CacheCore, key: string, fullKey: string): string[] | undefined {
+  const inFlight = core.flights.peek(fullKey);
+  return inFlight === undefined ? undefined : cycleThroughJoin(inFlight, key);
+}
+
+/** The lease marker a lookup found at the key, if it found one. */
+function leaseOf(lookup: Lookup): string | undefined {
+  return lookup.state === 'leased' ? lookup.marker : undefined;
 }
 
 /** True once a hit is past the eager refresh point (a fraction of its TTL). */

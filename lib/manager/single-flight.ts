@@ -1,5 +1,9 @@
+import { nextTicket } from './flight-clock';
+
 /** What a load tells would-be joiners about itself. */
 export interface Flight {
+  /** Where the load began in the process's order of reads, loads and writes (`flight-clock.ts`). */
+  readonly begun: number;
   /** The lease marker the load holds at its key, once it holds one. */
   lease?: string;
   /**
@@ -10,14 +14,30 @@ export interface Flight {
 }
 
 /**
- * Join a load in this process only if our own read saw its lease at the key (or it holds none
- * yet): if the lease is gone, an invalidation came after that load began.
+ * Join a load in this process only if it cannot have begun before a write the read must see.
+ * A load that holds a lease is joined only if our own read saw that lease at the key (if it is
+ * gone, a write or invalidation from some process came after the load began). A load without a
+ * lease (not taken yet, refused, or Redis unreachable) proves nothing about later writes: it is
+ * joined only if it began after the read started (`startedAt`, from `clockNow()`), as the loads
+ * of one burst of reads do.
  */
 export function canJoin(
   flight: Flight,
   seen: { readonly state: string; readonly marker?: string },
+  startedAt: number,
 ): boolean {
-  return flight.lease === undefined || (seen.state === 'leased' && seen.marker === flight.lease);
+  if (flight.lease === undefined) return flight.begun > startedAt;
+  return seen.state === 'leased' && seen.marker === flight.lease;
+}
+
+/**
+ * Join a load without having read Redis (it could not be reached): only if no write by a manager
+ * of this process was noted between the load's start and the read's (`writesAtStart`, from
+ * `lastWriteTicket()`). A write from another process cannot be known without Redis, but neither
+ * can this process read anything newer than the load would give.
+ */
+export function canJoinUnread(flight: Flight, writesAtStart: number): boolean {
+  return flight.begun > writesAtStart;
 }
 
 /**
@@ -45,15 +65,15 @@ export class SingleFlight<T = unknown> {
   run(
     key: string,
     load: (flight: Flight) => Promise<T>,
-    onJoin?: (flight: Flight) => void,
+    onJoin?: (flight: Flight, promise: Promise<T>) => void,
     canJoin?: (flight: Flight) => boolean,
   ): Promise<T> {
     const existing = this.inFlight.get(key);
     if (existing && (canJoin === undefined || canJoin(existing.flight))) {
-      onJoin?.(existing.flight);
+      onJoin?.(existing.flight, existing.promise);
       return existing.promise;
     }
-    const flight: Flight = {};
+    const flight: Flight = { begun: nextTicket() };
     const promise = load(flight);
     const entry = { promise, flight };
     this.inFlight.set(key, entry);
@@ -62,6 +82,11 @@ export class SingleFlight<T = unknown> {
     };
     promise.then(release, release);
     return promise;
+  }
+
+  /** The load of `key` in flight, if any (joinable or not). */
+  peek(key: string): Flight | undefined {
+    return this.inFlight.get(key)?.flight;
   }
 
   /** An acceptable load of `key` in flight, if any (a batch joins per key). */

@@ -34,10 +34,15 @@ export class CircuitBreaker {
   private readonly cooldownMs: number;
   private readonly now: () => number;
 
-  constructor(options: CircuitBreakerOptions = {}) {
+  constructor(private readonly options: CircuitBreakerOptions = {}) {
     this.failureThreshold = options.failureThreshold ?? DEFAULT_FAILURE_THRESHOLD;
     this.cooldownMs = options.cooldownMs ?? DEFAULT_COOLDOWN_MS;
     this.now = options.now ?? Date.now;
+  }
+
+  /** A new breaker with the same options (one per Cluster node, see `node-breakers.ts`). */
+  sibling(): CircuitBreaker {
+    return new CircuitBreaker(this.options);
   }
 
   get state(): CircuitState {

@@ -4,6 +4,7 @@ import { DeadlineExceededError } from '../errors/deadline-exceeded.error';
 import { DeadlineQueue, type Waiter } from './deadline';
 import { RedisUnavailableError } from '../errors/redis-unavailable.error';
 import { WriteCoalescer } from './write-coalescer';
+import { NodeBreakers } from './node-breakers';
 
 /**
  * A command to send, given the client's adapter (not called at all when the runner refuses).
@@ -21,32 +22,42 @@ export type Command<T> = (client: ClientConnection, signal: AbortSignal | undefi
 export class CommandRunner {
   private everReady: boolean;
   private firstReady: Promise<void> | undefined;
-  private readonly deadlines: DeadlineQueue;
+  private readonly deadlines: DeadlineQueue<CircuitBreaker>;
+  /** One breaker per Cluster master (the given one alone when standalone). */
+  private readonly breakers: NodeBreakers;
   private readonly coalescer: WriteCoalescer | undefined;
   private readonly recoveryListeners: Array<() => void> = [];
   private readonly stopListening: () => void;
-  /** What a direct GET's rejection tells the breaker: the same as `settle` tells it. */
-  private readonly onDirectRejected = (error: Error): void => {
-    if (error instanceof DeadlineExceededError) return; // counted by the deadline queue
-    if (this.connection.isReplyError(error)) this.breaker.recordSuccess();
-    else this.breaker.recordFailure();
-  };
+  /** What a direct GET's rejection tells its breaker, per breaker (made once each). */
+  private readonly directRejected = new WeakMap<CircuitBreaker, (error: Error) => void>();
   private readonly onClientReady = (): void => {
     this.everReady = true;
-    this.breaker.reset();
+    this.breakers.reset();
     this.notifyRecovered();
   };
 
+  /** `breaker` is the breaker of a standalone client; a Cluster's nodes get siblings of it. */
   constructor(
     private readonly connection: ClientConnection,
-    private readonly breaker: CircuitBreaker,
+    breaker: CircuitBreaker,
     private readonly operationTimeout: number,
     coalesceWrites: boolean,
   ) {
     this.everReady = connection.state() === 'ready';
-    this.deadlines = new DeadlineQueue(operationTimeout, () => {
-      breaker.recordFailure();
-    });
+    const cluster = connection.isCluster;
+    this.breakers = new NodeBreakers(breaker, cluster ? connection : undefined);
+    // Commands that expired together are one failure, and none while Redis answers others on
+    // the same connection: a burst of our own that Redis works through must not open the circuit
+    // by itself. Replies come in order on one connection: a standalone client's, or one Cluster
+    // node's (a command whose node is not known goes to the fallback breaker, which spans nodes).
+    this.deadlines = new DeadlineQueue<CircuitBreaker>(
+      operationTimeout,
+      (expiredOn, _expired, progressed) => {
+        if (!progressed) (expiredOn ?? breaker).recordFailure();
+      },
+      undefined,
+      (group) => !cluster || (group !== undefined && group !== breaker),
+    );
     this.coalescer = coalesceWrites ? new WriteCoalescer(connection) : undefined;
     this.stopListening = connection.onReady(this.onClientReady);
   }
@@ -60,24 +71,31 @@ export class CommandRunner {
   }
 
   get circuit(): CircuitState {
-    return this.breaker.state;
+    return this.breakers.state;
+  }
+
+  /** Each Cluster node's breaker state, by address (empty when standalone). */
+  circuits(): Record<string, CircuitState> {
+    return this.breakers.states();
   }
 
   detach(): void {
     this.stopListening();
   }
 
-  run<T>(command: Command<T>, write: boolean): Promise<T> {
+  /** Sends `command`; `key` (where it has one) picks the Cluster node's breaker. */
+  run<T>(command: Command<T>, write: boolean, key?: string): Promise<T> {
     if (write && this.isFirstConnect())
-      return this.afterFirstConnect(() => this.run(command, write));
-    const refused = this.refusal(write);
+      return this.afterFirstConnect(() => this.run(command, write, key));
+    const breaker = this.breakers.forKey(key);
+    const refused = this.refusal(write, breaker);
     if (refused !== undefined) return refused;
     this.coalescer?.beforeSend();
     if (write && this.connection.abortsUnsent) {
       const controller = new AbortController();
-      return this.settle(command(this.connection, controller.signal), controller);
+      return this.settle(command(this.connection, controller.signal), breaker, controller);
     }
-    return this.settle(command(this.connection, undefined));
+    return this.settle(command(this.connection, undefined), breaker);
   }
 
   /** True while the client has never been ready and is still making its first connection. */
@@ -116,10 +134,13 @@ export class CommandRunner {
   }
 
   /** A rejection when nothing may be sent now (client not ready, circuit open), else undefined. */
-  refusal(write: boolean): Promise<never> | undefined {
+  refusal(
+    write: boolean,
+    breaker: CircuitBreaker = this.breakers.fallback,
+  ): Promise<never> | undefined {
     if (!this.canSend(write))
       return Promise.reject(new RedisUnavailableError(this.unavailableReason()));
-    if (!this.breaker.allowsRequest()) {
+    if (!breaker.allowsRequest()) {
       return Promise.reject(
         new RedisUnavailableError(
           'Redis is skipped for a cool-down after repeated failures (circuit open)',
@@ -136,37 +157,56 @@ export class CommandRunner {
    * it takes the wrapped path, which tells it all.
    */
   getBuffer(key: string): Promise<Buffer | null> {
-    const refused = this.refusal(false);
+    const breaker = this.breakers.forKey(key);
+    const refused = this.refusal(false, breaker);
     if (refused !== undefined) return refused;
     this.coalescer?.beforeSend();
     const direct = this.connection.directGet;
-    if (direct !== undefined && this.breaker.clean) {
-      const command = direct(key, this.onDirectRejected);
+    if (direct !== undefined && breaker.clean) {
+      const command = direct(key, this.onDirectRejected(breaker));
       if (command !== undefined) {
-        this.deadlines.add(command);
+        this.deadlines.add(command, breaker);
         return command.promise as Promise<Buffer | null>;
       }
     }
-    return this.settle(this.connection.get(key));
+    return this.settle(this.connection.get(key), breaker);
+  }
+
+  /** What a direct GET's rejection tells its breaker: the same as `settle` tells it. */
+  private onDirectRejected(breaker: CircuitBreaker): (error: Error) => void {
+    let listener = this.directRejected.get(breaker);
+    if (listener === undefined) {
+      listener = (error: Error): void => {
+        if (error instanceof DeadlineExceededError) return; // counted by the deadline queue
+        if (this.connection.isReplyError(error)) breaker.recordSuccess();
+        else breaker.recordFailure();
+      };
+      this.directRejected.set(breaker, listener);
+    }
+    return listener;
   }
 
   /** One promise per command: the deadline, the breaker and the caller settle it together. */
-  settle<T>(sent: Promise<T>, abort?: AbortController): Promise<T> {
+  settle<T>(
+    sent: Promise<T>,
+    breaker: CircuitBreaker = this.breakers.fallback,
+    abort?: AbortController,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const ticket = new Ticket(reject, abort);
-      this.deadlines.add(ticket);
+      this.deadlines.add(ticket, breaker);
       sent.then(
         (value) => {
           if (ticket.isResolved) return;
           ticket.isResolved = true;
-          if (this.breaker.recordSuccess()) this.notifyRecovered();
+          if (breaker.recordSuccess()) this.notifyRecovered();
           resolve(value);
         },
         (error: unknown) => {
           if (ticket.isResolved) return;
           ticket.isResolved = true;
-          if (this.connection.isReplyError(error)) this.breaker.recordSuccess();
-          else this.breaker.recordFailure();
+          if (this.connection.isReplyError(error)) breaker.recordSuccess();
+          else breaker.recordFailure();
           // Clients reject with Errors; anything else is wrapped without its content.
           reject(
             error instanceof Error ? error : new Error('[cache-aside] the Redis client failed'),

@@ -20,12 +20,11 @@ export interface Waiter {
 export const SWEEP_MS = 5;
 
 /**
- * A sweep that runs this much later than it was due means the process itself was held (a long
- * synchronous task, a GC pause, a starved CPU). Node runs timers before it reads sockets, so the
- * replies that arrived meanwhile are still unread: overdue waiters get one turn of the event loop
- * to read them before they are declared out of time. A deadline measures Redis, not the process.
+ * A sweep that runs this much later than it was due means the process itself could not run (a
+ * long synchronous stretch such as 20,000 calls issued in one tick, a GC pause, a loaded machine):
+ * that time is not counted against any deadline. Timer jitter stays well under it.
  */
-export const LATE_SWEEP_MS = 10;
+export const STALL_SLACK_MS = 10;
 
 /**
  * Every command of a gateway has the same timeout, so deadlines expire in the order they were
@@ -33,21 +32,48 @@ export const LATE_SWEEP_MS = 10;
  * array pushes instead of a setTimeout/clearTimeout pair). The timer sweeps every
  * {@link SWEEP_MS} (or at the next deadline, if sooner): answered waiters are dropped, overdue
  * ones rejected, the rest kept in order.
+ *
+ * A deadline measures Redis, not the process's own backlog: time during which the process could
+ * not run (a sweep late by more than {@link STALL_SLACK_MS}) is left out, since no reply could be
+ * read then — before, 20,000 misses issued in one tick all expired while the tick that sent them
+ * was still running (issue #12 finding 5).
  */
-export class DeadlineQueue {
+export class DeadlineQueue<G = undefined> {
   private readonly waiters: Waiter[] = [];
-  /** `expiries[i]` is when `waiters[i]` runs out (a separate array: the waiter is not ours to extend). */
+  /** `expiries[i]` is when `waiters[i]` runs out, on the clock without stalls (see `clock`). */
   private readonly expiries: number[] = [];
-  private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
-  /** When the scheduled sweep was due. */
+  /** `groups[i]` is the connection (a Cluster node's breaker) `waiters[i]` waits on. */
+  private readonly groups: Array<G | undefined> = [];
+  private timer: NodeJS.Timeout | undefined;
+  /** When the pending sweep is due (monotonic). */
   private dueAt = 0;
+  /** Milliseconds the process was seen stalled, left out of every deadline. */
+  private stalled = 0;
+  /** When a sweep last found a waiter of each group answered (on the clock without stalls). */
+  private readonly progressAt = new Map<G | undefined, number>();
 
-  /** `onExpire` runs once per waiter still waiting at its deadline, before it is rejected. */
+  /**
+   * `onExpire` runs once per sweep and group that expired waiters, before they are rejected,
+   * with how many and whether another waiter of the group was answered since the previous
+   * sweep (Redis is making progress: what expired waited behind a backlog, which says nothing
+   * about Redis being unreachable).
+   *
+   * `ordered(group)`: the group's waiters are commands on one connection, answered in the order
+   * sent (a standalone client; a Cluster node). A reply is then due only once the one before it
+   * is in, so nothing of the group expires while Redis answered one of them within the last
+   * `ms`: a backlog that Redis works through (our own burst) is not a timeout, a Redis that
+   * stops answering still is.
+   */
   constructor(
     readonly ms: number,
-    private readonly onExpire: () => void = () => undefined,
+    private readonly onExpire: (
+      group: G | undefined,
+      expired: number,
+      progressed: boolean,
+    ) => void = () => undefined,
     // Monotonic: a wall clock stepped back would hold every waiter for the size of the step.
     private readonly now: () => number = () => performance.now(),
+    private readonly ordered: (group: G | undefined) => boolean = () => false,
   ) {}
 
   /** Number of waiters not yet dropped (answered ones linger until the next sweep). */
@@ -55,10 +81,16 @@ export class DeadlineQueue {
     return this.waiters.length;
   }
 
+  /** The clock deadlines run on: monotonic time less the stalls seen so far. */
+  private clock(): number {
+    return this.now() - this.stalled;
+  }
+
   /** Starts a deadline: `waiter.reject` is called if it is not resolved in time. */
-  add(waiter: Waiter): void {
+  add(waiter: Waiter, group?: G): void {
     this.waiters.push(waiter);
-    this.expiries.push(this.now() + this.ms);
+    this.expiries.push(this.clock() + this.ms);
+    this.groups.push(group);
     if (this.timer === undefined) this.schedule(this.ms);
   }
 
@@ -70,38 +102,56 @@ export class DeadlineQueue {
     this.timer.unref();
   }
 
+  /** True while a waiter of `group` may not expire yet: its connection answered lately. */
+  private stillDue(group: G | undefined, now: number): boolean {
+    return this.ordered(group) && (this.progressAt.get(group) ?? -Infinity) + this.ms > now;
+  }
+
   private readonly sweep = (): void => {
-    const now = this.now();
-    if (now - this.dueAt > LATE_SWEEP_MS && this.expiries.length > 0 && this.expiries[0] <= now) {
-      // Sweep again after this turn has read the sockets (setImmediate runs after the poll phase).
-      this.dueAt = Infinity;
-      this.timer = setImmediate(this.sweep).unref();
-      return;
-    }
     this.timer = undefined;
-    const { waiters, expiries } = this;
-    const swept = waiters.length;
+    const late = this.now() - this.dueAt;
+    if (late > STALL_SLACK_MS) this.stalled += late;
+    const now = this.clock();
+    const { waiters, expiries, groups, progressAt } = this;
+    for (let i = 0; i < waiters.length; i++)
+      if (waiters[i].isResolved) progressAt.set(groups[i], now);
     let kept = 0;
-    for (let i = 0; i < swept; i++) {
+    let expired: Array<{ waiter: Waiter; group: G | undefined }> | undefined;
+    // Rejections wait until the list is compacted: one may re-enter add() (a caller retrying).
+    for (let i = 0; i < waiters.length; i++) {
       const waiter = waiters[i];
       if (waiter.isResolved) continue;
-      if (expiries[i] <= now) {
-        this.onExpire();
-        waiter.reject(new DeadlineExceededError(this.ms));
-        continue;
+      const group = groups[i];
+      if (expiries[i] <= now && !this.stillDue(group, now))
+        (expired ??= []).push({ waiter, group });
+      else {
+        waiters[kept] = waiter;
+        expiries[kept] = expiries[i];
+        groups[kept] = group;
+        kept++;
       }
-      waiters[kept] = waiter;
-      expiries[kept] = expiries[i];
-      kept++;
-    }
-    // Waiters added while rejecting (a caller retrying at once) follow the ones kept.
-    for (let i = swept; i < waiters.length; i++, kept++) {
-      waiters[kept] = waiters[i];
-      expiries[kept] = expiries[i];
     }
     waiters.length = kept;
     expiries.length = kept;
-    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- onExpire() above runs outside code that can re-enter add() and schedule a timer
-    if (kept > 0 && this.timer === undefined) this.schedule(expiries[0] - now);
+    groups.length = kept;
+    if (expired !== undefined) this.expire(expired, now);
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a rejection in expire() may have re-entered add() and scheduled a timer
+    if (waiters.length > 0 && this.timer === undefined) {
+      const head = groups[0];
+      const opensAt = this.ordered(head) ? (progressAt.get(head) ?? 0) + this.ms : 0;
+      this.schedule(Math.max(expiries[0], opensAt) - this.clock());
+    }
   };
+
+  /** Tells `onExpire` once per group, then rejects each expired waiter. */
+  private expire(
+    expired: ReadonlyArray<{ waiter: Waiter; group: G | undefined }>,
+    now: number,
+  ): void {
+    const counts = new Map<G | undefined, number>();
+    for (const { group } of expired) counts.set(group, (counts.get(group) ?? 0) + 1);
+    for (const [group, count] of counts)
+      this.onExpire(group, count, this.progressAt.get(group) === now);
+    for (const { waiter } of expired) waiter.reject(new DeadlineExceededError(this.ms));
+  }
 }

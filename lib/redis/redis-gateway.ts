@@ -65,9 +65,14 @@ export class RedisGateway {
     this.runner.onRecovered(listener);
   }
 
-  /** The circuit breaker's state, for `stats()`. */
+  /** The circuit breaker's state, for `stats()`: on a Cluster, the worst of its nodes'. */
   get circuit(): CircuitState {
     return this.runner.circuit;
+  }
+
+  /** Each Cluster node's breaker state, by address (empty when standalone). */
+  circuits(): Record<string, CircuitState> {
+    return this.runner.circuits();
   }
 
   detach(): void {
@@ -87,12 +92,13 @@ export class RedisGateway {
   /** Values of many keys in one round trip (one MGET per slot on a Cluster, sent together). */
   async mget(keys: readonly string[]): Promise<Array<Buffer | null>> {
     if (keys.length === 0) return [];
-    if (!this.connection.isCluster) return this.run((c) => c.mget(keys), false);
+    if (!this.connection.isCluster) return this.run((c) => c.mget(keys), false, keys[0]);
     const groups = groupBySlot(keys);
     const results = new Array<Buffer | null>(keys.length);
     await Promise.all(
       [...groups.values()].map(async (indexes) => {
-        const values = await this.run((c) => c.mget(indexes.map((i) => keys[i])), false);
+        const slotKeys = indexes.map((i) => keys[i]);
+        const values = await this.run((c) => c.mget(slotKeys), false, slotKeys[0]);
         indexes.forEach((keyIndex, i) => (results[keyIndex] = values[i]));
       }),
     );
@@ -100,12 +106,12 @@ export class RedisGateway {
   }
 
   async set(key: string, value: Buffer, px: Milliseconds): Promise<void> {
-    await this.run((c, signal) => c.set(key, value, px, false, signal), true);
+    await this.run((c, signal) => c.set(key, value, px, false, signal), true, key);
   }
 
   /** Takes the load lease of an absent key. */
   async acquireLease(key: string, marker: string, px: Milliseconds): Promise<boolean> {
-    return this.run((c, signal) => c.set(key, marker, px, true, signal), true);
+    return this.run((c, signal) => c.set(key, marker, px, true, signal), true, key);
   }
 
   /** Takes the load lease of a key leased by `seen`: if it went, or if `seen` never expires. */
@@ -164,7 +170,8 @@ export class RedisGateway {
   /** Removes keys; on a Cluster one UNLINK per slot, sent together, since keys may span slots. */
   async unlink(keys: readonly string[]): Promise<number> {
     if (keys.length === 0) return 0;
-    if (!this.connection.isCluster) return this.run((c, signal) => c.unlink(keys, signal), true);
+    if (!this.connection.isCluster)
+      return this.run((c, signal) => c.unlink(keys, signal), true, keys[0]);
     const counts = await Promise.all(
       [...groupBySlot(keys).values()].map((indexes) =>
         this.run(
@@ -174,6 +181,7 @@ export class RedisGateway {
               signal,
             ),
           true,
+          keys[indexes[0]],
         ),
       ),
     );
@@ -194,9 +202,9 @@ export class RedisGateway {
 
   /** Milliseconds left (Redis PTTL) and the first `headLength` bytes of the value (empty if none). */
   async inspect(key: string, headLength: number): Promise<{ pttl: number; head: Buffer }> {
-    const pttl = await this.run((c) => c.pttl(key), false);
+    const pttl = await this.run((c) => c.pttl(key), false, key);
     if (pttl === -2) return { pttl, head: Buffer.alloc(0) };
-    return { pttl, head: await this.run((c) => c.getRange(key, 0, headLength - 1), false) };
+    return { pttl, head: await this.run((c) => c.getRange(key, 0, headLength - 1), false, key) };
   }
 
   /**
@@ -214,13 +222,14 @@ export class RedisGateway {
     const changed = await this.run(
       (c, signal) => (px > 0 ? c.pexpire(key, px, signal) : c.persist(key, signal)),
       true,
+      key,
     );
-    return changed === 1 || (px === 0 && (await this.run((c) => c.exists(key), false)) === 1);
+    return changed === 1 || (px === 0 && (await this.run((c) => c.exists(key), false, key)) === 1);
   }
 
   /** Current version tokens of tags (null where a tag was never used). */
   getStrings(keys: readonly string[]): Promise<Array<string | null>> {
-    return Promise.all(keys.map((key) => this.run((c) => c.getString(key), false)));
+    return Promise.all(keys.map((key) => this.run((c) => c.getString(key), false, key)));
   }
 
   ensureTagToken(key: string, candidate: string, px: Milliseconds): Promise<string> {
@@ -233,7 +242,7 @@ export class RedisGateway {
   }
 
   async setString(key: string, value: string, px: Milliseconds): Promise<void> {
-    await this.run((c, signal) => c.set(key, value, px, false, signal), true);
+    await this.run((c, signal) => c.set(key, value, px, false, signal), true, key);
   }
 
   private async unlinkMatchingOn(node: ScanNode, match: string): Promise<number> {
@@ -257,15 +266,16 @@ export class RedisGateway {
     args: readonly ScriptArgument[],
   ): Promise<unknown> {
     try {
-      return await this.run((c, signal) => c.evalSha(script, key, args, signal), true);
+      return await this.run((c, signal) => c.evalSha(script, key, args, signal), true, key);
     } catch (error) {
       if (!String((error as Error | undefined)?.message).startsWith('NOSCRIPT')) throw error;
-      return this.run((c, signal) => c.evalSource(script, key, args, signal), true);
+      return this.run((c, signal) => c.evalSource(script, key, args, signal), true, key);
     }
   }
 
-  private run<T>(command: Command<T>, write: boolean): Promise<T> {
-    return this.runner.run(command, write);
+  /** `key`, where the command has one, picks the Cluster node's circuit breaker. */
+  private run<T>(command: Command<T>, write: boolean, key?: string): Promise<T> {
+    return this.runner.run(command, write, key);
   }
 }
 

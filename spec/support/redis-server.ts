@@ -187,15 +187,18 @@ export interface RedisClusterOptions {
   replicas?: number;
   /** cluster-node-timeout: how long a silent master takes to be failed over. @default 2000 */
   nodeTimeoutMs?: number;
+  /** Arguments for every node (`--cluster-require-full-coverage no`, say). */
+  args?: readonly string[];
 }
 
 /**
  * A Redis Cluster of `size` masters on loopback, each with `replicas` replicas in sync when it
- * resolves (`cli('role')` tells a master from a replica).
+ * resolves (`cli('role')` tells a master from a replica). With replicas, the nodes sync without
+ * delay (`--repl-diskless-sync-delay 0`, or a replica is not synced yet when its master dies).
  */
 export async function startRedisCluster(
   size = 3,
-  { replicas = 0, nodeTimeoutMs = 2000 }: RedisClusterOptions = {},
+  { replicas = 0, nodeTimeoutMs = 2000, args = [] }: RedisClusterOptions = {},
 ): Promise<RedisServer[]> {
   const nodes: RedisServer[] = [];
   try {
@@ -209,6 +212,8 @@ export async function startRedisCluster(
             'nodes.conf',
             '--cluster-node-timeout',
             String(nodeTimeoutMs),
+            ...(replicas > 0 ? ['--repl-diskless-sync-delay', '0'] : []),
+            ...args,
           ],
         }),
       );
@@ -228,16 +233,15 @@ export async function startRedisCluster(
     if (create.status !== 0)
       throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
     const deadline = Date.now() + 20_000;
-    while (!nodes.every((n) => n.cli('cluster', 'info').includes('cluster_state:ok'))) {
+    // Every node sees the cluster as ok, and every replica has synced with its master (a replica
+    // can take over only once it has).
+    const settled = (n: RedisServer): boolean =>
+      n.cli('cluster', 'info').includes('cluster_state:ok') &&
+      (replicas === 0 ||
+        !/role:slave/.test(n.cli('info', 'replication')) ||
+        n.cli('info', 'replication').includes('master_link_status:up'));
+    while (!nodes.every(settled)) {
       if (Date.now() > deadline) throw new Error('the test cluster did not reach cluster_state:ok');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    // A replica can take over only once it has synchronised with its master.
-    const inSync = (n: RedisServer): boolean =>
-      !n.cli('role').startsWith('slave') ||
-      n.cli('info', 'replication').includes('master_link_status:up');
-    while (!nodes.every(inSync)) {
-      if (Date.now() > deadline) throw new Error('the test cluster replicas did not sync');
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     return nodes;

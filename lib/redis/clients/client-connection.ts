@@ -103,6 +103,14 @@ export interface ClientConnection {
   sockets(): Corkable[];
   /** A new connection like this one, for subscribing; the caller closes it. */
   subscriber(): Subscriber;
+  /**
+   * On a Cluster, the address of the master that serves `key` now, as the client's slot table
+   * says (undefined before the client knows it); undefined when standalone. One circuit breaker
+   * is kept per address, so a dead master stops caching only on its own slots.
+   */
+  nodeOf(key: string): string | undefined;
+  /** On a Cluster, the addresses of the masters serving slots now; empty when standalone. */
+  servingNodes(): Set<string>;
   /** Whether `signal` is honoured (a client with an offline queue that can drop a command). */
   readonly abortsUnsent: boolean;
   /**

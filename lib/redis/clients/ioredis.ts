@@ -1,3 +1,4 @@
+import calculateSlot from 'cluster-key-slot';
 import type { Cluster, Redis } from 'ioredis';
 import { isReplyError } from '../redis-errors';
 import type { LuaScript } from '../scripts';
@@ -50,6 +51,21 @@ export class IoRedisConnection implements ClientConnection {
   constructor(readonly client: IoRedisFamilyClient) {
     this.isCluster = isIoRedisCluster(client);
     this.directGet = directGetFor(client, () => commandClassOf(client), false);
+  }
+
+  nodeOf(key: string): string | undefined {
+    if (!this.isCluster) return undefined;
+    // ioredis keeps, per slot, the node keys ("host:port") serving it, the master first.
+    const slots = (this.client as { slots?: ReadonlyArray<readonly string[] | undefined> }).slots;
+    return slots?.[calculateSlot(key)]?.[0];
+  }
+
+  servingNodes(): Set<string> {
+    const slots = (this.client as { slots?: ReadonlyArray<readonly string[] | undefined> }).slots;
+    const nodes = new Set<string>();
+    if (this.isCluster && slots !== undefined)
+      for (const owners of slots) if (owners?.[0] !== undefined) nodes.add(owners[0]);
+    return nodes;
   }
 
   state(): ConnectionState {

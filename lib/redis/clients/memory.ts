@@ -193,6 +193,14 @@ export class MemoryConnection implements ClientConnection {
     return Promise.resolve(native(this.client, key, args));
   }
 
+  nodeOf(): undefined {
+    return undefined;
+  }
+
+  servingNodes(): Set<string> {
+    return new Set();
+  }
+
   /** The store is its one master; SCAN is paged by COUNT there, as on a server. */
   masters(): Promise<ScanNode[]> {
     const store = this.client;

@@ -1,3 +1,4 @@
+import calculateSlot from 'cluster-key-slot';
 import { isReplyError } from '../redis-errors';
 import type { LuaScript } from '../scripts';
 import type {
@@ -175,6 +176,23 @@ export class NodeRedisConnection implements ClientConnection {
     // A failure here is a topology not known yet: the next turn asks again.
     slots.rediscover(live).catch(() => undefined);
     return true;
+  }
+
+  nodeOf(key: string): string | undefined {
+    if (this.kind !== 'cluster') return undefined;
+    // node-redis keeps one shard per slot, its master carrying the node's "host:port" address.
+    const slots = (this.client as { slots?: ReadonlyArray<{ master?: { address?: string } }> })
+      .slots;
+    return slots?.[calculateSlot(key)]?.master?.address;
+  }
+
+  servingNodes(): Set<string> {
+    const nodes = new Set<string>();
+    if (this.kind !== 'cluster') return nodes;
+    const slots = (this.client as { slots?: ReadonlyArray<{ master?: { address?: string } }> })
+      .slots;
+    for (const shard of slots ?? []) if (shard.master?.address) nodes.add(shard.master.address);
+    return nodes;
   }
 
   /** Sends one command; `key` routes it on a Cluster, `readonly` lets node-redis pick a replica. */

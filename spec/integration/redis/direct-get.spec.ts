@@ -91,8 +91,8 @@ describe('CommandRunner.getBuffer on a real client (direct path)', () => {
     }
   });
 
-  it('rejects at the deadline when the server does not answer, counts each timeout, then sends the wrapped way', async () => {
-    await admin.client('PAUSE', 400, 'ALL');
+  it('rejects at the deadline when the server does not answer, counts the timeouts of each sweep once, then refuses', async () => {
+    await admin.client('PAUSE', 700, 'ALL');
     const started = Date.now();
     const outcomes = await Promise.allSettled(
       [1, 2, 3].map((i) => runner.getBuffer(`${prefix}paused:${i}`)),
@@ -104,6 +104,14 @@ describe('CommandRunner.getBuffer on a real client (direct path)', () => {
     }
     expect(waited).toBeGreaterThanOrEqual(DEADLINE_MS - 5);
     expect(waited).toBeLessThan(DEADLINE_MS + 150);
+    // Three commands that expired together are one failure (a burst alone opens nothing)…
+    expect(breaker.clean).toBe(false);
+    expect(breaker.state).toBe('closed');
+    // …and two more deadlines, one after the other, with no answer meanwhile, open the circuit.
+    for (const i of [5, 6])
+      await expect(runner.getBuffer(`${prefix}paused:${i}`)).rejects.toBeInstanceOf(
+        DeadlineExceededError,
+      );
     expect(breaker.state).toBe('open');
     // Open: refused at once, without sending.
     await expect(runner.getBuffer(`${prefix}paused:4`)).rejects.toThrow(/circuit open/);

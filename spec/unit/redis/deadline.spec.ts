@@ -1,5 +1,5 @@
 import { DeadlineExceededError } from '../../../lib/errors/deadline-exceeded.error';
-import { DeadlineQueue, SWEEP_MS, type Waiter } from '../../../lib/redis/deadline';
+import { DeadlineQueue, STALL_SLACK_MS, SWEEP_MS, type Waiter } from '../../../lib/redis/deadline';
 import { RedisUnavailableError } from '../../../lib/errors/redis-unavailable.error';
 import { errorCodeOf } from '../../../lib/manager/redis-error-code';
 import { isReplyError } from '../../../lib/redis/redis-errors';
@@ -32,65 +32,6 @@ describe('DeadlineQueue', () => {
     expect(expired).toEqual(['a no answer from Redis within 100 ms', 'b']);
     expect(onExpire).toHaveBeenCalledTimes(2);
     expect(queue.size).toBe(0);
-  });
-
-  describe('after the process was stalled past the deadline', () => {
-    /** A queue on a clock of the test's own: the timers fire when told, the clock jumps. */
-    function stalledQueue(): {
-      queue: DeadlineQueue;
-      stall: (ms: number) => void;
-      run: (ms: number) => void;
-    } {
-      let clock = 0;
-      const queue = new DeadlineQueue(100, undefined, () => clock);
-      return {
-        queue,
-        stall: (ms) => {
-          clock += ms;
-          jest.advanceTimersByTime(SWEEP_MS); // the sweep fires late, when the process runs again
-        },
-        run: (ms) => {
-          for (let t = 0; t < ms; t++) {
-            clock += 1;
-            jest.advanceTimersByTime(1);
-          }
-        },
-      };
-    }
-
-    it('lets the turn read its sockets first: a waiter answered in that turn is not expired', () => {
-      const { queue, stall } = stalledQueue();
-      const expire = jest.fn();
-      const answered = waiter(expire);
-      queue.add(answered);
-      stall(300);
-      expect(expire).not.toHaveBeenCalled();
-      answered.isResolved = true; // the reply read in this turn's poll phase
-      jest.runOnlyPendingTimers(); // the turn's setImmediate
-      expect(expire).not.toHaveBeenCalled();
-      expect(queue.size).toBe(0);
-    });
-
-    it('expires a waiter still unanswered after that turn', () => {
-      const { queue, stall } = stalledQueue();
-      const expire = jest.fn<undefined, [Error]>();
-      queue.add(waiter(expire));
-      stall(300);
-      expect(expire).not.toHaveBeenCalled();
-      jest.runOnlyPendingTimers();
-      expect(expire).toHaveBeenCalledTimes(1);
-      expect(expire.mock.calls[0][0]).toBeInstanceOf(DeadlineExceededError);
-    });
-
-    it('sweeps as usual when the process ran on time, or when nothing is overdue yet', () => {
-      const { queue, stall, run } = stalledQueue();
-      const expire = jest.fn();
-      queue.add(waiter(expire));
-      stall(60); // late, but nothing overdue: an ordinary sweep, which keeps the waiter
-      expect(queue.size).toBe(1);
-      run(40);
-      expect(expire).toHaveBeenCalledTimes(1); // on time: expired in the sweep itself
-    });
   });
 
   it(`drops answered waiters within ${SWEEP_MS} ms, long before their deadline, so their replies are not held`, () => {
@@ -144,6 +85,79 @@ describe('DeadlineQueue', () => {
     jest.advanceTimersByTime(100);
     expect(expired).toEqual(['first', 'retry']);
     expect(jest.getTimerCount()).toBe(0);
+  });
+
+  describe('measures Redis, not the process (issue #12 finding 5)', () => {
+    /** A monotonic clock the spec moves: a stall is time that passes while no timer can run. */
+    function manualClock(): { now: () => number; stall: (ms: number) => void } {
+      let skipped = 0;
+      return { now: () => performance.now() + skipped, stall: (ms) => (skipped += ms) };
+    }
+
+    it('leaves out the time the process could not run (a long tick, a GC pause)', () => {
+      const clock = manualClock();
+      const onExpire = jest.fn();
+      const queue = new DeadlineQueue(100, onExpire, clock.now);
+      const expire = jest.fn();
+      queue.add(waiter(expire));
+      clock.stall(250); // the tick that sent the command ran on for 250 ms
+      jest.advanceTimersByTime(SWEEP_MS);
+      expect(expire).not.toHaveBeenCalled();
+      jest.advanceTimersByTime(100 - 2 * SWEEP_MS);
+      expect(expire).not.toHaveBeenCalled();
+      jest.advanceTimersByTime(2 * SWEEP_MS);
+      expect(expire).toHaveBeenCalledTimes(1);
+      expect(onExpire).toHaveBeenCalledWith(undefined, 1, false);
+    });
+
+    it(`counts a sweep late by no more than ${STALL_SLACK_MS} ms as time that passed`, () => {
+      const clock = manualClock();
+      const queue = new DeadlineQueue(100, undefined, clock.now);
+      const expire = jest.fn();
+      queue.add(waiter(expire));
+      for (let i = 0; i < 10; i++) {
+        clock.stall(STALL_SLACK_MS);
+        jest.advanceTimersByTime(SWEEP_MS);
+      }
+      expect(expire).toHaveBeenCalledTimes(1);
+    });
+
+    it('on one ordered connection, expires nothing while Redis answered within the deadline', () => {
+      const onExpire = jest.fn();
+      const queue = new DeadlineQueue(100, onExpire, undefined, () => true);
+      const behind = Array.from({ length: 5 }, () => waiter(() => undefined));
+      const expire = jest.fn();
+      const last = waiter(expire);
+      behind.forEach((w) => queue.add(w));
+      queue.add(last);
+      // Redis works through the backlog: one answer every 60 ms, past the last one's deadline.
+      for (const w of behind) {
+        jest.advanceTimersByTime(60);
+        w.isResolved = true;
+      }
+      jest.advanceTimersByTime(SWEEP_MS);
+      expect(expire).not.toHaveBeenCalled();
+      // Then it stops answering: the deadline runs from the last answer.
+      jest.advanceTimersByTime(100 - 2 * SWEEP_MS);
+      expect(expire).not.toHaveBeenCalled();
+      jest.advanceTimersByTime(2 * SWEEP_MS);
+      expect(expire).toHaveBeenCalledTimes(1);
+      expect(onExpire).toHaveBeenCalledTimes(1);
+    });
+
+    it('without order (a Cluster), expires each at its deadline and tells whether others were answered', () => {
+      const onExpire = jest.fn();
+      const queue = new DeadlineQueue(100, onExpire);
+      const answered = waiter();
+      queue.add(waiter());
+      queue.add(waiter());
+      queue.add(answered);
+      jest.advanceTimersByTime(100 - SWEEP_MS);
+      answered.isResolved = true;
+      jest.advanceTimersByTime(SWEEP_MS);
+      expect(onExpire).toHaveBeenCalledTimes(1);
+      expect(onExpire).toHaveBeenCalledWith(undefined, 2, true);
+    });
   });
 
   it('names the timeout in its error', () => {

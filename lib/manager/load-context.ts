@@ -1,0 +1,163 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Flight } from './single-flight';
+
+/**
+ * Which loads the current code runs inside, so that a loader reading a key it is itself loading
+ * (directly, through a cycle of keys, or through a decorated method calling itself) is caught
+ * instead of joining its own load and waiting for itself forever.
+ *
+ * Only the miss path enters a frame, and only a miss looks one up: a hit never touches the
+ * async context. On Node versions where `AsyncLocalStorage` runs on async hooks (Node 20/22), an
+ * enabled store makes every promise of the process carry it, hits included; the store is
+ * therefore disabled whenever no load is running (see `docs/failures.md`, re-entrancy).
+ */
+interface LoadFrame {
+  /** The single-flight registry of the manager that runs the load (one per manager). */
+  readonly owner: object;
+  /** The caller's keys of the load (one for `get`, the missing ones for `getMany`). */
+  readonly keys: readonly string[];
+  readonly fullKeys: readonly string[];
+  /** The flights of those keys, read for the lease they hold at the key. */
+  readonly flights: readonly Flight[];
+  readonly parent: LoadFrame | undefined;
+  /** Set when the load has settled: work it left running is no longer inside it. */
+  done: boolean;
+}
+
+const loading = new AsyncLocalStorage<LoadFrame>();
+let running = 0;
+/** The caller's key of each flight begun inside a frame, for naming cycles. */
+const keyOf = new WeakMap<Flight, string>();
+/** The flights each load waits for: joined by reads made inside its loader (until they settle). */
+const waitsFor = new WeakMap<Flight, Set<Flight>>();
+
+/**
+ * Runs `load` as a load of `keys`: reads made inside it (at any depth of awaits) see it.
+ * `flights[i]` is the flight of `keys[i]`.
+ */
+export function insideLoad<R>(
+  owner: object,
+  keys: readonly string[],
+  fullKeys: readonly string[],
+  flights: readonly Flight[],
+  load: () => Promise<R>,
+): Promise<R> {
+  const frame: LoadFrame = {
+    owner,
+    keys,
+    fullKeys,
+    flights,
+    parent: loading.getStore(),
+    done: false,
+  };
+  flights.forEach((flight, i) => keyOf.set(flight, keys[i]));
+  running++;
+  let result: Promise<R>;
+  try {
+    result = loading.run(frame, load);
+  } catch (error) {
+    leave(frame);
+    throw error;
+  }
+  const end = (): void => {
+    leave(frame);
+  };
+  result.then(end, end);
+  return result;
+}
+
+function leave(frame: LoadFrame): void {
+  frame.done = true;
+  running--;
+  // Nothing loads any more: stop carrying the store on every promise (async-hooks based Node).
+  if (running === 0) loading.disable();
+}
+
+/**
+ * The cycle a read of `fullKey` would close, outermost key first and `key` last, or undefined
+ * when the read is not inside a load of that key. A load of the same manager matches by key;
+ * a load of any manager matches when the read saw its lease at the key (`leaseSeen`), so two
+ * managers over the same keys are caught too. A load that has settled ends the chain: work it
+ * left running in the background is not waited for by anyone.
+ */
+export function cycleClosedBy(
+  owner: object,
+  key: string,
+  fullKey: string,
+  leaseSeen?: string,
+): string[] | undefined {
+  const between: string[] = [];
+  for (let frame = loading.getStore(); frame !== undefined; frame = frame.parent) {
+    if (frame.done) return undefined;
+    const byKey = frame.owner === owner ? frame.fullKeys.indexOf(fullKey) : -1;
+    const at =
+      byKey >= 0 || leaseSeen === undefined
+        ? byKey
+        : frame.flights.findIndex((flight) => flight.lease === leaseSeen);
+    if (at >= 0) return [frame.keys[at], ...between.reverse(), key];
+    between.push(frame.keys.length === 1 ? frame.keys[0] : `[${frame.keys.join(', ')}]`);
+  }
+  return undefined;
+}
+
+/** The loads the current code runs inside, outermost first (up to the first settled one). */
+function chain(): LoadFrame[] {
+  const frames: LoadFrame[] = [];
+  for (let frame = loading.getStore(); frame !== undefined && !frame.done; frame = frame.parent)
+    frames.unshift(frame);
+  return frames;
+}
+
+/**
+ * The cycle that joining `target` (a load of `key` in flight) would close across calls, or
+ * undefined: `target` waits, through loads that joined others, for a load the current code runs
+ * inside. Two calls whose loaders each read the other's key at once would otherwise wait for
+ * each other forever.
+ */
+export function cycleThroughJoin(target: Flight, key: string): string[] | undefined {
+  const frames = chain();
+  if (frames.length === 0) return undefined;
+  const inChain = new Map<Flight, number>();
+  frames.forEach((frame, depth) => {
+    for (const flight of frame.flights) inChain.set(flight, depth);
+  });
+  // Depth-first from the target along "waits for" edges, keeping the path for the message.
+  const seen = new Set<Flight>();
+  const path: Flight[] = [];
+  const reach = (flight: Flight): Flight | undefined => {
+    if (inChain.has(flight)) return flight;
+    if (seen.has(flight)) return undefined;
+    seen.add(flight);
+    path.push(flight);
+    for (const next of waitsFor.get(flight) ?? []) {
+      const found = reach(next);
+      if (found !== undefined) return found;
+    }
+    path.pop();
+    return undefined;
+  };
+  const closing = reach(target);
+  if (closing === undefined) return undefined;
+  const label = (frame: LoadFrame): string =>
+    frame.keys.length === 1 ? frame.keys[0] : `[${frame.keys.join(', ')}]`;
+  const depth = inChain.get(closing) ?? 0;
+  const first = keyOf.get(closing) ?? label(frames[depth]);
+  const below = frames.slice(depth + 1).map(label);
+  const across = path.slice(1).map((flight) => keyOf.get(flight) ?? '?');
+  return [first, ...below, key, ...across, first];
+}
+
+/** Notes that the loads the current code runs inside wait for `target` until `joined` settles. */
+export function noteJoin(target: Flight, joined: Promise<unknown>): void {
+  const frame = loading.getStore();
+  if (frame === undefined || frame.done) return;
+  for (const flight of frame.flights) {
+    let targets = waitsFor.get(flight);
+    if (targets === undefined) waitsFor.set(flight, (targets = new Set()));
+    targets.add(target);
+  }
+  const done = (): void => {
+    for (const flight of frame.flights) waitsFor.get(flight)?.delete(target);
+  };
+  joined.then(done, done);
+}

@@ -1,6 +1,7 @@
 import type { CacheOperation } from '../errors/cache-error';
 import type { RedisGateway } from '../redis/redis-gateway';
 import type { Invalidation } from '../entry/invalidation';
+import { isLeaseMarker, LEASE_MARKER_PREFIX } from '../entry/entry-format';
 import { keyOfFullKey } from '../entry/key-layout';
 import { InvalidationQueue } from './invalidation-queue';
 import { errorCodeOf } from './redis-error-code';
@@ -167,12 +168,25 @@ export class Invalidator {
     } else {
       count =
         item.kind === 'keys'
-          ? await this.gateway.unlink(item.keys)
+          ? await this.unlinkEntries(item.keys)
           : await this.gateway.unlinkMatching(item.match);
       this.telemetry.counters.evictions += count;
     }
     await this.options.publish?.(item);
     return count;
+  }
+
+  /**
+   * UNLINK of keys, counting entries only: a load lease at a key (another process loading it)
+   * is removed too — that is what keeps its result from landing — but it is no entry.
+   */
+  private async unlinkEntries(keys: readonly string[]): Promise<number> {
+    const { removed, heads } = await this.gateway.unlinkWithHeads(
+      keys,
+      LEASE_MARKER_PREFIX.length + 1,
+    );
+    const entries = heads.filter((head) => head.length > 0 && !isLeaseMarker(head)).length;
+    return Math.min(removed, entries);
   }
 
   private scheduleReplay(): void {

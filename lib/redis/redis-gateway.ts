@@ -192,6 +192,22 @@ export class RedisGateway {
   }
 
   /**
+   * UNLINK of keys, with the first `headLength` bytes each held just before (empty where none):
+   * the reads are sent in the same tick as the UNLINK, so it is still one round trip, and the
+   * caller can tell what it removed (an entry, a load lease). Also `removed`, UNLINK's own count.
+   */
+  async unlinkWithHeads(
+    keys: readonly string[],
+    headLength: number,
+  ): Promise<{ removed: number; heads: Buffer[] }> {
+    const heads = keys.map((key) =>
+      this.run((c) => c.getRange(key, 0, headLength - 1), false).catch(() => Buffer.alloc(0)),
+    );
+    const removed = await this.unlink(keys);
+    return { removed, heads: await Promise.all(heads) };
+  }
+
+  /**
    * SCAN + UNLINK in batches on every master (never KEYS), so a large keyspace is cleared without
    * blocking Redis. Returns the number of keys removed.
    */

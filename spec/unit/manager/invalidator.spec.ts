@@ -27,6 +27,12 @@ class FakeGateway {
     return keys.length;
   }
 
+  /** What the keys held (here: entries, one byte each) and the UNLINK. */
+  async unlinkWithHeads(keys: readonly string[]): Promise<{ removed: number; heads: Buffer[] }> {
+    const removed = await this.unlink(keys);
+    return { removed, heads: keys.map(() => Buffer.of(0xca)) };
+  }
+
   async unlinkMatching(match: string): Promise<number> {
     if (!this.up) throw new Error('Connection is closed.');
     this.matched.push(match);

@@ -61,7 +61,9 @@ export class RedisClock {
   fence(slot: number, withinMs: number): number | undefined {
     const sample = this.samples.get(slot);
     if (sample === undefined) return undefined;
-    return Math.floor((this.now() + withinMs - FENCE_MARGIN_MS) * 1000 + sample.offsetUs);
+    // Never more than half the time allowed: a very short deadline still leaves some.
+    const margin = Math.min(FENCE_MARGIN_MS, withinMs / 2);
+    return Math.floor((this.now() + withinMs - margin) * 1000 + sample.offsetUs);
   }
 
   /** Forgets every sample (the client reconnected: perhaps to another node). */

@@ -33,14 +33,19 @@ describe('RedisClock', () => {
     observe(0, 5_000_000);
     now = 1010; // Redis read its clock at 5 000 005 but we got the reply 10 ms later
     observe(0, 5_000_005);
-    expect(clock.fence(0, 0)).toBe((5_000_000 + 10 - FENCE_MARGIN_MS) * 1000);
+    expect(clock.fence(0, 100)).toBe((5_000_000 + 10 + 100 - FENCE_MARGIN_MS) * 1000);
   });
 
   it('takes a lower sample once the best one is old (a clock stepped back)', () => {
     observe(0, 5_000_000);
     now += 6000;
     observe(0, 4_000_000 + 6000);
-    expect(clock.fence(0, 0)).toBe((4_000_000 + 6000 - FENCE_MARGIN_MS) * 1000);
+    expect(clock.fence(0, 100)).toBe((4_000_000 + 6000 + 100 - FENCE_MARGIN_MS) * 1000);
+  });
+
+  it('keeps at least half of a very short deadline', () => {
+    observe(0, 5_000_000);
+    expect(clock.fence(0, 1)).toBe((5_000_000 + 0.5) * 1000);
   });
 
   it('keeps one clock per slot and asks again after a long silence', () => {

@@ -99,4 +99,18 @@ describe('a write the caller gave up on (stalled connection)', () => {
     await b.settle();
     expect(await b.get('y', () => 'not expected')).toBe('from B 1');
   });
+
+  it('a lease whose store timed out makes nobody wait once the connection carries again', async () => {
+    // The lease and the loader go through; the store (the only command with this value) stalls.
+    proxy.stallAt('value-of-z');
+    expect(await a.get('z', () => 'value-of-z')).toBe('value-of-z');
+    await a.settle(); // the store times out: A has given up on it
+    await releaseAndDrain();
+    let loads = 0;
+    const { value, ms } = await timed(() => b.get('z', () => `from B ${++loads}`));
+    measured.add('get after the stall, of a key whose store A gave up on', ms);
+    // Refused past its deadline, the store left A's lease at the key: given back, it is gone.
+    expect(value).toBe('from B 1');
+    expect(ms).toBeLessThan(NO_WAIT_BOUND_MS * 4);
+  });
 });

@@ -41,8 +41,7 @@ export class WritePath {
     assertKey(key);
     assertSetOptions(opts);
     if (cacheChannels.set.hasSubscribers) {
-      // `SetOptions` has no label: a `set` names no method.
-      return traceSet(this.core.telemetry.identity, key, undefined, () =>
+      return traceSet(this.core.telemetry.identity, key, opts.label, () =>
         this.write(key, value, opts),
       );
     }
@@ -92,7 +91,7 @@ export class WritePath {
       core.local.keep(fullKey, value, request.codec, stamp, entry.length, epoch);
       await core.local.tellOthers(fullKey, 'set', key);
     } catch (error) {
-      core.telemetry.redisFailed(error, 'set', key);
+      core.telemetry.redisFailed(error, 'set', key, opts.label);
       // Redis answered (OOM under noeviction, a refused command): it still takes an UNLINK, so
       // the old value goes now rather than at the next replay. Unreachable or late: queued.
       if (answered(error)) await this.invalidate(key);

@@ -82,6 +82,7 @@ module.exports = {
     familyProject('node-redis', [
       ...FAMILY_SPECS,
       '<rootDir>/spec/integration/faults/cluster-failover.spec.ts',
+      '<rootDir>/spec/integration/faults/cluster-pattern-failover.spec.ts',
     ]),
     familyProject('iovalkey'),
     familyProject('ioredis6'),

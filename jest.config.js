@@ -23,6 +23,9 @@ const FAMILY_SPECS = [
     'corrupt-and-wrong-type',
     'hung-server',
     'killed-and-restarted',
+    'late-writes',
+    'close-drain',
+    'oom-invalidation',
     'not-running-at-start',
     'out-of-memory',
     'pending-invalidation',
@@ -79,6 +82,7 @@ module.exports = {
     familyProject('node-redis', [
       ...FAMILY_SPECS,
       '<rootDir>/spec/integration/faults/cluster-failover.spec.ts',
+      '<rootDir>/spec/integration/faults/cluster-pattern-failover.spec.ts',
     ]),
     familyProject('iovalkey'),
     familyProject('ioredis6'),

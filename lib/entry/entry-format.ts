@@ -123,6 +123,23 @@ export function readStoredHead(firstBytes: Buffer, size: number): EntryHead | un
   return head;
 }
 
+/** True when an entry's head says a tag section follows the codec id. */
+export function hasTagSection(head: Buffer): boolean {
+  return isEntryHead(head) && (head[OFFSET_FLAGS] & FLAG_TAGS) !== 0;
+}
+
+/**
+ * The tag stamps of a whole entry, whatever codec wrote it (for operations that have no
+ * serializer, like `getTtl`); undefined when it carries none. Throws {@link EntryFormatError}
+ * for bytes that are not an entry or end inside the tag section.
+ */
+export function tagStampsOf(data: Buffer): TagStamp[] | undefined {
+  if (!hasTagSection(data)) return undefined;
+  const start = OFFSET_CODEC + data[OFFSET_CODEC_LENGTH];
+  if (start > data.length) throw truncated();
+  return decodeTags(data, start).tags;
+}
+
 /** The identity of the entry in these bytes (a whole entry or its head). */
 export function identityOf(data: Buffer): EntryIdentity {
   return { offset: OFFSET_ID, id: data.toString('latin1', OFFSET_ID, OFFSET_ID + ID_LENGTH) };

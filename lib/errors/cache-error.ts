@@ -25,6 +25,8 @@ export type CacheErrorCode =
   | 'INVALIDATION_DEFERRED'
   /** The invalidation queue was full, so the oldest pending invalidation was dropped. */
   | 'INVALIDATION_DROPPED'
+  /** `close()` could not deliver queued invalidations within `closeTimeoutMs`; they are dropped. */
+  | 'INVALIDATION_UNDELIVERED'
   /** A background refresh (eager refresh, grace) failed; the caller was served anyway. */
   | 'REFRESH_FAILED'
   /** The loader did not answer within `hardTimeoutMs` and no old value could answer instead. */
@@ -59,7 +61,8 @@ export type CacheOperation =
   | 'invalidateTags'
   | 'getTtl'
   | 'setTtl'
-  | 'refresh';
+  | 'refresh'
+  | 'close';
 
 /** Where a `CacheError` happened and what caused it; every field is optional. */
 export interface CacheErrorDetails {

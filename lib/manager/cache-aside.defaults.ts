@@ -24,6 +24,8 @@ export const CACHE_ASIDE_DEFAULTS = Object.freeze({
   invalidationQueueSize: 10_000,
   /** Milliseconds between replays of queued invalidations while Redis stays unreachable. */
   invalidationRetryMs: 1000,
+  /** Milliseconds `close()` keeps trying queued invalidations before it reports them undelivered. */
+  closeTimeoutMs: 2000,
   /** SCAN COUNT hint and UNLINK batch size for pattern invalidation. */
   scanCount: 500,
   circuitBreaker: Object.freeze({
@@ -49,5 +51,7 @@ export const DEFAULT_LEASE_TTL_MS: number = CACHE_ASIDE_DEFAULTS.leaseTtlMs;
 export const DEFAULT_INVALIDATION_QUEUE_SIZE: number = CACHE_ASIDE_DEFAULTS.invalidationQueueSize;
 /** Milliseconds between replays of queued invalidations while Redis stays unreachable. */
 export const DEFAULT_INVALIDATION_RETRY_MS: number = CACHE_ASIDE_DEFAULTS.invalidationRetryMs;
+/** Milliseconds `close()` keeps trying queued invalidations before it reports them undelivered. */
+export const DEFAULT_CLOSE_TIMEOUT_MS: number = CACHE_ASIDE_DEFAULTS.closeTimeoutMs;
 /** SCAN COUNT hint and UNLINK batch size for pattern invalidation. */
 export const DEFAULT_SCAN_COUNT: number = CACHE_ASIDE_DEFAULTS.scanCount;

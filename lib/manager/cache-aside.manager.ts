@@ -111,6 +111,7 @@ export class CacheAsideManager {
       keyPrefix,
       queueSize: resolved.invalidationQueueSize,
       retryMs: resolved.invalidationRetryMs,
+      closeTimeoutMs: resolved.closeTimeoutMs,
       publish: this.l1.publish,
     });
     this.invalidator.onInvalidation((item) => {
@@ -353,13 +354,14 @@ export class CacheAsideManager {
   }
 
   /**
-   * Waits for background writes, stops replaying invalidations and detaches from the client.
-   * A client passed in is never closed: it is the caller's.
+   * Waits for background writes, tries the invalidations still queued for at most
+   * `closeTimeoutMs` (reporting those it could not deliver: event `'undelivered'`), then detaches
+   * from the client. A client passed in is never closed: it is the caller's.
    */
   async close(): Promise<void> {
     this.registration.unregister();
-    this.invalidator.stop();
     await this.settle();
+    await this.invalidator.drain();
     await this.l1.close();
     this.gateway.detach();
   }

@@ -6,6 +6,7 @@ export {
   CACHE_ASIDE_DEFAULTS,
   DEFAULT_INVALIDATION_QUEUE_SIZE,
   DEFAULT_INVALIDATION_RETRY_MS,
+  DEFAULT_CLOSE_TIMEOUT_MS,
   DEFAULT_KEY_PREFIX,
   DEFAULT_LEASE_TTL_MS,
   DEFAULT_MAX_VALUE_BYTES,
@@ -78,6 +79,13 @@ export interface CacheAsideOptions {
   invalidationQueueSize?: number;
   /** Milliseconds between replays of queued invalidations. @default `DEFAULT_INVALIDATION_RETRY_MS` */
   invalidationRetryMs?: number;
+  /**
+   * How long (ms) `close()` keeps trying the invalidations still queued (Redis was unreachable)
+   * before it gives up on them and reports how many it could not deliver (event `'undelivered'`,
+   * and an `INVALIDATION_UNDELIVERED` error): their entries may then stay stale until their TTL.
+   * @default `DEFAULT_CLOSE_TIMEOUT_MS`
+   */
+  closeTimeoutMs?: number;
   /** SCAN COUNT hint for pattern invalidation. @default `DEFAULT_SCAN_COUNT` */
   scanCount?: number;
   /** Source of randomness for TTL jitter, replaceable for deterministic tests. @default Math.random */
@@ -170,6 +178,7 @@ export interface ResolvedOptions {
   leaseTtlMs: number;
   invalidationQueueSize: number;
   invalidationRetryMs: number;
+  closeTimeoutMs: number;
   scanCount: number;
   random: () => number;
   l1: L1Options | undefined;

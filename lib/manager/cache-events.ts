@@ -40,6 +40,15 @@ export interface CacheEvents {
     /** The call's label (`Class.method` for decorated methods). */
     label?: string;
   };
+  /**
+   * `close()` gave up on invalidations still queued after `closeTimeoutMs` (Redis unreachable):
+   * their entries may stay stale in Redis until their TTL. Also reported as an `'error'`
+   * (`INVALIDATION_UNDELIVERED`).
+   */
+  undelivered: {
+    /** Keys, patterns and tags not delivered (as `stats().pendingInvalidations` counts them). */
+    count: number;
+  };
   /** A Redis failure or an unreadable entry, absorbed: the caller was served anyway. */
   error: CacheError;
 }

@@ -67,7 +67,8 @@ export class EntryReader {
     }
   }
 
-  private async stillValid(
+  /** False when a tag of the entry was invalidated since it was loaded (or Redis cannot say). */
+  async stillValid(
     stamps: readonly TagStamp[],
     key: string,
     operation: CacheOperation,

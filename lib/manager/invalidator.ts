@@ -1,11 +1,16 @@
 import type { CacheOperation } from '../errors/cache-error';
 import type { RedisGateway } from '../redis/redis-gateway';
 import type { Invalidation } from '../entry/invalidation';
+import { isLeaseMarker, LEASE_MARKER_PREFIX } from '../entry/entry-format';
 import { keyOfFullKey } from '../entry/key-layout';
 import { InvalidationQueue } from './invalidation-queue';
 import { errorCodeOf } from './redis-error-code';
 import type { TagVersions } from './tag-versions';
 import type { Telemetry } from './telemetry';
+import { raceTimeout } from './timeout-race';
+
+/** While `close()` drains the queue and Redis does not take it, how often it tries again. */
+export const DRAIN_RETRY_MS = 50;
 
 /**
  * Runs invalidations, and keeps the ones Redis could not take for replay: an invalidation never
@@ -17,6 +22,9 @@ export class Invalidator {
   private retryTimer: NodeJS.Timeout | undefined;
   private replaying: Promise<void> | undefined;
   private readonly listeners: Array<(item: Invalidation) => void> = [];
+  /** Set by `drain`: from then on nothing is scheduled, and once it ends, nothing is tried. */
+  private draining = false;
+  private closed = false;
 
   constructor(
     private readonly gateway: RedisGateway,
@@ -26,12 +34,16 @@ export class Invalidator {
       keyPrefix: string;
       queueSize: number;
       retryMs: number;
+      /** How long `drain` (close) keeps trying what is queued. */
+      closeTimeoutMs: number;
       /** Tells other instances (their in-process tiers); part of the invalidation, so replayed too. */
       publish?: (item: Invalidation) => Promise<void>;
     },
   ) {
     this.queue = new InvalidationQueue(options.queueSize);
-    gateway.onRecovered(() => void this.replay());
+    gateway.onRecovered(() => {
+      if (!this.closed) void this.replay();
+    });
   }
 
   /** Invalidations waiting for Redis. */
@@ -91,9 +103,11 @@ export class Invalidator {
 
   /** Replays what is queued, in order; stops at the first failure and tries again later. */
   replay(): Promise<void> {
-    if (this.queue.size === 0) return Promise.resolve();
+    if (this.queue.size === 0 || this.closed) return Promise.resolve();
     this.replaying ??= this.queue
       .replay(async (item) => {
+        // A replay still running when close() gave up stops at the next item.
+        if (this.closed) throw new Error('[cache-aside] closed');
         await this.execute(item);
         // Whatever was read in the meantime must not outlive the replay either.
         for (const listener of this.listeners) listener(item);
@@ -113,6 +127,39 @@ export class Invalidator {
     this.retryTimer = undefined;
   }
 
+  /**
+   * For `close()`: tries what is queued (as soon as Redis takes it, and every
+   * {@link DRAIN_RETRY_MS} while it does not) for at most `closeTimeoutMs`, then stops for good.
+   * What is still queued is reported — the `'undelivered'` event with the count, and an
+   * `INVALIDATION_UNDELIVERED` error — rather than dropped silently. Resolves with that count.
+   */
+  async drain(): Promise<number> {
+    this.draining = true;
+    this.stop();
+    const end = Date.now() + this.options.closeTimeoutMs;
+    // Bounded by time: each turn either empties the queue, or waits for the replay or a pause.
+    while (this.queue.size > 0) {
+      const left = end - Date.now();
+      if (left <= 0) break;
+      await raceTimeout(this.replay(), left);
+      const pause = Math.min(DRAIN_RETRY_MS, end - Date.now());
+      if (this.queue.size > 0 && pause > 0)
+        await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+    this.closed = true;
+    const count = this.queue.size;
+    if (count > 0) {
+      this.telemetry.report(
+        'INVALIDATION_UNDELIVERED',
+        `close() could not deliver ${count} queued invalidations (keys, patterns, tags) within ` +
+          `closeTimeoutMs (${this.options.closeTimeoutMs} ms); their entries may stay stale until their TTL`,
+        'close',
+      );
+      this.telemetry.events.emit('undelivered', { count });
+    }
+    return count;
+  }
+
   private async execute(item: Invalidation): Promise<number> {
     let count: number;
     if (item.kind === 'tags') {
@@ -121,7 +168,7 @@ export class Invalidator {
     } else {
       count =
         item.kind === 'keys'
-          ? await this.gateway.unlink(item.keys)
+          ? await this.unlinkEntries(item.keys)
           : await this.gateway.unlinkMatching(item.match);
       this.telemetry.counters.evictions += count;
     }
@@ -129,8 +176,21 @@ export class Invalidator {
     return count;
   }
 
+  /**
+   * UNLINK of keys, counting entries only: a load lease at a key (another process loading it)
+   * is removed too — that is what keeps its result from landing — but it is no entry.
+   */
+  private async unlinkEntries(keys: readonly string[]): Promise<number> {
+    const { removed, heads } = await this.gateway.unlinkWithHeads(
+      keys,
+      LEASE_MARKER_PREFIX.length + 1,
+    );
+    const entries = heads.filter((head) => head.length > 0 && !isLeaseMarker(head)).length;
+    return Math.min(removed, entries);
+  }
+
   private scheduleReplay(): void {
-    if (this.retryTimer || this.queue.size === 0) return;
+    if (this.retryTimer || this.queue.size === 0 || this.draining) return;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       void this.replay();

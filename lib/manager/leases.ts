@@ -19,9 +19,20 @@ export class Leases {
   /**
    * `SET NX` for an absent key; compare-and-set over what we read otherwise: a stale entry by its
    * id, an unusable value (corrupt, foreign) by all its bytes, a lease marker only when it has no
-   * expiry (not ours: ours always expire).
+   * expiry (not ours: ours always expire). Each is fenced: Redis does not run it past our
+   * deadline. A take that failed (its reply late or lost) may still have run in time: the lease is
+   * given back behind it on the same connection, so nobody waits for a load that is not coming.
    */
-  take(fullKey: string, current: Lookup, marker: string): Promise<boolean> {
+  async take(fullKey: string, current: Lookup, marker: string): Promise<boolean> {
+    try {
+      return await this.send(fullKey, current, marker);
+    } catch (error) {
+      this.release(fullKey, marker);
+      throw error;
+    }
+  }
+
+  private send(fullKey: string, current: Lookup, marker: string): Promise<boolean> {
     if (current.state === 'stale') {
       return this.gateway.takeOverById(fullKey, identityOf(current.raw), marker, this.ttlMs);
     }

@@ -149,6 +149,10 @@ export class MissPath {
         },
         (error: unknown) => {
           core.telemetry.redisFailed(error, request.operation, key, request.label);
+          // Not stored (refused past its deadline, or its answer lost): the lease would keep
+          // other processes waiting until it expires. Given back behind the store, it goes as
+          // soon as the connection carries it; after a store that did land it changes nothing.
+          core.leases.release(fullKey, marker);
         },
       ),
     );

@@ -41,6 +41,7 @@ const CONSTRUCTOR_OPTIONS = namesOf<CacheAsideOptions>({
   leaseTtlMs: 1,
   invalidationQueueSize: 1,
   invalidationRetryMs: 1,
+  closeTimeoutMs: 1,
   scanCount: 1,
   random: 1,
   l1: 1,
@@ -121,6 +122,7 @@ export function resolveOptions(options: CacheAsideOptions): ResolvedOptions {
     leaseTtlMs: options.leaseTtlMs ?? defaults.leaseTtlMs,
     invalidationQueueSize: options.invalidationQueueSize ?? defaults.invalidationQueueSize,
     invalidationRetryMs: options.invalidationRetryMs ?? defaults.invalidationRetryMs,
+    closeTimeoutMs: options.closeTimeoutMs ?? defaults.closeTimeoutMs,
     scanCount: options.scanCount ?? defaults.scanCount,
     random: options.random ?? Math.random,
     l1: options.l1,
@@ -140,6 +142,7 @@ export function resolveOptions(options: CacheAsideOptions): ResolvedOptions {
   assertPositiveInteger(resolved.leaseTtlMs, 'leaseTtlMs');
   assertPositiveInteger(resolved.invalidationQueueSize, 'invalidationQueueSize');
   assertTimeout(resolved.invalidationRetryMs, 'invalidationRetryMs');
+  assertTimeout(resolved.closeTimeoutMs, 'closeTimeoutMs');
   assertPositiveInteger(resolved.scanCount, 'scanCount');
   assertFunction(resolved.random, 'random');
   assertBreakerOptions(resolved.circuitBreaker);

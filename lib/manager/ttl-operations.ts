@@ -1,9 +1,12 @@
 import {
   ENTRY_HEAD_LENGTH,
   expiryPatch,
+  hasTagSection,
   isLeaseMarker,
   readEntryHead,
+  tagStampsOf,
 } from '../entry/entry-format';
+import type { CacheOperation } from '../errors/cache-error';
 import { fullKeyOf } from '../entry/key-layout';
 import { assertKey, assertTtl } from '../errors/invalid-argument';
 import type { CacheCore } from './cache-core';
@@ -30,6 +33,7 @@ export class TtlOperations {
       // A lease, or a value that is not our entry (another application's key): no entry of ours.
       const entryHead = pttl === -2 || isLeaseMarker(head) ? undefined : readEntryHead(head);
       if (entryHead === undefined) return -2;
+      if (!(await this.tagsStillValid(fullKey, head, key, 'getTtl'))) return -2;
       const { freshUntil } = entryHead;
       if (pttl === -1 && !Number.isFinite(freshUntil)) return -1;
       const leftMs = Number.isFinite(freshUntil) ? freshUntil - Date.now() : pttl;
@@ -55,6 +59,7 @@ export class TtlOperations {
       const { pttl, head } = await core.gateway.inspect(fullKey, ENTRY_HEAD_LENGTH);
       // Not our entry (a lease, another application's value): its expiry is not ours to change.
       if (pttl === -2 || isLeaseMarker(head) || readEntryHead(head) === undefined) return false;
+      if (!(await this.tagsStillValid(fullKey, head, key, 'setTtl'))) return false;
       const patch = expiryPatch(head, px === 0 ? Infinity : Date.now() + px);
       const changed = await core.gateway.setEntryTtl(fullKey, px, patch);
       if (changed) {
@@ -67,5 +72,28 @@ export class TtlOperations {
       core.telemetry.redisFailed(error, 'setTtl', key);
       return false;
     }
+  }
+
+  /**
+   * False when the entry carries a tag invalidated since it was loaded: a read would not serve
+   * it, so it is no entry. Only a tagged entry costs more: one GET of it, then its tag versions.
+   */
+  private async tagsStillValid(
+    fullKey: string,
+    head: Buffer,
+    key: string,
+    operation: CacheOperation,
+  ): Promise<boolean> {
+    if (!hasTagSection(head)) return true;
+    const { core } = this;
+    const whole = await core.gateway.get(fullKey);
+    if (whole === null || !whole.subarray(0, head.length).equals(head)) return false;
+    let stamps;
+    try {
+      stamps = tagStampsOf(whole);
+    } catch {
+      return false; // a corrupt tag section: a read would not serve it either
+    }
+    return stamps === undefined || (await core.reader.stillValid(stamps, key, operation));
   }
 }

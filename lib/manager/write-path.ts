@@ -6,7 +6,14 @@ import { cacheChannels, traceSet } from './cache-channels';
 import type { CacheCore } from './cache-core';
 import { requestOf } from './cache-request';
 import { assertSetOptions } from './options-validation';
+import { errorCodeOf } from './redis-error-code';
 import { expiryOf, nullTtlOf } from './ttl-policy';
+
+/** True when Redis answered the command with an error (it is reachable and took a command). */
+function answered(error: unknown): boolean {
+  const code = errorCodeOf(error);
+  return code === 'REDIS_ERROR' || code === 'REDIS_NO_PERMISSION';
+}
 
 /** What `set` needs of the manager's settings. */
 export interface WriteSettings {
@@ -85,7 +92,10 @@ export class WritePath {
       await core.local.tellOthers(fullKey, 'set', key);
     } catch (error) {
       core.telemetry.redisFailed(error, 'set', key, opts.label);
-      core.invalidator.defer({ kind: 'keys', keys: [fullKey] }, 'set', key);
+      // Redis answered (OOM under noeviction, a refused command): it still takes an UNLINK, so
+      // the old value goes now rather than at the next replay. Unreachable or late: queued.
+      if (answered(error)) await this.invalidate(key);
+      else core.invalidator.defer({ kind: 'keys', keys: [fullKey] }, 'set', key);
     }
   }
 }

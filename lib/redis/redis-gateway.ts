@@ -10,8 +10,13 @@ import { CommandRunner, type Command } from './command-runner';
 import type { EntryGuard, EntryPatch } from './entry-guard';
 import { connectionFor, type RedisClient } from './redis-client';
 import { RedisUnavailableError } from '../errors/redis-unavailable.error';
+import { LateWriteRefusedError } from '../errors/deadline-exceeded.error';
+import { RedisClock } from './redis-clock';
 import {
+  ACQUIRE_LEASE,
   ENSURE_TAG_TOKEN,
+  FENCED_SET,
+  REDIS_TIME,
   RELEASE_LEASE,
   REPLACE_IF_UNCHANGED,
   SET_TTL,
@@ -43,6 +48,8 @@ export type Milliseconds = number;
  */
 export class RedisGateway {
   private readonly runner: CommandRunner;
+  /** Redis's clock per node, for the fence of writes (see `redis-clock.ts`). */
+  private readonly clock = new RedisClock();
   /** The adapter of the application's client (see `clients/client-connection.ts`). */
   readonly connection: ClientConnection;
 
@@ -58,6 +65,10 @@ export class RedisGateway {
       options.operationTimeout,
       options.coalesceWrites,
     );
+    // A reconnected client may reach another node (a Sentinel failover): sample its clock anew.
+    this.runner.onRecovered(() => {
+      this.clock.forget();
+    });
   }
 
   /** See `CommandRunner.onRecovered`. */
@@ -105,13 +116,14 @@ export class RedisGateway {
     return results;
   }
 
+  /** Writes an entry (fenced: it never lands after its caller gave up, see `scripts.ts`). */
   async set(key: string, value: Buffer, px: Milliseconds): Promise<void> {
-    await this.run((c, signal) => c.set(key, value, px, false, signal), true, key);
+    await this.fencedEval(FENCED_SET, key, [value, px]);
   }
 
   /** Takes the load lease of an absent key. */
   async acquireLease(key: string, marker: string, px: Milliseconds): Promise<boolean> {
-    return this.run((c, signal) => c.set(key, marker, px, true, signal), true, key);
+    return (await this.fencedEval(ACQUIRE_LEASE, key, [marker, px])) === 1;
   }
 
   /** Takes the load lease of a key leased by `seen`: if it went, or if `seen` never expires. */
@@ -121,12 +133,12 @@ export class RedisGateway {
     marker: string,
     px: Milliseconds,
   ): Promise<boolean> {
-    return (await this.eval(TAKE_LEASE_OR_UNEXPIRING_MARKER, key, [seen, marker, px])) === 1;
+    return (await this.fencedEval(TAKE_LEASE_OR_UNEXPIRING_MARKER, key, [seen, marker, px])) === 1;
   }
 
   /** Takes the load lease of a key whose current bytes are `seen` (an unusable entry). */
   async takeOver(key: string, seen: Buffer, marker: string, px: Milliseconds): Promise<boolean> {
-    return (await this.eval(TAKE_OVER_ENTRY, key, [seen, marker, px])) === 1;
+    return (await this.fencedEval(TAKE_OVER_ENTRY, key, [seen, marker, px])) === 1;
   }
 
   /** Takes the load lease of a key whose entry still has the guard's id (a stale entry of ours). */
@@ -136,9 +148,8 @@ export class RedisGateway {
     marker: string,
     px: Milliseconds,
   ): Promise<boolean> {
-    return (
-      (await this.eval(TAKE_OVER_ENTRY_BY_ID, key, [guard.id, guard.offset, marker, px])) === 1
-    );
+    const args = [guard.id, guard.offset, marker, px];
+    return (await this.fencedEval(TAKE_OVER_ENTRY_BY_ID, key, args)) === 1;
   }
 
   /** Stores `entry` only if our lease `marker` is still at the key. */
@@ -148,7 +159,7 @@ export class RedisGateway {
     entry: Buffer,
     px: Milliseconds,
   ): Promise<boolean> {
-    return (await this.eval(STORE_IF_LEASED, key, [marker, entry, px])) === 1;
+    return (await this.fencedEval(STORE_IF_LEASED, key, [marker, entry, px])) === 1;
   }
 
   /** Gives our lease back (compare-and-delete). */
@@ -186,6 +197,22 @@ export class RedisGateway {
       ),
     );
     return counts.reduce((sum, n) => sum + n, 0);
+  }
+
+  /**
+   * UNLINK of keys, with the first `headLength` bytes each held just before (empty where none):
+   * the reads are sent in the same tick as the UNLINK, so it is still one round trip, and the
+   * caller can tell what it removed (an entry, a load lease). Also `removed`, UNLINK's own count.
+   */
+  async unlinkWithHeads(
+    keys: readonly string[],
+    headLength: number,
+  ): Promise<{ removed: number; heads: Buffer[] }> {
+    const heads = keys.map((key) =>
+      this.run((c) => c.getRange(key, 0, headLength - 1), false).catch(() => Buffer.alloc(0)),
+    );
+    const removed = await this.unlink(keys);
+    return { removed, heads: await Promise.all(heads) };
   }
 
   /**
@@ -259,17 +286,48 @@ export class RedisGateway {
     return removed;
   }
 
-  /** EVALSHA, falling back to EVAL once when the server does not know the script yet. */
-  private async eval(
+  /**
+   * Runs a fenced script (see `FENCE` in `scripts.ts`) with its caller's deadline as the fence,
+   * taken when the command is handed to the client; resolves with the script's code, or rejects
+   * with a `LateWriteRefusedError` when Redis got it too late and did nothing. The first write to
+   * a node asks for its clock first (one round trip); every fenced reply refreshes it.
+   */
+  private async fencedEval(
     script: LuaScript,
     key: string,
     args: readonly ScriptArgument[],
+  ): Promise<number> {
+    const slot = this.connection.isCluster ? calculateSlot(key) : 0;
+    if (!this.clock.knows(slot)) {
+      const [seconds, micros] = (await this.eval(REDIS_TIME, key, [])) as unknown[];
+      this.clock.observe(slot, seconds, micros);
+    }
+    // Without a sample (forgotten meanwhile), a fence of 0: refused, and the reply brings one.
+    const withFence = (): ScriptArgument[] => [
+      this.clock.fence(slot, this.options.operationTimeout) ?? 0,
+      ...args,
+    ];
+    const [code, seconds, micros] = (await this.eval(script, key, withFence)) as unknown[];
+    this.clock.observe(slot, seconds, micros);
+    if (code === -1) throw new LateWriteRefusedError(this.options.operationTimeout);
+    return Number(code);
+  }
+
+  /**
+   * EVALSHA, falling back to EVAL once when the server does not know the script yet. `args` may
+   * be computed as each attempt is sent (a fence measured from that moment).
+   */
+  private async eval(
+    script: LuaScript,
+    key: string,
+    args: readonly ScriptArgument[] | (() => readonly ScriptArgument[]),
   ): Promise<unknown> {
+    const argsNow = typeof args === 'function' ? args : () => args;
     try {
-      return await this.run((c, signal) => c.evalSha(script, key, args, signal), true, key);
+      return await this.run((c, signal) => c.evalSha(script, key, argsNow(), signal), true, key);
     } catch (error) {
       if (!String((error as Error | undefined)?.message).startsWith('NOSCRIPT')) throw error;
-      return this.run((c, signal) => c.evalSource(script, key, args, signal), true, key);
+      return this.run((c, signal) => c.evalSource(script, key, argsNow(), signal), true, key);
     }
   }
 

@@ -15,17 +15,59 @@ function script(source: string): LuaScript {
 }
 
 /**
+ * The fence every write that could land over a newer one starts with (a `set`, a store after a
+ * load, a lease take): it reads Redis's clock and refuses to run past `ARGV[1]`, the caller's
+ * deadline in Redis's microseconds (see `redis-clock.ts`). A command held by the network until
+ * its caller gave up (fail-open) then does nothing when it finally arrives: it cannot replace a
+ * later write of another process, nor leave a lease nobody is loading under. A fenced script
+ * answers `{code, seconds, microseconds}`: `code` -1 when it was too late (nothing done), and
+ * Redis's `TIME`, from which the gateway keeps the clock offset up to date at no extra cost.
+ */
+const FENCE = `
+local t = redis.call('TIME')
+if tonumber(t[1]) * 1000000 + tonumber(t[2]) > tonumber(ARGV[1]) then return {-1, t[1], t[2]} end
+`;
+
+/** A fenced script: the fence, then `body`, which answers with `done(code)`. */
+function fenced(body: string): LuaScript {
+  return script(`${FENCE}local function done(code) return {code, t[1], t[2]} end\n${body}`);
+}
+
+/** Redis's clock, for the first sample of a node before a fenced write. KEYS[1] routes it. */
+export const REDIS_TIME = script(`return redis.call('TIME')`);
+
+/**
+ * `set`: the entry, with its expiry. KEYS[1] key; ARGV[1] fence; ARGV[2] entry; ARGV[3] PX
+ * milliseconds, '0' for no expiry.
+ */
+export const FENCED_SET = fenced(`
+if ARGV[3] == '0' then redis.call('SET', KEYS[1], ARGV[2])
+else redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) end
+return done(1)
+`);
+
+/**
+ * Take the load lease of an absent key (`SET NX PX`). KEYS[1] key; ARGV[1] fence; ARGV[2] lease
+ * marker; ARGV[3] lease PX milliseconds.
+ */
+export const ACQUIRE_LEASE = fenced(`
+if redis.call('SET', KEYS[1], ARGV[2], 'NX', 'PX', ARGV[3]) then return done(1) end
+return done(0)
+`);
+
+/**
  * Store a loaded value only if our load lease is still at the key. An invalidation (UNLINK), a
  * `set`, or another process's lease after ours expired all remove or replace the lease, and then
  * this write is refused: a value loaded before an invalidation never lands after it. This also
  * makes a store that ioredis replays after a reconnect harmless.
- * KEYS[1] key; ARGV[1] lease marker; ARGV[2] entry; ARGV[3] PX milliseconds, '0' for no expiry.
+ * KEYS[1] key; ARGV[1] fence; ARGV[2] lease marker; ARGV[3] entry; ARGV[4] PX milliseconds, '0'
+ * for no expiry.
  */
-export const STORE_IF_LEASED = script(`
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-if ARGV[3] == '0' then redis.call('SET', KEYS[1], ARGV[2])
-else redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) end
-return 1
+export const STORE_IF_LEASED = fenced(`
+if redis.call('GET', KEYS[1]) ~= ARGV[2] then return done(0) end
+if ARGV[4] == '0' then redis.call('SET', KEYS[1], ARGV[3])
+else redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4]) end
+return done(1)
 `);
 
 /**
@@ -33,37 +75,39 @@ return 1
  * over the very marker we read when it has no expiry. Our leases always expire, so a marker
  * without one was not written by a manager (a planted or restored key): waiting for it to go
  * would make every read of the key wait a full lease period, forever.
- * KEYS[1] key; ARGV[1] the marker we read; ARGV[2] lease marker; ARGV[3] lease PX milliseconds.
+ * KEYS[1] key; ARGV[1] fence; ARGV[2] the marker we read; ARGV[3] lease marker; ARGV[4] lease PX
+ * milliseconds.
  */
-export const TAKE_LEASE_OR_UNEXPIRING_MARKER = script(`
+export const TAKE_LEASE_OR_UNEXPIRING_MARKER = fenced(`
 local current = redis.call('GET', KEYS[1])
-if current and (current ~= ARGV[1] or redis.call('PTTL', KEYS[1]) ~= -1) then return 0 end
-redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-return 1
+if current and (current ~= ARGV[2] or redis.call('PTTL', KEYS[1]) ~= -1) then return done(0) end
+redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
+return done(1)
 `);
 
 /**
  * Take the load lease over an entry we read and found unusable (undecodable, or stale), but
  * only if nobody replaced it in between — a concurrent fresh write must not be clobbered.
- * KEYS[1] key; ARGV[1] the bytes we read; ARGV[2] lease marker; ARGV[3] lease PX milliseconds.
+ * KEYS[1] key; ARGV[1] fence; ARGV[2] the bytes we read; ARGV[3] lease marker; ARGV[4] lease PX
+ * milliseconds.
  */
-export const TAKE_OVER_ENTRY = script(`
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-return 1
+export const TAKE_OVER_ENTRY = fenced(`
+if redis.call('GET', KEYS[1]) ~= ARGV[2] then return done(0) end
+redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
+return done(1)
 `);
 
 /**
  * Take the load lease over a stale entry of ours, named by its entry id rather than by all its
  * bytes (an entry may be up to maxValueBytes; its id is 8 ASCII bytes), if nobody replaced it.
- * KEYS[1] key; ARGV[1] entry id; ARGV[2] id offset (0-based); ARGV[3] lease marker;
- * ARGV[4] lease PX milliseconds.
+ * KEYS[1] key; ARGV[1] fence; ARGV[2] entry id; ARGV[3] id offset (0-based); ARGV[4] lease
+ * marker; ARGV[5] lease PX milliseconds.
  */
-export const TAKE_OVER_ENTRY_BY_ID = script(`
-local from = tonumber(ARGV[2])
-if redis.call('GETRANGE', KEYS[1], from, from + string.len(ARGV[1]) - 1) ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
-return 1
+export const TAKE_OVER_ENTRY_BY_ID = fenced(`
+local from = tonumber(ARGV[3])
+if redis.call('GETRANGE', KEYS[1], from, from + string.len(ARGV[2]) - 1) ~= ARGV[2] then return done(0) end
+redis.call('SET', KEYS[1], ARGV[4], 'PX', ARGV[5])
+return done(1)
 `);
 
 /**

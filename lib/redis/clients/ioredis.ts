@@ -160,6 +160,15 @@ export class IoRedisConnection implements ClientConnection {
   masters(): Promise<ScanNode[]> {
     const cluster = this.isCluster;
     const nodes = cluster ? (this.client as Cluster).nodes('master') : [this.client as Redis];
+    if (cluster && !coversEverySlot(this.client as Cluster, nodes)) {
+      // A master died and ioredis dropped it before its replica took over: a scan of the others
+      // would miss the entries the replica brings back. Fail, so the invalidation is queued.
+      return Promise.reject(
+        new Error(
+          '[cache-aside] some Cluster slots have no reachable master (failover under way?)',
+        ),
+      );
+    }
     const scanNodes: ScanNode[] = nodes.map((node) => ({
       scan: (cursor, match, count) => node.scan(cursor, 'MATCH', match, 'COUNT', count),
       unlink: async (keys) => {
@@ -248,3 +257,17 @@ function isCorkable(socket: Partial<Corkable> | undefined): socket is Corkable {
     socket !== undefined && typeof socket.cork === 'function' && typeof socket.uncork === 'function'
   );
 }
+
+/** True when every slot's master (as ioredis last learnt the slots) is one of `masters`. */
+function coversEverySlot(cluster: Cluster, masters: readonly Redis[]): boolean {
+  const reachable = new Set(masters.map(({ options }) => `${options.host}:${options.port}`));
+  // Typed as complete, but a slot no node serves (yet) has no entry.
+  const slots = cluster.slots as Array<readonly string[] | undefined>;
+  for (let slot = 0; slot < CLUSTER_SLOTS; slot++) {
+    const owner = slots[slot]?.[0];
+    if (owner === undefined || !reachable.has(owner)) return false;
+  }
+  return true;
+}
+
+const CLUSTER_SLOTS = 16384;

@@ -1,5 +1,9 @@
+import { performance } from 'node:perf_hooks';
 import {
+  ACQUIRE_LEASE,
   ENSURE_TAG_TOKEN,
+  FENCED_SET,
+  REDIS_TIME,
   RELEASE_LEASE,
   REPLACE_IF_UNCHANGED,
   SET_TTL,
@@ -35,42 +39,76 @@ function valueIs(store: MemoryStore, key: string, expected: Buffer): boolean {
 
 type Native = (store: MemoryStore, key: string, a: readonly ScriptArgument[]) => unknown;
 
+/** The store's clock as Redis's `TIME` gives it: seconds and microseconds, as text. */
+function timeNow(): [string, string] {
+  const us = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+  return [String(Math.floor(us / 1_000_000)), String(us % 1_000_000)];
+}
+
+/**
+ * A fenced script (see `FENCE` in scripts.ts): refused past `ARGV[1]`, answering the code and the
+ * time. Nothing is ever late in one synchronous step, but the shape is the script's.
+ */
+function fenced(native: Native): Native {
+  return (store, key, [fence, ...args]) => {
+    const [seconds, micros] = timeNow();
+    if (Number(seconds) * 1_000_000 + Number(micros) > int(fence)) return [-1, seconds, micros];
+    return [native(store, key, args), seconds, micros];
+  };
+}
+
 /**
  * What each Lua script of `scripts.ts` does, done natively on the store, in one synchronous step
  * (atomic in one process as the script is in Redis). The argument order is the script's.
  */
 const NATIVE = new Map<LuaScript, Native>([
+  [REDIS_TIME, () => timeNow()],
+  [
+    FENCED_SET,
+    fenced((s, key, [entry, px]) => {
+      s.set(key, bytes(entry), int(px));
+      return 1;
+    }),
+  ],
+  [
+    ACQUIRE_LEASE,
+    fenced((s, key, [marker, px]) => {
+      if (s.get(key) !== null) return 0;
+      s.set(key, bytes(marker), int(px));
+      return 1;
+    }),
+  ],
   [
     STORE_IF_LEASED,
-    (s, key, [marker, entry, px]) => {
+    fenced((s, key, [marker, entry, px]) => {
       if (!valueIs(s, key, bytes(marker))) return 0;
       s.set(key, bytes(entry), int(px));
       return 1;
-    },
+    }),
   ],
   [
     TAKE_LEASE_OR_UNEXPIRING_MARKER,
-    (s, key, [seen, marker, px]) => {
+    fenced((s, key, [seen, marker, px]) => {
       if (s.get(key) !== null && (!valueIs(s, key, bytes(seen)) || s.pttl(key) !== -1)) return 0;
       s.set(key, bytes(marker), int(px));
       return 1;
-    },
+    }),
   ],
   [
     TAKE_OVER_ENTRY,
-    (s, key, [seen, marker, px]) => {
+    fenced((s, key, [seen, marker, px]) => {
       if (!valueIs(s, key, bytes(seen))) return 0;
       s.set(key, bytes(marker), int(px));
       return 1;
-    },
+    }),
   ],
   [
     TAKE_OVER_ENTRY_BY_ID,
-    (s, key, [id, offset, marker, px]) => {
+    fenced((s, key, [id, offset, marker, px]) => {
       if (!rangeIs(s, key, int(offset), bytes(id))) return 0;
       s.set(key, bytes(marker), int(px));
       return 1;
-    },
+    }),
   ],
   [
     SET_TTL,

@@ -36,6 +36,25 @@ describe('invalidateTags when Redis is out of memory', () => {
     await server.stop();
   });
 
+  afterEach(() => {
+    server.cli('config', 'set', 'maxmemory', '0');
+  });
+
+  it('a set refused for memory still removes the old value (set counts as an invalidation)', async () => {
+    await writer.set('s:1', 'v1');
+    expect(await reader.get('s:1', () => 'loaded')).toBe('v1');
+
+    server.cli('config', 'set', 'maxmemory', '1');
+    await expect(writerClient.set('probe', 'x')).rejects.toThrow(/OOM/);
+    const errors = captureErrors(writer);
+    await writer.set('s:1', 'v2'); // refused: OOM (reported, not thrown)
+    expect(codesOf(errors)).toContain('REDIS_ERROR');
+    expect(codesOf(errors)).not.toContain('INVALIDATION_DEFERRED');
+
+    // Acknowledged: from now on no reader may be served v1, though memory is still full.
+    expect(await reader.get('s:1', () => 'loaded')).toBe('loaded');
+  });
+
   it('stops the other manager serving the tagged entries while writes are refused', async () => {
     const KEYS = 20;
     for (let i = 0; i < KEYS; i++) await writer.get(`p:${i}`, () => 'old', { tags: ['products'] });

@@ -14,6 +14,8 @@ import {
   restampedCopy,
   isLeaseMarker,
   LEASE_MARKER_PREFIX,
+  hasTagSection,
+  tagStampsOf,
 } from '../../../lib/entry/entry-format';
 
 const json = encodeCodecId('json');
@@ -35,6 +37,25 @@ describe('entry format', () => {
       });
       expect(readEntryHead(Buffer.from('plain string, not an entry'))).toBeUndefined();
       expect(readEntryHead(entry.subarray(0, ENTRY_HEAD_LENGTH - 1))).toBeUndefined();
+    });
+
+    it('reads the tag stamps of an entry whatever its codec, and none where it has no tags', () => {
+      const tags = [{ tag: 'products', token: 'a'.repeat(16) }];
+      const tagged = encodeEntry({
+        kind: EntryKind.Null,
+        codecId: encodeCodecId('other-codec'),
+        writtenAt: 1,
+        freshUntil: 2,
+        tags,
+      });
+      expect(hasTagSection(tagged.subarray(0, ENTRY_HEAD_LENGTH))).toBe(true);
+      expect(tagStampsOf(tagged)).toEqual(tags);
+      expect(hasTagSection(entry)).toBe(false);
+      expect(tagStampsOf(entry)).toBeUndefined();
+      expect(() => tagStampsOf(tagged.subarray(0, tagged.length - 3))).toThrow(EntryFormatError);
+      const codecPastTheEnd = Buffer.from(tagged.subarray(0, 30));
+      codecPastTheEnd[28] = 200;
+      expect(() => tagStampsOf(codecPastTheEnd)).toThrow(EntryFormatError);
     });
 
     it('names the entry by its id, the same from the head or the whole entry', () => {

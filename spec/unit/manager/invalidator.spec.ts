@@ -27,6 +27,12 @@ class FakeGateway {
     return keys.length;
   }
 
+  /** What the keys held (here: entries, one byte each) and the UNLINK. */
+  async unlinkWithHeads(keys: readonly string[]): Promise<{ removed: number; heads: Buffer[] }> {
+    const removed = await this.unlink(keys);
+    return { removed, heads: keys.map(() => Buffer.of(0xca)) };
+  }
+
   async unlinkMatching(match: string): Promise<number> {
     if (!this.up) throw new Error('Connection is closed.');
     this.matched.push(match);
@@ -53,6 +59,7 @@ describe('Invalidator', () => {
       keyPrefix: 'p:',
       queueSize,
       retryMs: 1000,
+      closeTimeoutMs: 200,
       publish: async (item) => {
         published.push(item);
       },
@@ -151,5 +158,47 @@ describe('Invalidator', () => {
     gateway.up = true;
     await jest.advanceTimersByTimeAsync(5000);
     expect(invalidator.pending).toBe(1);
+  });
+
+  describe('drain() (close)', () => {
+    let undelivered: number[];
+    beforeEach(() => {
+      undelivered = [];
+      telemetry.events.on('undelivered', ({ count }) => undelivered.push(count));
+    });
+
+    it('delivers what is queued when Redis takes it before closeTimeoutMs', async () => {
+      gateway.up = false;
+      await invalidator.run({ kind: 'keys', keys: ['p:a'] }, 'invalidate', 'a');
+      const drained = invalidator.drain();
+      await jest.advanceTimersByTimeAsync(60);
+      gateway.up = true; // no recovery signal: the drain's own retry finds it
+      await jest.advanceTimersByTimeAsync(60);
+      await expect(drained).resolves.toBe(0);
+      expect(gateway.unlinked).toEqual([['p:a']]);
+      expect(undelivered).toEqual([]);
+    });
+
+    it('gives up after closeTimeoutMs, reports the count, and tries nothing afterwards', async () => {
+      gateway.up = false;
+      await invalidator.run({ kind: 'keys', keys: ['p:a', 'p:b'] }, 'invalidate');
+      await invalidator.run({ kind: 'tags', tags: ['t'] }, 'invalidateTags');
+      const drained = invalidator.drain();
+      await jest.advanceTimersByTimeAsync(250);
+      await expect(drained).resolves.toBe(3);
+      expect(undelivered).toEqual([3]);
+      const report = errors.find((e) => e.code === 'INVALIDATION_UNDELIVERED');
+      expect(report?.operation).toBe('close');
+      expect(report?.message).toMatch(/3 queued invalidations/);
+      gateway.recover();
+      await jest.advanceTimersByTimeAsync(5000);
+      expect(gateway.unlinked).toEqual([]);
+      expect(invalidator.pending).toBe(3);
+    });
+
+    it('resolves at once with nothing queued, reporting nothing', async () => {
+      await expect(invalidator.drain()).resolves.toBe(0);
+      expect(undelivered).toEqual([]);
+    });
   });
 });

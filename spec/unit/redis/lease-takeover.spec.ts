@@ -10,8 +10,12 @@ import { TAKE_LEASE_OR_UNEXPIRING_MARKER } from '../../../lib/redis/scripts';
 describe('TAKE_LEASE_OR_UNEXPIRING_MARKER on the memory store', () => {
   const store = new MemoryStore();
   const connection = new MemoryConnection(store);
-  const take = (key: string, seen: string): Promise<unknown> =>
-    connection.evalSha(TAKE_LEASE_OR_UNEXPIRING_MARKER, key, [seen, 'CA~lease~mine', 1000]);
+  /** The script's code (its reply is `[code, seconds, microseconds]`); no fence in the way. */
+  const take = async (key: string, seen: string): Promise<unknown> => {
+    const fence = Number.MAX_SAFE_INTEGER;
+    const args = [fence, seen, 'CA~lease~mine', 1000];
+    return ((await connection.evalSha(TAKE_LEASE_OR_UNEXPIRING_MARKER, key, args)) as unknown[])[0];
+  };
 
   afterAll(() => store.close());
 
@@ -26,6 +30,13 @@ describe('TAKE_LEASE_OR_UNEXPIRING_MARKER on the memory store', () => {
     expect(await take('planted', 'CA~lease~planted')).toBe(1);
     expect(store.get('planted')?.toString()).toBe('CA~lease~mine');
     expect(store.pttl('planted')).toBeGreaterThan(0);
+  });
+
+  it('does nothing past its fence (the caller gave up on it), and says so', async () => {
+    const args = [1, 'CA~lease~theirs', 'CA~lease~mine', 1000];
+    const reply = await connection.evalSha(TAKE_LEASE_OR_UNEXPIRING_MARKER, 'late', args);
+    expect((reply as unknown[])[0]).toBe(-1);
+    expect(store.get('late')).toBeNull();
   });
 
   it('takes an absent key, and leaves a value that changed since it was read', async () => {

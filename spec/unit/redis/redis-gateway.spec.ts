@@ -1,7 +1,9 @@
 import { EventEmitter } from 'node:events';
+import { LateWriteRefusedError } from '../../../lib/errors/deadline-exceeded.error';
 import { CircuitBreaker } from '../../../lib/redis/circuit-breaker';
 import type { RedisClient } from '../../../lib/redis/redis-client';
 import { RedisGateway } from '../../../lib/redis/redis-gateway';
+import { FENCED_SET, REDIS_TIME } from '../../../lib/redis/scripts';
 
 /** The few commands the gateway sends, answered by hand, with a settable connection status. */
 class FakeClient extends EventEmitter {
@@ -65,14 +67,26 @@ describe('RedisGateway', () => {
       scanCount: 10,
       coalesceWrites: true,
     });
-    client.answer = async () => 'OK';
+    // Redis's TIME (the clock's first sample), then the fenced SET's [code, seconds, micros].
+    client.answer = async () => [1, '1', '0'];
     const write = fresh.set('k', Buffer.from('v'), 100);
     await new Promise((resolve) => setImmediate(resolve));
     expect(client.calls).toEqual([]); // nothing sits in the offline queue meanwhile
     client.status = 'ready';
     client.emit('ready');
     await expect(write).resolves.toBeUndefined();
-    expect(client.calls).toEqual(['set k v PX 100']);
+    expect(client.calls).toEqual([
+      `evalsha ${REDIS_TIME.sha1.slice(0, 6)}`,
+      `evalsha ${FENCED_SET.sha1.slice(0, 6)}`,
+    ]);
+  });
+
+  it('rejects a write that Redis refused for arriving past its fence, and keeps the circuit closed', async () => {
+    client.answer = async () => [-1, '1', '0'];
+    await expect(gateway.set('k', Buffer.from('v'), 100)).rejects.toBeInstanceOf(
+      LateWriteRefusedError,
+    );
+    expect(gateway.circuit).toBe('closed');
   });
 
   it('gives up on a write without sending it when the first connection takes longer than the deadline', async () => {

@@ -7,7 +7,7 @@ import { nowMs, sleep } from './clock';
 import { VersionDatabase } from './database';
 import { FaultInjector } from './fault-injector';
 import type { WorkerSetup } from './messages';
-import { parseSoakOptions } from './options';
+import { parseSoakOptions, SOAK_USAGE } from './options';
 import { Oracle } from './oracle';
 import { Random } from './random';
 import { renderReport, type BurstResult } from './report';
@@ -50,7 +50,12 @@ const print = (line: string): void => {
 };
 
 async function main(): Promise<number> {
-  const options = parseSoakOptions(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    print(SOAK_USAGE);
+    return 0;
+  }
+  const options = parseSoakOptions(argv);
   // Separate streams, so the same seed injects the same faults whatever the bursts do.
   const faultRandom = new Random(options.seed);
   const burstRandom = new Random(options.seed ^ 0x5eed);

@@ -13,7 +13,7 @@ export interface SoakOptions {
   faults: readonly FaultKind[];
 }
 
-const USAGE =
+export const SOAK_USAGE =
   'usage: npm run soak -- [--seconds 120] [--cluster] [--processes 4] [--seed N] ' +
   `[--faults ${FAULT_KINDS.join(',')}]`;
 
@@ -31,7 +31,7 @@ export function parseSoakOptions(argv: readonly string[]): SoakOptions {
       i++;
       const n = i < argv.length ? Number(argv[i]) : NaN;
       if (!Number.isInteger(n) || n < 0)
-        throw new Error(`[cache-aside soak] ${flag} needs a whole number; ${USAGE}`);
+        throw new Error(`[cache-aside soak] ${flag} needs a whole number; ${SOAK_USAGE}`);
       return n;
     };
     switch (flag) {
@@ -52,17 +52,17 @@ export function parseSoakOptions(argv: readonly string[]): SoakOptions {
         const kinds = (i < argv.length ? argv[i] : '').split(',');
         const unknown = kinds.filter((k) => !(FAULT_KINDS as readonly string[]).includes(k));
         if (unknown.length > 0)
-          throw new Error(`[cache-aside soak] unknown fault ${unknown.join(',')}; ${USAGE}`);
+          throw new Error(`[cache-aside soak] unknown fault ${unknown.join(',')}; ${SOAK_USAGE}`);
         options.faults = kinds as FaultKind[];
         break;
       }
       default:
-        throw new Error(`[cache-aside soak] unknown argument ${flag}; ${USAGE}`);
+        throw new Error(`[cache-aside soak] unknown argument ${flag}; ${SOAK_USAGE}`);
     }
   }
   if (options.seconds < 5 || options.seconds > 3600)
-    throw new Error(`[cache-aside soak] --seconds must be within 5..3600; ${USAGE}`);
+    throw new Error(`[cache-aside soak] --seconds must be within 5..3600; ${SOAK_USAGE}`);
   if (options.processes < 2 || options.processes > 16)
-    throw new Error(`[cache-aside soak] --processes must be within 2..16; ${USAGE}`);
+    throw new Error(`[cache-aside soak] --processes must be within 2..16; ${SOAK_USAGE}`);
   return options;
 }

@@ -10,6 +10,7 @@ import {
   assertTtl,
   describe,
 } from '../errors/invalid-argument';
+import { INTERNAL_MARKER } from '../entry/key-layout';
 import { assertKnownOptions } from '../errors/unknown-option';
 import { assertRedisClient } from '../redis/redis-client';
 import { JsonSerializer } from '../serializers/json.serializer';
@@ -104,6 +105,16 @@ export function resolveOptions(options: CacheAsideOptions): ResolvedOptions {
   const keyPrefix = options.keyPrefix ?? defaults.keyPrefix;
   if (typeof keyPrefix !== 'string') {
     throw new CacheTypeError(INVALID, `keyPrefix must be a string, got ${describe(keyPrefix)}.`);
+  }
+  if (keyPrefix.includes(INTERNAL_MARKER)) {
+    // Internal names under a prefix begin with "~" (lib/entry/key-layout.ts): a prefix holding
+    // one could be another manager's prefix followed by its tag keys or bus channel.
+    throw new CacheTypeError(
+      INVALID,
+      `keyPrefix must not contain "${INTERNAL_MARKER}" (the library's own names under a prefix ` +
+        `begin with it, so such a prefix could reach another manager's tag keys); got ` +
+        `${JSON.stringify(keyPrefix)}. Use another separator, e.g. "app:".`,
+    );
   }
   const resolved: ResolvedOptions = {
     redis,

@@ -106,6 +106,23 @@ describe('manager options', () => {
     });
   });
 
+  describe('keyPrefix', () => {
+    it.each(['app~:', '~', 'app:~t:', 'a~b'])(
+      'refuses %j: a "~" could reach into the library\'s own names under another prefix',
+      (keyPrefix) => {
+        const error = errorOf(() => build({ keyPrefix }));
+        expect(error).toBeInstanceOf(TypeError);
+        expect(error.code).toBe('ERR_CACHE_ASIDE_INVALID_ARGUMENT');
+        expect(error.message).toMatch(/^\[cache-aside\] keyPrefix must not contain "~"/);
+        expect(error.message).toContain(JSON.stringify(keyPrefix));
+      },
+    );
+
+    it.each(['', 'app:', 'tenant-1:users.v2|'])('accepts %j', async (keyPrefix) => {
+      await build({ keyPrefix }).close();
+    });
+  });
+
   describe('unknown call options are refused', () => {
     let manager: CacheAsideManager;
     beforeEach(() => {

@@ -7,6 +7,13 @@ import { errorCodeOf } from './redis-error-code';
 import type { TagVersions } from './tag-versions';
 import type { Telemetry } from './telemetry';
 
+/** The public verb behind each kind of invalidation (events of a replay name it). */
+const OPERATION_OF = {
+  keys: 'invalidate',
+  pattern: 'invalidatePattern',
+  tags: 'invalidateTags',
+} as const satisfies Record<Invalidation['kind'], CacheOperation>;
+
 /**
  * Runs invalidations, and keeps the ones Redis could not take for replay: an invalidation never
  * throws at its caller, and an update is not left stale until the TTL because Redis blinked.
@@ -83,7 +90,7 @@ export class Invalidator {
         'the invalidation queue is full (raise invalidationQueueSize); the oldest pending invalidation ' +
           'was dropped and its entries may stay stale until their TTL',
         operation,
-        dropped.kind === 'keys' ? keyOfFullKey(this.options.keyPrefix, dropped.keys[0]) : undefined,
+        this.firstKeyOf(dropped),
       );
     }
     this.scheduleReplay();
@@ -94,7 +101,13 @@ export class Invalidator {
     if (this.queue.size === 0) return Promise.resolve();
     this.replaying ??= this.queue
       .replay(async (item) => {
-        await this.execute(item);
+        try {
+          await this.execute(item);
+        } catch (error) {
+          // Refused by the ACL: retrying cannot heal it, so it is reported once and dropped.
+          if (errorCodeOf(error) !== 'REDIS_NO_PERMISSION') throw error;
+          this.telemetry.redisFailed(error, OPERATION_OF[item.kind], this.firstKeyOf(item));
+        }
         // Whatever was read in the meantime must not outlive the replay either.
         for (const listener of this.listeners) listener(item);
       })
@@ -136,6 +149,11 @@ export class Invalidator {
       void this.replay();
     }, this.options.retryMs);
     this.retryTimer.unref();
+  }
+
+  /** The caller's first key of a key invalidation (for events), else undefined. */
+  private firstKeyOf(item: Invalidation): string | undefined {
+    return item.kind === 'keys' ? keyOfFullKey(this.options.keyPrefix, item.keys[0]) : undefined;
   }
 
   private describe(item: Invalidation): {

@@ -36,6 +36,11 @@ import { Telemetry } from './telemetry';
 import { TtlOperations } from './ttl-operations';
 import { WritePath } from './write-path';
 
+/** Said once per manager when Redis refuses scripts to its user (see docs/security.md). */
+const SCRIPTING_UNAVAILABLE =
+  'Redis refuses scripts to this user (an ACL with -@scripting, or EVAL disabled): entries are ' +
+  'stored without the atomic lease check from now on (see docs/security.md, "Without scripting")';
+
 /**
  * The cache-aside policy: look the key up; on a miss load it once (in this process and across
  * processes), store it, return it; evict on invalidation. Redis trouble never reaches the
@@ -83,6 +88,15 @@ export class CacheAsideManager {
       scanCount: resolved.scanCount,
       coalesceWrites: resolved.coalesceWrites,
       breaker: new CircuitBreaker(resolved.circuitBreaker),
+      onScriptingRefused: (error) => {
+        this.telemetry.report(
+          'SCRIPTING_UNAVAILABLE',
+          SCRIPTING_UNAVAILABLE,
+          'get',
+          undefined,
+          error,
+        );
+      },
     });
     this.gateway = gateway;
     const tags = new TagVersions(gateway, keyPrefix);

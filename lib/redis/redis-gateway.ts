@@ -9,6 +9,7 @@ import type {
 import { CommandRunner, type Command } from './command-runner';
 import type { EntryGuard, EntryPatch } from './entry-guard';
 import { connectionFor, type RedisClient } from './redis-client';
+import { fallbackOf, isScriptingRefused } from './script-fallbacks';
 import { RedisUnavailableError } from '../errors/redis-unavailable.error';
 import {
   ENSURE_TAG_TOKEN,
@@ -30,6 +31,8 @@ export interface RedisGatewayOptions {
   scanCount: number;
   /** One socket write per tick of the event loop (see `write-coalescer.ts`). */
   coalesceWrites: boolean;
+  /** Called once when Redis refuses scripts to this user (the non-atomic path is taken). */
+  onScriptingRefused?: (error: unknown) => void;
 }
 
 /** `PX` argument for a TTL in milliseconds; `0` stands for "no expiry". */
@@ -43,6 +46,8 @@ export type Milliseconds = number;
  */
 export class RedisGateway {
   private readonly runner: CommandRunner;
+  /** False once Redis refused a script to this user: scripts' non-atomic equivalents are used. */
+  private scripting = true;
   /** The adapter of the application's client (see `clients/client-connection.ts`). */
   readonly connection: ClientConnection;
 
@@ -250,18 +255,51 @@ export class RedisGateway {
     return removed;
   }
 
-  /** EVALSHA, falling back to EVAL once when the server does not know the script yet. */
+  /**
+   * Where script execution is decided: EVALSHA, falling back to EVAL once when the server does
+   * not know the script yet; for a user that may not run scripts (`-@scripting`), the script's
+   * non-atomic equivalent from then on, said once through `onScriptingRefused`.
+   */
   private async eval(
     script: LuaScript,
     key: string,
     args: readonly ScriptArgument[],
   ): Promise<unknown> {
+    if (!this.scripting) return this.withoutScripting(script, key, args, undefined);
     try {
-      return await this.run((c, signal) => c.evalSha(script, key, args, signal), true);
+      try {
+        return await this.run((c, signal) => c.evalSha(script, key, args, signal), true);
+      } catch (error) {
+        if (!String((error as Error | undefined)?.message).startsWith('NOSCRIPT')) throw error;
+        return await this.run((c, signal) => c.evalSource(script, key, args, signal), true);
+      }
     } catch (error) {
-      if (!String((error as Error | undefined)?.message).startsWith('NOSCRIPT')) throw error;
-      return this.run((c, signal) => c.evalSource(script, key, args, signal), true);
+      if (!isScriptingRefused(error)) throw error;
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- another call may have turned it off while this one awaited
+      if (this.scripting) {
+        this.scripting = false;
+        this.options.onScriptingRefused?.(error);
+      }
+      return this.withoutScripting(script, key, args, error);
     }
+  }
+
+  /** The script's non-atomic equivalent; one without (SET_TTL) fails as the script did. */
+  private withoutScripting(
+    script: LuaScript,
+    key: string,
+    args: readonly ScriptArgument[],
+    refusal: unknown,
+  ): Promise<unknown> {
+    const fallback = fallbackOf(script);
+    if (fallback === undefined) {
+      return Promise.reject(
+        refusal instanceof Error
+          ? refusal
+          : new Error('[cache-aside] this Redis user may not run scripts'),
+      );
+    }
+    return this.run((c, signal) => fallback(c, key, args, signal), true);
   }
 
   private run<T>(command: Command<T>, write: boolean): Promise<T> {

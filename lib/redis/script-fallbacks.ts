@@ -1,0 +1,105 @@
+import type { ClientConnection, ScriptArgument } from './clients/client-connection';
+import { isReplyError } from './redis-errors';
+import {
+  ENSURE_TAG_TOKEN,
+  RELEASE_LEASE,
+  REPLACE_IF_UNCHANGED,
+  STORE_IF_LEASED,
+  TAKE_LEASE_OR_UNEXPIRING_MARKER,
+  TAKE_OVER_ENTRY,
+  TAKE_OVER_ENTRY_BY_ID,
+  type LuaScript,
+} from './scripts';
+
+/**
+ * The non-atomic path for a Redis user that may not run scripts (`-@scripting` in its ACL, or a
+ * service that disables EVAL): each script's check and write as separate commands. Between the
+ * check and the write another process may act (an invalidation landing between a lease check
+ * and the store lets the value loaded before it in), so this is a documented degradation, chosen
+ * over the alternative: storing nothing and leaving every lease to expire (each read of a recently
+ * missed key waiting a lease period). Replies are what the script would answer.
+ */
+type Fallback = (
+  c: ClientConnection,
+  key: string,
+  args: readonly ScriptArgument[],
+  signal: AbortSignal | undefined,
+) => Promise<unknown>;
+
+/** True when `error` says this user may not run scripts at all (as opposed to a script failing). */
+export function isScriptingRefused(error: unknown): boolean {
+  if (!isReplyError(error)) return false;
+  const message = (error as Error).message;
+  return (
+    /^NOPERM\b.*'(eval|evalsha)'/i.test(message) ||
+    /^ERR unknown command .(eval|evalsha)./i.test(message)
+  );
+}
+
+const px = (value: ScriptArgument): number => Number(value);
+const text = (value: ScriptArgument): string =>
+  Buffer.isBuffer(value) ? value.toString() : String(value);
+const same = (found: Buffer | null, expected: ScriptArgument): boolean =>
+  found !== null &&
+  found.equals(Buffer.isBuffer(expected) ? expected : Buffer.from(text(expected)));
+
+const FALLBACKS = new Map<LuaScript, Fallback>([
+  [
+    STORE_IF_LEASED,
+    async (c, key, [marker, entry, ms], signal) => {
+      if (!same(await c.get(key), marker)) return 0;
+      return (await c.set(key, entry as Buffer, px(ms), false, signal)) ? 1 : 0;
+    },
+  ],
+  [
+    RELEASE_LEASE,
+    async (c, key, [marker], signal) =>
+      same(await c.get(key), marker) ? c.unlink([key], signal) : 0,
+  ],
+  [
+    TAKE_LEASE_OR_UNEXPIRING_MARKER,
+    async (c, key, [seen, marker, ms], signal) => {
+      const current = await c.get(key);
+      if (current !== null && (!same(current, seen) || (await c.pttl(key)) !== -1)) return 0;
+      return (await c.set(key, text(marker), px(ms), false, signal)) ? 1 : 0;
+    },
+  ],
+  [
+    TAKE_OVER_ENTRY,
+    async (c, key, [seen, marker, ms], signal) => {
+      if (!same(await c.get(key), seen)) return 0;
+      return (await c.set(key, text(marker), px(ms), false, signal)) ? 1 : 0;
+    },
+  ],
+  [
+    TAKE_OVER_ENTRY_BY_ID,
+    async (c, key, [id, offset, marker, ms], signal) => {
+      const from = Number(offset);
+      const found = await c.getRange(key, from, from + text(id).length - 1);
+      if (!same(found, id)) return 0;
+      return (await c.set(key, text(marker), px(ms), false, signal)) ? 1 : 0;
+    },
+  ],
+  [
+    REPLACE_IF_UNCHANGED,
+    async (c, key, [id, offset, length, entry, ms], signal) => {
+      const from = Number(offset);
+      if (!same(await c.getRange(key, from, from + Number(length) - 1), id)) return 0;
+      return (await c.set(key, entry as Buffer, px(ms), false, signal)) ? 1 : 0;
+    },
+  ],
+  [
+    ENSURE_TAG_TOKEN,
+    async (c, key, [candidate, ms], signal) => {
+      if (await c.set(key, text(candidate), px(ms), true, signal)) return text(candidate);
+      const current = await c.getString(key);
+      if (current !== null) await c.pexpire(key, px(ms), signal);
+      return current ?? text(candidate);
+    },
+  ],
+]);
+
+/** The non-atomic equivalent of a script, or undefined where it has none (SET_TTL). */
+export function fallbackOf(script: LuaScript): Fallback | undefined {
+  return FALLBACKS.get(script);
+}

@@ -31,6 +31,29 @@ const familyProject = (client) => ({
   globalTeardown: '<rootDir>/spec/support/global-teardown.ts',
 });
 
+/**
+ * The manager, decorator and L1 specs again as a Redis ACL user confined to the test keys
+ * (docs/security.md's line, -@dangerous), and with -@scripting too: users made by the global
+ * setup, switched to by spec/support/acl-env/. The whole integration suite would add too much
+ * CI time for what these cover; the security specs run their own ACL servers.
+ */
+const ACL_SPECS = [
+  'manager/manager.redis',
+  'decorators/decorators.redis',
+  'decorators/cacheable-many.redis',
+  'l1/l1-coherence.redis',
+].map((name) => `<rootDir>/spec/integration/${name}.spec.ts`);
+
+const aclProject = (name, user, specs) => ({
+  ...common,
+  displayName: `integration:${name}`,
+  testMatch: specs,
+  transform: tsJest('tsconfig.json'),
+  setupFiles: [`<rootDir>/spec/support/acl-env/${user}.ts`],
+  globalSetup: '<rootDir>/spec/support/global-setup.ts',
+  globalTeardown: '<rootDir>/spec/support/global-teardown.ts',
+});
+
 const common = {
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],
@@ -63,6 +86,14 @@ module.exports = {
     familyProject('node-redis'),
     familyProject('iovalkey'),
     familyProject('ioredis6'),
+    aclProject('acl', 'dangerous', ACL_SPECS),
+    // Not yet the manager and L1 specs: they expect no error event (here one SCRIPTING_UNAVAILABLE)
+    // and setTtl, which is unavailable without scripting (docs/security.md).
+    aclProject(
+      'acl-noscript',
+      'scripting',
+      ACL_SPECS.filter((spec) => spec.includes('decorators')),
+    ),
   ],
   testTimeout: 30000,
   collectCoverageFrom: ['lib/**/*.ts'],

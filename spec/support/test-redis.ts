@@ -11,6 +11,11 @@ export function testRedisUrl(): string {
   return url;
 }
 
+/** The standalone server as its default (unrestricted) user: for fault injection only. */
+export function adminRedisUrl(): string {
+  return process.env.CACHE_ASIDE_TEST_ADMIN_URL ?? testRedisUrl();
+}
+
 /** A client with the retry policy the README recommends (capped backoff). */
 export function newTestClient(url = testRedisUrl()): Redis {
   return new Redis(url, {
@@ -28,7 +33,10 @@ export function newClusterClient(): Cluster {
       return { host, port: Number(port) };
     });
   if (nodes.length === 0) throw new Error('no test cluster (global setup)');
-  return new Cluster(nodes, { redisOptions: { maxRetriesPerRequest: 1 } });
+  // As an ACL user under the integration:acl projects (spec/support/acl-env/).
+  const user = process.env.CACHE_ASIDE_TEST_CLUSTER_USER;
+  const auth = user === undefined ? {} : { username: user, password: `${user}-pw` };
+  return new Cluster(nodes, { redisOptions: { maxRetriesPerRequest: 1, ...auth } });
 }
 
 /** Every key a run writes starts with this (set by the global setup), so teardown can find them. */

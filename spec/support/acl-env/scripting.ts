@@ -1,0 +1,4 @@
+// The integration:acl-noscript project: the same user line, with -@scripting too.
+import { runAs } from './acl-env';
+
+runAs('acl-scripting');

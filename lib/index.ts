@@ -17,6 +17,7 @@ export {
   DEFAULT_INVALIDATION_QUEUE_SIZE,
   DEFAULT_INVALIDATION_RETRY_MS,
   DEFAULT_SCAN_COUNT,
+  DEFAULT_GET_MANY_CHUNK_SIZE,
 } from './manager/cache-aside.options';
 export { DEFAULT_FAILURE_THRESHOLD, DEFAULT_COOLDOWN_MS } from './redis/circuit-breaker';
 export type {

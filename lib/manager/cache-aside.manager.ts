@@ -146,7 +146,7 @@ export class CacheAsideManager {
     };
     const missPath = new MissPath(core);
     this.reads = new ReadPath(core, missPath, new BackgroundRefresh(core, missPath));
-    this.batchRead = new BatchRead(core, missPath);
+    this.batchRead = new BatchRead(core, missPath, resolved.getManyChunkSize);
     // A write that falls back to removing its key is a `set`, not also a traced invalidation.
     this.writes = new WritePath(core, settings, (key) => this.removeKeys([key]));
     this.ttl = new TtlOperations(core);

@@ -11,6 +11,7 @@ export {
   DEFAULT_MAX_VALUE_BYTES,
   DEFAULT_OPERATION_TIMEOUT_MS,
   DEFAULT_SCAN_COUNT,
+  DEFAULT_GET_MANY_CHUNK_SIZE,
   DEFAULT_TTL,
   DEFAULT_TTL_JITTER,
 } from './cache-aside.defaults';
@@ -80,6 +81,15 @@ export interface CacheAsideOptions {
   invalidationRetryMs?: number;
   /** SCAN COUNT hint for pattern invalidation. @default `DEFAULT_SCAN_COUNT` */
   scanCount?: number;
+  /**
+   * Keys per round trip of a `getMany` (and `@CacheableMany`): a larger batch is looked up,
+   * leased and stored in chunks of this size, one chunk at a time, each command with a deadline
+   * of `operationTimeoutMs` plus 0.1 ms per key of a chunk. A failing chunk is reported once (not
+   * per key), is never counted by the circuit breaker, and ends the batch's use of Redis (the
+   * rest is served by the loader). The loader is still called once with every missing key.
+   * @default `DEFAULT_GET_MANY_CHUNK_SIZE`
+   */
+  getManyChunkSize?: number;
   /** Source of randomness for TTL jitter, replaceable for deterministic tests. @default Math.random */
   random?: () => number;
   /**
@@ -157,6 +167,7 @@ export interface ResolvedOptions {
   invalidationQueueSize: number;
   invalidationRetryMs: number;
   scanCount: number;
+  getManyChunkSize: number;
   random: () => number;
   l1: L1Options | undefined;
 }

@@ -7,6 +7,13 @@ import { newLeaseMarker, pollSchedule } from './load-lease';
 import { ABSENT, LEASED, type FoundEntry, type Lookup } from './lookup';
 import type { Flight } from './single-flight';
 import { raceTimeout, TIMED_OUT } from './timeout-race';
+import type { RedisGateway } from '../redis/redis-gateway';
+
+/** How the stores of one chunk of a large `getMany` are sent and their failures reported. */
+export interface BatchStore {
+  readonly gateway: RedisGateway;
+  readonly failed: (error: unknown) => void;
+}
 
 /** How long a failing loader is left alone while a stale value answers inside its grace window. */
 const GRACE_RETRY_MS = 1000;
@@ -97,6 +104,8 @@ export class MissPath {
    * Encodes and stores a loaded value under our lease (in the background, never rejecting), or
    * gives the lease back when the value is not to be cached (tags unreadable, `ttl <= 0`, not
    * encodable). `epochAtLoad` was taken before the load began (see `LocalCoherence.keep`).
+   * `batch`: a chunk of a large `getMany` stores through the batch gateway and reports a failure
+   * through its own `failed` (once per chunk). Resolves when the store is done (never rejects).
    */
   storeLoaded<T>(
     request: CacheRequest<T>,
@@ -104,7 +113,8 @@ export class MissPath {
     marker: string,
     tags: TagStamp[] | undefined,
     epochAtLoad: number,
-  ): void {
+    batch?: BatchStore,
+  ): Promise<void> {
     const { core } = this;
     const { fullKey, key, opts } = request;
     const wantsTags = opts.tags !== undefined && opts.tags.length > 0;
@@ -112,28 +122,30 @@ export class MissPath {
       wantsTags && tags === undefined ? undefined : core.writer.prepare(value, request, tags);
     if (entry === undefined) {
       core.leases.release(fullKey, marker);
-      return;
+      return Promise.resolve();
     }
-    core.background.track(
-      core.gateway.storeIfLeased(fullKey, marker, entry.bytes, entry.px).then(
-        (landed) => {
-          if (!landed) return;
-          core.telemetry.stored(key);
-          core.local.keep(
-            fullKey,
-            value,
-            request.codec,
-            entry,
-            entry.bytes.length,
-            epochAtLoad,
-            opts.eagerRefresh,
-          );
-        },
-        (error: unknown) => {
-          core.telemetry.redisFailed(error, request.operation, key, request.label);
-        },
-      ),
+    const gateway = batch?.gateway ?? core.gateway;
+    const task = gateway.storeIfLeased(fullKey, marker, entry.bytes, entry.px).then(
+      (landed) => {
+        if (!landed) return;
+        core.telemetry.stored(key);
+        core.local.keep(
+          fullKey,
+          value,
+          request.codec,
+          entry,
+          entry.bytes.length,
+          epochAtLoad,
+          opts.eagerRefresh,
+        );
+      },
+      (error: unknown) => {
+        if (batch) batch.failed(error);
+        else core.telemetry.redisFailed(error, request.operation, key, request.label);
+      },
     );
+    core.background.track(task);
+    return task;
   }
 
   /**
@@ -197,7 +209,7 @@ export class MissPath {
     const graceEnds = stale ? stale.header.freshUntil + (opts.grace ?? 0) * 1000 : 0;
     const outcome = this.callLoader(request, loader).then(
       (value) => {
-        this.storeLoaded(request, value, marker, tags, epoch);
+        void this.storeLoaded(request, value, marker, tags, epoch);
         return { value };
       },
       (error: unknown) => {

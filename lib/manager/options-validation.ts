@@ -42,6 +42,7 @@ const CONSTRUCTOR_OPTIONS = namesOf<CacheAsideOptions>({
   invalidationQueueSize: 1,
   invalidationRetryMs: 1,
   scanCount: 1,
+  getManyChunkSize: 1,
   random: 1,
   l1: 1,
 });
@@ -131,6 +132,7 @@ export function resolveOptions(options: CacheAsideOptions): ResolvedOptions {
     invalidationQueueSize: options.invalidationQueueSize ?? defaults.invalidationQueueSize,
     invalidationRetryMs: options.invalidationRetryMs ?? defaults.invalidationRetryMs,
     scanCount: options.scanCount ?? defaults.scanCount,
+    getManyChunkSize: options.getManyChunkSize ?? defaults.getManyChunkSize,
     random: options.random ?? Math.random,
     l1: options.l1,
   };
@@ -150,6 +152,7 @@ export function resolveOptions(options: CacheAsideOptions): ResolvedOptions {
   assertPositiveInteger(resolved.invalidationQueueSize, 'invalidationQueueSize');
   assertTimeout(resolved.invalidationRetryMs, 'invalidationRetryMs');
   assertPositiveInteger(resolved.scanCount, 'scanCount');
+  assertPositiveInteger(resolved.getManyChunkSize, 'getManyChunkSize');
   assertFunction(resolved.random, 'random');
   assertBreakerOptions(resolved.circuitBreaker);
   assertL1Options(resolved.l1);

@@ -42,10 +42,12 @@ export class CommandRunner {
     private readonly breaker: CircuitBreaker,
     private readonly operationTimeout: number,
     coalesceWrites: boolean,
+    /** False for the chunks of a large batch: their failures never open the circuit by themselves. */
+    private readonly countsFailures = true,
   ) {
     this.everReady = connection.state() === 'ready';
     this.deadlines = new DeadlineQueue(operationTimeout, () => {
-      breaker.recordFailure();
+      if (countsFailures) breaker.recordFailure();
     });
     this.coalescer = coalesceWrites ? new WriteCoalescer(connection) : undefined;
     this.stopListening = connection.onReady(this.onClientReady);
@@ -166,7 +168,7 @@ export class CommandRunner {
           if (ticket.isResolved) return;
           ticket.isResolved = true;
           if (this.connection.isReplyError(error)) this.breaker.recordSuccess();
-          else this.breaker.recordFailure();
+          else if (this.countsFailures) this.breaker.recordFailure();
           // Clients reject with Errors; anything else is wrapped without its content.
           reject(
             error instanceof Error ? error : new Error('[cache-aside] the Redis client failed'),

@@ -35,6 +35,9 @@ export interface RedisGatewayOptions {
   onScriptingRefused?: (error: unknown) => void;
 }
 
+/** Deadline added per key of a batch chunk: room for Redis to read and send each value. */
+export const BATCH_MS_PER_KEY = 0.1;
+
 /** `PX` argument for a TTL in milliseconds; `0` stands for "no expiry". */
 export type Milliseconds = number;
 
@@ -51,18 +54,46 @@ export class RedisGateway {
   /** The adapter of the application's client (see `clients/client-connection.ts`). */
   readonly connection: ClientConnection;
 
-  /** Refuses a client it does not recognise with a `CacheTypeError` naming the accepted ones. */
+  private batchView: RedisGateway | undefined;
+
+  /**
+   * Refuses a client it does not recognise with a `CacheTypeError` naming the accepted ones.
+   * `shared` is the connection of the gateway this one is a batch view of (see `forBatches`).
+   */
   constructor(
     readonly client: RedisClient,
     private readonly options: RedisGatewayOptions,
+    shared?: ClientConnection,
   ) {
-    this.connection = connectionFor(client);
+    this.connection = shared ?? connectionFor(client);
     this.runner = new CommandRunner(
       this.connection,
       options.breaker,
       options.operationTimeout,
       options.coalesceWrites,
+      shared === undefined,
     );
+  }
+
+  /**
+   * The same client, for the chunks of a large batch (`getMany`): each command's deadline is
+   * `operationTimeout` plus {@link BATCH_MS_PER_KEY} per key of a chunk of `chunkSize` keys, and
+   * its failures are not counted by the circuit breaker (a batch too large for its deadline says
+   * nothing about Redis being down; they are reported, once per chunk, by the caller).
+   */
+  forBatches(chunkSize: number): RedisGateway {
+    this.batchView ??= new RedisGateway(
+      this.client,
+      {
+        ...this.options,
+        operationTimeout: this.options.operationTimeout + chunkSize * BATCH_MS_PER_KEY,
+        onScriptingRefused: (error) => {
+          this.noteScriptingRefused(error);
+        },
+      },
+      this.connection,
+    );
+    return this.batchView;
   }
 
   /** See `CommandRunner.onRecovered`. */
@@ -77,6 +108,7 @@ export class RedisGateway {
 
   detach(): void {
     this.runner.detach();
+    this.batchView?.detach();
   }
 
   /** A new connection for subscribing (the L1 bus); the caller closes it. */
@@ -275,13 +307,16 @@ export class RedisGateway {
       }
     } catch (error) {
       if (!isScriptingRefused(error)) throw error;
-      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- another call may have turned it off while this one awaited
-      if (this.scripting) {
-        this.scripting = false;
-        this.options.onScriptingRefused?.(error);
-      }
+      this.noteScriptingRefused(error);
       return this.withoutScripting(script, key, args, error);
     }
+  }
+
+  /** From now on without scripts; said once (for this gateway and its batch view together). */
+  private noteScriptingRefused(error: unknown): void {
+    if (!this.scripting) return;
+    this.scripting = false;
+    this.options.onScriptingRefused?.(error);
   }
 
   /** The script's non-atomic equivalent; one without (SET_TTL) fails as the script did. */

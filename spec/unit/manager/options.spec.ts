@@ -100,6 +100,7 @@ describe('manager options', () => {
         invalidationQueueSize: 10,
         invalidationRetryMs: 100,
         scanCount: 10,
+        getManyChunkSize: 100,
         random: () => 0.5,
       });
       await manager.close();

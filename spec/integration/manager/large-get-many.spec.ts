@@ -1,0 +1,113 @@
+import type Redis from 'ioredis';
+import { CacheAsideManager } from '../../../lib/manager/cache-aside.manager';
+import { DEFAULT_GET_MANY_CHUNK_SIZE } from '../../../lib/manager/cache-aside.defaults';
+import { startRedisServer, type RedisServer } from '../../support/redis-server';
+import {
+  captureErrors,
+  codesOf,
+  DEADLINE_BOUND_MS,
+  FAULT_OPTIONS,
+  isHit,
+  Measurements,
+  newFaultClient,
+  timed,
+  type Timed,
+} from '../../support/fault-kit';
+import { ready } from '../../support/test-redis';
+
+/**
+ * A getMany of 100,000 keys (issue #11, finding 9) took 3-5.6 s, emitted 100,000 REDIS_TIMEOUT
+ * events, opened the circuit (an unrelated cached key was then served by its loader), stored
+ * nothing (the next call missed every key again) and grew the process by ~540 MB. Large batches
+ * now go to Redis in chunks, each with a deadline that fits it, reported once per chunk, and
+ * never counted by the circuit breaker.
+ */
+const KEYS = 100_000;
+
+describe('getMany of 100,000 keys', () => {
+  let server: RedisServer;
+  let redis: Redis;
+  let cache: CacheAsideManager;
+  const measured = new Measurements('large getMany');
+
+  beforeAll(async () => {
+    server = await startRedisServer();
+    redis = newFaultClient(server.url);
+    await ready(redis);
+    // The fault kit's short deadline (100 ms) is the pressure: one command for the whole batch
+    // could not meet it.
+    cache = new CacheAsideManager({
+      redis,
+      keyPrefix: 'big:',
+      ...FAULT_OPTIONS,
+      leaseTtlMs: 30_000,
+    });
+  });
+
+  afterAll(async () => {
+    await cache.close();
+    redis.disconnect();
+    await server.stop();
+    measured.print();
+  });
+
+  it('answers in bounded time, with at most one error per chunk, the circuit closed and memory bounded', async () => {
+    const errors = captureErrors(cache);
+    await cache.set('unrelated', 'cached');
+    const keys = Array.from({ length: KEYS }, (_, i) => `item:${i}`);
+    let asked = 0;
+    const loader = (missing: string[]): Promise<string[]> => {
+      asked += missing.length;
+      return Promise.resolve(missing.map((key) => `value of ${key}`));
+    };
+    const heapBefore = process.memoryUsage().heapUsed;
+
+    const first = await timed(() => cache.getMany(keys, loader));
+    expect(first.value).toHaveLength(KEYS);
+    expect(first.value[KEYS - 1]).toBe(`value of item:${KEYS - 1}`);
+    expect(asked).toBe(KEYS);
+    await cache.settle();
+    const heapGrowthMb = (process.memoryUsage().heapUsed - heapBefore) / 2 ** 20;
+    measured.add('first call (all missing)', first.ms);
+    measured.count('heap growth (MB)', Math.round(heapGrowthMb));
+
+    const chunks = Math.ceil(KEYS / DEFAULT_GET_MANY_CHUNK_SIZE);
+    // Lookups, leases and stores: at most one event per chunk for each.
+    expect(errors.length).toBeLessThanOrEqual(3 * chunks);
+    expect(cache.stats().circuit).toBe('closed');
+    expect(await isHit(cache, 'unrelated')).toBe(true);
+    expect(first.ms).toBeLessThan(15_000);
+    expect(heapGrowthMb).toBeLessThan(300);
+
+    // What the first call stored answers the second (nearly all of it on a loaded machine).
+    asked = 0;
+    const second = await timed(() => cache.getMany(keys, loader));
+    measured.add('second call', second.ms);
+    measured.count('second call: keys loaded', asked);
+    expect(second.value[0]).toBe('value of item:0');
+    expect(asked).toBeLessThan(KEYS / 10);
+    expect(cache.stats().circuit).toBe('closed');
+  });
+
+  it('on a hung server: one error for the batch, answered by the loader past one deadline, the circuit closed', async () => {
+    const keys = Array.from({ length: 10_000 }, (_, i) => `hung:${i}`);
+    await cache.set('unrelated', 'cached');
+    const errors = captureErrors(cache);
+    server.pause();
+    let answer: Timed<string[]>;
+    try {
+      answer = await timed(() =>
+        cache.getMany(keys, (missing) => Promise.resolve(missing.map(() => 'loaded'))),
+      );
+    } finally {
+      server.resume();
+    }
+    expect(answer.value).toHaveLength(keys.length);
+    expect(answer.value[0]).toBe('loaded');
+    // The first chunk's MGET timed out: the rest was neither asked, leased nor stored.
+    expect(codesOf(errors)).toEqual(['REDIS_TIMEOUT']);
+    expect(answer.ms).toBeLessThan(DEADLINE_BOUND_MS + DEFAULT_GET_MANY_CHUNK_SIZE * 0.1);
+    expect(cache.stats().circuit).toBe('closed');
+    expect(await isHit(cache, 'unrelated')).toBe(true);
+  });
+});

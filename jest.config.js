@@ -44,10 +44,10 @@ const ACL_SPECS = [
   'l1/l1-coherence.redis',
 ].map((name) => `<rootDir>/spec/integration/${name}.spec.ts`);
 
-const aclProject = (name, user, specs) => ({
+const aclProject = (name, user) => ({
   ...common,
   displayName: `integration:${name}`,
-  testMatch: specs,
+  testMatch: ACL_SPECS,
   transform: tsJest('tsconfig.json'),
   setupFiles: [`<rootDir>/spec/support/acl-env/${user}.ts`],
   globalSetup: '<rootDir>/spec/support/global-setup.ts',
@@ -86,14 +86,8 @@ module.exports = {
     familyProject('node-redis'),
     familyProject('iovalkey'),
     familyProject('ioredis6'),
-    aclProject('acl', 'dangerous', ACL_SPECS),
-    // Not yet the manager and L1 specs: they expect no error event (here one SCRIPTING_UNAVAILABLE)
-    // and setTtl, which is unavailable without scripting (docs/security.md).
-    aclProject(
-      'acl-noscript',
-      'scripting',
-      ACL_SPECS.filter((spec) => spec.includes('decorators')),
-    ),
+    aclProject('acl', 'dangerous'),
+    aclProject('acl-noscript', 'scripting'),
   ],
   testTimeout: 30000,
   collectCoverageFrom: ['lib/**/*.ts'],

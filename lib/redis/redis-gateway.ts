@@ -297,7 +297,7 @@ export class RedisGateway {
     key: string,
     args: readonly ScriptArgument[],
   ): Promise<unknown> {
-    if (!this.scripting) return this.withoutScripting(script, key, args, undefined);
+    if (!this.scripting) return this.withoutScripting(script, key, args);
     try {
       try {
         return await this.run((c, signal) => c.evalSha(script, key, args, signal), true);
@@ -308,7 +308,7 @@ export class RedisGateway {
     } catch (error) {
       if (!isScriptingRefused(error)) throw error;
       this.noteScriptingRefused(error);
-      return this.withoutScripting(script, key, args, error);
+      return this.withoutScripting(script, key, args);
     }
   }
 
@@ -319,21 +319,13 @@ export class RedisGateway {
     this.options.onScriptingRefused?.(error);
   }
 
-  /** The script's non-atomic equivalent; one without (SET_TTL) fails as the script did. */
+  /** The script's non-atomic equivalent (see `script-fallbacks.ts`). */
   private withoutScripting(
     script: LuaScript,
     key: string,
     args: readonly ScriptArgument[],
-    refusal: unknown,
   ): Promise<unknown> {
     const fallback = fallbackOf(script);
-    if (fallback === undefined) {
-      return Promise.reject(
-        refusal instanceof Error
-          ? refusal
-          : new Error('[cache-aside] this Redis user may not run scripts'),
-      );
-    }
     return this.run((c, signal) => fallback(c, key, args, signal), true);
   }
 

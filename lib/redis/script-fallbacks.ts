@@ -4,6 +4,7 @@ import {
   ENSURE_TAG_TOKEN,
   RELEASE_LEASE,
   REPLACE_IF_UNCHANGED,
+  SET_TTL,
   STORE_IF_LEASED,
   TAKE_LEASE_OR_UNEXPIRING_MARKER,
   TAKE_OVER_ENTRY,
@@ -89,6 +90,18 @@ const FALLBACKS = new Map<LuaScript, Fallback>([
     },
   ],
   [
+    SET_TTL,
+    // The entry is read, patched here and written whole (SETRANGE would need one more command).
+    async (c, key, [ms, bytes, offset, id, idOffset], signal) => {
+      const current = await c.get(key);
+      const from = Number(idOffset);
+      if (current === null || !same(current.subarray(from, from + text(id).length), id)) return 0;
+      const patched = Buffer.from(current);
+      (Buffer.isBuffer(bytes) ? bytes : Buffer.from(text(bytes))).copy(patched, Number(offset));
+      return (await c.set(key, patched, px(ms), false, signal)) ? 1 : 0;
+    },
+  ],
+  [
     ENSURE_TAG_TOKEN,
     async (c, key, [candidate, ms], signal) => {
       if (await c.set(key, text(candidate), px(ms), true, signal)) return text(candidate);
@@ -99,7 +112,10 @@ const FALLBACKS = new Map<LuaScript, Fallback>([
   ],
 ]);
 
-/** The non-atomic equivalent of a script, or undefined where it has none (SET_TTL). */
-export function fallbackOf(script: LuaScript): Fallback | undefined {
-  return FALLBACKS.get(script);
+/** The non-atomic equivalent of a script (every script of scripts.ts has one). */
+export function fallbackOf(script: LuaScript): Fallback {
+  const fallback = FALLBACKS.get(script);
+  if (fallback === undefined)
+    throw new Error('[cache-aside] a script without a non-atomic equivalent (script-fallbacks.ts)');
+  return fallback;
 }

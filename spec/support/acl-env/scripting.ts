@@ -2,3 +2,4 @@
 import { runAs } from './acl-env';
 
 runAs('acl-scripting');
+process.env.CACHE_ASIDE_TEST_NO_SCRIPTING = '1';

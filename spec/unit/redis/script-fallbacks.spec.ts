@@ -17,9 +17,7 @@ import {
 describe('script fallbacks (a Redis user without scripting)', () => {
   let c: MemoryConnection;
   const run = (script: LuaScript, key: string, ...args: Array<string | Buffer | number>) => {
-    const fallback = fallbackOf(script);
-    if (fallback === undefined) throw new Error('no fallback');
-    return fallback(c, key, args, undefined);
+    return fallbackOf(script)(c, key, args, undefined);
   };
 
   beforeEach(() => {
@@ -37,7 +35,7 @@ describe('script fallbacks (a Redis user without scripting)', () => {
     );
     expect(isScriptingRefused(reply('NOPERM No permissions to access a key'))).toBe(false);
     expect(isScriptingRefused(new Error("NOPERM 'eval'"))).toBe(false); // not a reply
-    expect(fallbackOf(SET_TTL)).toBeUndefined();
+    expect(() => fallbackOf({ source: 'return 1', sha1: 'x' })).toThrow(/non-atomic/);
   });
 
   it('stores only under our lease, and releases only our lease', async () => {
@@ -71,6 +69,17 @@ describe('script fallbacks (a Redis user without scripting)', () => {
     await c.set('k', Buffer.from('..ID000003..'), 0, false);
     expect(await run(TAKE_OVER_ENTRY_BY_ID, 'k', 'ID000003', 2, 'm2', 1000)).toBe(1);
     expect((await c.get('k'))?.toString()).toBe('m2');
+  });
+
+  it('sets the TTL and patches the entry only while it is the entry inspected', async () => {
+    await c.set('k', Buffer.from('..ID000001..........'), 0, false);
+    const patch = Buffer.from('PATCHED!');
+    expect(await run(SET_TTL, 'k', 1000, patch, 12, 'ID000002', 2)).toBe(0);
+    expect(await c.pttl('k')).toBe(-1);
+    expect(await run(SET_TTL, 'k', 1000, patch, 12, 'ID000001', 2)).toBe(1);
+    expect((await c.get('k'))?.toString()).toBe('..ID000001..PATCHED!');
+    expect(await c.pttl('k')).toBeGreaterThan(0);
+    expect(await run(SET_TTL, 'gone', 1000, patch, 12, 'ID000001', 2)).toBe(0);
   });
 
   it('creates a tag token once and then keeps answering it', async () => {

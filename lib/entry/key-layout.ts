@@ -57,7 +57,7 @@ function percentSurrogate(unit: string): string {
 /**
  * The Redis globs (absolute, prefix escaped) that together match every full key whose caller's
  * key matches `glob`. One glob, unless the glob's first character may match a `~`, whose keys are
- * stored escaped: then a second glob covers them. Unless the glob is `*…` (which covers the whole
+ * stored escaped: then a second glob covers them. Unless the glob is `*` (which covers the whole
  * prefix), one more covers the keys holding lone surrogates, stored under `~u` (a wildcard there
  * stands for `?` and `[…]`, as one character of the key may be several of its encoding). They may
  * also match internal names (tag keys) and keys that the glob does not: removing those costs
@@ -65,7 +65,7 @@ function percentSurrogate(unit: string): string {
  */
 export function fullPatternsOf(keyPrefix: string, glob: string): string[] {
   const prefix = escapeGlob(keyPrefix);
-  const illFormed = glob.startsWith('*') ? [] : [prefix + ILL_FORMED_HEAD + illFormedGlob(glob)];
+  const illFormed = /^\*+$/.test(glob) ? [] : [prefix + ILL_FORMED_HEAD + illFormedGlob(glob)];
   if (glob.startsWith(INTERNAL_MARKER) || glob.startsWith(`\\${INTERNAL_MARKER}`))
     return [prefix + INTERNAL_MARKER + glob, ...illFormed];
   if (glob.startsWith('?') || glob.startsWith('['))

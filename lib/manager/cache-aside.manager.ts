@@ -237,13 +237,11 @@ export class CacheAsideManager {
     assertGlobLength(glob);
     const run = async (): Promise<number> => {
       this.flights.forgetAll();
-      // One glob, or two where an escaped entry key (`~~…`) could match too (key-layout.ts).
-      const counts = await Promise.all(
-        fullPatternsOf(this.keyPrefix, glob).map((match) =>
-          this.invalidator.run({ kind: 'pattern', match }, 'invalidatePattern', glob),
-        ),
-      );
-      return counts.reduce((sum, count) => sum + count, 0);
+      // One invalidation of one or more globs: escaped entry keys (`~~…`) and keys holding lone
+      // surrogates are stored apart (key-layout.ts).
+      const [match, ...alsoMatch] = fullPatternsOf(this.keyPrefix, glob);
+      const item = alsoMatch.length === 0 ? { match } : { match, alsoMatch };
+      return this.invalidator.run({ kind: 'pattern', ...item }, 'invalidatePattern', glob);
     };
     if (!cacheChannels.invalidate.hasSubscribers) return run();
     return traceInvalidate(

@@ -1,6 +1,6 @@
 import type { CacheOperation } from '../errors/cache-error';
 import type { RedisGateway } from '../redis/redis-gateway';
-import type { Invalidation } from '../entry/invalidation';
+import { globsOf, type Invalidation } from '../entry/invalidation';
 import { keyOfFullKey } from '../entry/key-layout';
 import { InvalidationQueue } from './invalidation-queue';
 import { errorCodeOf } from './redis-error-code';
@@ -135,7 +135,10 @@ export class Invalidator {
       count =
         item.kind === 'keys'
           ? await this.gateway.unlink(item.keys)
-          : await this.gateway.unlinkMatching(item.match);
+          : (await Promise.all(globsOf(item).map((g) => this.gateway.unlinkMatching(g)))).reduce(
+              (sum, n) => sum + n,
+              0,
+            );
       this.telemetry.counters.evictions += count;
     }
     await this.options.publish?.(item);

@@ -38,18 +38,21 @@ export function isScriptingRefused(error: unknown): boolean {
 }
 
 const px = (value: ScriptArgument): number => Number(value);
-const text = (value: ScriptArgument): string =>
-  Buffer.isBuffer(value) ? value.toString() : String(value);
+/** An argument as Redis receives it: Buffers as they are, strings and numbers as UTF-8. */
+const bytesOf = (value: ScriptArgument): Buffer =>
+  Buffer.isBuffer(value) ? value : Buffer.from(String(value));
+const text = (value: ScriptArgument): string => bytesOf(value).toString();
 const same = (found: Buffer | null, expected: ScriptArgument): boolean =>
-  found !== null &&
-  found.equals(Buffer.isBuffer(expected) ? expected : Buffer.from(text(expected)));
+  found !== null && found.equals(bytesOf(expected));
+/** A script's reply for "written" / "not written". */
+const written = async (write: Promise<boolean>): Promise<number> => Number(await write);
 
 const FALLBACKS = new Map<LuaScript, Fallback>([
   [
     STORE_IF_LEASED,
     async (c, key, [marker, entry, ms], signal) => {
       if (!same(await c.get(key), marker)) return 0;
-      return (await c.set(key, entry as Buffer, px(ms), false, signal)) ? 1 : 0;
+      return written(c.set(key, bytesOf(entry), px(ms), false, signal));
     },
   ],
   [
@@ -62,14 +65,14 @@ const FALLBACKS = new Map<LuaScript, Fallback>([
     async (c, key, [seen, marker, ms], signal) => {
       const current = await c.get(key);
       if (current !== null && (!same(current, seen) || (await c.pttl(key)) !== -1)) return 0;
-      return (await c.set(key, text(marker), px(ms), false, signal)) ? 1 : 0;
+      return written(c.set(key, text(marker), px(ms), false, signal));
     },
   ],
   [
     TAKE_OVER_ENTRY,
     async (c, key, [seen, marker, ms], signal) => {
       if (!same(await c.get(key), seen)) return 0;
-      return (await c.set(key, text(marker), px(ms), false, signal)) ? 1 : 0;
+      return written(c.set(key, text(marker), px(ms), false, signal));
     },
   ],
   [
@@ -78,7 +81,7 @@ const FALLBACKS = new Map<LuaScript, Fallback>([
       const from = Number(offset);
       const found = await c.getRange(key, from, from + text(id).length - 1);
       if (!same(found, id)) return 0;
-      return (await c.set(key, text(marker), px(ms), false, signal)) ? 1 : 0;
+      return written(c.set(key, text(marker), px(ms), false, signal));
     },
   ],
   [
@@ -86,7 +89,7 @@ const FALLBACKS = new Map<LuaScript, Fallback>([
     async (c, key, [id, offset, length, entry, ms], signal) => {
       const from = Number(offset);
       if (!same(await c.getRange(key, from, from + Number(length) - 1), id)) return 0;
-      return (await c.set(key, entry as Buffer, px(ms), false, signal)) ? 1 : 0;
+      return written(c.set(key, bytesOf(entry), px(ms), false, signal));
     },
   ],
   [
@@ -97,8 +100,8 @@ const FALLBACKS = new Map<LuaScript, Fallback>([
       const from = Number(idOffset);
       if (current === null || !same(current.subarray(from, from + text(id).length), id)) return 0;
       const patched = Buffer.from(current);
-      (Buffer.isBuffer(bytes) ? bytes : Buffer.from(text(bytes))).copy(patched, Number(offset));
-      return (await c.set(key, patched, px(ms), false, signal)) ? 1 : 0;
+      bytesOf(bytes).copy(patched, Number(offset));
+      return written(c.set(key, patched, px(ms), false, signal));
     },
   ],
   [

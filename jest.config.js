@@ -3,8 +3,9 @@
  * - unit:        hermetic specs (fakes, ioredis-mock), legacy decorators (experimentalDecorators)
  * - unit-tc39:   the decorator specs again, compiled with standard (TC39) decorators
  * - integration: real redis-server processes started by spec/support/global-setup.ts
- * - integration:<client>: the fault specs again with the fault kit's client of another family
- *   (node-redis, iovalkey, ioredis 6); every family also runs
+ * - integration:<client>: the fault, manager and decorator specs again on another client family
+ *   (node-redis, iovalkey, ioredis 6), and the manager suite on the embedded memory store
+ *   (integration:memory, no server); every family also runs
  *   spec/integration/clients/client-families.redis.spec.ts inside `integration`.
  * `npm test` runs them all with coverage; thresholds below are enforced.
  */
@@ -12,23 +13,36 @@ const tsJest = (tsconfig) => ({
   '^.+\\.ts$': ['ts-jest', { tsconfig, isolatedModules: false, diagnostics: { warnOnly: false } }],
 });
 
-/** Fault specs whose client comes from the fault kit (so CACHE_ASIDE_TEST_CLIENT switches it). */
-const FAMILY_FAULT_SPECS = [
-  'hung-server',
-  'killed-and-restarted',
-  'not-running-at-start',
-  'out-of-memory',
-  'pending-invalidation',
-].map((name) => `<rootDir>/spec/integration/faults/${name}.spec.ts`);
+/**
+ * Specs whose client under test comes from the family switch (CACHE_ASIDE_TEST_CLIENT, set by
+ * spec/support/client-env/<client>.ts): the fault kit's client, or familyUnderTest() of
+ * spec/support/client-families.ts. What they inspect goes through a plain ioredis admin.
+ */
+const FAMILY_SPECS = [
+  ...[
+    'corrupt-and-wrong-type',
+    'hung-server',
+    'killed-and-restarted',
+    'not-running-at-start',
+    'out-of-memory',
+    'pending-invalidation',
+    'slow-command',
+    'stalled-process',
+  ].map((name) => `<rootDir>/spec/integration/faults/${name}.spec.ts`),
+  '<rootDir>/spec/integration/manager/manager.redis.spec.ts',
+  '<rootDir>/spec/integration/decorators/*.redis.spec.ts',
+];
 
-const familyProject = (client) => ({
+const familyProject = (client, testMatch = FAMILY_SPECS, servers = true) => ({
   ...common,
   displayName: `integration:${client}`,
-  testMatch: FAMILY_FAULT_SPECS,
+  testMatch,
   transform: tsJest('tsconfig.json'),
   setupFiles: [`<rootDir>/spec/support/client-env/${client}.ts`],
-  globalSetup: '<rootDir>/spec/support/global-setup.ts',
-  globalTeardown: '<rootDir>/spec/support/global-teardown.ts',
+  ...(servers && {
+    globalSetup: '<rootDir>/spec/support/global-setup.ts',
+    globalTeardown: '<rootDir>/spec/support/global-teardown.ts',
+  }),
 });
 
 /**
@@ -83,9 +97,16 @@ module.exports = {
       globalSetup: '<rootDir>/spec/support/global-setup.ts',
       globalTeardown: '<rootDir>/spec/support/global-teardown.ts',
     },
-    familyProject('node-redis'),
+    // A Cluster master killed (6 servers of its own): ioredis 5 in `integration`, and node-redis,
+    // whose own failover differs; iovalkey and ioredis 6 share ioredis's Cluster code.
+    familyProject('node-redis', [
+      ...FAMILY_SPECS,
+      '<rootDir>/spec/integration/faults/cluster-failover.spec.ts',
+    ]),
     familyProject('iovalkey'),
     familyProject('ioredis6'),
+    // The embedded store: the manager suite only (no server, no faults to inject).
+    familyProject('memory', ['<rootDir>/spec/integration/manager/manager.redis.spec.ts'], false),
     aclProject('acl', 'dangerous'),
     aclProject('acl-noscript', 'scripting'),
   ],

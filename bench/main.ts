@@ -10,7 +10,7 @@ import { hitScenario } from './scenarios/hit';
 import { memoryScenario } from './scenarios/memory';
 import { missScenario } from './scenarios/miss';
 import { stampedeScenario } from './scenarios/stampede';
-import { MEMORY_SUBJECTS, REDIS_SUBJECTS } from './subjects';
+import { MEMORY_SUBJECTS, NODE_REDIS_SUBJECTS, REDIS_SUBJECTS } from './subjects';
 import type { RedisTarget } from './subjects/subject';
 import { killChildren } from './support/children';
 import { redisClient, whenReady } from './support/clients';
@@ -140,10 +140,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     await whenReady(admin);
     const hit = await step('hit', 'hit path, Redis tier', () =>
-      hitScenario(REDIS_SUBJECTS, target, settings),
+      hitScenario([...REDIS_SUBJECTS, ...NODE_REDIS_SUBJECTS], target, settings),
     );
     const miss = await step('miss', 'miss path', () =>
-      missScenario(REDIS_SUBJECTS, target, settings),
+      missScenario([...REDIS_SUBJECTS, ...NODE_REDIS_SUBJECTS], target, settings),
     );
     await admin.flushall(); // our own disposable server: drop the miss keys before the next scenario
     const batch = await step('batch', 'getMany of 100 keys vs 100 gets', () =>
@@ -173,7 +173,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const machine = describeMachine(
     [
       'ioredis',
-      ...[...REDIS_SUBJECTS, ...MEMORY_SUBJECTS].flatMap((s) =>
+      ...[...REDIS_SUBJECTS, ...NODE_REDIS_SUBJECTS, ...MEMORY_SUBJECTS].flatMap((s) =>
         s.packageName && s.packageName !== 'ioredis' ? [s.packageName] : [],
       ),
       'keyv',

@@ -23,6 +23,7 @@ export { DEFAULT_FAILURE_THRESHOLD, DEFAULT_COOLDOWN_MS } from './redis/circuit-
 export type {
   CacheAsideOptions,
   GetOptions,
+  InvalidateOptions,
   SetOptions,
   TtlOption,
 } from './manager/cache-aside.options';
@@ -127,6 +128,8 @@ export type {
 export type { AnyClass } from './metadata/any-class';
 export type { ManagerScope } from './interceptor/manager-scope';
 export { DEFAULT_MANAGER_NAME } from './metadata/metadata-store';
+export { managerNamesOf } from './metadata/manager-uses';
+export type { CacheManagerUse } from './metadata/manager-uses';
 export { UnsupportedKeyValueError } from './errors/unsupported-key-value.error';
 export { CacheableMany } from './decorators/cacheable-many.decorator';
 export type { CacheableManyOptions } from './metadata/cache-metadata';

@@ -1,6 +1,6 @@
 import type { RedisTarget, SubjectDefinition } from '../subjects/subject';
 import { buildAll, closeAll, keyRange, populate, rotated, roundRobin } from '../support/harness';
-import { latency, median, throughput } from '../support/measure';
+import { latency, median, ratioTo, throughput } from '../support/measure';
 import { countingLoader } from '../support/record';
 import type { BenchSettings } from '../support/settings';
 
@@ -12,6 +12,8 @@ export interface HitRow {
   readonly opsPerSec?: number;
   /** Median ops/s ÷ raw ioredis's median ops/s, same run. */
   readonly ratio?: number;
+  /** Median ops/s ÷ raw node-redis's median ops/s, same run (when it ran). */
+  readonly ratioToNodeRedis?: number;
   /** ops/s of each round, in round order. */
   readonly rounds?: number[];
   /** Sequential latency in µs: medians over rounds. */
@@ -50,6 +52,7 @@ export async function hitScenario(
       throughput(read(b.def.id), s.inFlight, s.hitRoundMs),
     );
     const baseline = median(ops.get('raw') ?? []);
+    const nodeRedisBaseline = median(ops.get('raw-node-redis') ?? []);
 
     // Sequential warm-up first: the first timed calls after the throughput rounds are the noisiest.
     for (const b of live) await latency(read(b.def.id), Math.min(500, s.latencyCalls));
@@ -71,6 +74,7 @@ export async function hitScenario(
         label: b.def.label,
         opsPerSec: median(ops.get(id)!),
         ratio: median(ops.get(id)!) / baseline,
+        ratioToNodeRedis: ratioTo(median(ops.get(id)!), nodeRedisBaseline),
         rounds: ops.get(id)!,
         p50: median(p50s.get(id)!),
         p99: median(p99s.get(id)!),

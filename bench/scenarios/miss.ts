@@ -1,6 +1,6 @@
 import type { RedisTarget, SubjectDefinition } from '../subjects/subject';
 import { buildAll, closeAll, roundRobin, type Built } from '../support/harness';
-import { latency, median, throughput } from '../support/measure';
+import { latency, median, ratioTo, throughput } from '../support/measure';
 import { recordFor, type Loader } from '../support/record';
 import type { BenchSettings } from '../support/settings';
 
@@ -11,6 +11,8 @@ export interface MissRow {
   readonly opsPerSec?: number;
   /** Median ops/s ÷ raw ioredis's median ops/s, same run. */
   readonly ratio?: number;
+  /** Median ops/s ÷ raw node-redis's median ops/s, same run (when it ran). */
+  readonly ratioToNodeRedis?: number;
   readonly rounds?: number[];
   /** Sequential miss latency, µs. */
   readonly p50?: number;
@@ -43,6 +45,7 @@ export async function missScenario(
       (b) => b.subject!.settle(),
     );
     const baseline = median(ops.get('raw') ?? []);
+    const nodeRedisBaseline = median(ops.get('raw-node-redis') ?? []);
     const p50s = new Map<string, number>();
     for (const b of live) {
       p50s.set(b.def.id, (await latency(miss(b), s.missLatencyCalls)).p50);
@@ -56,6 +59,7 @@ export async function missScenario(
         label: b.def.label,
         opsPerSec: median(ops.get(id)!),
         ratio: median(ops.get(id)!) / baseline,
+        ratioToNodeRedis: ratioTo(median(ops.get(id)!), nodeRedisBaseline),
         rounds: ops.get(id)!,
         p50: p50s.get(id),
       };

@@ -2,6 +2,7 @@ import { bentocacheMemory, bentocacheRedis } from './bentocache';
 import { cacheAsideDecorated, cacheAsideManager, cacheAsideUncoalesced } from './cache-aside';
 import { cacheManagerIoredisYet, cacheManagerKeyvRedis, cacheManagerMemory } from './cache-manager';
 import { cacheAsideL1, plainMap } from './memory';
+import { cacheAsideDecoratedNodeRedis, cacheAsideNodeRedis, rawNodeRedis } from './node-redis';
 import { rawIoredis } from './raw-ioredis';
 import type { SubjectDefinition } from './subject';
 import { typeCacheableMemory, typeCacheableRedis } from './type-cacheable';
@@ -18,6 +19,16 @@ export const REDIS_SUBJECTS: readonly SubjectDefinition[] = [
   typeCacheableRedis,
 ];
 
+/**
+ * node-redis: its raw client (the other baseline) and cache-aside on it, in the hit and miss
+ * scenarios, where their ratios to both raw clients are reported.
+ */
+export const NODE_REDIS_SUBJECTS: readonly SubjectDefinition[] = [
+  rawNodeRedis,
+  cacheAsideNodeRedis,
+  cacheAsideDecoratedNodeRedis,
+];
+
 /** In-process subjects, the plain Map first. */
 export const MEMORY_SUBJECTS: readonly SubjectDefinition[] = [
   plainMap,
@@ -28,7 +39,9 @@ export const MEMORY_SUBJECTS: readonly SubjectDefinition[] = [
 ];
 
 export function subjectById(id: string): SubjectDefinition {
-  const found = [...REDIS_SUBJECTS, ...MEMORY_SUBJECTS].find((s) => s.id === id);
+  const found = [...REDIS_SUBJECTS, ...NODE_REDIS_SUBJECTS, ...MEMORY_SUBJECTS].find(
+    (s) => s.id === id,
+  );
   if (!found) throw new Error(`unknown bench subject "${id}"`);
   return found;
 }

@@ -51,6 +51,11 @@ export function median(values: readonly number[]): number {
   return finite.length % 2 === 1 ? finite[mid] : (finite[mid - 1] + finite[mid]) / 2;
 }
 
+/** `value ÷ baseline`, undefined when the baseline did not run (NaN) or measured nothing. */
+export function ratioTo(value: number, baseline: number): number | undefined {
+  return Number.isFinite(baseline) && baseline > 0 ? value / baseline : undefined;
+}
+
 export type Bounded<T> =
   | { readonly outcome: 'value'; readonly ms: number; readonly value: T }
   | { readonly outcome: 'error'; readonly ms: number; readonly error: unknown }

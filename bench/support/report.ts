@@ -53,34 +53,69 @@ function naRow(label: string, reason: string, width: number): string[] {
   return [label, reason, ...Array.from({ length: width - 2 }, () => DASH)];
 }
 
+/** The "× raw node-redis" column, shown when raw node-redis ran. */
+const nodeRedisColumn = (rows: ReadonlyArray<HitRow | MissRow>): boolean =>
+  rows.some((r) => r.id === 'raw-node-redis' && !r.na);
+
 function hitTable(rows: HitRow[]): string {
   const raw = rows.find((r) => r.id === 'raw');
+  const both = nodeRedisColumn(rows);
   const body = rows.map((r) => {
-    if (r.na) return naRow(r.label, r.na, 6);
+    if (r.na) return naRow(r.label, r.na, both ? 7 : 6);
     const delta =
       raw?.p50 !== undefined && r.p50 !== undefined && r.id !== 'raw'
         ? signed(r.p50 - raw.p50)
         : DASH;
     const warn = r.loadsDuringHits ? ` ⚠ ${r.loadsDuringHits} loads` : '';
-    return [r.label, ops(r.opsPerSec) + warn, ratio(r.ratio), us(r.p50), us(r.p99), delta];
+    return [
+      r.label,
+      ops(r.opsPerSec) + warn,
+      ratio(r.ratio),
+      ...(both ? [ratio(r.ratioToNodeRedis)] : []),
+      us(r.p50),
+      us(r.p99),
+      delta,
+    ];
   });
   return table(
-    ['library', 'hits/s, 64 in flight', '× raw ioredis', 'p50 µs', 'p99 µs', 'p50 vs raw, µs'],
+    [
+      'library',
+      'hits/s, 64 in flight',
+      '× raw ioredis',
+      ...(both ? ['× raw node-redis'] : []),
+      'p50 µs',
+      'p99 µs',
+      'p50 vs raw, µs',
+    ],
     body,
-    ['l', 'r', 'r', 'r', 'r', 'r'],
+    ['l', 'r', 'r', ...(both ? (['r'] as const) : []), 'r', 'r', 'r'],
   );
 }
 
 function missTable(rows: MissRow[]): string {
+  const both = nodeRedisColumn(rows);
   const body = rows.map((r) =>
-    r.na ? naRow(r.label, r.na, 4) : [r.label, ops(r.opsPerSec), ratio(r.ratio), us(r.p50)],
+    r.na
+      ? naRow(r.label, r.na, both ? 5 : 4)
+      : [
+          r.label,
+          ops(r.opsPerSec),
+          ratio(r.ratio),
+          ...(both ? [ratio(r.ratioToNodeRedis)] : []),
+          us(r.p50),
+        ],
   );
-  return table(['library', 'misses/s, 64 in flight', '× raw ioredis', 'p50 µs'], body, [
-    'l',
-    'r',
-    'r',
-    'r',
-  ]);
+  return table(
+    [
+      'library',
+      'misses/s, 64 in flight',
+      '× raw ioredis',
+      ...(both ? ['× raw node-redis'] : []),
+      'p50 µs',
+    ],
+    body,
+    ['l', 'r', 'r', ...(both ? (['r'] as const) : []), 'r'],
+  );
 }
 
 function batchTable(rows: BatchRow[]): string {
@@ -192,8 +227,8 @@ export function renderMarkdown(r: BenchResults, chartPath?: string, forDocs = fa
   const out: string[] = [];
   out.push(
     `Run ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC, ${Math.round(r.durationS)} s${s.quick ? ' (`--quick`: shortened rounds, noisier)' : ''}. ` +
-      `1 KB JSON records, ${s.hitKeys} keys, one ioredis connection per library (its defaults), ${s.inFlight} calls in flight for throughput, one at a time for latency. ` +
-      `Throughput: median of ${s.hitRounds} rounds of ${s.hitRoundMs} ms in rotating order; ratios are median ÷ median of raw ioredis in the same run.`,
+      `1 KB JSON records, ${s.hitKeys} keys, one connection per library (ioredis with its defaults; node-redis where the row says so), ${s.inFlight} calls in flight for throughput, one at a time for latency. ` +
+      `Throughput: median of ${s.hitRounds} rounds of ${s.hitRoundMs} ms in rotating order; ratios are median ÷ median of raw ioredis (and of raw node-redis) in the same run.`,
   );
   if (chartPath) out.push('', `![Hit and miss throughput relative to raw ioredis](${chartPath})`);
   if (r.hit) {

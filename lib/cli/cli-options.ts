@@ -28,6 +28,8 @@ export interface CliOptions {
   readonly maxChars: number;
   /** Connection and per-command timeout. */
   readonly timeoutMs: number;
+  /** --ca: a PEM file of the CA(s) to trust for a rediss:// server, instead of the system's. */
+  readonly caFile: string | undefined;
 }
 
 export const DEFAULT_URL = 'redis://127.0.0.1:6379';
@@ -60,6 +62,7 @@ export function parseCliOptions(
         count: { type: 'string' },
         'max-chars': { type: 'string' },
         timeout: { type: 'string' },
+        ca: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -87,6 +90,7 @@ export function parseCliOptions(
     scanCount: positive(values.count, '--count', DEFAULT_SCAN_STEP),
     maxChars: positive(values['max-chars'], '--max-chars', DEFAULT_MAX_CHARS),
     timeoutMs: positive(values.timeout, '--timeout', DEFAULT_TIMEOUT_MS),
+    caFile: values.ca,
   };
 }
 

@@ -20,6 +20,8 @@ Commands:
 Options:
   --url <url>        redis://[user:password@]host:port[/db] or rediss:// for TLS
                      (default: $REDIS_URL, else redis://127.0.0.1:6379)
+  --ca <file>        rediss://: trust the CA(s) in this PEM file (default: Node's trust
+                     store, which NODE_EXTRA_CA_CERTS extends)
   --cluster          --url is a seed node of a Redis Cluster
   --prefix <prefix>  the manager's keyPrefix (default: "cache:")
   --json             machine-readable output on stdout

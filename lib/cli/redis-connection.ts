@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import type { ConnectionOptions } from 'node:tls';
 import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import { requireOptionalPeer } from '../serializers/optional-peer';
 import { CliError, ExitCode } from './exit-code';
@@ -18,6 +21,8 @@ export interface ConnectOptions {
   readonly url: string;
   readonly cluster: boolean;
   readonly timeoutMs: number;
+  /** A PEM file of the CA(s) to trust (rediss:// only); without it, Node's trust store. */
+  readonly caFile?: string | undefined;
 }
 
 /**
@@ -26,6 +31,10 @@ export interface ConnectOptions {
  */
 export async function connectRedis(options: ConnectOptions): Promise<RedisConnection> {
   const target = parseRedisUrl(options.url);
+  const tls = target.tls ? tlsOptions(target.host, options.caFile) : undefined;
+  if (!target.tls && options.caFile !== undefined) {
+    throw usage('--ca needs a rediss:// URL (TLS); with redis:// nothing would use it');
+  }
   const ioredis = requireOptionalPeer<IoRedis>('ioredis', 'the cache-aside command-line tool');
   const shown = maskedUrl(options.url);
   const common: RedisOptions = {
@@ -35,7 +44,7 @@ export async function connectRedis(options: ConnectOptions): Promise<RedisConnec
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
     ...target.credentials,
-    ...(target.tls ? { tls: { servername: target.host } } : {}),
+    ...(tls ? { tls } : {}),
   };
   let lastError: unknown;
   const client: Redis | Cluster = options.cluster
@@ -117,6 +126,40 @@ export function parseRedisUrl(url: string): RedisTarget {
   };
 }
 
+/**
+ * What the TLS handshake checks: the certificate against `--ca` (else Node's trust store, with
+ * NODE_EXTRA_CA_CERTS) and against the host. SNI is sent for a host name only: Node refuses to
+ * send an IP address as a server name (and warns on stderr if asked to).
+ */
+function tlsOptions(host: string, caFile: string | undefined): ConnectionOptions {
+  const options: ConnectionOptions = isIP(host) === 0 ? { servername: host } : {};
+  if (caFile !== undefined) options.ca = [readCaFile(caFile)];
+  return options;
+}
+
+function readCaFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as { code?: unknown } | null)?.code;
+    throw usage(
+      `cannot read the --ca file "${path}"${typeof code === 'string' ? ` (${code})` : ''}; ` +
+        "give the PEM file of the CA that signed the server's certificate",
+    );
+  }
+}
+
+/** Node's codes for a certificate chain it could not verify up to a trusted CA. */
+const UNTRUSTED_CERTIFICATE = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+]);
+
 /** Turns what ioredis reported into one line that names the likely fix. */
 export function connectionError(error: unknown, url: string, password?: string): CliError {
   const message = error instanceof Error ? error.message : String(error);
@@ -126,6 +169,16 @@ export function connectionError(error: unknown, url: string, password?: string):
     text = `authentication failed at ${url}: check the user and password in --url (or REDIS_URL)`;
   } else if (/NOAUTH/i.test(message)) {
     text = `${url} requires a password: give it in the URL, redis://:password@host:port`;
+  } else if (typeof code === 'string' && UNTRUSTED_CERTIFICATE.has(code)) {
+    text =
+      `TLS: the server's certificate at ${url} is not trusted (${message}): give the CA ` +
+      'that signed it with --ca <file> (or NODE_EXTRA_CA_CERTS)';
+  } else if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    text = `TLS: the server's certificate does not name the host of ${url} (${message})`;
+  } else if (
+    /wrong version number|packet length too long|ERR_SSL_/i.test(`${message} ${String(code)}`)
+  ) {
+    text = `TLS handshake with ${url} failed: is that port a TLS port? (rediss:// needs one; redis:// is plain)`;
   } else if (code === 'ECONNREFUSED') {
     text = `cannot connect to ${url}: connection refused (is Redis listening there?)`;
   } else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {

@@ -11,6 +11,7 @@ import { CachedPut } from './cached-put';
 import { CachedRead, type ReadSite, type ReadStep } from './cached-read';
 import { assertManagerPort, type CacheManagerPort } from './manager-port';
 import type { ManagerScope } from './manager-scope';
+import { ScopeContext } from './scope-context';
 import { ResultTtl } from './result-ttl';
 import { tenantHead } from './tenant';
 import { type AnyClass, isClass } from '../metadata/any-class';
@@ -69,6 +70,19 @@ export class CacheInterceptor {
     version++;
   }
 
+  /**
+   * Unregisters `manager` from `name` if it is still the one registered there, and says whether
+   * it was: a manager registered under that name since (by `use`) stays. For an application
+   * that shuts down, so that code outside it never calls a closed manager, without undoing a
+   * registration that is not its own.
+   */
+  static forget(manager: CacheManagerPort, name: string = DEFAULT_MANAGER_NAME): boolean {
+    if (managers.get(name) !== manager) return false;
+    managers.delete(name);
+    version++;
+    return true;
+  }
+
   /** Forgets every registered manager (for tests, and for shutting an application down). */
   static reset(): void {
     managers.clear();
@@ -93,21 +107,36 @@ export class CacheInterceptor {
         `CacheInterceptor.bind(instance, scope): instance must be an object, got ${describe(instance)}.`,
       );
     }
-    const candidate = scope as Partial<ManagerScope> | null;
-    if (
-      typeof candidate !== 'object' ||
-      candidate === null ||
-      typeof candidate.manager !== 'function'
-    ) {
+    assertScope(scope, 'CacheInterceptor.bind(instance, scope)');
+    if (!bindings.has(instance)) bindingCount++;
+    bindings.set(instance, { scope, overRegistry: false, resolved: new WeakMap() });
+    installMode();
+  }
+
+  /**
+   * Runs `fn` in an async context whose decorated calls take their managers from `scope`, as a
+   * bound instance's do: every call made by `fn` or after any await of it, on an instance that
+   * is not bound (a bound instance keeps its own scope). A manager name the scope does not provide
+   * (`manager(name)` is `undefined`) comes from the static registry. For frameworks that create objects per
+   * request (the NestJS module runs each HTTP request in its application's scope, so that
+   * request-scoped providers use their own application's managers). Returns what `fn` returns.
+   */
+  static runInScope<T>(scope: ManagerScope, fn: () => T): T {
+    assertScope(scope, 'CacheInterceptor.runInScope(scope, fn)');
+    if (typeof fn !== 'function') {
       throw new CacheTypeError(
         'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
-        'CacheInterceptor.bind(instance, scope): scope must be an object with a manager(name) method ' +
-          `returning the manager registered under that name, got ${describe(scope)}.`,
+        `CacheInterceptor.runInScope(scope, fn): fn must be a function, got ${describe(fn)}.`,
       );
     }
-    if (!bindings.has(instance)) bindingCount++;
-    bindings.set(instance, { scope, resolved: new WeakMap() });
-    installMode();
+    let binding = scopeBindings.get(scope);
+    if (binding === undefined)
+      scopeBindings.set(scope, (binding = { scope, overRegistry: true, resolved: new WeakMap() }));
+    if (!contextScopesUsed) {
+      contextScopesUsed = true;
+      installMode();
+    }
+    return contextScope.run(binding, fn);
   }
 
   /** Undoes `bind`: the instance's decorated methods use the static registry again. */
@@ -155,6 +184,21 @@ function intercept(record: MethodRecord, thisArg: unknown, args: unknown[]): Pro
   }
 }
 
+function assertScope(scope: unknown, where: string): asserts scope is ManagerScope {
+  const candidate = scope as Partial<ManagerScope> | null;
+  if (
+    typeof candidate !== 'object' ||
+    candidate === null ||
+    typeof candidate.manager !== 'function'
+  ) {
+    throw new CacheTypeError(
+      'ERR_CACHE_ASIDE_INVALID_ARGUMENT',
+      `${where}: scope must be an object with a manager(name) method ` +
+        `returning the manager registered under that name, got ${describe(scope)}.`,
+    );
+  }
+}
+
 function notANestInterceptor(): CacheTypeError {
   return new CacheTypeError(
     'ERR_CACHE_ASIDE_DECORATOR_MISUSE',
@@ -165,9 +209,12 @@ function notANestInterceptor(): CacheTypeError {
   );
 }
 
-/** A call of an instance that may be bound: its scope's managers, or the static registry. */
+/**
+ * A call of an instance that may be bound, or made in a scoped async context: the instance's
+ * scope, else the context's, else the static registry.
+ */
 function interceptBound(record: MethodRecord, thisArg: unknown, args: unknown[]): Promise<unknown> {
-  const binding = bindings.get(thisArg as object);
+  const binding = bindings.get(thisArg as object) ?? contextScope.current();
   if (binding === undefined) return intercept(record, thisArg, args);
   try {
     const resolved = resolveBound(record, thisArg, binding);
@@ -191,22 +238,34 @@ function runUncached(record: MethodRecord, thisArg: unknown, args: unknown[]): P
 
 let disabled = false;
 
-/** One instance's scope, and the methods resolved against it. */
+/** One instance's scope (or one async context's), and the methods resolved against it. */
 interface Binding {
   readonly scope: ManagerScope;
+  /**
+   * An async context's scope (`runInScope`): a name it does not provide comes from the static
+   * registry. An instance's (`bind`) provides every name its instance uses, or the call fails.
+   */
+  readonly overRegistry: boolean;
   readonly resolved: WeakMap<MethodRecord, ResolvedMethod>;
 }
 
 const bindings = new WeakMap<object, Binding>();
 /** Instances bound and not unbound: while 0, calls take the path that never looks bindings up. */
 let bindingCount = 0;
+/** The scope of the current async context (`runInScope`), and one binding per scope given. */
+const contextScope = new ScopeContext<Binding>();
+const scopeBindings = new WeakMap<ManagerScope, Binding>();
+/** Whether `runInScope` was ever called: until then, calls never look the async context up. */
+let contextScopesUsed = false;
 
 /**
  * The call hook for the current mode, so that the common case (enabled, nothing bound) pays for
  * neither check on a call.
  */
 function installMode(): void {
-  installCallHandler(disabled ? runUncached : bindingCount > 0 ? interceptBound : intercept);
+  installCallHandler(
+    disabled ? runUncached : bindingCount > 0 || contextScopesUsed ? interceptBound : intercept,
+  );
 }
 
 installMode();
@@ -261,16 +320,18 @@ function resolveBound(record: MethodRecord, thisArg: unknown, binding: Binding):
   if (
     memo !== undefined &&
     memo.runtimeClass === runtimeClassOf(record, thisArg) &&
-    memo.configVersion === currentClassConfigVersion()
+    memo.configVersion === currentClassConfigVersion() &&
+    // A context's scope falls back to the registry, which may have changed since.
+    (!binding.overRegistry || memo.version === version)
   ) {
     return memo;
   }
-  const resolved = resolveAnew(record, thisArg, binding.scope);
+  const resolved = resolveAnew(record, thisArg, binding);
   if (record.declaringClass !== undefined) binding.resolved.set(record, resolved);
   return resolved;
 }
 
-function resolveAnew(record: MethodRecord, thisArg: unknown, scope?: ManagerScope): ResolvedMethod {
+function resolveAnew(record: MethodRecord, thisArg: unknown, binding?: Binding): ResolvedMethod {
   const configVersion = currentClassConfigVersion();
   record.assertComplete();
   if (record.declaringClass === undefined) record.locate(thisArg);
@@ -288,7 +349,7 @@ function resolveAnew(record: MethodRecord, thisArg: unknown, scope?: ManagerScop
   // Everything that can be wrong with the configuration fails before any side effect.
   const store = record.cacheable ?? record.many ?? record.put;
   const storeName = store && managerNameOf(store, config);
-  const storeManager = storeName === undefined ? undefined : managerFor(storeName, record, scope);
+  const storeManager = storeName === undefined ? undefined : managerFor(storeName, record, binding);
   const evictions = record.evicts.map(
     (op) =>
       new CachedEviction(
@@ -296,7 +357,7 @@ function resolveAnew(record: MethodRecord, thisArg: unknown, scope?: ManagerScop
         record,
         config,
         identity,
-        managerFor(managerNameOf(op, config), record, scope),
+        managerFor(managerNameOf(op, config), record, binding),
         tenant,
       ),
   );
@@ -340,15 +401,22 @@ function resolveAnew(record: MethodRecord, thisArg: unknown, scope?: ManagerScop
   };
   // Kept only once the declaring class is known (found lazily with standard decorators): the
   // identity, and so the keys and the label, depend on it.
-  if (record.declaringClass !== undefined && scope === undefined) {
+  if (record.declaringClass !== undefined && binding === undefined) {
     lastResolved.set(record, resolved);
     keepResolved(record, runtimeClass, resolved);
   }
   return resolved;
 }
 
-function managerFor(name: string, record: MethodRecord, scope?: ManagerScope): CacheManagerPort {
-  if (scope !== undefined) return scopedManager(name, record, scope);
+function managerFor(name: string, record: MethodRecord, binding?: Binding): CacheManagerPort {
+  if (binding !== undefined && !binding.overRegistry) {
+    return scopedManager(name, record, binding.scope);
+  }
+  const fromContext = binding?.scope.manager(name);
+  if (fromContext !== undefined) {
+    assertManagerPort(fromContext);
+    return fromContext;
+  }
   const manager = managers.get(name);
   if (manager) return manager;
   if (name === DEFAULT_MANAGER_NAME) {
@@ -356,7 +424,8 @@ function managerFor(name: string, record: MethodRecord, scope?: ManagerScope): C
       'ERR_CACHE_ASIDE_NO_MANAGER',
       `${record.describe()} is decorated for caching, but no cache manager is registered: ` +
         'call CacheInterceptor.use(manager) once at startup, e.g. ' +
-        'CacheInterceptor.use(new CacheAsideManager({ redis })).',
+        'CacheInterceptor.use(new CacheAsideManager({ redis })) (in a NestJS application: import ' +
+        "CacheAsideModule.forRoot({ redis }) from 'cache-aside/nestjs' in the application module).",
     );
   }
   const known = [...managers.keys()].map((n) => `"${n}"`).join(', ') || 'none';

@@ -1,4 +1,5 @@
 import { CacheTypeError } from '../errors/cache-type-error';
+import type { InvalidateOptions } from '../manager/cache-aside.options';
 import type {
   CacheConfigMetadata,
   CacheEvictMetadata,
@@ -24,6 +25,8 @@ export class CachedEviction {
   /** The glob of the class namespace, for `allEntries`. */
   private readonly allEntries: string | undefined;
   private readonly where: string;
+  /** Names the decorated method (`Class.method`) on the manager's `cache-aside:invalidate`. */
+  private readonly label: InvalidateOptions;
 
   constructor(
     private readonly op: CacheEvictMetadata,
@@ -34,6 +37,7 @@ export class CachedEviction {
     private readonly tenant?: TenantHead,
   ) {
     this.where = record.describe();
+    this.label = Object.freeze({ label: identity });
     const namespace = config.namespace;
     this.beforeInvocation = op.beforeInvocation;
     this.condition = conditionOf(op, config);
@@ -74,13 +78,14 @@ export class CachedEviction {
       for (const key of checkedStrings(computed, `@CacheEvict keys of ${this.where}`))
         keys.push(head + this.namespacePrefix + key);
     }
-    const manager = this.manager;
+    const { manager, label } = this;
     const work: Array<Promise<number>> = [];
-    if (keys.length > 0) work.push(manager.invalidate(keys));
-    if (this.pattern) work.push(manager.invalidatePattern(this.pattern(thisArg, args)));
+    if (keys.length > 0) work.push(manager.invalidate(keys, label));
+    if (this.pattern) work.push(manager.invalidatePattern(this.pattern(thisArg, args), label));
     const tags = tagsFor(op.tags, thisArg, args, `@CacheEvict tags of ${this.where}`);
-    if (tags) work.push(manager.invalidateTags(head ? tenantTags(tags, head) : tags));
-    if (this.allEntries !== undefined) work.push(manager.invalidatePattern(head + this.allEntries));
+    if (tags) work.push(manager.invalidateTags(head ? tenantTags(tags, head) : tags, label));
+    if (this.allEntries !== undefined)
+      work.push(manager.invalidatePattern(head + this.allEntries, label));
     await Promise.all(work);
   }
 }

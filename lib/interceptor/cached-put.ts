@@ -1,3 +1,4 @@
+import type { InvalidateOptions } from '../manager/cache-aside.options';
 import type { CachePutMetadata, ConditionFunction } from '../metadata/cache-metadata';
 import { conditionOf, nullTtlOf } from '../metadata/metadata-reader';
 import type { AnyMethod } from '../metadata/method-record';
@@ -23,6 +24,10 @@ export class CachedPut {
   private readonly tagsWhat: string;
   private readonly nullTtl: NullPolicy['nullTtl'];
   private readonly tenant: TenantHead | undefined;
+  /** `Class.method`, named by the write (or invalidation) on the manager's channels. */
+  private readonly label: string;
+  /** The options of the invalidation that replaces a write with a TTL of 0 or less. */
+  private readonly removal: InvalidateOptions;
 
   constructor(
     site: ReadSite,
@@ -36,6 +41,8 @@ export class CachedPut {
     this.tagsWhat = `@CachePut tags of ${site.record.describe()}`;
     this.nullTtl = nullTtlOf(op, site.config);
     this.tenant = site.tenant;
+    this.label = site.identity;
+    this.removal = Object.freeze({ label: site.identity });
   }
 
   async run(thisArg: unknown, args: unknown[]): Promise<unknown> {
@@ -45,10 +52,10 @@ export class CachedPut {
     const key = this.keyOf(thisArg, args);
     const ttl = this.ttl.of(thisArg, args, result);
     if (ttl !== undefined && !(ttl > 0)) {
-      await this.manager.invalidate(key);
+      await this.manager.invalidate(key, this.removal);
       return result;
     }
-    const opts: PortSetOptions = {};
+    const opts: PortSetOptions = { label: this.label };
     if (ttl !== undefined) opts.ttl = ttl;
     if (this.op.serializer) opts.serializer = this.op.serializer;
     const tags = tagsFor(this.op.tags, thisArg, args, this.tagsWhat);

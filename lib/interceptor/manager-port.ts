@@ -1,5 +1,5 @@
 import { CacheTypeError } from '../errors/cache-type-error';
-import type { GetOptions, SetOptions } from '../manager/cache-aside.options';
+import type { GetOptions, InvalidateOptions, SetOptions } from '../manager/cache-aside.options';
 
 /** The null-result policy the interceptor passes with a read or a write (the manager applies it). */
 export interface NullPolicy {
@@ -13,6 +13,9 @@ export type PortGetOptions<T = unknown> = GetOptions<T> & NullPolicy;
 export type PortSetOptions = SetOptions & NullPolicy;
 
 /**
+ * Every write and invalidation the interceptor makes passes `label: 'Class.method'`, so the
+ * manager's channels name the decorated method (as `GetOptions.label` does for reads).
+ *
  * What the interceptor needs of a cache manager. `CacheAsideManager` satisfies it; so can a
  * test double. Declared here, on the caller's side, so that the manager never depends on the
  * decorators and a fake needs only these members.
@@ -38,11 +41,11 @@ export interface CacheManagerPort {
   /** Stores a value outright, for `@CachePut`. */
   set(key: string, value: unknown, opts?: PortSetOptions): Promise<void>;
   /** Removes entries by key, for `@CacheEvict({ key | keys })`; resolves to how many were removed. */
-  invalidate(keyOrKeys: string | readonly string[]): Promise<number>;
+  invalidate(keyOrKeys: string | readonly string[], opts?: InvalidateOptions): Promise<number>;
   /** Removes entries whose key matches a glob, for `@CacheEvict({ pattern | allEntries })`. */
-  invalidatePattern(glob: string): Promise<number>;
+  invalidatePattern(glob: string, opts?: InvalidateOptions): Promise<number>;
   /** Stops serving every entry stored with one of the tags, for `@CacheEvict({ tags })`. */
-  invalidateTags(tags: readonly string[]): Promise<number>;
+  invalidateTags(tags: readonly string[], opts?: InvalidateOptions): Promise<number>;
 }
 
 const REQUIRED_METHODS = [

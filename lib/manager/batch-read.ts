@@ -7,6 +7,7 @@ import type { GetOptions } from './cache-aside.options';
 import {
   cacheChannels,
   noteBatch,
+  noteBatchStale,
   traceGetMany,
   traceLoad,
   type CacheGetManyContext,
@@ -162,8 +163,9 @@ export class BatchRead {
       }
       core.telemetry.counters.coalesced++;
       joined.push(
-        inFlight.then((value) => {
+        inFlight.promise.then((value) => {
           for (const index of indexes) results[index] = value as T;
+          if (inFlight.flight.servedStale === true) noteBatchStale(trace, indexes.length);
         }),
       );
     }

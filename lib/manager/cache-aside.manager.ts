@@ -12,7 +12,12 @@ import { assertSerializer } from '../serializers/serializer';
 import { BackgroundRefresh } from './background-refresh';
 import { BackgroundTasks } from './background-tasks';
 import { BatchRead, type BatchLoader } from './batch-read';
-import type { CacheAsideOptions, GetOptions, SetOptions } from './cache-aside.options';
+import type {
+  CacheAsideOptions,
+  GetOptions,
+  InvalidateOptions,
+  SetOptions,
+} from './cache-aside.options';
 import {
   cacheChannels,
   registerManager,
@@ -27,7 +32,7 @@ import { EntryWriter } from './entry-writer';
 import { Invalidator } from './invalidator';
 import { Leases } from './leases';
 import { MissPath } from './miss-path';
-import { resolveOptions } from './options-validation';
+import { assertInvalidateOptions, resolveOptions } from './options-validation';
 import { NO_OPTIONS, ReadPath } from './read-path';
 import { SingleFlight } from './single-flight';
 import type { CacheStats } from './stats';
@@ -40,6 +45,14 @@ import { WritePath } from './write-path';
 const SCRIPTING_UNAVAILABLE =
   'Redis refuses scripts to this user (an ACL with -@scripting, or EVAL disabled): entries are ' +
   'stored without the atomic lease check from now on (see docs/security.md, "Without scripting")';
+
+/** Shared by invalidations without options, so a plain `invalidate(key)` allocates none. */
+const NO_INVALIDATE_OPTIONS: InvalidateOptions = Object.freeze({});
+
+/** Checks an invalidation's options unless they are the shared empty ones. */
+function checkInvalidateOptions(opts: InvalidateOptions, where: string): void {
+  if (opts !== NO_INVALIDATE_OPTIONS) assertInvalidateOptions(opts, where);
+}
 
 /**
  * The cache-aside policy: look the key up; on a miss load it once (in this process and across
@@ -195,8 +208,14 @@ export class CacheAsideManager {
 
   // ── invalidation ───────────────────────────────────────────────────────────
 
-  /** Removes entries; resolves with how many existed. Never throws for Redis trouble. */
-  async invalidate(keyOrKeys: string | readonly string[]): Promise<number> {
+  /**
+   * Removes entries; resolves with how many existed. Never throws for Redis trouble. `label`
+   * names the caller on the `cache-aside:invalidate` channel (as for the other invalidations).
+   */
+  async invalidate(
+    keyOrKeys: string | readonly string[],
+    opts: InvalidateOptions = NO_INVALIDATE_OPTIONS,
+  ): Promise<number> {
     const keys = typeof keyOrKeys === 'string' ? [keyOrKeys] : keyOrKeys;
     if (!Array.isArray(keys)) {
       throw new CacheTypeError(
@@ -207,10 +226,11 @@ export class CacheAsideManager {
     keys.forEach((key, i) => {
       assertKey(key, typeof keyOrKeys === 'string' ? 'key' : `keys[${i}]`);
     });
+    checkInvalidateOptions(opts, 'invalidate()');
     if (keys.length === 0) return 0;
     if (cacheChannels.invalidate.hasSubscribers) {
       const target: InvalidationTarget = { kind: 'key', keys };
-      return traceInvalidate(this.registration.identity, target, undefined, () =>
+      return traceInvalidate(this.registration.identity, target, opts.label, () =>
         this.removeKeys(keys),
       );
     }
@@ -232,9 +252,13 @@ export class CacheAsideManager {
    * Removes every entry whose key (after the prefix) matches a Redis glob, e.g. `'user:*'`.
    * SCAN + UNLINK in batches on every master; never KEYS.
    */
-  async invalidatePattern(glob: string): Promise<number> {
+  async invalidatePattern(
+    glob: string,
+    opts: InvalidateOptions = NO_INVALIDATE_OPTIONS,
+  ): Promise<number> {
     assertKey(glob, 'pattern');
     assertGlobLength(glob);
+    checkInvalidateOptions(opts, 'invalidatePattern()');
     const run = async (): Promise<number> => {
       this.flights.forgetAll();
       // One invalidation of one or more globs: escaped entry keys (`~~…`) and keys holding lone
@@ -247,7 +271,7 @@ export class CacheAsideManager {
     return traceInvalidate(
       this.registration.identity,
       { kind: 'pattern', pattern: glob },
-      undefined,
+      opts.label,
       run,
     );
   }
@@ -256,8 +280,12 @@ export class CacheAsideManager {
    * Every entry stored with any of these tags stops being served (see `tag-versions.ts` for the
    * cost). Resolves with the number of tags invalidated.
    */
-  async invalidateTags(tags: readonly string[]): Promise<number> {
+  async invalidateTags(
+    tags: readonly string[],
+    opts: InvalidateOptions = NO_INVALIDATE_OPTIONS,
+  ): Promise<number> {
     assertTags(tags);
+    checkInvalidateOptions(opts, 'invalidateTags()');
     if (tags.length === 0) return 0;
     const copy = [...tags];
     const run = (): Promise<number> => {
@@ -268,7 +296,7 @@ export class CacheAsideManager {
     return traceInvalidate(
       this.registration.identity,
       { kind: 'tags', tags: copy },
-      undefined,
+      opts.label,
       run,
     );
   }

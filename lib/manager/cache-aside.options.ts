@@ -149,6 +149,20 @@ export interface SetOptions {
   tags?: readonly string[];
   /** For a `null` / `undefined` value: its TTL, or `false` to remove the key instead. */
   nullTtl?: number | false;
+  /**
+   * Names the caller on the `cache-aside:set` channel and in errors (`@CachePut` passes its
+   * `Class.method`).
+   */
+  label?: string;
+}
+
+/** Per-call options of `invalidate`, `invalidatePattern` and `invalidateTags`. */
+export interface InvalidateOptions {
+  /**
+   * Names the caller on the `cache-aside:invalidate` channel (`@CacheEvict` and `@CachePut` pass
+   * their `Class.method`).
+   */
+  label?: string;
 }
 
 /** Options after defaults and validation: what the manager actually runs with. */

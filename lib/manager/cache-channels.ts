@@ -85,6 +85,11 @@ export interface CacheGetManyContext extends CacheCallContext {
   redisHits: number;
   /** Keys the loader was asked for (or joined a load in flight). */
   misses: number;
+  /**
+   * Keys answered by an old value inside its grace window: a load in flight that this batch
+   * joined failed (or was slow) and served it. Counted apart from `misses`.
+   */
+  stale: number;
   /** Set before `asyncEnd`: Redis was skipped or failed, so the misses bypassed the cache. */
   bypass: boolean;
 }
@@ -223,6 +228,7 @@ export function traceGetMany<T>(
     l1Hits: 0,
     redisHits: 0,
     misses: 0,
+    stale: 0,
     bypass: false,
   };
   return cacheChannels.getMany.tracePromise(read, trace, undefined, trace);
@@ -244,6 +250,16 @@ export function noteBatch(
   trace.redisHits = redisHits;
   trace.misses = misses;
   trace.bypass = bypass;
+}
+
+/**
+ * Notes that `count` keys of a traced batch read, counted as misses, were answered by a joined
+ * load from its grace window; a no-op when it is not traced.
+ */
+export function noteBatchStale(trace: CacheGetManyContext | undefined, count: number): void {
+  if (trace === undefined) return;
+  trace.misses -= count;
+  trace.stale += count;
 }
 
 /**

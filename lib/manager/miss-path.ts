@@ -56,7 +56,7 @@ export class MissPath {
       }
       if (leased) {
         flight.lease = marker;
-        return this.loadAndStore(request, loader, marker, stale);
+        return this.loadAndStore(request, loader, marker, stale, flight);
       }
 
       // Another process holds the lease or wrote meanwhile: wait for its value, a little past
@@ -196,6 +196,7 @@ export class MissPath {
     loader: Loader<T>,
     marker: string,
     stale: FoundEntry | undefined,
+    flight: Flight,
   ): Promise<T> {
     const { core } = this;
     const { fullKey, key, opts } = request;
@@ -227,6 +228,8 @@ export class MissPath {
     if (result !== TIMED_OUT && 'value' in result) return result.value;
     if (stale && graceEnds > Date.now()) {
       core.telemetry.staleServed(key, opts.label);
+      // Read by each traced caller of this load once it settles (see `ReadPath`, `BatchRead`).
+      flight.servedStale = true;
       return stale.value as T;
     }
     if (result === TIMED_OUT) {

@@ -19,6 +19,7 @@ import { CACHE_ASIDE_DEFAULTS } from './cache-aside.defaults';
 import type {
   CacheAsideOptions,
   GetOptions,
+  InvalidateOptions,
   ResolvedOptions,
   SetOptions,
 } from './cache-aside.options';
@@ -69,7 +70,8 @@ const GET_OPTIONS = namesOf<GetOptions>({
   nullTtl: 1,
   label: 1,
 });
-const SET_OPTIONS = namesOf<SetOptions>({ ttl: 1, serializer: 1, tags: 1, nullTtl: 1 });
+const SET_OPTIONS = namesOf<SetOptions>({ ttl: 1, serializer: 1, tags: 1, nullTtl: 1, label: 1 });
+const INVALIDATE_OPTIONS = namesOf<InvalidateOptions>({ label: 1 });
 
 /** Names people bring from other libraries, mapped to ours. */
 const CONSTRUCTOR_ALIASES = { ttl: 'defaultTtl', ttlSeconds: 'defaultTtl', prefix: 'keyPrefix' };
@@ -239,8 +241,12 @@ export function assertGetOptions(opts: GetOptions<never>, where = 'get()'): void
   if (opts.softTimeoutMs !== undefined) assertTimeout(opts.softTimeoutMs, 'softTimeoutMs');
   if (opts.hardTimeoutMs !== undefined) assertTimeout(opts.hardTimeoutMs, 'hardTimeoutMs');
   assertNullTtl(opts.nullTtl);
-  if (opts.label !== undefined && typeof opts.label !== 'string') {
-    throw new CacheTypeError(INVALID, `label must be a string, got ${describe(opts.label)}.`);
+  assertLabel(opts.label);
+}
+
+function assertLabel(label: unknown): void {
+  if (label !== undefined && typeof label !== 'string') {
+    throw new CacheTypeError(INVALID, `label must be a string, got ${describe(label)}.`);
   }
 }
 
@@ -255,4 +261,17 @@ export function assertSetOptions(opts: SetOptions): void {
   assertKnownOptions(opts, SET_OPTIONS, 'the options of set()', CALL_ALIASES);
   if (opts.tags !== undefined) assertTags(opts.tags);
   assertNullTtl(opts.nullTtl);
+  assertLabel(opts.label);
+}
+
+/** Checks the options of an invalidation (`where`: `'invalidate()'`, …) at the start of the call. */
+export function assertInvalidateOptions(opts: InvalidateOptions, where: string): void {
+  if ((opts as unknown) === null || typeof opts !== 'object') {
+    throw new CacheTypeError(
+      INVALID,
+      `the options of ${where} must be an object, got ${describe(opts)}.`,
+    );
+  }
+  assertKnownOptions(opts, INVALIDATE_OPTIONS, `the options of ${where}`, {});
+  assertLabel(opts.label);
 }

@@ -8,7 +8,7 @@ import { requestOf } from './cache-request';
 import { ABSENT, type FoundEntry, type Lookup } from './lookup';
 import type { MissPath } from './miss-path';
 import { assertGetOptions } from './options-validation';
-import { canJoin } from './single-flight';
+import { canJoin, type Flight } from './single-flight';
 
 /** Shared by calls without options, so a plain `get(key, loader)` allocates none. */
 export const NO_OPTIONS: GetOptions<never> = Object.freeze({});
@@ -125,12 +125,21 @@ export class ReadPath {
     noteLookup(trace, 'miss');
     const request = requestOf(key, fullKey, codec, opts, 'get');
     const found = lookup;
-    return core.flights.run(
+    // The load this call runs or joins: if it answers from the grace window, the read was stale.
+    let flight: Flight | undefined;
+    const loaded = core.flights.run(
       fullKey,
-      (flight) => this.missPath.load(request, loader, found, flight),
-      () => core.telemetry.counters.coalesced++,
-      (flight) => canJoin(flight, found),
+      (own) => this.missPath.load(request, loader, found, (flight = own)),
+      (joined) => {
+        flight = joined;
+        core.telemetry.counters.coalesced++;
+      },
+      (inFlight) => canJoin(inFlight, found),
     ) as Promise<T>;
+    if (trace === undefined) return loaded;
+    const value = await loaded;
+    if (flight?.servedStale === true) noteLookup(trace, 'stale', 'redis');
+    return value;
   }
 }
 

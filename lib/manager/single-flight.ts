@@ -2,6 +2,11 @@
 export interface Flight {
   /** The lease marker the load holds at its key, once it holds one. */
   lease?: string;
+  /**
+   * Set when the load answered with the old value inside its grace window (the loader failed or
+   * was slower than `softTimeoutMs`/`hardTimeoutMs`): what each caller of it got was stale.
+   */
+  servedStale?: boolean;
 }
 
 /**
@@ -34,18 +39,18 @@ export class SingleFlight<T = unknown> {
 
   /**
    * Runs `load` unless an acceptable load of `key` is already in flight, in which case its
-   * promise is returned and `onJoin` is told. A refused flight goes on for its own callers; the
+   * promise is returned and `onJoin` is told which flight it joined. A refused flight goes on for its own callers; the
    * new one takes its place for later callers.
    */
   run(
     key: string,
     load: (flight: Flight) => Promise<T>,
-    onJoin?: () => void,
+    onJoin?: (flight: Flight) => void,
     canJoin?: (flight: Flight) => boolean,
   ): Promise<T> {
     const existing = this.inFlight.get(key);
     if (existing && (canJoin === undefined || canJoin(existing.flight))) {
-      onJoin?.();
+      onJoin?.(existing.flight);
       return existing.promise;
     }
     const flight: Flight = {};
@@ -59,10 +64,13 @@ export class SingleFlight<T = unknown> {
     return promise;
   }
 
-  /** The promise of an acceptable load of `key` in flight, if any (a batch joins per key). */
-  joinable(key: string, canJoin: (flight: Flight) => boolean): Promise<T> | undefined {
+  /** An acceptable load of `key` in flight, if any (a batch joins per key). */
+  joinable(
+    key: string,
+    canJoin: (flight: Flight) => boolean,
+  ): { readonly promise: Promise<T>; readonly flight: Flight } | undefined {
     const existing = this.inFlight.get(key);
-    return existing !== undefined && canJoin(existing.flight) ? existing.promise : undefined;
+    return existing !== undefined && canJoin(existing.flight) ? existing : undefined;
   }
 
   /**

@@ -34,8 +34,7 @@ export class WritePath {
     assertKey(key);
     assertSetOptions(opts);
     if (cacheChannels.set.hasSubscribers) {
-      // `SetOptions` has no label: a `set` names no method.
-      return traceSet(this.core.telemetry.identity, key, undefined, () =>
+      return traceSet(this.core.telemetry.identity, key, opts.label, () =>
         this.write(key, value, opts),
       );
     }
@@ -85,7 +84,7 @@ export class WritePath {
       core.local.keep(fullKey, value, request.codec, stamp, entry.length, epoch);
       await core.local.tellOthers(fullKey, 'set', key);
     } catch (error) {
-      core.telemetry.redisFailed(error, 'set', key);
+      core.telemetry.redisFailed(error, 'set', key, opts.label);
       core.invalidator.defer({ kind: 'keys', keys: [fullKey] }, 'set', key);
     }
   }

@@ -18,19 +18,30 @@ export class ApplicationScope implements ManagerScope {
     }
   }
 
+  has(name: string): boolean {
+    return this.managers.has(name);
+  }
+
+  /** `"default", "sessions"`, or `none`, for messages. */
+  describeRegistered(): string {
+    return [...this.managers.keys()].map((n) => `"${n}"`).join(', ') || 'none';
+  }
+
   /** The manager registered under `name`, or an error that names the module import to add. */
   manager(name: string): CacheManagerPort {
     const manager = this.managers.get(name);
     if (manager !== undefined) return manager;
-    const known = [...this.managers.keys()].map((n) => `"${n}"`).join(', ') || 'none';
-    const fix =
-      name === DEFAULT_CACHE_NAME
-        ? 'import CacheAsideModule.forRoot({ redis, ... }) in the application module'
-        : `import CacheAsideModule.forRootAsync({ name: '${name}', ... }) (or forRoot({ name: '${name}', ... })) in the application module`;
     throw new CacheTypeError(
       'ERR_CACHE_ASIDE_NO_MANAGER',
       `a cached method of this Nest application uses the cache manager "${name}", ` +
-        `which the application does not register (registered: ${known}): ${fix}.`,
+        `which the application does not register (registered: ${this.describeRegistered()}): ${moduleImportFor(name)}.`,
     );
   }
+}
+
+/** What to import in the application module so that a manager of that name is registered. */
+export function moduleImportFor(name: string): string {
+  return name === DEFAULT_CACHE_NAME
+    ? 'import CacheAsideModule.forRoot({ redis, ... }) in the application module'
+    : `import CacheAsideModule.forRootAsync({ name: '${name}', ... }) (or forRoot({ name: '${name}', ... })) in the application module`;
 }

@@ -1,4 +1,11 @@
-import { Global, Module, type DynamicModule, type Provider } from '@nestjs/common';
+import {
+  Global,
+  Module,
+  type DynamicModule,
+  type MiddlewareConsumer,
+  type NestModule,
+  type Provider,
+} from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import type {
   CacheAsideModuleAsyncOptions,
@@ -15,16 +22,21 @@ import {
   getCacheAsideToken,
 } from './cache-aside.tokens';
 import { OwnedResources } from './owned-resources';
+import { RequestScopeMiddleware } from './request-scope.middleware';
 
 /**
  * Imported once per application whatever the number of managers: it holds the explorer that
- * binds the application's providers. Global so that its init hook runs before the hooks of the
- * application's own modules.
+ * binds the application's providers, and the middleware that runs each HTTP request in the
+ * application's scope (for providers created per request). Global so that its init hook runs
+ * before the hooks of the application's own modules.
  */
 @Global()
-@Module({ imports: [DiscoveryModule], providers: [CacheAsideExplorer] })
-// eslint-disable-next-line @typescript-eslint/no-extraneous-class -- a Nest module is a decorated class by design
-export class CacheAsideCoreModule {}
+@Module({ imports: [DiscoveryModule], providers: [CacheAsideExplorer, RequestScopeMiddleware] })
+export class CacheAsideCoreModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(RequestScopeMiddleware).forRoutes('*');
+  }
+}
 
 /**
  * Registers a `CacheAsideManager` in a Nest application: `forRoot` with the options at hand,

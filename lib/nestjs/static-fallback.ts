@@ -2,12 +2,12 @@ import { CacheInterceptor, type CacheManagerPort } from '../index';
 
 /**
  * The process-wide registry (`CacheInterceptor.use`) serves decorated objects that no
- * application binds: instances made with `new`, request-scoped providers, code outside Nest.
- * Each application that starts registers its managers there too; when several run in one
- * process (e2e suites), the one started last serves those objects, and when it closes the
- * registry goes back to the newest application still running, never to a closed manager.
- * Providers that an application binds are not affected by any of this: they always use their
- * own application's managers.
+ * application binds: instances made with `new`, code outside Nest. Each application that starts
+ * registers its managers there too; when several run in one process (e2e suites), the one
+ * started last serves those objects, and when it closes the registry goes back to the newest
+ * application still running. When the last one closes, its managers leave the registry: a call
+ * then says that no manager is registered, rather than reaching a closed manager. A manager that
+ * the code registered itself in the meantime (`CacheInterceptor.use`) is never replaced.
  */
 const live = new Map<string, Array<{ readonly manager: CacheManagerPort }>>();
 
@@ -25,11 +25,10 @@ export function registerFallback(name: string, manager: CacheManagerPort): () =>
     const current = live.get(name) ?? [];
     const index = current.indexOf(entry);
     if (index >= 0) current.splice(index, 1);
+    if (current.length === 0) live.delete(name);
+    // Only while this application's manager is the registered one: whatever came since stays.
+    if (!CacheInterceptor.forget(manager, name)) return;
     const newest = current.at(-1);
-    if (newest !== undefined) {
-      if (index === current.length) CacheInterceptor.use(newest.manager, name);
-    } else {
-      live.delete(name);
-    }
+    if (newest !== undefined) CacheInterceptor.use(newest.manager, name);
   };
 }

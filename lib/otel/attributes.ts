@@ -19,6 +19,7 @@ export const ATTR = Object.freeze({
   l1Hits: 'cache_aside.l1_hits',
   redisHits: 'cache_aside.redis_hits',
   misses: 'cache_aside.misses',
+  stale: 'cache_aside.stale',
   bypass: 'cache_aside.bypass',
   errorType: 'error.type',
 } as const);

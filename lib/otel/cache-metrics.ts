@@ -85,6 +85,10 @@ export class CacheMetrics {
     };
     hit('l1', context.l1Hits);
     hit('redis', context.redisHits);
+    if (context.stale > 0) {
+      const attributes = { [ATTR.outcome]: 'stale', [ATTR.tier]: 'redis' };
+      this.lookups.add(context.stale, withMethod(attributes, method));
+    }
     if (context.misses > 0) {
       const outcome = context.bypass ? 'bypass' : 'miss';
       this.lookups.add(context.misses, withMethod({ [ATTR.outcome]: outcome }, method));

@@ -58,6 +58,7 @@ export class CacheSpans {
       [ATTR.l1Hits]: context.l1Hits,
       [ATTR.redisHits]: context.redisHits,
       [ATTR.misses]: context.misses,
+      [ATTR.stale]: context.stale,
       [ATTR.bypass]: context.bypass,
     });
     this.end(span, context);

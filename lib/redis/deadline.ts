@@ -20,6 +20,14 @@ export interface Waiter {
 export const SWEEP_MS = 5;
 
 /**
+ * A sweep that runs this much later than it was due means the process itself was held (a long
+ * synchronous task, a GC pause, a starved CPU). Node runs timers before it reads sockets, so the
+ * replies that arrived meanwhile are still unread: overdue waiters get one turn of the event loop
+ * to read them before they are declared out of time. A deadline measures Redis, not the process.
+ */
+export const LATE_SWEEP_MS = 10;
+
+/**
  * Every command of a gateway has the same timeout, so deadlines expire in the order they were
  * taken: one list and one timer for all of them replace a timer per command (a hit costs two
  * array pushes instead of a setTimeout/clearTimeout pair). The timer sweeps every
@@ -30,7 +38,9 @@ export class DeadlineQueue {
   private readonly waiters: Waiter[] = [];
   /** `expiries[i]` is when `waiters[i]` runs out (a separate array: the waiter is not ours to extend). */
   private readonly expiries: number[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  /** When the scheduled sweep was due. */
+  private dueAt = 0;
 
   /** `onExpire` runs once per waiter still waiting at its deadline, before it is rejected. */
   constructor(
@@ -53,14 +63,22 @@ export class DeadlineQueue {
   }
 
   private schedule(untilNextDeadline: number): void {
-    this.timer = setTimeout(this.sweep, Math.max(1, Math.min(SWEEP_MS, untilNextDeadline)));
+    const delay = Math.max(1, Math.min(SWEEP_MS, untilNextDeadline));
+    this.dueAt = this.now() + delay;
+    this.timer = setTimeout(this.sweep, delay);
     // Never keeps a process alive by itself: a command still waiting has its socket for that.
     this.timer.unref();
   }
 
   private readonly sweep = (): void => {
-    this.timer = undefined;
     const now = this.now();
+    if (now - this.dueAt > LATE_SWEEP_MS && this.expiries.length > 0 && this.expiries[0] <= now) {
+      // Sweep again after this turn has read the sockets (setImmediate runs after the poll phase).
+      this.dueAt = Infinity;
+      this.timer = setImmediate(this.sweep).unref();
+      return;
+    }
+    this.timer = undefined;
     const { waiters, expiries } = this;
     const swept = waiters.length;
     let kept = 0;

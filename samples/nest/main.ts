@@ -59,6 +59,8 @@ async function tour(base: string): Promise<void> {
   await call('GET', '/products/1'); // miss again: the new price
   await call('PATCH', '/products/2', { name: 'Blue teapot' }); // stores the new version
   await call('GET', '/products/2'); // hit: no query
+  await call('GET', '/reports/categories'); // the named 'reports' manager: one query
+  await call('GET', '/reports/categories'); // hit: no query
 }
 
 main().catch((error: unknown) => {

@@ -8,6 +8,12 @@ export interface Product {
   priceCents: number;
 }
 
+export interface CategorySummary {
+  category: string;
+  products: number;
+  averageCents: number;
+}
+
 const COLUMNS = 'id, name, category, price_cents AS "priceCents"';
 
 /** Plain SQL through `pg`: no caching here, so every call is a query the spec can count. */
@@ -27,6 +33,14 @@ export class ProductsRepository {
     return this.db.query<Product>(
       `SELECT ${COLUMNS} FROM ${this.db.table} WHERE category = $1 ORDER BY id`,
       [category],
+    );
+  }
+
+  /** A report: products and the average price per category (a GROUP BY over the table). */
+  async summary(): Promise<CategorySummary[]> {
+    return this.db.query<CategorySummary>(
+      `SELECT category, count(*)::int AS products, round(avg(price_cents))::int AS "averageCents"
+         FROM ${this.db.table} GROUP BY category ORDER BY category`,
     );
   }
 

@@ -127,23 +127,38 @@ export const MEMORY: ClientFamily = {
   },
 };
 
+const ALL_FAMILIES: Readonly<Record<string, ClientFamily>> = {
+  ioredis: IOREDIS5,
+  ioredis6: IOREDIS6,
+  iovalkey: IOVALKEY,
+  'node-redis': NODE_REDIS,
+  memory: MEMORY,
+};
+
+/** The family CACHE_ASIDE_TEST_CLIENT names; undefined when it names none. */
+function chosenFamily(): ClientFamily | undefined {
+  const chosen = process.env.CACHE_ASIDE_TEST_CLIENT;
+  if (chosen === undefined || chosen === '') return undefined;
+  const family = ALL_FAMILIES[chosen] as ClientFamily | undefined;
+  if (family === undefined) throw new Error(`CACHE_ASIDE_TEST_CLIENT: unknown client "${chosen}"`);
+  return family;
+}
+
 /**
  * The families a run covers: all of them, or the one CACHE_ASIDE_TEST_CLIENT names
  * (`ioredis`, `ioredis6`, `iovalkey`, `node-redis`, `memory`).
  */
 export function familiesUnderTest(): ClientFamily[] {
-  const all: Record<string, ClientFamily> = {
-    ioredis: IOREDIS5,
-    ioredis6: IOREDIS6,
-    iovalkey: IOVALKEY,
-    'node-redis': NODE_REDIS,
-    memory: MEMORY,
-  };
-  const chosen = process.env.CACHE_ASIDE_TEST_CLIENT;
-  if (chosen === undefined || chosen === '') return Object.values(all);
-  const family = all[chosen] as ClientFamily | undefined;
-  if (family === undefined) throw new Error(`CACHE_ASIDE_TEST_CLIENT: unknown client "${chosen}"`);
-  return [family];
+  const family = chosenFamily();
+  return family === undefined ? Object.values(ALL_FAMILIES) : [family];
+}
+
+/**
+ * The one family a shared spec (manager, decorators) runs on: the one CACHE_ASIDE_TEST_CLIENT
+ * names (each `integration:<client>` project sets it), ioredis 5 in the `integration` project.
+ */
+export function familyUnderTest(): ClientFamily {
+  return chosenFamily() ?? IOREDIS5;
 }
 
 /** The Cluster of three of the global setup. */

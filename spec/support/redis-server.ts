@@ -181,11 +181,25 @@ export async function startRedisSentinel(
   return startRedisServer({ configFile, args: ['--sentinel'] });
 }
 
-/** A Redis Cluster of `size` masters (no replicas) on loopback. */
-export async function startRedisCluster(size = 3): Promise<RedisServer[]> {
+/** How a test Cluster is built. */
+export interface RedisClusterOptions {
+  /** Replicas per master (a failover needs at least one). @default 0 */
+  replicas?: number;
+  /** cluster-node-timeout: how long a silent master takes to be failed over. @default 2000 */
+  nodeTimeoutMs?: number;
+}
+
+/**
+ * A Redis Cluster of `size` masters on loopback, each with `replicas` replicas in sync when it
+ * resolves (`cli('role')` tells a master from a replica).
+ */
+export async function startRedisCluster(
+  size = 3,
+  { replicas = 0, nodeTimeoutMs = 2000 }: RedisClusterOptions = {},
+): Promise<RedisServer[]> {
   const nodes: RedisServer[] = [];
   try {
-    for (let i = 0; i < size; i++) {
+    for (let i = 0; i < size * (1 + replicas); i++) {
       nodes.push(
         await startRedisServer({
           args: [
@@ -194,7 +208,7 @@ export async function startRedisCluster(size = 3): Promise<RedisServer[]> {
             '--cluster-config-file',
             'nodes.conf',
             '--cluster-node-timeout',
-            '2000',
+            String(nodeTimeoutMs),
           ],
         }),
       );
@@ -206,7 +220,7 @@ export async function startRedisCluster(size = 3): Promise<RedisServer[]> {
         'create',
         ...nodes.map((n) => `127.0.0.1:${n.port}`),
         '--cluster-replicas',
-        '0',
+        String(replicas),
         '--cluster-yes',
       ],
       { encoding: 'utf8', timeout: 30_000 },
@@ -216,6 +230,14 @@ export async function startRedisCluster(size = 3): Promise<RedisServer[]> {
     const deadline = Date.now() + 20_000;
     while (!nodes.every((n) => n.cli('cluster', 'info').includes('cluster_state:ok'))) {
       if (Date.now() > deadline) throw new Error('the test cluster did not reach cluster_state:ok');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    // A replica can take over only once it has synchronised with its master.
+    const inSync = (n: RedisServer): boolean =>
+      !n.cli('role').startsWith('slave') ||
+      n.cli('info', 'replication').includes('master_link_status:up');
+    while (!nodes.every(inSync)) {
+      if (Date.now() > deadline) throw new Error('the test cluster replicas did not sync');
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     return nodes;

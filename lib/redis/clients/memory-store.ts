@@ -4,12 +4,18 @@ interface Slot {
   value: Buffer;
   /** `performance.now()` past which the key is gone; Infinity for no expiry. */
   expiresAt: number;
+  /**
+   * When the key was inserted (a counter, kept when the value is overwritten): the Map's own
+   * iteration order, so a SCAN cursor can name a place in it that writes do not move.
+   */
+  readonly seq: number;
 }
 
 /**
  * An in-process key-value store with the Redis semantics the cache relies on: byte values,
  * expiry in milliseconds (PX, PEXPIRE, PERSIST, PTTL), SET NX, UNLINK, SCAN with a MATCH glob,
- * MGET, GETRANGE/SETRANGE, and pub/sub. It is what `cache-aside/testing` and `npm run demo`
+ * MGET, GETRANGE/SETRANGE, and pub/sub. SCAN is paged by COUNT with a cursor that writes do
+ * not move: a key present for a whole scan is returned by it. It is what `cache-aside/testing` and `npm run demo`
  * run on, and what a unit test of an application can pass as `redis`: no server, no network.
  *
  * It is one process's memory: two processes (or two stores) share nothing. Expiry is checked on
@@ -20,6 +26,8 @@ export class MemoryStore {
   private readonly channels = new EventEmitter();
   private sweeper: NodeJS.Timeout | undefined;
   private closed = false;
+  /** The `seq` of the next key inserted; SCAN cursors are `seq`s, 0 the start. */
+  private nextSeq = 1;
 
   constructor(private readonly now: () => number = () => performance.now()) {
     this.channels.setMaxListeners(0);
@@ -41,7 +49,7 @@ export class MemoryStore {
   set(key: string, value: Buffer | string, px = 0, nx = false): boolean {
     if (nx && this.slot(key) !== undefined) return false;
     const bytes = typeof value === 'string' ? Buffer.from(value) : Buffer.from(value);
-    this.data.set(key, { value: bytes, expiresAt: px > 0 ? this.now() + px : Infinity });
+    this.write(key, bytes, px > 0 ? this.now() + px : Infinity);
     if (px > 0) this.scheduleSweep();
     return true;
   }
@@ -98,7 +106,7 @@ export class MemoryStore {
     current.copy(next);
     bytes.copy(next, offset);
     if (slot) slot.value = next;
-    else this.data.set(key, { value: next, expiresAt: Infinity });
+    else this.write(key, next, Infinity);
   }
 
   /** Live keys matching a Redis glob (`*`, `?`, `[...]`, `\` escapes). */
@@ -109,6 +117,35 @@ export class MemoryStore {
       if (this.slot(key) !== undefined && pattern.test(key)) found.push(key);
     }
     return found;
+  }
+
+  /**
+   * One SCAN step: looks at up to `count` keys after `cursor` (`'0'` to start), returns the next
+   * cursor (`'0'` when done) and those of them that are live and match. As in Redis, a page may
+   * be empty before the end, a key present for the whole scan is returned, and a key removed and
+   * written again during it may be returned twice.
+   */
+  scan(cursor: string, match: string, count: number): [string, string[]] {
+    if (!/^(0|[1-9][0-9]{0,15})$/.test(cursor) || Number(cursor) >= this.nextSeq)
+      throw new Error('[cache-aside] memory store SCAN: invalid cursor');
+    if (!Number.isInteger(count) || count < 1)
+      throw new RangeError(
+        '[cache-aside] memory store SCAN: COUNT must be an integer of 1 or more',
+      );
+    const after = Number(cursor);
+    const pattern = globToRegExp(match);
+    const found: string[] = [];
+    let looked = 0;
+    let last = after;
+    // Map order is insertion order and `seq` grows with it: skip to the cursor, then look.
+    for (const [key, slot] of this.data) {
+      if (slot.seq <= after) continue;
+      if (looked === count) return [String(last), found];
+      looked++;
+      last = slot.seq;
+      if (this.slot(key) !== undefined && pattern.test(key)) found.push(key);
+    }
+    return ['0', found];
   }
 
   /** Delivers `message` to every subscriber of `channel`; returns how many got it. */
@@ -137,6 +174,12 @@ export class MemoryStore {
     this.sweeper = undefined;
     this.data.clear();
     this.channels.removeAllListeners();
+  }
+
+  /** Stores bytes at `key`, keeping the key's place (its `seq`) when it exists. */
+  private write(key: string, value: Buffer, expiresAt: number): void {
+    const seq = this.data.get(key)?.seq ?? this.nextSeq++;
+    this.data.set(key, { value, expiresAt, seq });
   }
 
   private slot(key: string): Slot | undefined {

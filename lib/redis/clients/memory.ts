@@ -193,12 +193,16 @@ export class MemoryConnection implements ClientConnection {
     return Promise.resolve(native(this.client, key, args));
   }
 
-  /** SCAN in one step: COUNT is a hint, and the whole match is one answer. */
+  /** The store is its one master; SCAN is paged by COUNT there, as on a server. */
   masters(): Promise<ScanNode[]> {
     const store = this.client;
     return Promise.resolve([
       {
-        scan: (_cursor, match) => Promise.resolve(['0', store.keysMatching(match)]),
+        // A refused cursor is a rejection, as a server's error reply would be.
+        scan: (cursor, match, count) =>
+          new Promise((resolve) => {
+            resolve(store.scan(cursor, match, count));
+          }),
         unlink: (keys) => Promise.resolve(store.unlink(keys.map(String))),
       },
     ]);

@@ -47,7 +47,9 @@ export interface NodeRedisClientShape extends Emitter {
 /** `createCluster()` */
 export interface NodeRedisClusterShape extends Emitter {
   readonly isOpen: boolean;
-  readonly masters: readonly object[];
+  readonly masters: ReadonlyArray<{ client?: { isReady: boolean } }>;
+  /** node-redis's slot map; its `rediscover` is what node-redis itself runs on a MOVED reply. */
+  readonly _slots?: { rediscover?(startWith: object): Promise<void> };
   sendCommand(
     firstKey: string | undefined,
     isReadonly: boolean | undefined,
@@ -91,6 +93,9 @@ export function nodeRedisKindOf(value: object): Kind | undefined {
   return undefined;
 }
 
+/** How often a Cluster with a node down asks for the topology again (see `onNodeLost`). */
+const REDISCOVER_EVERY_MS = 500;
+
 /** RESP's blob string (`$`), mapped to Buffer: values come back as bytes. */
 const BLOB_STRING = 36;
 const AS_BYTES: CommandOptions = Object.freeze({
@@ -132,6 +137,44 @@ export class NodeRedisConnection implements ClientConnection {
         this.retrying = false;
       });
     }
+    if (kind === 'cluster') client.on('node-reconnecting', this.onNodeLost);
+  }
+
+  /** Set while a Cluster node is down: asks for the topology again (see `onNodeLost`). */
+  private rediscovering: NodeJS.Timeout | undefined;
+
+  /**
+   * node-redis 5 learns a new Cluster topology only from a MOVED reply: when a master dies, its
+   * replica takes the slots, yet the client keeps sending them to the dead address and never gets
+   * a reply to learn from. So while a master keeps reconnecting, the topology is asked for again
+   * every REDISCOVER_EVERY_MS, from a master that is up, with node-redis's own rediscovery (the
+   * one it runs on MOVED); once the replica has taken over, node-redis drops the dead node and
+   * sends its slots to the new master, and this stops.
+   */
+  private readonly onNodeLost = (): void => {
+    if (this.rediscovering !== undefined) return;
+    this.rediscover();
+    this.rediscovering = setInterval(() => {
+      if (!this.rediscover()) {
+        clearInterval(this.rediscovering);
+        this.rediscovering = undefined;
+      }
+    }, REDISCOVER_EVERY_MS);
+    this.rediscovering.unref();
+  };
+
+  /** Asks for the topology once; false when there is nothing to ask (no master down) or no way. */
+  private rediscover(): boolean {
+    const cluster = this.client as NodeRedisClusterShape;
+    const slots = cluster._slots;
+    const masters = cluster.masters.map((master) => master.client);
+    const live = masters.find((client) => client?.isReady === true);
+    const down = masters.some((client) => client !== undefined && !client.isReady);
+    if (!cluster.isOpen || !down || live === undefined || slots?.rediscover === undefined)
+      return false;
+    // A failure here is a topology not known yet: the next turn asks again.
+    slots.rediscover(live).catch(() => undefined);
+    return true;
   }
 
   /** Sends one command; `key` routes it on a Cluster, `readonly` lets node-redis pick a replica. */

@@ -1,33 +1,7 @@
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { freePort, startRedisServer, type RedisServer } from '../../support/redis-server';
-import { runCaptured } from './cli-harness';
+import { runCaptured, runProcess } from './cli-harness';
 
-const BIN = join(__dirname, '../../../lib/cli/bin.ts');
 const PASSWORD = 'pa55-W0rd-never-printed';
-
-/** Runs the launcher as a real child process (TypeScript through tsx's loader), bounded in time. */
-function runProcess(
-  args: readonly string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', BIN, ...args], {
-      env: { ...process.env, REDIS_URL: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 /**
  * The executable as a shell sees it (exit codes, streams), and connection failures against a

@@ -1,4 +1,3 @@
-import type { Cluster, Redis } from 'ioredis';
 import {
   BatchSizeMismatchError,
   CacheableMany,
@@ -7,7 +6,9 @@ import {
   CacheEvict,
   CacheInterceptor,
 } from '../../../lib';
-import { newClusterClient, newTestClient, ready, uniquePrefix } from '../../support/test-redis';
+import { adminFor, clusterAdmin, type AdminClient } from '../../support/admin-client';
+import { clusterNodes, familyUnderTest, type TestClient } from '../../support/client-families';
+import { testRedisUrl, uniquePrefix } from '../../support/test-redis';
 
 /**
  * `@CacheableMany` against real redis-server processes of the global setup: one multi-get per
@@ -56,23 +57,37 @@ function defineRepository() {
   return UserRepository;
 }
 
-describe.each([
-  ['standalone Redis', () => newTestClient()],
-  ['Redis Cluster', () => newClusterClient()],
-] as Array<[string, () => Redis | Cluster]>)('@CacheableMany on %s', (_name, connect) => {
-  let client: Redis | Cluster;
+const family = familyUnderTest();
+const clusterOf = family.cluster?.bind(family);
+const topologies: Array<[string, () => Promise<[TestClient, AdminClient]>]> = [
+  [
+    `standalone Redis (${family.name})`,
+    async () => {
+      const under = await family.standalone(testRedisUrl());
+      return [under, await adminFor(under, testRedisUrl())];
+    },
+  ],
+];
+if (clusterOf !== undefined)
+  topologies.push([
+    `Redis Cluster (${family.name})`,
+    async () => [await clusterOf(clusterNodes()), await clusterAdmin()],
+  ]);
+
+describe.each(topologies)('@CacheableMany on %s', (_name, connect) => {
+  let under: TestClient;
+  let admin: AdminClient;
   let cache: CacheAsideManager;
   const UserRepository = defineRepository();
   let repo: InstanceType<typeof UserRepository>;
 
   beforeAll(async () => {
-    client = connect();
-    await ready(client);
+    [under, admin] = await connect();
   });
 
   beforeEach(() => {
     cache = new CacheAsideManager({
-      redis: client,
+      redis: under.client,
       keyPrefix: uniquePrefix('cacheable-many'),
       ttlJitter: 0,
     });
@@ -89,7 +104,10 @@ describe.each([
     CacheInterceptor.reset();
   });
 
-  afterAll(() => client.disconnect());
+  afterAll(async () => {
+    await admin.close();
+    await under.close();
+  });
 
   it('loads the missing ids in one call, keeps the input order, and answers later calls from Redis', async () => {
     const first = await repo.findByIds([3, 1, 3]);

@@ -1,4 +1,3 @@
-import type { Cluster, Redis } from 'ioredis';
 import {
   Cacheable,
   CacheAsideManager,
@@ -8,7 +7,9 @@ import {
   CachePut,
 } from '../../../lib';
 import { encodeKeySegment } from '../../../lib/interceptor/stable-encoding';
-import { newClusterClient, newTestClient, ready, uniquePrefix } from '../../support/test-redis';
+import { adminFor, clusterAdmin, type AdminClient } from '../../support/admin-client';
+import { clusterNodes, familyUnderTest, type TestClient } from '../../support/client-families';
+import { testRedisUrl, uniquePrefix } from '../../support/test-redis';
 
 /**
  * The decorators against real redis-server processes (the suite's own, from the global setup):
@@ -56,22 +57,36 @@ function defineRepository() {
   return UserRepository;
 }
 
-describe.each([
-  ['standalone Redis', () => newTestClient()],
-  ['Redis Cluster', () => newClusterClient()],
-] as Array<[string, () => Redis | Cluster]>)('decorators on %s', (_name, connect) => {
-  let client: Redis | Cluster;
+const family = familyUnderTest();
+const clusterOf = family.cluster?.bind(family);
+const topologies: Array<[string, () => Promise<[TestClient, AdminClient]>]> = [
+  [
+    `standalone Redis (${family.name})`,
+    async () => {
+      const under = await family.standalone(testRedisUrl());
+      return [under, await adminFor(under, testRedisUrl())];
+    },
+  ],
+];
+if (clusterOf !== undefined)
+  topologies.push([
+    `Redis Cluster (${family.name})`,
+    async () => [await clusterOf(clusterNodes()), await clusterAdmin()],
+  ]);
+
+describe.each(topologies)('decorators on %s', (_name, connect) => {
+  let under: TestClient;
+  let admin: AdminClient;
   let cache: CacheAsideManager;
   const UserRepository = defineRepository();
 
   beforeAll(async () => {
-    client = connect();
-    await ready(client);
+    [under, admin] = await connect();
   });
 
   beforeEach(() => {
     cache = new CacheAsideManager({
-      redis: client,
+      redis: under.client,
       keyPrefix: uniquePrefix('decorators'),
       ttlJitter: 0,
     });
@@ -85,7 +100,10 @@ describe.each([
     CacheInterceptor.reset();
   });
 
-  afterAll(() => client.disconnect());
+  afterAll(async () => {
+    await admin.close();
+    await under.close();
+  });
 
   it('loads once for concurrent callers and then answers from Redis, Dates intact', async () => {
     const repo = new UserRepository();
@@ -120,7 +138,7 @@ describe.each([
     for (const id of ids) await repo.findById(id);
     await cache.settle();
     // '{a}…' ids must not share the hash tag "a": their keys carry no braces at all
-    const stored = await scanAll(client, '*users:user:*');
+    const stored = await admin.keys('*users:user:*');
     expect(stored.filter((k) => k.includes(cachePrefix(cache)))).toHaveLength(ids.length);
     expect(stored.some((k) => /[{}]/.test(k.slice(cachePrefix(cache).length)))).toBe(false);
 
@@ -154,21 +172,4 @@ function encodeBraces(text: string): string {
 
 function cachePrefix(cache: CacheAsideManager): string {
   return cache.keyPrefix;
-}
-
-async function scanAll(client: Redis | Cluster, match: string): Promise<string[]> {
-  const nodes =
-    'nodes' in client && typeof client.nodes === 'function'
-      ? client.nodes('master')
-      : [client as Redis];
-  const keys: string[] = [];
-  for (const node of nodes) {
-    let cursor = '0';
-    do {
-      const [next, batch] = await node.scan(cursor, 'MATCH', match, 'COUNT', 500);
-      cursor = next;
-      keys.push(...batch);
-    } while (cursor !== '0');
-  }
-  return keys;
 }

@@ -11,11 +11,13 @@ import {
   NO_WAIT_BOUND_MS,
   timed,
 } from '../../support/fault-kit';
-import { ready, uniquePrefix } from '../../support/test-redis';
+import { newTestClient, ready, uniquePrefix } from '../../support/test-redis';
 
 describe('CacheAsideManager reading bytes it cannot use', () => {
   let server: RedisServer;
   let redis: Redis;
+  /** Plants and reads bytes behind the manager's back (plain ioredis, whatever the client under test). */
+  let admin: Redis;
   let cache: CacheAsideManager;
   let errors: CacheError[];
   let prefix: string;
@@ -23,7 +25,8 @@ describe('CacheAsideManager reading bytes it cannot use', () => {
   beforeAll(async () => {
     server = await startRedisServer();
     redis = newFaultClient(server.url);
-    await ready(redis);
+    admin = newTestClient(server.url);
+    await Promise.all([ready(redis), ready(admin)]);
   });
 
   beforeEach(() => {
@@ -36,6 +39,7 @@ describe('CacheAsideManager reading bytes it cannot use', () => {
 
   afterAll(async () => {
     redis.disconnect();
+    admin.disconnect();
     await server.stop();
   });
 
@@ -64,8 +68,8 @@ describe('CacheAsideManager reading bytes it cannot use', () => {
   ])('treats %s as a miss served by the loader, replaces it, and says why', async (_, corrupt) => {
     await cache.get('k', () => ({ name: 'a value long enough to cut' }));
     await cache.settle();
-    const good = (await redis.getBuffer(`${prefix}k`)) as Buffer;
-    await redis.set(`${prefix}k`, corrupt(good));
+    const good = (await admin.getBuffer(`${prefix}k`)) as Buffer;
+    await admin.set(`${prefix}k`, corrupt(good));
 
     const { value, ms } = await timed(() => cache.get('k', () => ({ name: 'reloaded' })));
     expect(value).toEqual({ name: 'reloaded' });
@@ -80,7 +84,7 @@ describe('CacheAsideManager reading bytes it cannot use', () => {
   });
 
   it('treats a hash at the key as a miss served by the loader, every time, and leaves the hash alone', async () => {
-    await redis.hset(`${prefix}h`, 'field', 'owned by someone else');
+    await admin.hset(`${prefix}h`, 'field', 'owned by someone else');
     const loader = jest.fn(() => 'served anyway');
     const latencies: number[] = [];
     for (let i = 0; i < 5; i++) {
@@ -93,8 +97,8 @@ describe('CacheAsideManager reading bytes it cannot use', () => {
     expect(loader).toHaveBeenCalledTimes(5);
     expect(new Set(codesOf(errors))).toEqual(new Set(['REDIS_ERROR']));
     expect((errors[0].cause as Error).message).toMatch(/^WRONGTYPE/);
-    expect(await redis.type(`${prefix}h`)).toBe('hash');
-    expect(await redis.hgetall(`${prefix}h`)).toEqual({ field: 'owned by someone else' });
+    expect(await admin.type(`${prefix}h`)).toBe('hash');
+    expect(await admin.hgetall(`${prefix}h`)).toEqual({ field: 'owned by someone else' });
 
     // Five error replies in a row do not open the circuit: other keys still hit.
     await cache.get('other', () => 'cached');

@@ -13,7 +13,7 @@ import {
   pollUntil,
   timed,
 } from '../../support/fault-kit';
-import { ready, uniquePrefix } from '../../support/test-redis';
+import { newTestClient, ready, uniquePrefix } from '../../support/test-redis';
 
 const measured = new Measurements('a slow command blocks redis-server (DEBUG SLEEP)');
 afterAll(() => measured.print());
@@ -28,7 +28,8 @@ describe('CacheAsideManager when another client runs a slow command', () => {
   beforeAll(async () => {
     server = await startRedisServer();
     redis = newFaultClient(server.url);
-    blocker = newFaultClient(server.url);
+    // The blocker is not the client under test: a plain ioredis connection runs DEBUG SLEEP.
+    blocker = newTestClient(server.url);
     await Promise.all([ready(redis), ready(blocker)]);
   });
 
@@ -52,7 +53,7 @@ describe('CacheAsideManager when another client runs a slow command', () => {
   /** Starts DEBUG SLEEP on the second connection and resolves once the server is inside it. */
   async function blockServerFor(seconds: number): Promise<{ sleeping: Promise<unknown> }> {
     // Connected before the sleep begins (a handshake would wait for it to end).
-    const observer = newFaultClient(server.url);
+    const observer = newTestClient(server.url);
     try {
       await ready(observer);
       const sleeping = blocker.call('debug', 'sleep', String(seconds));

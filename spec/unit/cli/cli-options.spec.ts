@@ -16,6 +16,11 @@ describe('parseCliOptions', () => {
     });
   });
 
+  it('reads --ca as a file name, absent by default', () => {
+    expect(parseCliOptions(['ls'], {}).caFile).toBeUndefined();
+    expect(parseCliOptions(['ls', '--ca', '/etc/ca.pem'], {}).caFile).toBe('/etc/ca.pem');
+  });
+
   it('takes REDIS_URL when --url is absent, and --url over it', () => {
     expect(parseCliOptions(['stats'], { REDIS_URL: 'redis://env:1' }).url).toBe('redis://env:1');
     expect(

@@ -46,6 +46,24 @@ describe('URLs and secrets', () => {
       [Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' }), /unknown host/],
       [new Error('timed out'), /no answer from .* in time/],
       [
+        Object.assign(new Error('self-signed certificate in certificate chain'), {
+          code: 'SELF_SIGNED_CERT_IN_CHAIN',
+        }),
+        /^\[cache-aside\] TLS: the server's certificate at .* is not trusted \(self-signed .*--ca <file>/,
+      ],
+      [
+        Object.assign(new Error("Hostname/IP does not match certificate's altnames"), {
+          code: 'ERR_TLS_CERT_ALTNAME_INVALID',
+        }),
+        /certificate does not name the host of redis:\/\/:\*\*\*@h:1/,
+      ],
+      [
+        Object.assign(new Error('ssl3_get_record:wrong version number'), {
+          code: 'ERR_SSL_WRONG_VERSION_NUMBER',
+        }),
+        /TLS handshake with .* failed: is that port a TLS port\?/,
+      ],
+      [
         new Error('something odd about s3cret'),
         /cannot use Redis at redis:\/\/:\*\*\*@h:1: something odd about \*\*\*/,
       ],

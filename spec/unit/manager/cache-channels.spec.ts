@@ -7,6 +7,7 @@ import {
   CACHE_CHANNEL_NAMES,
   cacheChannels,
   noteBatch,
+  noteBatchStale,
   noteLookup,
   observeCacheManagers,
   publishError,
@@ -208,6 +209,7 @@ describe('traceGetMany()', () => {
         misses: 1,
       });
       expect(() => noteBatch(undefined, 0, 0, 1, true)).not.toThrow();
+      expect(() => noteBatchStale(undefined, 1)).not.toThrow();
     } finally {
       recorder.stop();
     }

@@ -157,6 +157,34 @@ describe('manager options', () => {
       expect(error.message).toContain('in the options of getMany()');
     });
 
+    it('invalidate, invalidatePattern and invalidateTags take only a string label', async () => {
+      const unknown = await rejectionOf(() =>
+        manager.invalidate('k', { method: 'A.b' } as unknown as object),
+      );
+      expect(unknown.code).toBe('ERR_CACHE_ASIDE_UNKNOWN_OPTION');
+      expect(unknown.message).toContain('"method" in the options of invalidate()');
+      expect(unknown.message).toContain('label');
+      const notString = await rejectionOf(() =>
+        manager.invalidatePattern('k*', { label: 7 } as unknown as object),
+      );
+      expect(notString.code).toBe('ERR_CACHE_ASIDE_INVALID_ARGUMENT');
+      expect(notString.message).toContain('label must be a string, got number 7');
+      const notObject = await rejectionOf(() =>
+        manager.invalidateTags(['t'], 'A.b' as unknown as object),
+      );
+      expect(notObject.code).toBe('ERR_CACHE_ASIDE_INVALID_ARGUMENT');
+      expect(notObject.message).toContain('the options of invalidateTags() must be an object');
+      await expect(manager.invalidate('k', { label: 'A.b' })).resolves.toBe(0);
+    });
+
+    it('set takes only a string label', async () => {
+      const error = await rejectionOf(() =>
+        manager.set('k', 1, { label: ['A.b'] } as unknown as object),
+      );
+      expect(error.code).toBe('ERR_CACHE_ASIDE_INVALID_ARGUMENT');
+      expect(error.message).toContain('label must be a string');
+    });
+
     it('checks a frozen options object once, not on every call', async () => {
       const options = Object.freeze({ ttl: 5 });
       let loads = 0;

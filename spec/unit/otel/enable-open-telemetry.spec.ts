@@ -19,6 +19,7 @@ import { CacheError } from '../../../lib';
 import {
   cacheChannels,
   noteBatch,
+  noteBatchStale,
   noteLookup,
   publishError,
   registerManager,
@@ -291,6 +292,26 @@ describe('enableOpenTelemetry()', () => {
       const lookups = (await h.metrics()).get('cache_aside.lookups');
       expect(lookups).toHaveLength(1);
       expect(valueAt(lookups, { 'cache_aside.outcome': 'bypass' })).toBe(2);
+    });
+
+    it('counts the keys of a batch answered from the grace window of a joined load as stale, on the span too', async () => {
+      await traceGetMany(h.manager, ['a', 'b', 'c'], 'Users.findMany', async (t) => {
+        noteBatch(t, 0, 1, 2, false);
+        noteBatchStale(t, 1);
+        return [1, 2, 3];
+      });
+      const lookups = (await h.metrics()).get('cache_aside.lookups');
+      const method = { 'cache_aside.method': 'Users.findMany' };
+      expect(valueAt(lookups, { ...method, 'cache_aside.outcome': 'miss' })).toBe(1);
+      expect(
+        valueAt(lookups, {
+          ...method,
+          'cache_aside.outcome': 'stale',
+          'cache_aside.tier': 'redis',
+        }),
+      ).toBe(1);
+      const span = h.spans().find((s) => s.name === 'cache_aside.get_many');
+      expect(span?.attributes).toMatchObject({ 'cache_aside.misses': 1, 'cache_aside.stale': 1 });
     });
 
     it('reports the circuit state and L1 entries of each live manager as gauges', async () => {

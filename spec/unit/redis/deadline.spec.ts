@@ -34,6 +34,65 @@ describe('DeadlineQueue', () => {
     expect(queue.size).toBe(0);
   });
 
+  describe('after the process was stalled past the deadline', () => {
+    /** A queue on a clock of the test's own: the timers fire when told, the clock jumps. */
+    function stalledQueue(): {
+      queue: DeadlineQueue;
+      stall: (ms: number) => void;
+      run: (ms: number) => void;
+    } {
+      let clock = 0;
+      const queue = new DeadlineQueue(100, undefined, () => clock);
+      return {
+        queue,
+        stall: (ms) => {
+          clock += ms;
+          jest.advanceTimersByTime(SWEEP_MS); // the sweep fires late, when the process runs again
+        },
+        run: (ms) => {
+          for (let t = 0; t < ms; t++) {
+            clock += 1;
+            jest.advanceTimersByTime(1);
+          }
+        },
+      };
+    }
+
+    it('lets the turn read its sockets first: a waiter answered in that turn is not expired', () => {
+      const { queue, stall } = stalledQueue();
+      const expire = jest.fn();
+      const answered = waiter(expire);
+      queue.add(answered);
+      stall(300);
+      expect(expire).not.toHaveBeenCalled();
+      answered.isResolved = true; // the reply read in this turn's poll phase
+      jest.runOnlyPendingTimers(); // the turn's setImmediate
+      expect(expire).not.toHaveBeenCalled();
+      expect(queue.size).toBe(0);
+    });
+
+    it('expires a waiter still unanswered after that turn', () => {
+      const { queue, stall } = stalledQueue();
+      const expire = jest.fn<undefined, [Error]>();
+      queue.add(waiter(expire));
+      stall(300);
+      expect(expire).not.toHaveBeenCalled();
+      jest.runOnlyPendingTimers();
+      expect(expire).toHaveBeenCalledTimes(1);
+      expect(expire.mock.calls[0][0]).toBeInstanceOf(DeadlineExceededError);
+    });
+
+    it('sweeps as usual when the process ran on time, or when nothing is overdue yet', () => {
+      const { queue, stall, run } = stalledQueue();
+      const expire = jest.fn();
+      queue.add(waiter(expire));
+      stall(60); // late, but nothing overdue: an ordinary sweep, which keeps the waiter
+      expect(queue.size).toBe(1);
+      run(40);
+      expect(expire).toHaveBeenCalledTimes(1); // on time: expired in the sweep itself
+    });
+  });
+
   it(`drops answered waiters within ${SWEEP_MS} ms, long before their deadline, so their replies are not held`, () => {
     const queue = new DeadlineQueue(200);
     const expire = jest.fn();

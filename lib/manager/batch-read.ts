@@ -254,6 +254,8 @@ export class BatchRead {
       throw error;
     };
 
+    // Past the leases' TTL a store is refused anyway (the lease is gone): stores stop there.
+    const leasesEnd = Date.now() + core.leases.ttlMs;
     const markers = redisUp
       ? await this.takeLeases(
           missing,
@@ -302,7 +304,7 @@ export class BatchRead {
       const request = requestOf(key, fullKeyOf(core.keyPrefix, key), codec, opts, 'getMany');
       return this.missPath.storeLoaded(request, values[i], marker, tags, epoch, batch);
     };
-    core.background.track(this.inChunks(missing.length, label, store));
+    core.background.track(this.storeInChunks(missing.length, label, store, leasesEnd));
   }
 
   /** Leases for the missing keys, one chunk at a time; none after a chunk that failed. */
@@ -325,27 +327,27 @@ export class BatchRead {
   }
 
   /**
-   * Runs `each` over `0..count-1` through the chunk gateway, one chunk at a time; a chunk whose
-   * commands fail is reported once, and ends the run (the leases left expire by themselves).
+   * Stores in the background through the chunk gateway, one chunk at a time, until `until` (the
+   * leases' end). A chunk that fails (a loaded server missing a chunk's deadline) does not stop
+   * the next; the first failure is reported once for the whole batch.
    */
-  private async inChunks(
+  private async storeInChunks(
     count: number,
     label: string | undefined,
     each: (i: number, batch: BatchStore) => Promise<void>,
+    until: number,
   ): Promise<void> {
-    for (let from = 0; from < count; from += this.chunkSize) {
-      let failure: { error: unknown } | undefined;
-      const batch: BatchStore = {
-        gateway: this.chunkGateway,
-        failed: (error) => (failure ??= { error }),
-      };
+    let failure: { error: unknown } | undefined;
+    const batch: BatchStore = {
+      gateway: this.chunkGateway,
+      failed: (error) => (failure ??= { error }),
+    };
+    for (let from = 0; from < count && Date.now() < until; from += this.chunkSize) {
       const work: Array<Promise<void>> = [];
       for (let i = from; i < Math.min(count, from + this.chunkSize); i++) work.push(each(i, batch));
       await Promise.all(work);
-      if (failure !== undefined) {
-        this.core.telemetry.redisFailed(failure.error, 'getMany', undefined, label);
-        return;
-      }
     }
+    if (failure !== undefined)
+      this.core.telemetry.redisFailed(failure.error, 'getMany', undefined, label);
   }
 }

@@ -84,9 +84,10 @@ export interface CacheAsideOptions {
   /**
    * Keys per round trip of a `getMany` (and `@CacheableMany`): a larger batch is looked up,
    * leased and stored in chunks of this size, one chunk at a time, each command with a deadline
-   * of `operationTimeoutMs` plus 0.1 ms per key of a chunk. A failing chunk is reported once (not
-   * per key), is never counted by the circuit breaker, and ends the batch's use of Redis (the
-   * rest is served by the loader). The loader is still called once with every missing key.
+   * of `operationTimeoutMs` plus 0.1 ms per key of a chunk, never counted by the circuit breaker.
+   * A lookup or lease chunk that fails is reported once (not per key) and ends the batch's use of
+   * Redis (the rest is served by the loader, which is still called once with every missing key);
+   * stores go on in the background while the leases last, their failures reported once per batch.
    * @default `DEFAULT_GET_MANY_CHUNK_SIZE`
    */
   getManyChunkSize?: number;

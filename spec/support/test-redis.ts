@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import Redis, { Cluster } from 'ioredis';
 
 /**
@@ -43,10 +44,15 @@ export function newClusterClient(): Cluster {
 export const TEST_KEY_ROOT = 'cache-aside-test:';
 
 let counter = 0;
+/**
+ * Drawn once per spec file (each has its own module registry): the same file run by two projects
+ * in one process (`-i`, or one worker) must not meet its own keys of the other run.
+ */
+const fileRun = randomBytes(4).toString('hex');
 /** A key prefix no other spec (or earlier run against REDIS_URL) uses. */
 export function uniquePrefix(name: string): string {
   const run = process.env.CACHE_ASIDE_TEST_RUN ?? 'local';
-  return `${TEST_KEY_ROOT}${run}:${name}:${process.pid}:${counter++}:`;
+  return `${TEST_KEY_ROOT}${run}:${name}:${process.pid}.${fileRun}:${counter++}:`;
 }
 
 /** Resolves when a client is ready (bounded). */

@@ -71,21 +71,21 @@ describe('getMany of 100,000 keys', () => {
     measured.add('first call (all missing)', first.ms);
     measured.count('heap growth (MB)', Math.round(heapGrowthMb));
 
-    const chunks = Math.ceil(KEYS / DEFAULT_GET_MANY_CHUNK_SIZE);
-    // Lookups, leases and stores: at most one event per chunk for each.
-    expect(errors.length).toBeLessThanOrEqual(3 * chunks);
+    // At most one event for the lookups, one for the leases and one for the stores of the batch
+    // (a loaded machine may miss a chunk's deadline), never one per key.
+    expect(errors.length).toBeLessThanOrEqual(3);
     expect(cache.stats().circuit).toBe('closed');
     expect(await isHit(cache, 'unrelated')).toBe(true);
     expect(first.ms).toBeLessThan(15_000);
     expect(heapGrowthMb).toBeLessThan(300);
 
-    // What the first call stored answers the second (nearly all of it on a loaded machine).
+    // What the first call stored answers the second (most of it, on a loaded machine).
     asked = 0;
     const second = await timed(() => cache.getMany(keys, loader));
     measured.add('second call', second.ms);
     measured.count('second call: keys loaded', asked);
     expect(second.value[0]).toBe('value of item:0');
-    expect(asked).toBeLessThan(KEYS / 10);
+    expect(asked).toBeLessThan(KEYS / 2);
     expect(cache.stats().circuit).toBe('closed');
   });
 

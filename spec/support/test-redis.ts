@@ -45,14 +45,14 @@ export const TEST_KEY_ROOT = 'cache-aside-test:';
 
 let counter = 0;
 /**
- * Drawn once per spec file (each has its own module registry): the same file run by two projects
- * in one process (`-i`, or one worker) must not meet its own keys of the other run.
+ * This module's own instance: jest loads it afresh for every spec file, and one worker runs the
+ * same spec file in several projects (one per client family), so pid and counter alone repeat.
  */
-const fileRun = randomBytes(4).toString('hex');
+const instance = randomBytes(4).toString('hex');
 /** A key prefix no other spec (or earlier run against REDIS_URL) uses. */
 export function uniquePrefix(name: string): string {
   const run = process.env.CACHE_ASIDE_TEST_RUN ?? 'local';
-  return `${TEST_KEY_ROOT}${run}:${name}:${process.pid}.${fileRun}:${counter++}:`;
+  return `${TEST_KEY_ROOT}${run}:${name}:${process.pid}:${instance}:${counter++}:`;
 }
 
 /** Resolves when a client is ready (bounded). */

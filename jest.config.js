@@ -48,6 +48,29 @@ const familyProject = (client, testMatch = FAMILY_SPECS, servers = true) => ({
   }),
 });
 
+/**
+ * The manager, decorator and L1 specs again as a Redis ACL user confined to the test keys
+ * (docs/security.md's line, -@dangerous), and with -@scripting too: users made by the global
+ * setup, switched to by spec/support/acl-env/. The whole integration suite would add too much
+ * CI time for what these cover; the security specs run their own ACL servers.
+ */
+const ACL_SPECS = [
+  'manager/manager.redis',
+  'decorators/decorators.redis',
+  'decorators/cacheable-many.redis',
+  'l1/l1-coherence.redis',
+].map((name) => `<rootDir>/spec/integration/${name}.spec.ts`);
+
+const aclProject = (name, user) => ({
+  ...common,
+  displayName: `integration:${name}`,
+  testMatch: ACL_SPECS,
+  transform: tsJest('tsconfig.json'),
+  setupFiles: [`<rootDir>/spec/support/acl-env/${user}.ts`],
+  globalSetup: '<rootDir>/spec/support/global-setup.ts',
+  globalTeardown: '<rootDir>/spec/support/global-teardown.ts',
+});
+
 const common = {
   testEnvironment: 'node',
   moduleFileExtensions: ['ts', 'js', 'json'],
@@ -88,6 +111,8 @@ module.exports = {
     familyProject('ioredis6'),
     // The embedded store: the manager suite only (no server, no faults to inject).
     familyProject('memory', ['<rootDir>/spec/integration/manager/manager.redis.spec.ts'], false),
+    aclProject('acl', 'dangerous'),
+    aclProject('acl-noscript', 'scripting'),
   ],
   testTimeout: 30000,
   collectCoverageFrom: ['lib/**/*.ts'],

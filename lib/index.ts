@@ -18,6 +18,7 @@ export {
   DEFAULT_INVALIDATION_RETRY_MS,
   DEFAULT_CLOSE_TIMEOUT_MS,
   DEFAULT_SCAN_COUNT,
+  DEFAULT_GET_MANY_CHUNK_SIZE,
 } from './manager/cache-aside.options';
 export { DEFAULT_FAILURE_THRESHOLD, DEFAULT_COOLDOWN_MS } from './redis/circuit-breaker';
 export type {

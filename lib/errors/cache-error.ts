@@ -9,6 +9,8 @@ export type CacheErrorCode =
   | 'REDIS_ERROR'
   /** Redis refused the command for the connection's ACL user (NOPERM): fix the user's ACL. */
   | 'REDIS_NO_PERMISSION'
+  /** Redis refuses scripts to this user (`-@scripting`): the non-atomic path is taken; said once. */
+  | 'SCRIPTING_UNAVAILABLE'
   /** A Redis operation did not answer within `operationTimeoutMs`. */
   | 'REDIS_TIMEOUT'
   /** Redis was not reachable: the client is not ready, or the circuit breaker is open. */

@@ -174,7 +174,8 @@ const MAX_BUS_PATTERN_LENGTH = 4 * MAX_GLOB_LENGTH;
 /** The message in a wire object, if it has the shape this version sends. */
 function invalidationOf(wire: unknown): Invalidation | undefined {
   const m = (wire as Partial<Wire> | null)?.m as
-    { kind?: unknown; keys?: unknown; match?: unknown; tags?: unknown } | undefined;
+    | { kind?: unknown; keys?: unknown; match?: unknown; alsoMatch?: unknown; tags?: unknown }
+    | undefined;
   // A bus message is untrusted input (anyone who can PUBLISH on the channel): `m` may be anything.
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- JSON.parse can yield null
   if (typeof (wire as Partial<Wire> | null)?.o !== 'string' || m === null || typeof m !== 'object')
@@ -183,11 +184,12 @@ function invalidationOf(wire: unknown): Invalidation | undefined {
     Array.isArray(list) && list.every((item) => typeof item === 'string');
   if (m.kind === 'keys' && strings(m.keys)) return { kind: 'keys', keys: m.keys };
   if (m.kind === 'tags' && strings(m.tags)) return { kind: 'tags', tags: m.tags };
-  if (
-    m.kind === 'pattern' &&
-    typeof m.match === 'string' &&
-    m.match.length <= MAX_BUS_PATTERN_LENGTH
-  )
-    return { kind: 'pattern', match: m.match };
+  const glob = (text: unknown): text is string =>
+    typeof text === 'string' && text.length <= MAX_BUS_PATTERN_LENGTH;
+  if (m.kind === 'pattern' && glob(m.match)) {
+    if (m.alsoMatch === undefined) return { kind: 'pattern', match: m.match };
+    if (strings(m.alsoMatch) && m.alsoMatch.length <= 2 && m.alsoMatch.every(glob))
+      return { kind: 'pattern', match: m.match, alsoMatch: m.alsoMatch };
+  }
   return undefined;
 }

@@ -1,6 +1,5 @@
 import type { Codec } from '../entry/codec';
-import { compileGlob } from '../entry/glob';
-import type { Invalidation } from '../entry/invalidation';
+import { patternMatcherOf, type Invalidation } from '../entry/invalidation';
 import type { CacheOperation } from '../errors/cache-error';
 import type { RedisGateway } from '../redis/redis-gateway';
 import { InvalidationBus } from './invalidation-bus';
@@ -103,7 +102,7 @@ export class LocalCoherence implements ProcessTier {
 
   drop(item: Invalidation): void {
     if (item.kind === 'keys') for (const key of item.keys) this.tier.invalidate(key);
-    else if (item.kind === 'pattern') this.tier.deleteMatching(compileGlob(item.match));
+    else if (item.kind === 'pattern') this.tier.deleteMatching(patternMatcherOf(item));
     else this.tier.deleteTagged(item.tags);
   }
 

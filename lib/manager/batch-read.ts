@@ -13,9 +13,10 @@ import {
   type CacheGetManyContext,
 } from './cache-channels';
 import type { CacheCore } from './cache-core';
+import type { RedisGateway } from '../redis/redis-gateway';
 import { requestOf } from './cache-request';
 import { ABSENT, type Lookup } from './lookup';
-import type { MissPath } from './miss-path';
+import type { BatchStore, MissPath } from './miss-path';
 import { assertGetOptions } from './options-validation';
 import { canJoin, type Flight } from './single-flight';
 import { clockNow } from './flight-clock';
@@ -50,10 +51,17 @@ interface Batch<T> {
  * join; each value is stored under its own lease.
  */
 export class BatchRead {
+  /** Where the chunks go: the same client, with deadlines that fit a chunk, outside the breaker. */
+  private readonly chunkGateway: RedisGateway;
+
   constructor(
     private readonly core: CacheCore,
     private readonly missPath: MissPath,
-  ) {}
+    /** Keys per round trip (`getManyChunkSize`). */
+    private readonly chunkSize: number,
+  ) {
+    this.chunkGateway = core.gateway.forBatches(chunkSize);
+  }
 
   /**
    * Checks the arguments, then reads, traced on `cache-aside:getMany` only while someone
@@ -112,35 +120,18 @@ export class BatchRead {
         lookups[i] = { state: 'local', value: local.value };
       }
     });
+    // One chunk at a time: the first that fails is reported once, and the rest is not asked.
     let redisUp = true;
-    try {
-      const raws =
-        remote.length === 0 ? [] : await core.gateway.mget(remote.map((i) => fullKeys[i]));
-      await Promise.all(
-        raws.map(async (raw, r) => {
-          const i = remote[r];
-          const found =
-            raw === null || core.invalidator.covers(fullKeys[i])
-              ? ABSENT
-              : await core.reader.read(raw, codec, keys[i], 'getMany', label);
-          lookups[i] = found;
-          if (found.state === 'fresh')
-            core.local.keep(
-              fullKeys[i],
-              found.value,
-              codec,
-              found.header,
-              found.raw.length,
-              epoch,
-              opts.eagerRefresh,
-            );
-        }),
-      );
-    } catch (error) {
-      core.telemetry.redisFailed(error, 'getMany', undefined, label);
-      redisUp = false;
-      for (const i of remote) lookups[i] = ABSENT;
+    let from = 0;
+    for (; from < remote.length; from += this.chunkSize) {
+      const chunk = remote.slice(from, from + this.chunkSize);
+      if (!(await this.lookUpChunk(chunk, keys, fullKeys, lookups, codec, opts, epoch))) {
+        redisUp = false;
+        break;
+      }
     }
+    // The failed chunk and those after it were not read: misses.
+    if (!redisUp) for (const i of remote.slice(from)) lookups[i] = ABSENT;
 
     const results = new Array<T>(keys.length);
     const missingIndexes = new Map<string, number[]>();
@@ -203,6 +194,51 @@ export class BatchRead {
   }
 
   /**
+   * Looks one chunk of the remote keys up (one MGET, one per slot on a Cluster) and reads what
+   * it found into `lookups`. False when Redis failed: reported once, for the whole chunk.
+   */
+  private async lookUpChunk<T>(
+    chunk: readonly number[],
+    keys: readonly string[],
+    fullKeys: readonly string[],
+    lookups: Lookup[],
+    codec: Codec,
+    opts: GetOptions<T>,
+    epoch: number,
+  ): Promise<boolean> {
+    const { core } = this;
+    const label = opts.label;
+    let raws: Array<Buffer | null>;
+    try {
+      raws = await this.chunkGateway.mget(chunk.map((i) => fullKeys[i]));
+    } catch (error) {
+      core.telemetry.redisFailed(error, 'getMany', undefined, label);
+      return false;
+    }
+    await Promise.all(
+      raws.map(async (raw, r) => {
+        const i = chunk[r];
+        const found =
+          raw === null || core.invalidator.covers(fullKeys[i])
+            ? ABSENT
+            : await core.reader.read(raw, codec, keys[i], 'getMany', label);
+        lookups[i] = found;
+        if (found.state === 'fresh')
+          core.local.keep(
+            fullKeys[i],
+            found.value,
+            codec,
+            found.header,
+            found.raw.length,
+            epoch,
+            opts.eagerRefresh,
+          );
+      }),
+    );
+    return true;
+  }
+
+  /**
    * Each key becomes a load in flight (so concurrent reads of it join), leases are taken, the
    * loader is called once with the keys, and each value is stored under its own lease. Keys
    * leased by another process are loaded here but not stored.
@@ -234,8 +270,10 @@ export class BatchRead {
       throw error;
     };
 
+    // Past the leases' TTL a store is refused anyway (the lease is gone): stores stop there.
+    const leasesEnd = Date.now() + core.leases.ttlMs;
     const markers = redisUp
-      ? await core.leases.takeMany(
+      ? await this.takeLeases(
           missing,
           missing.map((key) => lookups[indexesOf(key)[0]]),
         )
@@ -259,14 +297,14 @@ export class BatchRead {
       );
     } catch (error) {
       core.telemetry.counters.load(label, Date.now() - started);
-      core.leases.releaseMany(missing, markers);
+      core.leases.releaseMany(missing, markers, this.chunkGateway);
       return fail(error);
     }
     core.telemetry.counters.load(label, Date.now() - started);
     // Checked as `unknown`: `Array.isArray` would widen `values` to `any[]` for the code below.
     const returned: unknown = values;
     if (!Array.isArray(returned) || returned.length !== missing.length) {
-      core.leases.releaseMany(missing, markers);
+      core.leases.releaseMany(missing, markers, this.chunkGateway);
       return fail(
         new BatchSizeMismatchError(
           missing.length,
@@ -277,11 +315,59 @@ export class BatchRead {
     missing.forEach((key, i) => {
       for (const index of indexesOf(key)) results[index] = values[i];
       settles[i].resolve(values[i]);
-      const marker = markers[i];
-      if (marker !== undefined) {
-        const request = requestOf(key, fullKeyOf(core.keyPrefix, key), codec, opts, 'getMany');
-        this.missPath.storeLoaded(request, values[i], marker, tags, epoch);
-      }
     });
+    // Stored in the background, one chunk at a time (each store under its own lease).
+    const store = (i: number, batch: BatchStore): Promise<void> => {
+      const marker = markers[i];
+      if (marker === undefined) return Promise.resolve();
+      const key = missing[i];
+      const request = requestOf(key, fullKeyOf(core.keyPrefix, key), codec, opts, 'getMany');
+      return this.missPath.storeLoaded(request, values[i], marker, tags, epoch, batch);
+    };
+    core.background.track(this.storeInChunks(missing.length, label, store, leasesEnd));
+  }
+
+  /** Leases for the missing keys, one chunk at a time; none after a chunk that failed. */
+  private async takeLeases(
+    missing: readonly string[],
+    found: readonly Lookup[],
+  ): Promise<Array<string | undefined>> {
+    const markers = new Array<string | undefined>(missing.length).fill(undefined);
+    for (let from = 0; from < missing.length; from += this.chunkSize) {
+      const to = Math.min(missing.length, from + this.chunkSize);
+      const taken = await this.core.leases.takeMany(
+        missing.slice(from, to),
+        found.slice(from, to),
+        this.chunkGateway,
+      );
+      taken.markers.forEach((marker, i) => (markers[from + i] = marker));
+      if (taken.failed) break;
+    }
+    return markers;
+  }
+
+  /**
+   * Stores in the background through the chunk gateway, one chunk at a time, until `until` (the
+   * leases' end). A chunk that fails (a loaded server missing a chunk's deadline) does not stop
+   * the next; the first failure is reported once for the whole batch.
+   */
+  private async storeInChunks(
+    count: number,
+    label: string | undefined,
+    each: (i: number, batch: BatchStore) => Promise<void>,
+    until: number,
+  ): Promise<void> {
+    let failure: { error: unknown } | undefined;
+    const batch: BatchStore = {
+      gateway: this.chunkGateway,
+      failed: (error) => (failure ??= { error }),
+    };
+    for (let from = 0; from < count && Date.now() < until; from += this.chunkSize) {
+      const work: Array<Promise<void>> = [];
+      for (let i = from; i < Math.min(count, from + this.chunkSize); i++) work.push(each(i, batch));
+      await Promise.all(work);
+    }
+    if (failure !== undefined)
+      this.core.telemetry.redisFailed(failure.error, 'getMany', undefined, label);
   }
 }

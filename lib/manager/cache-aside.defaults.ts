@@ -28,6 +28,8 @@ export const CACHE_ASIDE_DEFAULTS = Object.freeze({
   closeTimeoutMs: 2000,
   /** SCAN COUNT hint and UNLINK batch size for pattern invalidation. */
   scanCount: 500,
+  /** Keys per round trip of a `getMany` (and `@CacheableMany`): larger batches go in chunks. */
+  getManyChunkSize: 1000,
   circuitBreaker: Object.freeze({
     failureThreshold: DEFAULT_FAILURE_THRESHOLD,
     cooldownMs: DEFAULT_COOLDOWN_MS,
@@ -55,3 +57,5 @@ export const DEFAULT_INVALIDATION_RETRY_MS: number = CACHE_ASIDE_DEFAULTS.invali
 export const DEFAULT_CLOSE_TIMEOUT_MS: number = CACHE_ASIDE_DEFAULTS.closeTimeoutMs;
 /** SCAN COUNT hint and UNLINK batch size for pattern invalidation. */
 export const DEFAULT_SCAN_COUNT: number = CACHE_ASIDE_DEFAULTS.scanCount;
+/** Keys per round trip of a `getMany` (and `@CacheableMany`): larger batches go in chunks. */
+export const DEFAULT_GET_MANY_CHUNK_SIZE: number = CACHE_ASIDE_DEFAULTS.getManyChunkSize;

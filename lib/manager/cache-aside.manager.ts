@@ -42,6 +42,11 @@ import { TtlOperations } from './ttl-operations';
 import { WritePath } from './write-path';
 import { noteWrite } from './flight-clock';
 
+/** Said once per manager when Redis refuses scripts to its user (see docs/security.md). */
+const SCRIPTING_UNAVAILABLE =
+  'Redis refuses scripts to this user (an ACL with -@scripting, or EVAL disabled): entries are ' +
+  'stored without the atomic lease check from now on (see docs/security.md, "Without scripting")';
+
 /** Shared by invalidations without options, so a plain `invalidate(key)` allocates none. */
 const NO_INVALIDATE_OPTIONS: InvalidateOptions = Object.freeze({});
 
@@ -97,6 +102,15 @@ export class CacheAsideManager {
       scanCount: resolved.scanCount,
       coalesceWrites: resolved.coalesceWrites,
       breaker: new CircuitBreaker(resolved.circuitBreaker),
+      onScriptingRefused: (error) => {
+        this.telemetry.report(
+          'SCRIPTING_UNAVAILABLE',
+          SCRIPTING_UNAVAILABLE,
+          'get',
+          undefined,
+          error,
+        );
+      },
     });
     this.gateway = gateway;
     const tags = new TagVersions(gateway, keyPrefix);
@@ -147,7 +161,7 @@ export class CacheAsideManager {
     };
     const missPath = new MissPath(core);
     this.reads = new ReadPath(core, missPath, new BackgroundRefresh(core, missPath));
-    this.batchRead = new BatchRead(core, missPath);
+    this.batchRead = new BatchRead(core, missPath, resolved.getManyChunkSize);
     // A write that falls back to removing its key is a `set`, not also a traced invalidation.
     this.writes = new WritePath(core, settings, (key) => this.removeKeys([key]));
     this.ttl = new TtlOperations(core);
@@ -251,15 +265,13 @@ export class CacheAsideManager {
     checkInvalidateOptions(opts, 'invalidatePattern()');
     const run = async (): Promise<number> => {
       this.flights.forgetAll();
-      // One glob, or two where an escaped entry key (`~~…`) could match too (key-layout.ts).
-      const counts = await noteWriteAround(
-        Promise.all(
-          fullPatternsOf(this.keyPrefix, glob).map((match) =>
-            this.invalidator.run({ kind: 'pattern', match }, 'invalidatePattern', glob),
-          ),
-        ),
+      // One invalidation of one or more globs: escaped entry keys (`~~…`) and keys holding lone
+      // surrogates are stored apart (key-layout.ts).
+      const [match, ...alsoMatch] = fullPatternsOf(this.keyPrefix, glob);
+      const item = alsoMatch.length === 0 ? { match } : { match, alsoMatch };
+      return noteWriteAround(
+        this.invalidator.run({ kind: 'pattern', ...item }, 'invalidatePattern', glob),
       );
-      return counts.reduce((sum, count) => sum + count, 0);
     };
     if (!cacheChannels.invalidate.hasSubscribers) return run();
     return traceInvalidate(

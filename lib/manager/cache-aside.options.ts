@@ -12,6 +12,7 @@ export {
   DEFAULT_MAX_VALUE_BYTES,
   DEFAULT_OPERATION_TIMEOUT_MS,
   DEFAULT_SCAN_COUNT,
+  DEFAULT_GET_MANY_CHUNK_SIZE,
   DEFAULT_TTL,
   DEFAULT_TTL_JITTER,
 } from './cache-aside.defaults';
@@ -88,6 +89,16 @@ export interface CacheAsideOptions {
   closeTimeoutMs?: number;
   /** SCAN COUNT hint for pattern invalidation. @default `DEFAULT_SCAN_COUNT` */
   scanCount?: number;
+  /**
+   * Keys per round trip of a `getMany` (and `@CacheableMany`): a larger batch is looked up,
+   * leased and stored in chunks of this size, one chunk at a time, each command with a deadline
+   * of `operationTimeoutMs` plus 0.1 ms per key of a chunk, never counted by the circuit breaker.
+   * A lookup or lease chunk that fails is reported once (not per key) and ends the batch's use of
+   * Redis (the rest is served by the loader, which is still called once with every missing key);
+   * stores go on in the background while the leases last, their failures reported once per batch.
+   * @default `DEFAULT_GET_MANY_CHUNK_SIZE`
+   */
+  getManyChunkSize?: number;
   /** Source of randomness for TTL jitter, replaceable for deterministic tests. @default Math.random */
   random?: () => number;
   /**
@@ -180,6 +191,7 @@ export interface ResolvedOptions {
   invalidationRetryMs: number;
   closeTimeoutMs: number;
   scanCount: number;
+  getManyChunkSize: number;
   random: () => number;
   l1: L1Options | undefined;
 }

@@ -1,5 +1,5 @@
-import { compileGlob, type GlobMatcher } from '../entry/glob';
-import type { Invalidation } from '../entry/invalidation';
+import type { GlobMatcher } from '../entry/glob';
+import { patternMatcherOf, type Invalidation } from '../entry/invalidation';
 
 /**
  * Invalidations that failed because Redis was unreachable, kept (bounded) and replayed in order
@@ -74,7 +74,7 @@ export class InvalidationQueue {
       for (const tag of item.tags) bump(this.tags, tag, delta);
       this.weight += delta * item.tags.length;
     } else {
-      if (delta > 0) this.patterns.push({ match: item.match, regexp: compileGlob(item.match) });
+      if (delta > 0) this.patterns.push({ match: item.match, regexp: patternMatcherOf(item) });
       else
         this.patterns.splice(
           this.patterns.findIndex((p) => p.match === item.match),

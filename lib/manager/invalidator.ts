@@ -1,6 +1,6 @@
 import type { CacheOperation } from '../errors/cache-error';
 import type { RedisGateway } from '../redis/redis-gateway';
-import type { Invalidation } from '../entry/invalidation';
+import { globsOf, type Invalidation } from '../entry/invalidation';
 import { isLeaseMarker, LEASE_MARKER_PREFIX } from '../entry/entry-format';
 import { keyOfFullKey } from '../entry/key-layout';
 import { InvalidationQueue } from './invalidation-queue';
@@ -11,6 +11,13 @@ import { raceTimeout } from './timeout-race';
 
 /** While `close()` drains the queue and Redis does not take it, how often it tries again. */
 export const DRAIN_RETRY_MS = 50;
+
+/** The public verb behind each kind of invalidation (events of a replay name it). */
+const OPERATION_OF = {
+  keys: 'invalidate',
+  pattern: 'invalidatePattern',
+  tags: 'invalidateTags',
+} as const satisfies Record<Invalidation['kind'], CacheOperation>;
 
 /**
  * Runs invalidations, and keeps the ones Redis could not take for replay: an invalidation never
@@ -95,7 +102,7 @@ export class Invalidator {
         'the invalidation queue is full (raise invalidationQueueSize); the oldest pending invalidation ' +
           'was dropped and its entries may stay stale until their TTL',
         operation,
-        dropped.kind === 'keys' ? keyOfFullKey(this.options.keyPrefix, dropped.keys[0]) : undefined,
+        this.firstKeyOf(dropped),
       );
     }
     this.scheduleReplay();
@@ -108,7 +115,13 @@ export class Invalidator {
       .replay(async (item) => {
         // A replay still running when close() gave up stops at the next item.
         if (this.closed) throw new Error('[cache-aside] closed');
-        await this.execute(item);
+        try {
+          await this.execute(item);
+        } catch (error) {
+          // Refused by the ACL: retrying cannot heal it, so it is reported once and dropped.
+          if (errorCodeOf(error) !== 'REDIS_NO_PERMISSION') throw error;
+          this.telemetry.redisFailed(error, OPERATION_OF[item.kind], this.firstKeyOf(item));
+        }
         // Whatever was read in the meantime must not outlive the replay either.
         for (const listener of this.listeners) listener(item);
       })
@@ -169,7 +182,10 @@ export class Invalidator {
       count =
         item.kind === 'keys'
           ? await this.unlinkEntries(item.keys)
-          : await this.gateway.unlinkMatching(item.match);
+          : (await Promise.all(globsOf(item).map((g) => this.gateway.unlinkMatching(g)))).reduce(
+              (sum, n) => sum + n,
+              0,
+            );
       this.telemetry.counters.evictions += count;
     }
     await this.options.publish?.(item);
@@ -196,6 +212,11 @@ export class Invalidator {
       void this.replay();
     }, this.options.retryMs);
     this.retryTimer.unref();
+  }
+
+  /** The caller's first key of a key invalidation (for events), else undefined. */
+  private firstKeyOf(item: Invalidation): string | undefined {
+    return item.kind === 'keys' ? keyOfFullKey(this.options.keyPrefix, item.keys[0]) : undefined;
   }
 
   private describe(item: Invalidation): {

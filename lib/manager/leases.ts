@@ -23,56 +23,81 @@ export class Leases {
    * deadline. A take that failed (its reply late or lost) may still have run in time: the lease is
    * given back behind it on the same connection, so nobody waits for a load that is not coming.
    */
-  async take(fullKey: string, current: Lookup, marker: string): Promise<boolean> {
+  async take(
+    fullKey: string,
+    current: Lookup,
+    marker: string,
+    via: RedisGateway = this.gateway,
+  ): Promise<boolean> {
     try {
-      return await this.send(fullKey, current, marker);
+      return await this.send(fullKey, current, marker, via);
     } catch (error) {
-      this.release(fullKey, marker);
+      this.release(fullKey, marker, via);
       throw error;
     }
   }
 
-  private send(fullKey: string, current: Lookup, marker: string): Promise<boolean> {
+  private send(
+    fullKey: string,
+    current: Lookup,
+    marker: string,
+    via: RedisGateway,
+  ): Promise<boolean> {
     if (current.state === 'stale') {
-      return this.gateway.takeOverById(fullKey, identityOf(current.raw), marker, this.ttlMs);
+      return via.takeOverById(fullKey, identityOf(current.raw), marker, this.ttlMs);
     }
     if (current.state === 'leased' && current.marker !== undefined)
-      return this.gateway.takeLeaseFrom(fullKey, current.marker, marker, this.ttlMs);
+      return via.takeLeaseFrom(fullKey, current.marker, marker, this.ttlMs);
     return current.state === 'unusable'
-      ? this.gateway.takeOver(fullKey, current.raw, marker, this.ttlMs)
-      : this.gateway.acquireLease(fullKey, marker, this.ttlMs);
+      ? via.takeOver(fullKey, current.raw, marker, this.ttlMs)
+      : via.acquireLease(fullKey, marker, this.ttlMs);
   }
 
-  /** A lease per key of a batch, in parallel: the marker, or undefined where we did not get it. */
-  takeMany(keys: readonly string[], found: readonly Lookup[]): Promise<Array<string | undefined>> {
-    return Promise.all(
+  /**
+   * A lease per key of a batch (one chunk of a `getMany`), in parallel through `via`: the marker,
+   * or undefined where we did not get it. A failure is reported once for the chunk, not per key.
+   */
+  async takeMany(
+    keys: readonly string[],
+    found: readonly Lookup[],
+    via: RedisGateway = this.gateway,
+  ): Promise<{ markers: Array<string | undefined>; failed: boolean }> {
+    let failure: { error: unknown } | undefined;
+    const markers = await Promise.all(
       keys.map(async (key, i) => {
         const marker = newLeaseMarker();
         try {
-          return (await this.take(fullKeyOf(this.keyPrefix, key), found[i], marker))
+          return (await this.take(fullKeyOf(this.keyPrefix, key), found[i], marker, via))
             ? marker
             : undefined;
         } catch (error) {
-          this.telemetry.redisFailed(error, 'getMany', key);
+          failure ??= { error };
           return undefined;
         }
       }),
     );
+    if (failure !== undefined) this.telemetry.redisFailed(failure.error, 'getMany');
+    return { markers, failed: failure !== undefined };
   }
 
   /** Gives a lease back (in the background) so others stop waiting at once. */
-  release(fullKey: string, marker: string): void {
+  release(fullKey: string, marker: string, via: RedisGateway = this.gateway): void {
     this.background.track(
-      this.gateway.releaseLease(fullKey, marker).catch(() => {
+      via.releaseLease(fullKey, marker).catch(() => {
         // Nothing to do: the lease expires by itself after its TTL.
       }),
     );
   }
 
-  releaseMany(keys: readonly string[], markers: ReadonlyArray<string | undefined>): void {
+  /** `via`: the batch gateway for a `getMany`'s leases (see `RedisGateway.forBatches`). */
+  releaseMany(
+    keys: readonly string[],
+    markers: ReadonlyArray<string | undefined>,
+    via: RedisGateway = this.gateway,
+  ): void {
     keys.forEach((key, i) => {
       const marker = markers[i];
-      if (marker !== undefined) this.release(fullKeyOf(this.keyPrefix, key), marker);
+      if (marker !== undefined) this.release(fullKeyOf(this.keyPrefix, key), marker, via);
     });
   }
 }

@@ -9,6 +9,13 @@ import { canJoinUnread, type Flight } from './single-flight';
 import { raceTimeout, TIMED_OUT } from './timeout-race';
 import { cycleClosedBy, cycleThroughJoin, insideLoad, noteJoin } from './load-context';
 import { ReentrantLoadError } from '../errors/reentrant-load.error';
+import type { RedisGateway } from '../redis/redis-gateway';
+
+/** How the stores of one chunk of a large `getMany` are sent and their failures reported. */
+export interface BatchStore {
+  readonly gateway: RedisGateway;
+  readonly failed: (error: unknown) => void;
+}
 
 /** How long a failing loader is left alone while a stale value answers inside its grace window. */
 const GRACE_RETRY_MS = 1000;
@@ -115,6 +122,8 @@ export class MissPath {
    * Encodes and stores a loaded value under our lease (in the background, never rejecting), or
    * gives the lease back when the value is not to be cached (tags unreadable, `ttl <= 0`, not
    * encodable). `epochAtLoad` was taken before the load began (see `LocalCoherence.keep`).
+   * `batch`: a chunk of a large `getMany` stores through the batch gateway and reports a failure
+   * through its own `failed` (once per chunk). Resolves when the store is done (never rejects).
    */
   storeLoaded<T>(
     request: CacheRequest<T>,
@@ -122,7 +131,8 @@ export class MissPath {
     marker: string,
     tags: TagStamp[] | undefined,
     epochAtLoad: number,
-  ): void {
+    batch?: BatchStore,
+  ): Promise<void> {
     const { core } = this;
     const { fullKey, key, opts } = request;
     const wantsTags = opts.tags !== undefined && opts.tags.length > 0;
@@ -130,32 +140,34 @@ export class MissPath {
       wantsTags && tags === undefined ? undefined : core.writer.prepare(value, request, tags);
     if (entry === undefined) {
       core.leases.release(fullKey, marker);
-      return;
+      return Promise.resolve();
     }
-    core.background.track(
-      core.gateway.storeIfLeased(fullKey, marker, entry.bytes, entry.px).then(
-        (landed) => {
-          if (!landed) return;
-          core.telemetry.stored(key);
-          core.local.keep(
-            fullKey,
-            value,
-            request.codec,
-            entry,
-            entry.bytes.length,
-            epochAtLoad,
-            opts.eagerRefresh,
-          );
-        },
-        (error: unknown) => {
-          core.telemetry.redisFailed(error, request.operation, key, request.label);
-          // Not stored (refused past its deadline, or its answer lost): the lease would keep
-          // other processes waiting until it expires. Given back behind the store, it goes as
-          // soon as the connection carries it; after a store that did land it changes nothing.
-          core.leases.release(fullKey, marker);
-        },
-      ),
+    const gateway = batch?.gateway ?? core.gateway;
+    const task = gateway.storeIfLeased(fullKey, marker, entry.bytes, entry.px).then(
+      (landed) => {
+        if (!landed) return;
+        core.telemetry.stored(key);
+        core.local.keep(
+          fullKey,
+          value,
+          request.codec,
+          entry,
+          entry.bytes.length,
+          epochAtLoad,
+          opts.eagerRefresh,
+        );
+      },
+      (error: unknown) => {
+        if (batch) batch.failed(error);
+        else core.telemetry.redisFailed(error, request.operation, key, request.label);
+        // Not stored (refused past its deadline, or its answer lost): the lease would keep
+        // other processes waiting until it expires. Given back behind the store, it goes as
+        // soon as the connection carries it; after a store that did land it changes nothing.
+        core.leases.release(fullKey, marker, gateway);
+      },
     );
+    core.background.track(task);
+    return task;
   }
 
   /**
@@ -220,7 +232,7 @@ export class MissPath {
     const graceEnds = stale ? stale.header.freshUntil + (opts.grace ?? 0) * 1000 : 0;
     const outcome = this.callLoader(request, loader).then(
       (value) => {
-        this.storeLoaded(request, value, marker, tags, epoch);
+        void this.storeLoaded(request, value, marker, tags, epoch);
         return { value };
       },
       (error: unknown) => {

@@ -10,6 +10,7 @@ import {
   assertTtl,
   describe,
 } from '../errors/invalid-argument';
+import { INTERNAL_MARKER } from '../entry/key-layout';
 import { assertKnownOptions } from '../errors/unknown-option';
 import { assertRedisClient } from '../redis/redis-client';
 import { JsonSerializer } from '../serializers/json.serializer';
@@ -43,6 +44,7 @@ const CONSTRUCTOR_OPTIONS = namesOf<CacheAsideOptions>({
   invalidationRetryMs: 1,
   closeTimeoutMs: 1,
   scanCount: 1,
+  getManyChunkSize: 1,
   random: 1,
   l1: 1,
 });
@@ -108,6 +110,16 @@ export function resolveOptions(options: CacheAsideOptions): ResolvedOptions {
   if (typeof keyPrefix !== 'string') {
     throw new CacheTypeError(INVALID, `keyPrefix must be a string, got ${describe(keyPrefix)}.`);
   }
+  if (keyPrefix.includes(INTERNAL_MARKER)) {
+    // Internal names under a prefix begin with "~" (lib/entry/key-layout.ts): a prefix holding
+    // one could be another manager's prefix followed by its tag keys or bus channel.
+    throw new CacheTypeError(
+      INVALID,
+      `keyPrefix must not contain "${INTERNAL_MARKER}" (the library's own names under a prefix ` +
+        `begin with it, so such a prefix could reach another manager's tag keys); got ` +
+        `${JSON.stringify(keyPrefix)}. Use another separator, e.g. "app:".`,
+    );
+  }
   const resolved: ResolvedOptions = {
     redis,
     keyPrefix,
@@ -124,6 +136,7 @@ export function resolveOptions(options: CacheAsideOptions): ResolvedOptions {
     invalidationRetryMs: options.invalidationRetryMs ?? defaults.invalidationRetryMs,
     closeTimeoutMs: options.closeTimeoutMs ?? defaults.closeTimeoutMs,
     scanCount: options.scanCount ?? defaults.scanCount,
+    getManyChunkSize: options.getManyChunkSize ?? defaults.getManyChunkSize,
     random: options.random ?? Math.random,
     l1: options.l1,
   };
@@ -144,6 +157,7 @@ export function resolveOptions(options: CacheAsideOptions): ResolvedOptions {
   assertTimeout(resolved.invalidationRetryMs, 'invalidationRetryMs');
   assertTimeout(resolved.closeTimeoutMs, 'closeTimeoutMs');
   assertPositiveInteger(resolved.scanCount, 'scanCount');
+  assertPositiveInteger(resolved.getManyChunkSize, 'getManyChunkSize');
   assertFunction(resolved.random, 'random');
   assertBreakerOptions(resolved.circuitBreaker);
   assertL1Options(resolved.l1);

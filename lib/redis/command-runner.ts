@@ -42,6 +42,8 @@ export class CommandRunner {
     breaker: CircuitBreaker,
     private readonly operationTimeout: number,
     coalesceWrites: boolean,
+    /** False for the chunks of a large batch: their failures never open the circuit by themselves. */
+    private readonly countsFailures = true,
   ) {
     this.everReady = connection.state() === 'ready';
     const cluster = connection.isCluster;
@@ -50,10 +52,11 @@ export class CommandRunner {
     // the same connection: a burst of our own that Redis works through must not open the circuit
     // by itself. Replies come in order on one connection: a standalone client's, or one Cluster
     // node's (a command whose node is not known goes to the fallback breaker, which spans nodes).
+    // The chunks of a large batch never count (countsFailures false).
     this.deadlines = new DeadlineQueue<CircuitBreaker>(
       operationTimeout,
       (expiredOn, _expired, progressed) => {
-        if (!progressed) (expiredOn ?? breaker).recordFailure();
+        if (!progressed && countsFailures) (expiredOn ?? breaker).recordFailure();
       },
       undefined,
       (group) => !cluster || (group !== undefined && group !== breaker),
@@ -179,7 +182,7 @@ export class CommandRunner {
       listener = (error: Error): void => {
         if (error instanceof DeadlineExceededError) return; // counted by the deadline queue
         if (this.connection.isReplyError(error)) breaker.recordSuccess();
-        else breaker.recordFailure();
+        else if (this.countsFailures) breaker.recordFailure();
       };
       this.directRejected.set(breaker, listener);
     }
@@ -206,7 +209,7 @@ export class CommandRunner {
           if (ticket.isResolved) return;
           ticket.isResolved = true;
           if (this.connection.isReplyError(error)) breaker.recordSuccess();
-          else breaker.recordFailure();
+          else if (this.countsFailures) breaker.recordFailure();
           // Clients reject with Errors; anything else is wrapped without its content.
           reject(
             error instanceof Error ? error : new Error('[cache-aside] the Redis client failed'),

@@ -9,6 +9,7 @@ import type {
 import { CommandRunner, type Command } from './command-runner';
 import type { EntryGuard, EntryPatch } from './entry-guard';
 import { connectionFor, type RedisClient } from './redis-client';
+import { fallbackOf, isScriptingRefused } from './script-fallbacks';
 import { RedisUnavailableError } from '../errors/redis-unavailable.error';
 import { LateWriteRefusedError } from '../errors/deadline-exceeded.error';
 import { RedisClock } from './redis-clock';
@@ -35,7 +36,12 @@ export interface RedisGatewayOptions {
   scanCount: number;
   /** One socket write per tick of the event loop (see `write-coalescer.ts`). */
   coalesceWrites: boolean;
+  /** Called once when Redis refuses scripts to this user (the non-atomic path is taken). */
+  onScriptingRefused?: (error: unknown) => void;
 }
+
+/** Deadline added per key of a batch chunk: room for Redis to read and send each value. */
+export const BATCH_MS_PER_KEY = 0.1;
 
 /** `PX` argument for a TTL in milliseconds; `0` stands for "no expiry". */
 export type Milliseconds = number;
@@ -50,25 +56,55 @@ export class RedisGateway {
   private readonly runner: CommandRunner;
   /** Redis's clock per node, for the fence of writes (see `redis-clock.ts`). */
   private readonly clock = new RedisClock();
+  /** False once Redis refused a script to this user: scripts' non-atomic equivalents are used. */
+  private scripting = true;
   /** The adapter of the application's client (see `clients/client-connection.ts`). */
   readonly connection: ClientConnection;
 
-  /** Refuses a client it does not recognise with a `CacheTypeError` naming the accepted ones. */
+  private batchView: RedisGateway | undefined;
+
+  /**
+   * Refuses a client it does not recognise with a `CacheTypeError` naming the accepted ones.
+   * `shared` is the connection of the gateway this one is a batch view of (see `forBatches`).
+   */
   constructor(
     readonly client: RedisClient,
     private readonly options: RedisGatewayOptions,
+    shared?: ClientConnection,
   ) {
-    this.connection = connectionFor(client);
+    this.connection = shared ?? connectionFor(client);
     this.runner = new CommandRunner(
       this.connection,
       options.breaker,
       options.operationTimeout,
       options.coalesceWrites,
+      shared === undefined,
     );
     // A reconnected client may reach another node (a Sentinel failover): sample its clock anew.
     this.runner.onRecovered(() => {
       this.clock.forget();
     });
+  }
+
+  /**
+   * The same client, for the chunks of a large batch (`getMany`): each command's deadline is
+   * `operationTimeout` plus {@link BATCH_MS_PER_KEY} per key of a chunk of `chunkSize` keys, and
+   * its failures are not counted by the circuit breaker (a batch too large for its deadline says
+   * nothing about Redis being down; they are reported, once per chunk, by the caller).
+   */
+  forBatches(chunkSize: number): RedisGateway {
+    this.batchView ??= new RedisGateway(
+      this.client,
+      {
+        ...this.options,
+        operationTimeout: this.options.operationTimeout + chunkSize * BATCH_MS_PER_KEY,
+        onScriptingRefused: (error) => {
+          this.noteScriptingRefused(error);
+        },
+      },
+      this.connection,
+    );
+    return this.batchView;
   }
 
   /** See `CommandRunner.onRecovered`. */
@@ -88,6 +124,7 @@ export class RedisGateway {
 
   detach(): void {
     this.runner.detach();
+    this.batchView?.detach();
   }
 
   /** A new connection for subscribing (the L1 bus); the caller closes it. */
@@ -290,45 +327,83 @@ export class RedisGateway {
    * Runs a fenced script (see `FENCE` in `scripts.ts`) with its caller's deadline as the fence,
    * taken when the command is handed to the client; resolves with the script's code, or rejects
    * with a `LateWriteRefusedError` when Redis got it too late and did nothing. The first write to
-   * a node asks for its clock first (one round trip); every fenced reply refreshes it.
+   * a node asks for its clock first (one round trip); every fenced reply refreshes it. Without
+   * scripting there is no fence: the script's non-atomic equivalent runs with `args`.
    */
   private async fencedEval(
     script: LuaScript,
     key: string,
     args: readonly ScriptArgument[],
   ): Promise<number> {
+    if (!this.scripting) return Number(await this.withoutScripting(script, key, args));
     const slot = this.connection.isCluster ? calculateSlot(key) : 0;
     if (!this.clock.knows(slot)) {
-      const [seconds, micros] = (await this.eval(REDIS_TIME, key, [])) as unknown[];
-      this.clock.observe(slot, seconds, micros);
+      const time = await this.eval(REDIS_TIME, key, []);
+      // Scripting refused just now: no clock to fence with, the non-atomic path instead.
+      if (!Array.isArray(time)) return Number(await this.withoutScripting(script, key, args));
+      this.clock.observe(slot, time[0], time[1]);
     }
     // Without a sample (forgotten meanwhile), a fence of 0: refused, and the reply brings one.
     const withFence = (): ScriptArgument[] => [
       this.clock.fence(slot, this.options.operationTimeout) ?? 0,
       ...args,
     ];
-    const [code, seconds, micros] = (await this.eval(script, key, withFence)) as unknown[];
+    const reply = await this.eval(script, key, withFence, args);
+    if (!Array.isArray(reply)) return Number(reply); // answered by the non-atomic equivalent
+    const [code, seconds, micros] = reply as unknown[];
     this.clock.observe(slot, seconds, micros);
     if (code === -1) throw new LateWriteRefusedError(this.options.operationTimeout);
     return Number(code);
   }
 
   /**
-   * EVALSHA, falling back to EVAL once when the server does not know the script yet. `args` may
-   * be computed as each attempt is sent (a fence measured from that moment).
+   * Where script execution is decided: EVALSHA, falling back to EVAL once when the server does
+   * not know the script yet; for a user that may not run scripts (`-@scripting`), the script's
+   * non-atomic equivalent from then on (called with `fallbackArgs`: a fenced script's arguments
+   * without the fence), said once through `onScriptingRefused`. `args` may be computed as each
+   * attempt is sent (a fence measured from that moment).
    */
   private async eval(
     script: LuaScript,
     key: string,
     args: readonly ScriptArgument[] | (() => readonly ScriptArgument[]),
+    fallbackArgs?: readonly ScriptArgument[],
   ): Promise<unknown> {
     const argsNow = typeof args === 'function' ? args : () => args;
+    if (!this.scripting) return this.withoutScripting(script, key, fallbackArgs ?? argsNow());
     try {
-      return await this.run((c, signal) => c.evalSha(script, key, argsNow(), signal), true, key);
+      try {
+        return await this.run((c, signal) => c.evalSha(script, key, argsNow(), signal), true, key);
+      } catch (error) {
+        if (!String((error as Error | undefined)?.message).startsWith('NOSCRIPT')) throw error;
+        return await this.run(
+          (c, signal) => c.evalSource(script, key, argsNow(), signal),
+          true,
+          key,
+        );
+      }
     } catch (error) {
-      if (!String((error as Error | undefined)?.message).startsWith('NOSCRIPT')) throw error;
-      return this.run((c, signal) => c.evalSource(script, key, argsNow(), signal), true, key);
+      if (!isScriptingRefused(error)) throw error;
+      this.noteScriptingRefused(error);
+      return this.withoutScripting(script, key, fallbackArgs ?? argsNow());
     }
+  }
+
+  /** From now on without scripts; said once (for this gateway and its batch view together). */
+  private noteScriptingRefused(error: unknown): void {
+    if (!this.scripting) return;
+    this.scripting = false;
+    this.options.onScriptingRefused?.(error);
+  }
+
+  /** The script's non-atomic equivalent (see `script-fallbacks.ts`). */
+  private withoutScripting(
+    script: LuaScript,
+    key: string,
+    args: readonly ScriptArgument[],
+  ): Promise<unknown> {
+    const fallback = fallbackOf(script);
+    return this.run((c, signal) => fallback(c, key, args, signal), true, key);
   }
 
   /** `key`, where the command has one, picks the Cluster node's circuit breaker. */

@@ -12,6 +12,11 @@ export function testRedisUrl(): string {
   return url;
 }
 
+/** The standalone server as its default (unrestricted) user: for fault injection only. */
+export function adminRedisUrl(): string {
+  return process.env.CACHE_ASIDE_TEST_ADMIN_URL ?? testRedisUrl();
+}
+
 /** A client with the retry policy the README recommends (capped backoff). */
 export function newTestClient(url = testRedisUrl()): Redis {
   return new Redis(url, {
@@ -29,7 +34,10 @@ export function newClusterClient(): Cluster {
       return { host, port: Number(port) };
     });
   if (nodes.length === 0) throw new Error('no test cluster (global setup)');
-  return new Cluster(nodes, { redisOptions: { maxRetriesPerRequest: 1 } });
+  // As an ACL user under the integration:acl projects (spec/support/acl-env/).
+  const user = process.env.CACHE_ASIDE_TEST_CLUSTER_USER;
+  const auth = user === undefined ? {} : { username: user, password: `${user}-pw` };
+  return new Cluster(nodes, { redisOptions: { maxRetriesPerRequest: 1, ...auth } });
 }
 
 /** Every key a run writes starts with this (set by the global setup), so teardown can find them. */
@@ -60,4 +68,14 @@ export function ready(client: Redis | Cluster, timeoutMs = 5000): Promise<void> 
       resolve();
     });
   });
+}
+
+/**
+ * The one warning a run as a user without scripting expects (the integration:acl-noscript project;
+ * docs/security.md, "Without scripting"): specs leave it out of the errors they compare.
+ */
+export function isExpectedWarning(error: { readonly code: string }): boolean {
+  return (
+    process.env.CACHE_ASIDE_TEST_NO_SCRIPTING === '1' && error.code === 'SCRIPTING_UNAVAILABLE'
+  );
 }

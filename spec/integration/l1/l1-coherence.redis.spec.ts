@@ -1,6 +1,6 @@
 import type Redis from 'ioredis';
 import { CacheAsideManager } from '../../../lib';
-import { newTestClient, ready, uniquePrefix } from '../../support/test-redis';
+import { adminRedisUrl, newTestClient, ready, uniquePrefix } from '../../support/test-redis';
 
 /** Polls a condition, bounded in count and time. */
 async function eventually(check: () => Promise<boolean> | boolean, what: string): Promise<void> {
@@ -76,7 +76,13 @@ describe('the in-process tier (l1)', () => {
     await a.get('k', async () => 'v');
     await a.settle();
     expect(a.stats().l1Entries).toBe(1);
-    await clientB.client('KILL', 'TYPE', 'pubsub');
+    // CLIENT KILL is @dangerous: sent as the server's admin when the suite runs as an ACL user.
+    const admin = newTestClient(adminRedisUrl());
+    try {
+      await admin.client('KILL', 'TYPE', 'pubsub');
+    } finally {
+      admin.disconnect();
+    }
     await eventually(() => a.stats().l1Entries === 0, 'tier emptied when its subscription dropped');
     await eventually(async () => {
       await a.get('k', async () => 'v');

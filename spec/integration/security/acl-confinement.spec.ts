@@ -139,4 +139,35 @@ describe('CacheAsideManager under a Redis ACL user confined to its prefix', () =
     expect(new Set(codesOf(errors))).toEqual(new Set(['REDIS_NO_PERMISSION']));
     expect(outside.stats().pendingInvalidations).toBe(0);
   });
+
+  it('reports an invalidation replayed into NOPERM once and drops it (a retry cannot heal it)', async () => {
+    const cache = manager(confined);
+    const errors = captureErrors(cache);
+    await cache.set('k', 'v');
+    // Writes wait (the UNLINK times out and is queued) while the ACL loses the prefix.
+    server.cli('client', 'pause', '5000', 'write');
+    try {
+      expect(await cache.invalidate('k')).toBe(0);
+      expect(cache.stats().pendingInvalidations).toBe(1);
+      server.cli('acl', 'setuser', 'confined', 'resetkeys', '~other:*');
+    } finally {
+      server.cli('client', 'unpause');
+    }
+    try {
+      await pollUntil('the queue drops it', () => cache.stats().pendingInvalidations === 0, {
+        timeoutMs: 3000,
+      });
+      // Several retry periods (50 ms) later, nothing was tried again.
+      const start = Date.now();
+      await pollUntil('retry periods pass', () => Date.now() - start >= 300, { timeoutMs: 1000 });
+      expect(codesOf(errors)).toEqual([
+        'REDIS_TIMEOUT',
+        'INVALIDATION_DEFERRED',
+        'REDIS_NO_PERMISSION',
+      ]);
+      expect(errors[2]).toMatchObject({ operation: 'invalidate', key: 'k' });
+    } finally {
+      server.cli('acl', 'setuser', 'confined', 'resetkeys', ...ACL.slice(0, 1));
+    }
+  });
 });

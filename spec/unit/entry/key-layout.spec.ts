@@ -9,7 +9,10 @@ import {
 } from '../../../lib/entry/key-layout';
 
 /** Keys drawn often from the characters that matter here: the marker, globs, the delimiter. */
-const keyChars = fc.constantFrom('~', '~', 't', 'l', '1', ':', 'a', '?', '*', '[', ']', '\\');
+const keyChars = fc.constantFrom(
+  ...['~', '~', 't', 'l', '1', ':', 'a', 'u', '?', '*', '[', ']', '\\', '%'],
+  ...['\uD800', '\uDBFF', '\uDC00', '\uDFFF', '\uFFFD', '%u', 'D800'],
+);
 const key = fc.string({ unit: keyChars, minLength: 1, maxLength: 8 });
 const prefix = fc.constantFrom('', 'app:', 'app:x:', 'a{1}:');
 
@@ -53,9 +56,27 @@ describe('key layout', () => {
     );
   });
 
+  it('gives keys with lone surrogates keys of their own, and keeps every well-formed key', () => {
+    const keys = ['x\uD800', 'x\uDFFF', 'x\uFFFD', 'x%uD800', '~ux%uD800', 'x%25\uD800'];
+    const full = keys.map((k) => fullKeyOf('app:', k));
+    expect(new Set(full).size).toBe(keys.length);
+    expect(full.slice(0, 4)).toEqual([
+      'app:~ux%uD800',
+      'app:~ux%uDFFF',
+      'app:x\uFFFD',
+      'app:x%uD800',
+    ]);
+    expect(fullKeyOf('app:', 'a\uD83D\uDE00b')).toBe('app:a\uD83D\uDE00b'); // a pair is text
+    for (const [i, k] of keys.entries()) expect(keyOfFullKey('app:', full[i])).toBe(k);
+    expect(full.every((f) => !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/.test(f))).toBe(true);
+  });
+
   it('has pattern globs that match the full key exactly when the key matches the glob', () => {
     const glob = fc.string({
-      unit: fc.constantFrom('~', 'a', '?', '*', '[~a]', '[^~]', '\\~', ':'),
+      unit: fc.constantFrom(
+        ...['~', 'a', '?', '*', '[~a]', '[^~]', '\\~', ':', '%', '[', '\\%', '\\'],
+        ...['\uD800', '\uDC00', '\\\uDFFF', '[\uD800]', 'u', '%u'],
+      ),
       minLength: 1,
       maxLength: 5,
     });
@@ -66,9 +87,13 @@ describe('key layout', () => {
         // Never a miss (that would leave a stale entry); an extra match only where the key is
         // stored escaped, which costs a reload, never a stale read.
         if (compileGlob(g).test(k)) expect(matched).toBe(true);
-        else if (matched) expect(k.startsWith('~')).toBe(true);
+        else if (matched) expect(k.startsWith('~') || isIllFormed(k)).toBe(true);
       }),
       { numRuns: 2000 },
     );
   });
 });
+
+function isIllFormed(text: string): boolean {
+  return /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text);
+}

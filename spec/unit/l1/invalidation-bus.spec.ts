@@ -119,6 +119,18 @@ describe('InvalidationBus', () => {
     expect(received).toEqual([]);
   });
 
+  it('reads the further globs of a pattern, bounded, and drops everything for any other shape', async () => {
+    await start();
+    const other = (m: object): string => JSON.stringify({ o: 'other-instance', m });
+    gateway.inject(CHANNEL, other({ kind: 'pattern', match: 'app:u*', alsoMatch: ['app:~uu*'] }));
+    expect(received).toEqual([{ kind: 'pattern', match: 'app:u*', alsoMatch: ['app:~uu*'] }]);
+    gateway.inject(CHANNEL, other({ kind: 'pattern', match: 'a*', alsoMatch: 'a*' }));
+    gateway.inject(CHANNEL, other({ kind: 'pattern', match: 'a*', alsoMatch: ['1', '2', '3'] }));
+    gateway.inject(CHANNEL, other({ kind: 'pattern', match: 'a*', alsoMatch: ['*'.repeat(5000)] }));
+    expect(unreadable).toBe(3);
+    expect(received).toHaveLength(1);
+  });
+
   it('goes off when its heartbeat does not come back, and on again when it does', async () => {
     await start(100);
     await jest.advanceTimersByTimeAsync(100); // beat 1 sent and heard back

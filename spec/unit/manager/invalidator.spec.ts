@@ -137,6 +137,28 @@ describe('Invalidator', () => {
     expect(gateway.unlinked).toEqual([['p:a'], ['p:b']]);
   });
 
+  it('reports a replayed invalidation refused by the ACL (NOPERM) once, drops it, and replays the rest', async () => {
+    gateway.up = false;
+    await invalidator.run({ kind: 'keys', keys: ['p:a'] }, 'invalidate', 'a');
+    await invalidator.run({ kind: 'keys', keys: ['p:b'] }, 'invalidate', 'b');
+    errors.length = 0;
+    // Back, but the user's ACL changed meanwhile: 'p:a' is refused, 'p:b' still allowed.
+    const unlink = gateway.unlink.bind(gateway);
+    gateway.unlink = async (keys) => {
+      if (keys.includes('p:a')) throw replyError('NOPERM No permissions to access a key');
+      return unlink(keys);
+    };
+    gateway.recover();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(invalidator.pending).toBe(0);
+    expect(invalidator.covers('p:a')).toBe(false);
+    expect(gateway.unlinked).toEqual([['p:b']]);
+    await jest.advanceTimersByTimeAsync(10_000); // no retry timer left: nothing is tried again
+    expect(errors.map((e) => [e.code, e.operation, e.key])).toEqual([
+      ['REDIS_NO_PERMISSION', 'invalidate', 'a'],
+    ]);
+  });
+
   it('drops the oldest beyond its capacity, and says so', async () => {
     invalidator.stop();
     invalidator = build(2);
@@ -202,3 +224,10 @@ describe('Invalidator', () => {
     });
   });
 });
+
+/** An error reply as ioredis raises it (recognised by name). */
+function replyError(message: string): Error {
+  const error = new Error(message);
+  error.name = 'ReplyError';
+  return error;
+}

@@ -100,9 +100,27 @@ describe('manager options', () => {
         invalidationQueueSize: 10,
         invalidationRetryMs: 100,
         scanCount: 10,
+        getManyChunkSize: 100,
         random: () => 0.5,
       });
       await manager.close();
+    });
+  });
+
+  describe('keyPrefix', () => {
+    it.each(['app~:', '~', 'app:~t:', 'a~b'])(
+      'refuses %j: a "~" could reach into the library\'s own names under another prefix',
+      (keyPrefix) => {
+        const error = errorOf(() => build({ keyPrefix }));
+        expect(error).toBeInstanceOf(TypeError);
+        expect(error.code).toBe('ERR_CACHE_ASIDE_INVALID_ARGUMENT');
+        expect(error.message).toMatch(/^\[cache-aside\] keyPrefix must not contain "~"/);
+        expect(error.message).toContain(JSON.stringify(keyPrefix));
+      },
+    );
+
+    it.each(['', 'app:', 'tenant-1:users.v2|'])('accepts %j', async (keyPrefix) => {
+      await build({ keyPrefix }).close();
     });
   });
 

@@ -169,4 +169,39 @@ describe('RedisGateway', () => {
     client.answer = async () => 1;
     await expect(gateway.expire('k', 10)).resolves.toBe(true);
   });
+
+  describe('forBatches()', () => {
+    it('never counts its failures toward opening the circuit, and still counts a success', async () => {
+      const batches = gateway.forBatches(1000);
+      expect(gateway.forBatches(1000)).toBe(batches); // one view per gateway
+      client.answer = () => Promise.reject(new Error('Connection is closed.'));
+      for (let i = 0; i < 5; i++) await expect(batches.mget(['a', 'b'])).rejects.toThrow();
+      expect(gateway.circuit).toBe('closed');
+      await expect(gateway.mget(['a'])).rejects.toThrow();
+      client.answer = async () => [null];
+      await batches.mget(['a']); // a success of the view ends the failures on record
+      client.answer = () => Promise.reject(new Error('Connection is closed.'));
+      await expect(gateway.mget(['a'])).rejects.toThrow();
+      expect(gateway.circuit).toBe('closed');
+      gateway.detach();
+    });
+
+    it('gives a chunk a deadline that fits it: operationTimeout plus 0.1 ms per key', async () => {
+      jest.useFakeTimers();
+      try {
+        const batches = gateway.forBatches(1000); // 50 + 100 ms
+        client.answer = () => new Promise((resolve) => setTimeout(() => resolve([null]), 90));
+        const chunk = batches.mget(['a']);
+        const single = gateway.mget(['a']);
+        const settled = Promise.allSettled([chunk, single]);
+        await jest.advanceTimersByTimeAsync(200);
+        const [ofChunk, ofSingle] = await settled;
+        expect(ofChunk).toEqual({ status: 'fulfilled', value: [null] });
+        expect(ofSingle.status).toBe('rejected');
+        expect(String((ofSingle as PromiseRejectedResult).reason)).toContain('within 50 ms');
+      } finally {
+        jest.useRealTimers();
+      }
+    });
+  });
 });

@@ -102,6 +102,7 @@ export class CacheAsideManager {
       scanCount: resolved.scanCount,
       coalesceWrites: resolved.coalesceWrites,
       breaker: new CircuitBreaker(resolved.circuitBreaker),
+      leaseTtlMs: resolved.leaseTtlMs,
       onScriptingRefused: (error) => {
         this.telemetry.report(
           'SCRIPTING_UNAVAILABLE',

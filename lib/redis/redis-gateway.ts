@@ -38,6 +38,11 @@ export interface RedisGatewayOptions {
   coalesceWrites: boolean;
   /** Called once when Redis refuses scripts to this user (the non-atomic path is taken). */
   onScriptingRefused?: (error: unknown) => void;
+  /**
+   * How long a load lease lasts: the fence of the writes that only run under our lease (see
+   * `fencedEval`). Default: `operationTimeout`.
+   */
+  leaseTtlMs?: number;
 }
 
 /** Deadline added per key of a batch chunk: room for Redis to read and send each value. */
@@ -160,7 +165,7 @@ export class RedisGateway {
 
   /** Takes the load lease of an absent key. */
   async acquireLease(key: string, marker: string, px: Milliseconds): Promise<boolean> {
-    return (await this.fencedEval(ACQUIRE_LEASE, key, [marker, px])) === 1;
+    return (await this.fencedEval(ACQUIRE_LEASE, key, [marker, px], px)) === 1;
   }
 
   /** Takes the load lease of a key leased by `seen`: if it went, or if `seen` never expires. */
@@ -170,12 +175,13 @@ export class RedisGateway {
     marker: string,
     px: Milliseconds,
   ): Promise<boolean> {
-    return (await this.fencedEval(TAKE_LEASE_OR_UNEXPIRING_MARKER, key, [seen, marker, px])) === 1;
+    const args = [seen, marker, px];
+    return (await this.fencedEval(TAKE_LEASE_OR_UNEXPIRING_MARKER, key, args, px)) === 1;
   }
 
   /** Takes the load lease of a key whose current bytes are `seen` (an unusable entry). */
   async takeOver(key: string, seen: Buffer, marker: string, px: Milliseconds): Promise<boolean> {
-    return (await this.fencedEval(TAKE_OVER_ENTRY, key, [seen, marker, px])) === 1;
+    return (await this.fencedEval(TAKE_OVER_ENTRY, key, [seen, marker, px], px)) === 1;
   }
 
   /** Takes the load lease of a key whose entry still has the guard's id (a stale entry of ours). */
@@ -186,7 +192,7 @@ export class RedisGateway {
     px: Milliseconds,
   ): Promise<boolean> {
     const args = [guard.id, guard.offset, marker, px];
-    return (await this.fencedEval(TAKE_OVER_ENTRY_BY_ID, key, args)) === 1;
+    return (await this.fencedEval(TAKE_OVER_ENTRY_BY_ID, key, args, px)) === 1;
   }
 
   /** Stores `entry` only if our lease `marker` is still at the key. */
@@ -196,7 +202,8 @@ export class RedisGateway {
     entry: Buffer,
     px: Milliseconds,
   ): Promise<boolean> {
-    return (await this.fencedEval(STORE_IF_LEASED, key, [marker, entry, px])) === 1;
+    const lease = this.options.leaseTtlMs ?? this.options.operationTimeout;
+    return (await this.fencedEval(STORE_IF_LEASED, key, [marker, entry, px], lease)) === 1;
   }
 
   /** Gives our lease back (compare-and-delete). */
@@ -324,16 +331,24 @@ export class RedisGateway {
   }
 
   /**
-   * Runs a fenced script (see `FENCE` in `scripts.ts`) with its caller's deadline as the fence,
-   * taken when the command is handed to the client; resolves with the script's code, or rejects
-   * with a `LateWriteRefusedError` when Redis got it too late and did nothing. The first write to
-   * a node asks for its clock first (one round trip); every fenced reply refreshes it. Without
+   * Runs a fenced script (see `FENCE` in `scripts.ts`): Redis does nothing once `windowMs` has
+   * passed since the command was handed to the client; resolves with the script's code, or
+   * rejects with a `LateWriteRefusedError` when Redis got it too late. The first write to a node
+   * asks for its clock first (one round trip); every fenced reply refreshes it. Without
    * scripting there is no fence: the script's non-atomic equivalent runs with `args`.
+   *
+   * The window is the caller's deadline (`operationTimeout`) for a plain `set`, which nothing
+   * else guards. A lease take and a store under our lease get the lease's lifetime instead: a
+   * late take is given back behind it on the same connection, and a late store only lands while
+   * our lease is still at the key (an invalidation or another write removes it), so neither can
+   * land over a newer write, while a burst of our own that Redis works through for longer than
+   * the deadline still caches (issue #12 finding 5).
    */
   private async fencedEval(
     script: LuaScript,
     key: string,
     args: readonly ScriptArgument[],
+    windowMs: number = this.options.operationTimeout,
   ): Promise<number> {
     if (!this.scripting) return Number(await this.withoutScripting(script, key, args));
     const slot = this.connection.isCluster ? calculateSlot(key) : 0;
@@ -344,10 +359,7 @@ export class RedisGateway {
       this.clock.observe(slot, time[0], time[1]);
     }
     // Without a sample (forgotten meanwhile), a fence of 0: refused, and the reply brings one.
-    const withFence = (): ScriptArgument[] => [
-      this.clock.fence(slot, this.options.operationTimeout) ?? 0,
-      ...args,
-    ];
+    const withFence = (): ScriptArgument[] => [this.clock.fence(slot, windowMs) ?? 0, ...args];
     const reply = await this.eval(script, key, withFence, args);
     if (!Array.isArray(reply)) return Number(reply); // answered by the non-atomic equivalent
     const [code, seconds, micros] = reply as unknown[];

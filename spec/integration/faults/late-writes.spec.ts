@@ -109,8 +109,11 @@ describe('a write the caller gave up on (stalled connection)', () => {
     let loads = 0;
     const { value, ms } = await timed(() => b.get('z', () => `from B ${++loads}`));
     measured.add('get after the stall, of a key whose store A gave up on', ms);
-    // Refused past its deadline, the store left A's lease at the key: given back, it is gone.
-    expect(value).toBe('from B 1');
+    // The store runs only under A's lease, so it may land late (its fence is the lease's
+    // lifetime): nothing was written meanwhile, and A's loaded value is what B gets, at once.
+    // Either way nobody waits for a lease that no load is behind.
+    expect(value).toBe('value-of-z');
+    expect(loads).toBe(0);
     expect(ms).toBeLessThan(NO_WAIT_BOUND_MS * 4);
   });
 });

@@ -1,7 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { MemoryStore } from '../../lib';
-import type { TestClient } from './client-families';
-import { newClusterClient, newTestClient, ready } from './test-redis';
+import { clusterNodes, familyUnderTest, type TestClient } from './client-families';
+import { newClusterClient, newTestClient, ready, testRedisUrl } from './test-redis';
 
 /**
  * What a spec reads and plants behind the manager's back, whichever client family the manager
@@ -28,6 +28,33 @@ export async function adminFor(under: TestClient, url: string): Promise<AdminCli
   const server = newTestClient(url);
   await ready(server);
   return serverAdmin(server, [server]);
+}
+
+/** A topology of the global setup, named, with the client under test and an admin beside it. */
+export type Topology = [name: string, connect: () => Promise<[TestClient, AdminClient]>];
+
+/**
+ * The topologies a suite runs on for the jest project's client family: the standalone server of
+ * the global setup, and its Cluster when the family has a Cluster client.
+ */
+export function topologiesUnderTest(): Topology[] {
+  const family = familyUnderTest();
+  const clusterOf = family.cluster?.bind(family);
+  const topologies: Topology[] = [
+    [
+      `standalone Redis (${family.name})`,
+      async () => {
+        const under = await family.standalone(testRedisUrl());
+        return [under, await adminFor(under, testRedisUrl())];
+      },
+    ],
+  ];
+  if (clusterOf !== undefined)
+    topologies.push([
+      `Redis Cluster (${family.name})`,
+      async () => [await clusterOf(clusterNodes()), await clusterAdmin()],
+    ]);
+  return topologies;
 }
 
 /** An admin of the Cluster of the global setup (a plain ioredis Cluster client). */

@@ -6,9 +6,9 @@ import {
   CacheEvict,
   CacheInterceptor,
 } from '../../../lib';
-import { adminFor, clusterAdmin, type AdminClient } from '../../support/admin-client';
-import { clusterNodes, familyUnderTest, type TestClient } from '../../support/client-families';
-import { testRedisUrl, uniquePrefix } from '../../support/test-redis';
+import { topologiesUnderTest, type AdminClient } from '../../support/admin-client';
+import type { TestClient } from '../../support/client-families';
+import { uniquePrefix } from '../../support/test-redis';
 
 /**
  * `@CacheableMany` against real redis-server processes of the global setup: one multi-get per
@@ -57,22 +57,7 @@ function defineRepository() {
   return UserRepository;
 }
 
-const family = familyUnderTest();
-const clusterOf = family.cluster?.bind(family);
-const topologies: Array<[string, () => Promise<[TestClient, AdminClient]>]> = [
-  [
-    `standalone Redis (${family.name})`,
-    async () => {
-      const under = await family.standalone(testRedisUrl());
-      return [under, await adminFor(under, testRedisUrl())];
-    },
-  ],
-];
-if (clusterOf !== undefined)
-  topologies.push([
-    `Redis Cluster (${family.name})`,
-    async () => [await clusterOf(clusterNodes()), await clusterAdmin()],
-  ]);
+const topologies = topologiesUnderTest();
 
 describe.each(topologies)('@CacheableMany on %s', (_name, connect) => {
   let under: TestClient;

@@ -7,9 +7,9 @@ import {
   CachePut,
 } from '../../../lib';
 import { encodeKeySegment } from '../../../lib/interceptor/stable-encoding';
-import { adminFor, clusterAdmin, type AdminClient } from '../../support/admin-client';
-import { clusterNodes, familyUnderTest, type TestClient } from '../../support/client-families';
-import { testRedisUrl, uniquePrefix } from '../../support/test-redis';
+import { topologiesUnderTest, type AdminClient } from '../../support/admin-client';
+import type { TestClient } from '../../support/client-families';
+import { uniquePrefix } from '../../support/test-redis';
 
 /**
  * The decorators against real redis-server processes (the suite's own, from the global setup):
@@ -57,22 +57,7 @@ function defineRepository() {
   return UserRepository;
 }
 
-const family = familyUnderTest();
-const clusterOf = family.cluster?.bind(family);
-const topologies: Array<[string, () => Promise<[TestClient, AdminClient]>]> = [
-  [
-    `standalone Redis (${family.name})`,
-    async () => {
-      const under = await family.standalone(testRedisUrl());
-      return [under, await adminFor(under, testRedisUrl())];
-    },
-  ],
-];
-if (clusterOf !== undefined)
-  topologies.push([
-    `Redis Cluster (${family.name})`,
-    async () => [await clusterOf(clusterNodes()), await clusterAdmin()],
-  ]);
+const topologies = topologiesUnderTest();
 
 describe.each(topologies)('decorators on %s', (_name, connect) => {
   let under: TestClient;

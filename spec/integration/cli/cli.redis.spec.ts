@@ -89,8 +89,8 @@ describe.each(['standalone', 'cluster'] as const)('cache-aside CLI (%s)', (mode)
       expect(run.code).toBe(0);
       expect(run.stdout).toContain('kind:        value');
       expect(run.stdout).toContain('codec:       json');
-      expect(run.stdout).toMatch(/fresh until: \S+ \(fresh, \d+s left\)/);
-      expect(run.stdout).toMatch(/redis ttl:\s+\d+s/);
+      expect(run.stdout).toMatch(/fresh until: \S+ \(fresh, (\d+m )?\d+s left\)/);
+      expect(run.stdout).toMatch(/redis ttl:\s+(\d+m )?\d+s/);
       expect(run.stdout).toContain("name: 'Ada'");
       expect(run.stderr).toBe('');
     });
@@ -188,7 +188,7 @@ describe.each(['standalone', 'cluster'] as const)('cache-aside CLI (%s)', (mode)
       expect(doc.cursor).toBeNull();
       const text = await cli('ls', 'user:*');
       expect(text.stdout).toMatch(/^KEY\s+SIZE\s+TTL\s+STATE$/m);
-      expect(text.stdout).toMatch(/^user:1\s+\d+\s+\d+s\s+fresh$/m);
+      expect(text.stdout).toMatch(/^user:1\s+\d+\s+(\d+m )?\d+s\s+fresh$/m);
       expect(text.stdout).not.toContain('stale:1');
     });
 

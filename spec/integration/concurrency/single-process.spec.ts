@@ -57,7 +57,9 @@ describe('CacheAsideManager under many concurrent callers in one process', () =>
 
   it('20 000 distinct misses leave no in-flight state behind', async () => {
     const prefix = uniquePrefix('sp-leak');
-    const cache = new CacheAsideManager({ redis, keyPrefix: prefix, defaultTtl: 5 });
+    // A TTL far longer than the run (the heap measurements' full GCs take seconds on a loaded CI
+    // machine: with 5 s, the first entries had expired when the sample below was read).
+    const cache = new CacheAsideManager({ redis, keyPrefix: prefix, defaultTtl: 120 });
     const codes = new Map<string, number>();
     cache.on('error', (e) => codes.set(e.code, (codes.get(e.code) ?? 0) + 1));
     // Internals read on purpose: the single-flight maps and the set of background writes are

@@ -159,6 +159,31 @@ function pingOnce(port: number): Promise<boolean> {
 }
 
 /**
+ * A master and one replica of it, resolved once the replica is in sync (`master_link_status:up`):
+ * the master syncs without delay (`--repl-diskless-sync-delay 0`; Redis waits 5 s by default),
+ * so a failover spec's writes reach the replica before it kills the master. Bounded: 10 s.
+ */
+export async function startRedisWithReplica(): Promise<{
+  master: RedisServer;
+  replica: RedisServer;
+}> {
+  const master = await startRedisServer({ args: ['--repl-diskless-sync-delay', '0'] });
+  let replica: RedisServer | undefined;
+  try {
+    replica = await startRedisServer({ args: ['--replicaof', '127.0.0.1', String(master.port)] });
+    const deadline = Date.now() + 10_000;
+    while (!replica.cli('info', 'replication').includes('master_link_status:up')) {
+      if (Date.now() > deadline) throw new Error('the test replica did not sync with its master');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return { master, replica };
+  } catch (error) {
+    await Promise.all([master.stop(), replica?.stop()]);
+    throw error;
+  }
+}
+
+/**
  * A Sentinel watching `masterName` at `masterPort` (quorum 1, quick failure detection), with a
  * config file of its own in a temp dir (Sentinel rewrites it).
  */

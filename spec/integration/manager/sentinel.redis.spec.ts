@@ -1,6 +1,10 @@
 import Redis from 'ioredis';
 import { CacheAsideManager, type CacheError } from '../../../lib';
-import { startRedisSentinel, startRedisServer, type RedisServer } from '../../support/redis-server';
+import {
+  startRedisSentinel,
+  startRedisWithReplica,
+  type RedisServer,
+} from '../../support/redis-server';
 import { uniquePrefix } from '../../support/test-redis';
 
 /**
@@ -18,8 +22,7 @@ describe('CacheAsideManager behind Redis Sentinel', () => {
   const errors: CacheError[] = [];
 
   beforeAll(async () => {
-    master = await startRedisServer();
-    replica = await startRedisServer({ args: ['--replicaof', '127.0.0.1', String(master.port)] });
+    ({ master, replica } = await startRedisWithReplica());
     sentinel = await startRedisSentinel(master.port, masterName);
     redis = new Redis({
       sentinels: [{ host: '127.0.0.1', port: sentinel.port }],

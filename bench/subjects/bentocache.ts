@@ -1,5 +1,5 @@
 import { dropClient, quietErrors, redisClient } from '../support/clients';
-import { importPeer, type Subject, type SubjectDefinition } from './subject';
+import { BENCH_TTL_SECONDS, importPeer, type Subject, type SubjectDefinition } from './subject';
 
 // The few members of bentocache 1.x the bench uses (see importPeer for why local).
 interface BentoStoreBuilder {
@@ -21,7 +21,8 @@ interface BentoModule {
 
 function getOrSetSubject(bento: BentoCacheInstance, onClose: () => Promise<void>): Subject {
   return {
-    get: (key, loader) => bento.getOrSet({ key, factory: () => loader(key), ttl: '60s' }),
+    get: (key, loader) =>
+      bento.getOrSet({ key, factory: () => loader(key), ttl: `${BENCH_TTL_SECONDS}s` }),
     settle: async () => undefined,
     close: onClose,
   };

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { CacheAsideManager } from '../../lib';
 import { dropClient, libRedisClient, quietErrors } from '../support/clients';
 import type { BenchRecord, Loader } from '../support/record';
-import { NotAvailable, type Subject, type SubjectDefinition } from './subject';
+import { BENCH_TTL_SECONDS, NotAvailable, type Subject, type SubjectDefinition } from './subject';
 
 function managerFor(
   target: Parameters<SubjectDefinition['create']>[0],
@@ -10,7 +10,12 @@ function managerFor(
   coalesceWrites = true,
 ) {
   const redis = quietErrors(libRedisClient(target));
-  const manager = new CacheAsideManager({ redis, keyPrefix: prefix, coalesceWrites });
+  const manager = new CacheAsideManager({
+    redis,
+    keyPrefix: prefix,
+    coalesceWrites,
+    defaultTtl: BENCH_TTL_SECONDS,
+  });
   return { redis, manager };
 }
 
@@ -82,7 +87,7 @@ export const cacheAsideDecorated: SubjectDefinition = {
     CacheInterceptor.use(manager, name);
 
     class Repository {
-      @Cacheable({ key: '{0}', ttl: 60, manager: name })
+      @Cacheable({ key: '{0}', ttl: BENCH_TTL_SECONDS, manager: name })
       async find(key: string, loader: Loader): Promise<BenchRecord> {
         return loader(key);
       }

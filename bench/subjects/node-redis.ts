@@ -2,9 +2,14 @@ import 'reflect-metadata';
 import { createClient } from 'redis';
 import { CacheAsideManager, Cacheable, CacheInterceptor } from '../../lib';
 import type { BenchRecord, Loader } from '../support/record';
-import type { RedisTarget, Subject, SubjectDefinition } from './subject';
+import {
+  BENCH_TTL_SECONDS,
+  type RedisTarget,
+  type Subject,
+  type SubjectDefinition,
+} from './subject';
 
-const TTL_SECONDS = 60;
+const TTL_SECONDS = BENCH_TTL_SECONDS;
 const EXPIRATION = { expiration: { type: 'EX', value: TTL_SECONDS } } as const;
 
 type NodeRedisClient = ReturnType<typeof createClient>;
@@ -66,7 +71,11 @@ export const cacheAsideNodeRedis: SubjectDefinition = {
   tier: 'redis',
   async create(target, prefix): Promise<Subject> {
     const client = await connectedClient(target);
-    const manager = new CacheAsideManager({ redis: client, keyPrefix: prefix });
+    const manager = new CacheAsideManager({
+      redis: client,
+      keyPrefix: prefix,
+      defaultTtl: TTL_SECONDS,
+    });
     return {
       get: (key, loader) => manager.get(key, loader),
       getMany: (keys, loader) => manager.getMany(keys, loader),
@@ -86,7 +95,11 @@ export const cacheAsideDecoratedNodeRedis: SubjectDefinition = {
   tier: 'redis',
   async create(target, prefix): Promise<Subject> {
     const client = await connectedClient(target);
-    const manager = new CacheAsideManager({ redis: client, keyPrefix: prefix });
+    const manager = new CacheAsideManager({
+      redis: client,
+      keyPrefix: prefix,
+      defaultTtl: TTL_SECONDS,
+    });
     const name = `bench:${prefix}`;
     CacheInterceptor.use(manager, name);
 

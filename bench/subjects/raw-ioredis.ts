@@ -1,8 +1,8 @@
 import { dropClient, quietErrors, redisClient } from '../support/clients';
 import type { BenchRecord } from '../support/record';
-import type { SubjectDefinition } from './subject';
+import { BENCH_TTL_SECONDS, type SubjectDefinition } from './subject';
 
-const TTL_SECONDS = 60;
+const TTL_SECONDS = BENCH_TTL_SECONDS;
 
 /** The baseline: GET as a Buffer and JSON.parse; on a miss, the loader then SET EX, awaited. */
 export const rawIoredis: SubjectDefinition = {

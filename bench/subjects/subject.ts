@@ -1,6 +1,12 @@
 import type { BenchRecord, Loader } from '../support/record';
 
 /** Where a subject's Redis is: the bench's own server, or a port nothing listens on. */
+/**
+ * Every subject's TTL: longer than a whole bench run, so no entry expires while hits are
+ * measured (with 60 s, every key reloaded once in the hit phase of 11 subjects).
+ */
+export const BENCH_TTL_SECONDS = 900;
+
 export interface RedisTarget {
   host: string;
   port: number;

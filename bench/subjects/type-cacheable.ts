@@ -1,7 +1,7 @@
 import type Redis from 'ioredis';
 import { dropClient, quietErrors, redisClient } from '../support/clients';
 import type { BenchRecord, Loader } from '../support/record';
-import { importPeer, type Subject, type SubjectDefinition } from './subject';
+import { BENCH_TTL_SECONDS, importPeer, type Subject, type SubjectDefinition } from './subject';
 
 // The few members of @type-cacheable/* the bench uses (see importPeer for why local).
 interface TypeCacheableCore {
@@ -27,7 +27,11 @@ async function decoratedSubject(
   const { Cacheable } = await importPeer<TypeCacheableCore>('@type-cacheable/core');
 
   class Repository {
-    @Cacheable({ cacheKey: (args) => prefix + String(args[0]), ttlSeconds: 60, client })
+    @Cacheable({
+      cacheKey: (args) => prefix + String(args[0]),
+      ttlSeconds: BENCH_TTL_SECONDS,
+      client,
+    })
     async find(key: string, loader: Loader): Promise<BenchRecord> {
       return loader(key);
     }

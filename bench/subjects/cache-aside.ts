@@ -1,8 +1,8 @@
 import 'reflect-metadata';
-import { CacheAsideManager } from '../../lib';
+import { CacheAsideManager, Cacheable, CacheInterceptor } from '../../lib';
 import { dropClient, libRedisClient, quietErrors } from '../support/clients';
 import type { BenchRecord, Loader } from '../support/record';
-import { BENCH_TTL_SECONDS, NotAvailable, type Subject, type SubjectDefinition } from './subject';
+import { BENCH_TTL_SECONDS, type Subject, type SubjectDefinition } from './subject';
 
 function managerFor(
   target: Parameters<SubjectDefinition['create']>[0],
@@ -53,25 +53,20 @@ export const cacheAsideUncoalesced = managerSubject(
 );
 
 /**
- * What the bench needs from the decorators' exports. They are looked up at run time, so that this
- * file typechecks and runs before the decorators land, and the row fills itself once they do.
+ * A `get` through a method decorated with `@Cacheable({ key: '{0}' })` whose manager is
+ * registered under a name of its own (the failure scenarios build a second one beside it).
  */
-interface DecoratorExports {
-  Cacheable(this: void, options: { key: string; ttl: number; manager: string }): MethodDecorator;
-  CacheInterceptor: { use(manager: CacheAsideManager, name?: string): unknown };
-}
-
-async function decoratorExports(): Promise<DecoratorExports> {
-  const lib = (await import('../../lib')) as unknown as Partial<
-    Record<keyof DecoratorExports, unknown>
-  >;
-  const interceptor = lib.CacheInterceptor as { use?: unknown } | undefined;
-  if (typeof lib.Cacheable !== 'function' || typeof interceptor?.use !== 'function') {
-    throw new NotAvailable(
-      'not available yet (lib does not export `Cacheable` and `CacheInterceptor`)',
-    );
+export function decoratedGet(manager: CacheAsideManager, prefix: string): Subject['get'] {
+  const name = `bench:${prefix}`;
+  CacheInterceptor.use(manager, name);
+  class Repository {
+    @Cacheable({ key: '{0}', ttl: BENCH_TTL_SECONDS, manager: name })
+    async find(key: string, loader: Loader): Promise<BenchRecord> {
+      return loader(key);
+    }
   }
-  return lib as unknown as DecoratorExports;
+  const repository = new Repository();
+  return (key, loader) => repository.find(key, loader);
 }
 
 /** A method decorated with `@Cacheable({ key: '{0}' })`, its manager registered by name. */
@@ -80,21 +75,9 @@ export const cacheAsideDecorated: SubjectDefinition = {
   label: 'cache-aside `@Cacheable` method',
   tier: 'redis',
   async create(target, prefix): Promise<Subject> {
-    const { Cacheable, CacheInterceptor } = await decoratorExports();
     const { redis, manager } = managerFor(target, prefix);
-    // Registered under its own name: the failure scenarios build a second one beside it.
-    const name = `bench:${prefix}`;
-    CacheInterceptor.use(manager, name);
-
-    class Repository {
-      @Cacheable({ key: '{0}', ttl: BENCH_TTL_SECONDS, manager: name })
-      async find(key: string, loader: Loader): Promise<BenchRecord> {
-        return loader(key);
-      }
-    }
-    const repository = new Repository();
     return {
-      get: (key, loader) => repository.find(key, loader),
+      get: decoratedGet(manager, prefix),
       settle: () => manager.settle(),
       async close() {
         await manager.close();

@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { createClient } from 'redis';
-import { CacheAsideManager, Cacheable, CacheInterceptor } from '../../lib';
-import type { BenchRecord, Loader } from '../support/record';
+import { CacheAsideManager } from '../../lib';
+import { decoratedGet } from './cache-aside';
+import type { BenchRecord } from '../support/record';
 import {
   BENCH_TTL_SECONDS,
   type RedisTarget,
@@ -64,26 +65,38 @@ export const rawNodeRedis: SubjectDefinition = {
   },
 };
 
+/** A manager on a connected node-redis client; `close` closes both. */
+async function nodeRedisManager(
+  target: RedisTarget,
+  prefix: string,
+): Promise<{ manager: CacheAsideManager; close: () => Promise<void> }> {
+  const client = await connectedClient(target);
+  const manager = new CacheAsideManager({
+    redis: client,
+    keyPrefix: prefix,
+    defaultTtl: TTL_SECONDS,
+  });
+  return {
+    manager,
+    async close() {
+      await manager.close();
+      client.destroy();
+    },
+  };
+}
+
 /** `manager.get(key, loader)` on a node-redis client, the manager's defaults. */
 export const cacheAsideNodeRedis: SubjectDefinition = {
   id: 'cache-aside-node-redis',
   label: 'cache-aside `manager.get` on node-redis',
   tier: 'redis',
   async create(target, prefix): Promise<Subject> {
-    const client = await connectedClient(target);
-    const manager = new CacheAsideManager({
-      redis: client,
-      keyPrefix: prefix,
-      defaultTtl: TTL_SECONDS,
-    });
+    const { manager, close } = await nodeRedisManager(target, prefix);
     return {
       get: (key, loader) => manager.get(key, loader),
       getMany: (keys, loader) => manager.getMany(keys, loader),
       settle: () => manager.settle(),
-      async close() {
-        await manager.close();
-        client.destroy();
-      },
+      close,
     };
   },
 };
@@ -94,29 +107,7 @@ export const cacheAsideDecoratedNodeRedis: SubjectDefinition = {
   label: 'cache-aside `@Cacheable` method on node-redis',
   tier: 'redis',
   async create(target, prefix): Promise<Subject> {
-    const client = await connectedClient(target);
-    const manager = new CacheAsideManager({
-      redis: client,
-      keyPrefix: prefix,
-      defaultTtl: TTL_SECONDS,
-    });
-    const name = `bench:${prefix}`;
-    CacheInterceptor.use(manager, name);
-
-    class Repository {
-      @Cacheable({ key: '{0}', ttl: TTL_SECONDS, manager: name })
-      async find(key: string, loader: Loader): Promise<BenchRecord> {
-        return loader(key);
-      }
-    }
-    const repository = new Repository();
-    return {
-      get: (key, loader) => repository.find(key, loader),
-      settle: () => manager.settle(),
-      async close() {
-        await manager.close();
-        client.destroy();
-      },
-    };
+    const { manager, close } = await nodeRedisManager(target, prefix);
+    return { get: decoratedGet(manager, prefix), settle: () => manager.settle(), close };
   },
 };

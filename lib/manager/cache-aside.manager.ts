@@ -102,7 +102,6 @@ export class CacheAsideManager {
       scanCount: resolved.scanCount,
       coalesceWrites: resolved.coalesceWrites,
       breaker: new CircuitBreaker(resolved.circuitBreaker),
-      leaseTtlMs: resolved.leaseTtlMs,
       onScriptingRefused: (error) => {
         this.telemetry.report(
           'SCRIPTING_UNAVAILABLE',

@@ -38,11 +38,6 @@ export interface RedisGatewayOptions {
   coalesceWrites: boolean;
   /** Called once when Redis refuses scripts to this user (the non-atomic path is taken). */
   onScriptingRefused?: (error: unknown) => void;
-  /**
-   * How long a load lease lasts: the fence of the writes that only run under our lease (see
-   * `fencedEval`). Default: `operationTimeout`.
-   */
-  leaseTtlMs?: number;
 }
 
 /** Deadline added per key of a batch chunk: room for Redis to read and send each value. */
@@ -61,6 +56,8 @@ export class RedisGateway {
   private readonly runner: CommandRunner;
   /** Redis's clock per node, for the fence of writes (see `redis-clock.ts`). */
   private readonly clock = new RedisClock();
+  /** The clock request of each slot while one is on its way (see `sampleClock`). */
+  private readonly sampling = new Map<number, Promise<boolean>>();
   /** False once Redis refused a script to this user: scripts' non-atomic equivalents are used. */
   private scripting = true;
   /** The adapter of the application's client (see `clients/client-connection.ts`). */
@@ -195,15 +192,18 @@ export class RedisGateway {
     return (await this.fencedEval(TAKE_OVER_ENTRY_BY_ID, key, args, px)) === 1;
   }
 
-  /** Stores `entry` only if our lease `marker` is still at the key. */
+  /**
+   * Stores `entry` only if our lease `marker` is still at the key. Not fenced: the marker is the
+   * guard. Anything that happened at the key since our take (an invalidation, a write, another
+   * take) removed it, so a late store lands only where nothing newer was written.
+   */
   async storeIfLeased(
     key: string,
     marker: string,
     entry: Buffer,
     px: Milliseconds,
   ): Promise<boolean> {
-    const lease = this.options.leaseTtlMs ?? this.options.operationTimeout;
-    return (await this.fencedEval(STORE_IF_LEASED, key, [marker, entry, px], lease)) === 1;
+    return Number(await this.eval(STORE_IF_LEASED, key, [marker, entry, px])) === 1;
   }
 
   /** Gives our lease back (compare-and-delete). */
@@ -334,15 +334,15 @@ export class RedisGateway {
    * Runs a fenced script (see `FENCE` in `scripts.ts`): Redis does nothing once `windowMs` has
    * passed since the command was handed to the client; resolves with the script's code, or
    * rejects with a `LateWriteRefusedError` when Redis got it too late. The first write to a node
-   * asks for its clock first (one round trip); every fenced reply refreshes it. Without
-   * scripting there is no fence: the script's non-atomic equivalent runs with `args`.
+   * asks for its clock first (one round trip, shared by every write waiting for it); every
+   * fenced reply narrows it. Without scripting there is no fence: the script's non-atomic
+   * equivalent runs with `args`.
    *
    * The window is the caller's deadline (`operationTimeout`) for a plain `set`, which nothing
-   * else guards. A lease take and a store under our lease get the lease's lifetime instead: a
-   * late take is given back behind it on the same connection, and a late store only lands while
-   * our lease is still at the key (an invalidation or another write removes it), so neither can
-   * land over a newer write, while a burst of our own that Redis works through for longer than
-   * the deadline still caches (issue #12 finding 5).
+   * else guards. A lease take gets the lease's lifetime instead: a late take is given back
+   * behind it on the same connection, so it cannot hold a key for long, while a burst of our own
+   * that Redis works through for longer than the deadline still takes its leases (issue #12
+   * finding 5). A store under our lease has no fence at all (see `STORE_IF_LEASED`).
    */
   private async fencedEval(
     script: LuaScript,
@@ -352,20 +352,42 @@ export class RedisGateway {
   ): Promise<number> {
     if (!this.scripting) return Number(await this.withoutScripting(script, key, args));
     const slot = this.connection.isCluster ? calculateSlot(key) : 0;
-    if (!this.clock.knows(slot)) {
-      const time = await this.eval(REDIS_TIME, key, []);
-      // Scripting refused just now: no clock to fence with, the non-atomic path instead.
-      if (!Array.isArray(time)) return Number(await this.withoutScripting(script, key, args));
-      this.clock.observe(slot, time[0], time[1]);
-    }
+    // Scripting refused just now: no clock to fence with, the non-atomic path instead.
+    if (!this.clock.knows(slot) && !(await this.sampleClock(slot, key)))
+      return Number(await this.withoutScripting(script, key, args));
+    let sentAt = 0;
     // Without a sample (forgotten meanwhile), a fence of 0: refused, and the reply brings one.
-    const withFence = (): ScriptArgument[] => [this.clock.fence(slot, windowMs) ?? 0, ...args];
+    const withFence = (): ScriptArgument[] => {
+      sentAt = this.clock.now();
+      return [this.clock.fence(slot, windowMs) ?? 0, ...args];
+    };
     const reply = await this.eval(script, key, withFence, args);
     if (!Array.isArray(reply)) return Number(reply); // answered by the non-atomic equivalent
     const [code, seconds, micros] = reply as unknown[];
-    this.clock.observe(slot, seconds, micros);
+    this.clock.observe(slot, seconds, micros, sentAt);
     if (code === -1) throw new LateWriteRefusedError(this.options.operationTimeout);
     return Number(code);
+  }
+
+  /**
+   * Asks a node for its clock (routed by `key`): one request per slot at a time, shared by every
+   * write that waits for it (a burst of 20,000 misses sent one, not 20,000). False when this user
+   * may not run scripts.
+   */
+  private sampleClock(slot: number, key: string): Promise<boolean> {
+    let sampling = this.sampling.get(slot);
+    if (sampling === undefined) {
+      const sentAt = this.clock.now();
+      sampling = this.eval(REDIS_TIME, key, [])
+        .then((time) => {
+          if (!Array.isArray(time)) return false;
+          this.clock.observe(slot, time[0], time[1], sentAt);
+          return true;
+        })
+        .finally(() => this.sampling.delete(slot));
+      this.sampling.set(slot, sampling);
+    }
+    return sampling;
   }
 
   /**

@@ -59,15 +59,14 @@ return done(0)
  * Store a loaded value only if our load lease is still at the key. An invalidation (UNLINK), a
  * `set`, or another process's lease after ours expired all remove or replace the lease, and then
  * this write is refused: a value loaded before an invalidation never lands after it. This also
- * makes a store that ioredis replays after a reconnect harmless.
- * KEYS[1] key; ARGV[1] fence; ARGV[2] lease marker; ARGV[3] entry; ARGV[4] PX milliseconds, '0'
- * for no expiry.
+ * makes a store that ioredis replays after a reconnect harmless, and is why it needs no fence.
+ * KEYS[1] key; ARGV[1] lease marker; ARGV[2] entry; ARGV[3] PX milliseconds, '0' for no expiry.
  */
-export const STORE_IF_LEASED = fenced(`
-if redis.call('GET', KEYS[1]) ~= ARGV[2] then return done(0) end
-if ARGV[4] == '0' then redis.call('SET', KEYS[1], ARGV[3])
-else redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4]) end
-return done(1)
+export const STORE_IF_LEASED = script(`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[3] == '0' then redis.call('SET', KEYS[1], ARGV[2])
+else redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) end
+return 1
 `);
 
 /**

@@ -80,11 +80,11 @@ const NATIVE = new Map<LuaScript, Native>([
   ],
   [
     STORE_IF_LEASED,
-    fenced((s, key, [marker, entry, px]) => {
+    (s, key, [marker, entry, px]) => {
       if (!valueIs(s, key, bytes(marker))) return 0;
       s.set(key, bytes(entry), int(px));
       return 1;
-    }),
+    },
   ],
   [
     TAKE_LEASE_OR_UNEXPIRING_MARKER,

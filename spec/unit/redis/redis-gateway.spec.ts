@@ -81,6 +81,16 @@ describe('RedisGateway', () => {
     ]);
   });
 
+  it('asks a node for its clock once for all the first writes waiting on it', async () => {
+    client.answer = async () => [1, '1', '0'];
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) => gateway.set(`k${i}`, Buffer.from('v'), 100)),
+    );
+    const time = `evalsha ${REDIS_TIME.sha1.slice(0, 6)}`;
+    expect(client.calls.filter((call) => call === time)).toHaveLength(1);
+    expect(client.calls).toHaveLength(51);
+  });
+
   it('rejects a write that Redis refused for arriving past its fence, and keeps the circuit closed', async () => {
     client.answer = async () => [-1, '1', '0'];
     await expect(gateway.set('k', Buffer.from('v'), 100)).rejects.toBeInstanceOf(

@@ -40,6 +40,14 @@ export interface RedisGatewayOptions {
   onScriptingRefused?: (error: unknown) => void;
 }
 
+/**
+ * How many times a fenced write that Redis refused as late is sent again. A refusal that reaches
+ * its caller while the caller still waits means the write sat behind a backlog of our own longer
+ * than its window (a burst of 20,000 misses on a loaded machine), not that the caller gave up on
+ * it: the write did nothing, and is sent anew with a fence from now.
+ */
+export const LATE_WRITE_RETRIES = 2;
+
 /** Deadline added per key of a batch chunk: room for Redis to read and send each value. */
 export const BATCH_MS_PER_KEY = 0.1;
 
@@ -333,7 +341,8 @@ export class RedisGateway {
   /**
    * Runs a fenced script (see `FENCE` in `scripts.ts`): Redis does nothing once `windowMs` has
    * passed since the command was handed to the client; resolves with the script's code, or
-   * rejects with a `LateWriteRefusedError` when Redis got it too late. The first write to a node
+   * rejects with a `LateWriteRefusedError` when Redis got it too late {@link LATE_WRITE_RETRIES}
+   * more times. The first write to a node
    * asks for its clock first (one round trip, shared by every write waiting for it); every
    * fenced reply narrows it. Without scripting there is no fence: the script's non-atomic
    * equivalent runs with `args`.
@@ -361,12 +370,15 @@ export class RedisGateway {
       sentAt = this.clock.now();
       return [this.clock.fence(slot, windowMs) ?? 0, ...args];
     };
-    const reply = await this.eval(script, key, withFence, args);
-    if (!Array.isArray(reply)) return Number(reply); // answered by the non-atomic equivalent
-    const [code, seconds, micros] = reply as unknown[];
-    this.clock.observe(slot, seconds, micros, sentAt);
-    if (code === -1) throw new LateWriteRefusedError(this.options.operationTimeout);
-    return Number(code);
+    for (let attempt = 0; ; attempt++) {
+      const reply = await this.eval(script, key, withFence, args);
+      if (!Array.isArray(reply)) return Number(reply); // answered by the non-atomic equivalent
+      const [code, seconds, micros] = reply as unknown[];
+      this.clock.observe(slot, seconds, micros, sentAt);
+      if (code !== -1) return Number(code);
+      if (attempt === LATE_WRITE_RETRIES)
+        throw new LateWriteRefusedError(this.options.operationTimeout);
+    }
   }
 
   /**

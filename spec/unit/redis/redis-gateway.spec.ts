@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { LateWriteRefusedError } from '../../../lib/errors/deadline-exceeded.error';
 import { CircuitBreaker } from '../../../lib/redis/circuit-breaker';
 import type { RedisClient } from '../../../lib/redis/redis-client';
-import { RedisGateway } from '../../../lib/redis/redis-gateway';
+import { LATE_WRITE_RETRIES, RedisGateway } from '../../../lib/redis/redis-gateway';
 import { FENCED_SET, REDIS_TIME } from '../../../lib/redis/scripts';
 
 /** The few commands the gateway sends, answered by hand, with a settable connection status. */
@@ -91,12 +91,21 @@ describe('RedisGateway', () => {
     expect(client.calls).toHaveLength(51);
   });
 
-  it('rejects a write that Redis refused for arriving past its fence, and keeps the circuit closed', async () => {
+  it('rejects a write that Redis refused for arriving past its fence every time, and keeps the circuit closed', async () => {
     client.answer = async () => [-1, '1', '0'];
     await expect(gateway.set('k', Buffer.from('v'), 100)).rejects.toBeInstanceOf(
       LateWriteRefusedError,
     );
+    const sets = client.calls.filter((call) => call === `evalsha ${FENCED_SET.sha1.slice(0, 6)}`);
+    expect(sets).toHaveLength(1 + LATE_WRITE_RETRIES);
     expect(gateway.circuit).toBe('closed');
+  });
+
+  it('sends a write refused as late again while its caller still waits (a backlog of our own)', async () => {
+    let refusals = LATE_WRITE_RETRIES;
+    client.answer = async () => [refusals-- > 0 ? -1 : 1, '1', '0'];
+    await expect(gateway.set('k', Buffer.from('v'), 100)).resolves.toBeUndefined();
+    expect(refusals).toBe(-1);
   });
 
   it('gives up on a write without sending it when the first connection takes longer than the deadline', async () => {

@@ -190,17 +190,18 @@ describe(`CacheAsideManager on ${family.name}`, () => {
   it('refreshes once in the background past the eager refresh point', async () => {
     let version = 1;
     const loader = jest.fn(async () => `v${version}`);
-    await cache.get('eager', loader, { ttl: 0.5 });
+    // Refresh point at 1 s, expiry at 2 s: the reads below land between the two even when the
+    // timer fires late on a loaded machine (with 0.5 s and a read at 420 ms, CI read after expiry).
+    const options = { ttl: 2, eagerRefresh: 0.5 };
+    await cache.get('eager', loader, options);
     await cache.settle();
     version = 2;
-    await new Promise((resolve) => setTimeout(resolve, 420));
-    const hits = await Promise.all(
-      [1, 2, 3].map(() => cache.get('eager', loader, { ttl: 0.5, eagerRefresh: 0.8 })),
-    );
+    await new Promise((resolve) => setTimeout(resolve, 1050));
+    const hits = await Promise.all([1, 2, 3].map(() => cache.get('eager', loader, options)));
     expect(hits).toEqual(['v1', 'v1', 'v1']);
     await cache.settle();
     expect(loader).toHaveBeenCalledTimes(2);
-    expect(await cache.get('eager', loader, { ttl: 0.5 })).toBe('v2');
+    expect(await cache.get('eager', loader, options)).toBe('v2');
   });
 });
 

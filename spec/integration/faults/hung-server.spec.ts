@@ -125,7 +125,9 @@ describe('CacheAsideManager when Redis hangs past the deadline', () => {
     await cache.get('seed', () => 'seeded');
     await cache.settle();
 
-    const pauseMs = 800;
+    // Long enough for the gets below to run inside it on a loaded CI machine (with 800 ms they
+    // once took 1.26 s of wall time there); CLIENT UNPAUSE cannot end it early (it is paused too).
+    const pauseMs = 2000;
     server.cli('client', 'pause', String(pauseMs), 'all');
     const pausedAt = performance.now();
     const latencies = await hungGets(6);

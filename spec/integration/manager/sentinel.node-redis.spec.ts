@@ -5,6 +5,7 @@ import {
   startRedisWithReplica,
   type RedisServer,
 } from '../../support/redis-server';
+import { timed } from '../../support/fault-kit';
 import { uniquePrefix } from '../../support/test-redis';
 
 /**
@@ -69,10 +70,11 @@ describe('CacheAsideManager behind Redis Sentinel (node-redis createSentinel)', 
     // Bounded: a read every 100 ms for at most 20 s; none may throw.
     while (!cachedAgain && performance.now() - started < 20_000) {
       const key = `during-failover-${calls++}`;
-      const before = performance.now();
-      expect(await cache.get(key, async () => key)).toBe(key);
-      // Never waited on past the deadline (plus scheduling slack), whatever node-redis is doing.
-      expect(performance.now() - before).toBeLessThan(200 + 300);
+      const { value, ms } = await timed(() => cache.get(key, async () => key));
+      expect(value).toBe(key);
+      // Never waited on past the deadline (plus scheduling slack), whatever node-redis is doing;
+      // on the time the process could run (a loaded CI machine once held it 504 ms of wall time).
+      expect(ms).toBeLessThan(200 + 300);
       await cache.settle();
       cachedAgain =
         (await cache.get(key, async () => 'reloaded')) === key &&

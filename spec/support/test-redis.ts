@@ -34,10 +34,23 @@ export function newClusterClient(): Cluster {
       return { host, port: Number(port) };
     });
   if (nodes.length === 0) throw new Error('no test cluster (global setup)');
-  // As an ACL user under the integration:acl projects (spec/support/acl-env/).
+  return new Cluster(nodes, { redisOptions: { maxRetriesPerRequest: 1, ...clusterCredentials() } });
+}
+
+/**
+ * The user a Cluster client logs in as: the ACL user of an integration:acl project
+ * (spec/support/acl-env/), else none (the default user). Standalone URLs carry their user.
+ */
+export function clusterCredentials(): { username?: string; password?: string } {
   const user = process.env.CACHE_ASIDE_TEST_CLUSTER_USER;
-  const auth = user === undefined ? {} : { username: user, password: `${user}-pw` };
-  return new Cluster(nodes, { redisOptions: { maxRetriesPerRequest: 1, ...auth } });
+  return user === undefined ? {} : { username: user, password: `${user}-pw` };
+}
+
+/** A URL of one Cluster node of the global setup, with the ACL user's credentials if any. */
+export function clusterNodeUrl(): string {
+  const node = (process.env.CACHE_ASIDE_TEST_CLUSTER ?? '').split(',')[0];
+  const user = process.env.CACHE_ASIDE_TEST_CLUSTER_USER;
+  return user === undefined ? `redis://${node}` : `redis://${user}:${user}-pw@${node}`;
 }
 
 /** Every key a run writes starts with this (set by the global setup), so teardown can find them. */

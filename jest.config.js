@@ -81,6 +81,7 @@ const ACL_SPECS = [
   'manager/manager.redis',
   'redis/write-coalescing',
   'security/lone-surrogate-keys',
+  'security/lone-surrogate-tags',
   'serializers/serializers.redis',
 ].map((name) => `<rootDir>/spec/integration/${name}.spec.ts`);
 

@@ -68,6 +68,19 @@ export function uniquePrefix(name: string): string {
   return `${TEST_KEY_ROOT}${run}:${name}:${process.pid}:${instance}:${counter++}:`;
 }
 
+/** The keys under a prefix, by SCAN (KEYS is refused to the ACL users; bounded in rounds). */
+export async function keysUnder(redis: Redis, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = '0';
+  for (let round = 0; round < 1000; round++) {
+    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    keys.push(...found);
+    cursor = next;
+    if (cursor === '0') return keys;
+  }
+  throw new Error('SCAN did not finish within 1000 rounds');
+}
+
 /** Resolves when a client is ready (bounded). */
 export function ready(client: Redis | Cluster, timeoutMs = 5000): Promise<void> {
   if (client.status === 'ready') return Promise.resolve();

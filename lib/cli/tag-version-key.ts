@@ -1,6 +1,6 @@
-import { tagKeyPrefixOf } from '../entry/key-layout';
+import { tagKeyOf } from '../entry/key-layout';
 
 /** Where the library keeps a tag's version token (see lib/manager/tag-versions.ts). */
 export function tagVersionKey(keyPrefix: string, tag: string): string {
-  return tagKeyPrefixOf(keyPrefix) + tag;
+  return tagKeyOf(keyPrefix, tag);
 }

@@ -1,6 +1,7 @@
 import { CacheRangeError } from '../errors/cache-range-error';
 import { randomBytes } from 'node:crypto';
 import { EntryFormatError } from '../errors/entry-format.error';
+import { decodeLoneSurrogates, encodeLoneSurrogates, hasLoneSurrogate } from './lone-surrogates';
 
 /**
  * The stored entry: a small versioned binary envelope around the serializer's bytes.
@@ -19,6 +20,9 @@ import { EntryFormatError } from '../errors/entry-format.error';
  * | 1      | 1    | format version (`1`); any other version is a miss                  |
  * | 2      | 1    | kind: 0 a serialized value, 1 `undefined`, 2 `null` (no payload)    |
  * | 3      | 1    | flags: bit 0 = a tag section follows the codec id                  |
+ * |        |      |        bit 1 = its tag names are written with lone surrogates      |
+ * |        |      |        encoded (`%uD800`, `%` as `%25`: lone-surrogates.ts); set   |
+ * |        |      |        only when one of them holds a lone surrogate                |
  * | 4      | 8    | entry id: random ASCII, identifies this write (compare-and-set)    |
  * | 12     | 8    | written at, ms since the epoch (f64)                               |
  * | 20     | 8    | fresh until, ms since the epoch (f64; `Infinity`: never stale)     |
@@ -56,6 +60,12 @@ const ENTRY_KINDS: ReadonlySet<number> = new Set([
 ]);
 
 const FLAG_TAGS = 0b0000_0001;
+/**
+ * UTF-8 would write a lone surrogate as U+FFFD: the tag would come back as another tag, whose
+ * version key is another key (key-layout.ts). A reader that ignores the bit reads other tags:
+ * a miss, never a stale hit.
+ */
+const FLAG_TAG_NAMES_ENCODED = 0b0000_0010;
 const OFFSET_KIND = 2;
 const OFFSET_FLAGS = 3;
 const OFFSET_ID = 4;
@@ -202,7 +212,9 @@ export function encodeCodecId(codecId: string): Buffer {
 
 export function encodeEntry(draft: EntryDraft): Buffer {
   const codecLength = draft.codecId.length;
-  const tagBytes = draft.tags && draft.tags.length > 0 ? encodeTags(draft.tags) : undefined;
+  const tagged = draft.tags !== undefined && draft.tags.length > 0 ? draft.tags : undefined;
+  const encodedNames = tagged !== undefined && tagged.some(({ tag }) => hasLoneSurrogate(tag));
+  const tagBytes = tagged && encodeTags(tagged, encodedNames);
   const payload = draft.payload;
   const payloadLength =
     payload === undefined
@@ -216,7 +228,7 @@ export function encodeEntry(draft: EntryDraft): Buffer {
   out[0] = ENTRY_MAGIC;
   out[1] = ENTRY_FORMAT_VERSION;
   out[OFFSET_KIND] = draft.kind;
-  out[OFFSET_FLAGS] = tagBytes ? FLAG_TAGS : 0;
+  out[OFFSET_FLAGS] = (tagBytes ? FLAG_TAGS : 0) | (encodedNames ? FLAG_TAG_NAMES_ENCODED : 0);
   writeEntryId(out, OFFSET_ID);
   out.writeDoubleLE(draft.writtenAt, OFFSET_WRITTEN_AT);
   out.writeDoubleLE(draft.freshUntil, OFFSET_FRESH_UNTIL);
@@ -296,7 +308,7 @@ export function isLeaseMarker(data: Buffer): boolean {
   );
 }
 
-function encodeTags(tags: readonly TagStamp[]): Buffer {
+function encodeTags(tags: readonly TagStamp[], encodedNames: boolean): Buffer {
   if (tags.length > 255) {
     throw new CacheRangeError(
       'ERR_CACHE_ASIDE_OUT_OF_RANGE',
@@ -305,7 +317,7 @@ function encodeTags(tags: readonly TagStamp[]): Buffer {
   }
   const parts: Buffer[] = [Buffer.of(tags.length)];
   for (const { tag, token } of tags) {
-    const name = Buffer.from(tag, 'utf8');
+    const name = Buffer.from(encodedNames ? encodeLoneSurrogates(tag) : tag, 'utf8');
     if (name.length === 0 || name.length > 255) {
       throw new CacheRangeError(
         'ERR_CACHE_ASIDE_OUT_OF_RANGE',
@@ -325,6 +337,7 @@ function encodeTags(tags: readonly TagStamp[]): Buffer {
 
 function decodeTags(data: Buffer, start: number): { tags: TagStamp[]; end: number } {
   if (start >= data.length) throw truncated();
+  const encodedNames = (data[OFFSET_FLAGS] & FLAG_TAG_NAMES_ENCODED) !== 0;
   const count = data[start];
   let offset = start + 1;
   const tags: TagStamp[] = [];
@@ -333,8 +346,9 @@ function decodeTags(data: Buffer, start: number): { tags: TagStamp[]; end: numbe
     const nameLength = data[offset++];
     const end = offset + nameLength + TAG_TOKEN_LENGTH;
     if (end > data.length) throw truncated();
+    const name = data.toString('utf8', offset, offset + nameLength);
     tags.push({
-      tag: data.toString('utf8', offset, offset + nameLength),
+      tag: encodedNames ? decodeLoneSurrogates(name) : name,
       token: data.toString('latin1', offset + nameLength, end),
     });
     offset = end;

@@ -1,11 +1,13 @@
 import { escapeGlob } from './glob';
+import { decodeLoneSurrogates, encodeLoneSurrogates, hasLoneSurrogate } from './lone-surrogates';
 
 /**
  * The layout of everything a manager stores or publishes, all under its `keyPrefix`, so that one
  * ACL pattern (`~<prefix>* &<prefix>*`) confines it:
  *
  * - an entry (and its load lease):  `<prefix><key>`   (a key that begins with `~` gets one more)
- * - a tag's version token:          `<prefix>~t:<tag>`
+ * - a tag's version token:          `<prefix>~t:<tag>`   (`<prefix>~tu:<tag encoded>` for a tag
+ *                                    holding a lone surrogate, as keys are, below)
  * - the L1 invalidation channel:    `<prefix>~l1`
  *
  * Internal names begin with `~` and a character other than `~`; an entry key that begins with `~`
@@ -15,43 +17,27 @@ import { escapeGlob } from './glob';
  * A key holding a lone UTF-16 surrogate (not valid text: the client would send it as the UTF-8 of
  * U+FFFD, so `'x\uD800'`, `'x\uDFFF'` and `'x\uFFFD'` would meet) is stored at `<prefix>~u` and
  * the key with `%` written `%25` and each lone surrogate `%uD800` (as template values are). Every
- * well-formed key keeps the key it always had.
+ * well-formed key keeps the key it always had. Tags likewise: such a tag's version key is
+ * `<prefix>~tu:` and the encoded tag (`~tu` is no `~t:` key, nor a `~u` one), every well-formed
+ * tag keeps `<prefix>~t:<tag>`.
  */
 export const INTERNAL_MARKER = '~';
 
 /** The head, after the prefix, of keys holding lone surrogates. */
 const ILL_FORMED_HEAD = `${INTERNAL_MARKER}u`;
 
-/** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
-
 /** Where the entry for `key` lives. */
 export function fullKeyOf(keyPrefix: string, key: string): string {
-  if (LONE_SURROGATE.test(key)) return keyPrefix + ILL_FORMED_HEAD + encodeIllFormed(key);
+  if (hasLoneSurrogate(key)) return keyPrefix + ILL_FORMED_HEAD + encodeLoneSurrogates(key);
   return key.startsWith(INTERNAL_MARKER) ? keyPrefix + INTERNAL_MARKER + key : keyPrefix + key;
 }
 
 /** The caller's key back from a full key (for events): the inverse of `fullKeyOf`. */
 export function keyOfFullKey(keyPrefix: string, fullKey: string): string {
   const key = fullKey.slice(keyPrefix.length);
-  if (key.startsWith(ILL_FORMED_HEAD)) return decodeIllFormed(key.slice(ILL_FORMED_HEAD.length));
+  if (key.startsWith(ILL_FORMED_HEAD))
+    return decodeLoneSurrogates(key.slice(ILL_FORMED_HEAD.length));
   return key.startsWith(INTERNAL_MARKER + INTERNAL_MARKER) ? key.slice(1) : key;
-}
-
-/** `%` as `%25`, each lone surrogate as `%uD800`: injective, and valid text. */
-function encodeIllFormed(text: string): string {
-  return text.replace(/%/g, '%25').replace(LONE_SURROGATES, percentSurrogate);
-}
-
-function decodeIllFormed(text: string): string {
-  return text.replace(/%u([0-9A-F]{4})|%25/g, (_, hex: string | undefined) =>
-    hex === undefined ? '%' : String.fromCharCode(parseInt(hex, 16)),
-  );
-}
-
-function percentSurrogate(unit: string): string {
-  return `%u${unit.charCodeAt(0).toString(16).toUpperCase()}`;
 }
 
 /**
@@ -111,9 +97,11 @@ function isLow(unit: number): boolean {
   return unit >= 0xdc00 && unit <= 0xdfff;
 }
 
-/** The prefix of every tag's version key (see lib/manager/tag-versions.ts). */
-export function tagKeyPrefixOf(keyPrefix: string): string {
-  return `${keyPrefix}${INTERNAL_MARKER}t:`;
+/** Where the version token of `tag` lives (see lib/manager/tag-versions.ts). */
+export function tagKeyOf(keyPrefix: string, tag: string): string {
+  return hasLoneSurrogate(tag)
+    ? `${keyPrefix}${INTERNAL_MARKER}tu:${encodeLoneSurrogates(tag)}`
+    : `${keyPrefix}${INTERNAL_MARKER}t:${tag}`;
 }
 
 /** The pub/sub channel that keeps in-process tiers coherent (see lib/l1/invalidation-bus.ts). */

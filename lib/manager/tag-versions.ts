@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { RedisGateway } from '../redis/redis-gateway';
 import { TAG_TOKEN_LENGTH, type TagStamp } from '../entry/entry-format';
-import { tagKeyPrefixOf } from '../entry/key-layout';
+import { tagKeyOf } from '../entry/key-layout';
 
 /**
  * Tags without scanning: each tag has a version token in Redis. An entry records the tokens its
@@ -12,15 +12,17 @@ import { tagKeyPrefixOf } from '../entry/key-layout';
  * a miss one script per tag to read (or create) the current token.
  */
 export class TagVersions {
-  private readonly keyPrefix: string;
-
   constructor(
     private readonly gateway: RedisGateway,
-    cacheKeyPrefix: string,
-  ) {
-    // Under the cache's prefix, so that one ACL pattern confines everything (see key-layout.ts). A
-    // pattern invalidation may remove tag keys too: that only costs misses, never stale reads.
-    this.keyPrefix = tagKeyPrefixOf(cacheKeyPrefix);
+    private readonly cacheKeyPrefix: string,
+  ) {}
+
+  /**
+   * Under the cache's prefix, so that one ACL pattern confines everything (see key-layout.ts). A
+   * pattern invalidation may remove tag keys too: that only costs misses, never stale reads.
+   */
+  private keyOf(tag: string): string {
+    return tagKeyOf(this.cacheKeyPrefix, tag);
   }
 
   /** The current token of each tag, taken before a load begins. */
@@ -28,18 +30,14 @@ export class TagVersions {
     return Promise.all(
       tags.map(async (tag) => ({
         tag,
-        token: await this.gateway.ensureTagToken(
-          this.keyPrefix + tag,
-          newTagToken(),
-          TAG_KEY_TTL_MS,
-        ),
+        token: await this.gateway.ensureTagToken(this.keyOf(tag), newTagToken(), TAG_KEY_TTL_MS),
       })),
     );
   }
 
   /** True when no tag of the entry was invalidated since it was loaded. */
   async stillValid(stamps: readonly TagStamp[]): Promise<boolean> {
-    const tokens = await this.gateway.getStrings(stamps.map(({ tag }) => this.keyPrefix + tag));
+    const tokens = await this.gateway.getStrings(stamps.map(({ tag }) => this.keyOf(tag)));
     return stamps.every((stamp, i) => tokens[i] === stamp.token);
   }
 
@@ -49,7 +47,7 @@ export class TagVersions {
    * because Redis still accepts it when it refuses writes for memory (maxmemory + noeviction).
    */
   async invalidate(tags: readonly string[]): Promise<void> {
-    await this.gateway.unlink(tags.map((tag) => this.keyPrefix + tag));
+    await this.gateway.unlink(tags.map((tag) => this.keyOf(tag)));
   }
 }
 

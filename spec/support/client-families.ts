@@ -3,6 +3,7 @@ import Redis6 from 'ioredis6';
 import Valkey, { Cluster as ValkeyCluster } from 'iovalkey';
 import { createClient, createCluster } from 'redis';
 import { MemoryStore, type RedisClient } from '../../lib';
+import { clusterCredentials } from './test-redis';
 
 /** A client of one family, and how to let it go (the manager never closes the user's client). */
 export interface TestClient {
@@ -64,7 +65,7 @@ function ioredisFamily(
       ClusterClient &&
       (async (nodes) => {
         const client = new (ClusterClient as typeof Cluster)([...nodes], {
-          redisOptions: { maxRetriesPerRequest: 1 },
+          redisOptions: { maxRetriesPerRequest: 1, ...clusterCredentials() },
         });
         client.on('error', () => undefined);
         await waitReady(client);
@@ -102,6 +103,7 @@ export const NODE_REDIS: ClientFamily = {
   async cluster(nodes) {
     const client = createCluster({
       rootNodes: nodes.map(({ host, port }) => ({ url: `redis://${host}:${port}` })),
+      defaults: clusterCredentials(),
     });
     client.on('error', () => undefined);
     await client.connect();

@@ -5,6 +5,7 @@ import Valkey from 'iovalkey';
 import Redis6 from 'ioredis6';
 import type { CacheAsideManager } from '../../lib/manager/cache-aside.manager';
 import type { CacheError } from '../../lib/errors/cache-error';
+import { isExpectedWarning } from './test-redis';
 
 /**
  * Small tools shared by the fault-injection specs: timing, bounded polling, error capture and a
@@ -155,7 +156,9 @@ export async function pollUntil(
 /** Collects the manager's 'error' events. */
 export function captureErrors(cache: CacheAsideManager): CacheError[] {
   const errors: CacheError[] = [];
-  cache.on('error', (error) => errors.push(error));
+  cache.on('error', (error) => {
+    if (!isExpectedWarning(error)) errors.push(error);
+  });
   return errors;
 }
 

@@ -34,10 +34,23 @@ export function newClusterClient(): Cluster {
       return { host, port: Number(port) };
     });
   if (nodes.length === 0) throw new Error('no test cluster (global setup)');
-  // As an ACL user under the integration:acl projects (spec/support/acl-env/).
+  return new Cluster(nodes, { redisOptions: { maxRetriesPerRequest: 1, ...clusterCredentials() } });
+}
+
+/**
+ * The user a Cluster client logs in as: the ACL user of an integration:acl project
+ * (spec/support/acl-env/), else none (the default user). Standalone URLs carry their user.
+ */
+export function clusterCredentials(): { username?: string; password?: string } {
   const user = process.env.CACHE_ASIDE_TEST_CLUSTER_USER;
-  const auth = user === undefined ? {} : { username: user, password: `${user}-pw` };
-  return new Cluster(nodes, { redisOptions: { maxRetriesPerRequest: 1, ...auth } });
+  return user === undefined ? {} : { username: user, password: `${user}-pw` };
+}
+
+/** A URL of one Cluster node of the global setup, with the ACL user's credentials if any. */
+export function clusterNodeUrl(): string {
+  const node = (process.env.CACHE_ASIDE_TEST_CLUSTER ?? '').split(',')[0];
+  const user = process.env.CACHE_ASIDE_TEST_CLUSTER_USER;
+  return user === undefined ? `redis://${node}` : `redis://${user}:${user}-pw@${node}`;
 }
 
 /** Every key a run writes starts with this (set by the global setup), so teardown can find them. */
@@ -53,6 +66,19 @@ const instance = randomBytes(4).toString('hex');
 export function uniquePrefix(name: string): string {
   const run = process.env.CACHE_ASIDE_TEST_RUN ?? 'local';
   return `${TEST_KEY_ROOT}${run}:${name}:${process.pid}:${instance}:${counter++}:`;
+}
+
+/** The keys under a prefix, by SCAN (KEYS is refused to the ACL users; bounded in rounds). */
+export async function keysUnder(redis: Redis, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = '0';
+  for (let round = 0; round < 1000; round++) {
+    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    keys.push(...found);
+    cursor = next;
+    if (cursor === '0') return keys;
+  }
+  throw new Error('SCAN did not finish within 1000 rounds');
 }
 
 /** Resolves when a client is ready (bounded). */

@@ -3,6 +3,7 @@ import { CacheAsideManager } from '../../../lib';
 import { tagVersionKey } from '../../../lib/cli/tag-version-key';
 import { EntryKind, encodeEntry, encodeCodecId } from '../../../lib/entry/entry-format';
 import {
+  clusterNodeUrl,
   newClusterClient,
   newTestClient,
   ready,
@@ -24,13 +25,7 @@ describe.each(['standalone', 'cluster'] as const)('cache-aside CLI (%s)', (mode)
   let slowLoad: Promise<unknown>;
 
   const connection = (): string[] =>
-    mode === 'cluster'
-      ? [
-          '--url',
-          `redis://${(process.env.CACHE_ASIDE_TEST_CLUSTER ?? '').split(',')[0]}`,
-          '--cluster',
-        ]
-      : ['--url', testRedisUrl()];
+    mode === 'cluster' ? ['--url', clusterNodeUrl(), '--cluster'] : ['--url', testRedisUrl()];
   const cli = (...args: string[]) => runCaptured([...args, ...connection(), '--prefix', prefix]);
   const json = (text: string): Record<string, unknown> =>
     JSON.parse(text) as Record<string, unknown>;

@@ -1,7 +1,7 @@
 import type Redis from 'ioredis';
 import { CacheAsideManager } from '../../../lib/manager/cache-aside.manager';
 import { captureErrors, codesOf } from '../../support/fault-kit';
-import { newTestClient, ready, uniquePrefix } from '../../support/test-redis';
+import { keysUnder, newTestClient, ready, uniquePrefix } from '../../support/test-redis';
 
 /**
  * Keys holding lone UTF-16 surrogates (issue #11, finding 5): a client sends a string key as
@@ -75,16 +75,3 @@ describe('CacheAsideManager with keys holding lone surrogates (real redis-server
     expect(await cache.getMany(KEYS, () => Promise.resolve(['a', 'b', 'c']))).toEqual(KEYS);
   });
 });
-
-/** The keys under a prefix, by SCAN (bounded: a few hundred keys at most here). */
-async function keysUnder(redis: Redis, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  let cursor = '0';
-  for (let round = 0; round < 1000; round++) {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    keys.push(...found);
-    cursor = next;
-    if (cursor === '0') return keys;
-  }
-  throw new Error('SCAN did not finish within 1000 rounds');
-}

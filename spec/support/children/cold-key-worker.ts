@@ -34,6 +34,8 @@ export interface ResultMessage {
   distinctErrors: number;
   loaderCalls: number;
   unhandledRejections: number;
+  /** Codes of the manager's 'error' events during the job. */
+  errorEvents: string[];
   stats: { hits: number; misses: number; loads: number; coalesced: number; errors: number };
 }
 
@@ -94,6 +96,8 @@ async function main(): Promise<void> {
       operationTimeoutMs: 1000,
     });
     cache.once('miss', () => send({ type: 'miss', pid: process.pid }));
+    const errorEvents: string[] = [];
+    cache.on('error', (error) => errorEvents.push(error.code));
     let loaderCalls = 0;
     const loader = async (): Promise<{ by: number; n: number }> => {
       loaderCalls++;
@@ -129,6 +133,7 @@ async function main(): Promise<void> {
       distinctErrors: new Set(rejections).size,
       loaderCalls,
       unhandledRejections: unhandledRejections - rejectionsBefore,
+      errorEvents,
       stats: {
         hits: stats.hits,
         misses: stats.misses,

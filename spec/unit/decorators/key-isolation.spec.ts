@@ -121,6 +121,31 @@ describe('key isolation', () => {
       const keys = cache.gets.map((g) => bytes(g.key));
       expect(new Set(keys).size).toBe(4);
     });
+
+    it('namespaces "n\\uD800" and "n\\uFFFD" are two, and allEntries of one leaves the other', async () => {
+      @CacheConfig({ namespace: 'n\uD800' })
+      class Lone {
+        @Cacheable({ key: '{0}' })
+        async find(id: string): Promise<string> {
+          return `lone ${id}`;
+        }
+
+        @CacheEvict({ allEntries: true })
+        async clear(): Promise<void> {}
+      }
+      @CacheConfig({ namespace: 'n\uFFFD' })
+      class Replaced {
+        @Cacheable({ key: '{0}' })
+        async find(id: string): Promise<string> {
+          return `replaced ${id}`;
+        }
+      }
+      await new Lone().find('1');
+      await new Replaced().find('1');
+      expect(new Set(cache.gets.map((g) => bytes(g.key))).size).toBe(2);
+      await new Lone().clear();
+      expect([...cache.store.values()].map((e) => e.value)).toEqual(['replaced 1']);
+    });
   });
 });
 

@@ -111,6 +111,29 @@ describe('entry format', () => {
     expect(isEntryHead(entry.subarray(0, ENTRY_HEAD_LENGTH))).toBe(true);
   });
 
+  it('keeps tag names holding lone surrogates (flag bit 1), and writes other entries as before', () => {
+    const draft = { kind: EntryKind.Null, codecId: json, writtenAt: 1, freshUntil: 2 };
+    const token = 'abcdefghijklmnop';
+    const lone = encodeEntry({
+      ...draft,
+      tags: [
+        { tag: 't\uD800', token },
+        { tag: 't\uFFFD%', token },
+      ],
+    });
+    expect(decodeEntry(lone, json).tags).toEqual([
+      { tag: 't\uD800', token },
+      { tag: 't\uFFFD%', token },
+    ]);
+    expect(tagStampsOf(lone)).toEqual(decodeEntry(lone, json).tags);
+    expect(lone[3]).toBe(0b11);
+    expect(lone.includes('t%uD800')).toBe(true);
+    const wellFormed = encodeEntry({ ...draft, tags: [{ tag: 't\uFFFD%', token }] });
+    expect(wellFormed[3]).toBe(0b01);
+    expect(wellFormed.includes(Buffer.from('t\uFFFD%'))).toBe(true);
+    expect(decodeEntry(wellFormed, json).tags).toEqual([{ tag: 't\uFFFD%', token }]);
+  });
+
   it('encodes null and undefined without a payload', () => {
     for (const kind of [EntryKind.Null, EntryKind.Undefined]) {
       const header = decodeEntry(
@@ -227,7 +250,12 @@ describe('entry format', () => {
         fc.double({ noNaN: true }),
         fc.array(
           fc.record({
-            tag: fc.string({ minLength: 1, maxLength: 60 }),
+            // Lone surrogates and `%` among them: at most 6 bytes a unit once encoded (`%uD800`).
+            tag: fc.string({
+              minLength: 1,
+              maxLength: 40,
+              unit: fc.constantFrom('a', ':', '%', 'u', 'D800', '\uD800', '\uDFFF', '\uFFFD', 'ü'),
+            }),
             token: fc.string({ minLength: 16, maxLength: 16, unit: 'binary-ascii' }),
           }),
           { maxLength: 5 },
@@ -245,9 +273,7 @@ describe('entry format', () => {
           const header = decodeEntry(entry, json);
           expect(header.writtenAt).toBe(writtenAt);
           expect(header.freshUntil).toBe(freshUntil);
-          expect(header.tags ?? []).toEqual(
-            tags.map((t) => ({ tag: Buffer.from(t.tag).toString(), token: t.token })),
-          );
+          expect(header.tags ?? []).toEqual(tags);
           expect([...header.payload]).toEqual([...payload]);
         },
       ),

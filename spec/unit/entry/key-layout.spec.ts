@@ -5,7 +5,7 @@ import {
   fullKeyOf,
   fullPatternsOf,
   keyOfFullKey,
-  tagKeyPrefixOf,
+  tagKeyOf,
 } from '../../../lib/entry/key-layout';
 
 /** Keys drawn often from the characters that matter here: the marker, globs, the delimiter. */
@@ -18,7 +18,7 @@ const prefix = fc.constantFrom('', 'app:', 'app:x:', 'a{1}:');
 
 describe('key layout', () => {
   it('puts every internal name under the prefix', () => {
-    expect(tagKeyPrefixOf('app:')).toBe('app:~t:');
+    expect(tagKeyOf('app:', 'users')).toBe('app:~t:users');
     expect(busChannelOf('app:')).toBe('app:~l1');
   });
 
@@ -27,7 +27,7 @@ describe('key layout', () => {
       fc.property(prefix, key, key, (p, k, tag) => {
         const full = fullKeyOf(p, k);
         expect(full.startsWith(p)).toBe(true);
-        expect(full).not.toBe(tagKeyPrefixOf(p) + tag);
+        expect(utf8(full)).not.toBe(utf8(tagKeyOf(p, tag)));
         expect(full).not.toBe(busChannelOf(p));
       }),
     );
@@ -43,17 +43,37 @@ describe('key layout', () => {
   });
 
   it('keeps the tags of managers whose prefixes nest apart (app: + x:t vs app:x: + t)', () => {
-    expect(tagKeyPrefixOf('app:') + 'x:t').not.toBe(tagKeyPrefixOf('app:x:') + 't');
+    expect(tagKeyOf('app:', 'x:t')).not.toBe(tagKeyOf('app:x:', 't'));
     fc.assert(
       fc.property(
         key,
         key,
         fc.string({ unit: fc.constantFrom('x', ':', 'y'), minLength: 1 }),
         (a, b, nest) => {
-          expect(tagKeyPrefixOf('app:') + a).not.toBe(tagKeyPrefixOf(`app:${nest}`) + b);
+          expect(utf8(tagKeyOf('app:', a))).not.toBe(utf8(tagKeyOf(`app:${nest}`, b)));
         },
       ),
     );
+  });
+
+  it('gives two different tags two different version keys, as Redis receives them (UTF-8)', () => {
+    fc.assert(
+      fc.property(prefix, key, key, (p, a, b) => {
+        if (a !== b) expect(utf8(tagKeyOf(p, a))).not.toBe(utf8(tagKeyOf(p, b)));
+      }),
+    );
+  });
+
+  it('gives tags with lone surrogates version keys of their own, and keeps every well-formed tag', () => {
+    const tags = ['t\uD800', 't\uDFFF', 't\uFFFD', 't%uD800', 'u:t%uD800', '~tu:t'];
+    expect(tags.map((tag) => tagKeyOf('app:', tag))).toEqual([
+      'app:~tu:t%uD800',
+      'app:~tu:t%uDFFF',
+      'app:~t:t\uFFFD',
+      'app:~t:t%uD800',
+      'app:~t:u:t%uD800',
+      'app:~t:~tu:t',
+    ]);
   });
 
   it('gives keys with lone surrogates keys of their own, and keeps every well-formed key', () => {
@@ -96,4 +116,9 @@ describe('key layout', () => {
 
 function isIllFormed(text: string): boolean {
   return /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text);
+}
+
+/** A string as a client sends it to Redis: UTF-8, where a lone surrogate becomes U+FFFD. */
+function utf8(text: string): string {
+  return Buffer.from(text, 'utf8').toString('hex');
 }

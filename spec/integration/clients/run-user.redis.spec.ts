@@ -1,0 +1,59 @@
+import type { RedisClient } from '../../../lib';
+import {
+  MEMORY,
+  clusterNodes,
+  familiesUnderTest,
+  type TestClient,
+} from '../../support/client-families';
+import { testRedisUrl } from '../../support/test-redis';
+
+/**
+ * The user every client of a run logs in as, standalone and Cluster, for each client family:
+ * the ACL user of an integration:acl project (spec/support/acl-env/), the URL's user (or
+ * `default`) otherwise. A client that logged in as `default` under an ACL project would run its
+ * specs unconfined and prove nothing about the ACL line. (The memory store has no user.)
+ */
+const SERVER_FAMILIES = familiesUnderTest().filter((family) => family !== MEMORY);
+
+describe.each(SERVER_FAMILIES.map((family) => [family.name, family] as const))(
+  'the user of a run on %s',
+  (_name, family) => {
+    const opened: TestClient[] = [];
+    afterEach(async () => {
+      await Promise.all(opened.splice(0).map((c) => c.close()));
+    });
+
+    it('is the run user on the standalone server', async () => {
+      const under = await family.standalone(testRedisUrl());
+      opened.push(under);
+      expect(await whoAmI(under.client)).toBe(expectedUser(new URL(testRedisUrl()).username));
+    });
+
+    const clusterOf = family.cluster?.bind(family);
+    if (clusterOf !== undefined)
+      it('is the run user on the Cluster', async () => {
+        const under = await clusterOf(clusterNodes());
+        opened.push(under);
+        expect(await whoAmI(under.client)).toBe(
+          expectedUser(process.env.CACHE_ASIDE_TEST_CLUSTER_USER ?? ''),
+        );
+      });
+  },
+);
+
+function expectedUser(user: string): string {
+  return user === '' ? 'default' : decodeURIComponent(user);
+}
+
+/** ACL WHOAMI through the client's own generic command call (ioredis family or node-redis). */
+async function whoAmI(client: RedisClient): Promise<string> {
+  const any = client as unknown as {
+    call?: (...args: string[]) => Promise<unknown>;
+    masters?: unknown;
+    sendCommand: (...args: unknown[]) => Promise<unknown>;
+  };
+  if (typeof any.call === 'function') return String(await any.call('ACL', 'WHOAMI'));
+  if (any.masters !== undefined)
+    return String(await any.sendCommand(undefined, true, ['ACL', 'WHOAMI']));
+  return String(await any.sendCommand(['ACL', 'WHOAMI']));
+}

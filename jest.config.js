@@ -31,6 +31,7 @@ const FAMILY_SPECS = [
     'not-running-at-start',
     'out-of-memory',
     'pending-invalidation',
+    'replay-after-stall',
     'slow-command',
     'stalled-process',
   ].map((name) => `<rootDir>/spec/integration/faults/${name}.spec.ts`),

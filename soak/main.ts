@@ -44,6 +44,12 @@ const BURST_CALLERS_PER_WORKER = 8;
 const BURST_SETTLE_MS = 1000;
 const STARTUP_TIMEOUT_MS = 60_000;
 const FINISH_TIMEOUT_MS = 45_000;
+/**
+ * Past the traffic time, how long a run may take at most (start-up, a fault that waits for a
+ * Cluster to recover twice, the tail, the workers' final reports, cleanup) before the watchdog
+ * stops every process it started and exits 1: a soak in CI must never hang.
+ */
+const OVERRUN_MS = STARTUP_TIMEOUT_MS + 60_000 + FINISH_TIMEOUT_MS + 30_000;
 
 const print = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -78,6 +84,12 @@ async function main(): Promise<number> {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  const hardStopMs = options.seconds * 1000 + WINDOW_MS + OVERRUN_MS;
+  const watchdog = setTimeout(() => {
+    print(`[cache-aside soak] did not finish within ${hardStopMs / 1000} s: stopping everything`);
+    void cleanup().finally(() => process.exit(1));
+  }, hardStopMs);
+  watchdog.unref();
 
   try {
     const mode = options.cluster ? 'Cluster (3 masters + 3 replicas)' : 'standalone redis-server';
@@ -151,6 +163,7 @@ async function main(): Promise<number> {
     return passed ? 0 : 1;
   } finally {
     await cleanup();
+    clearTimeout(watchdog);
   }
 }
 

@@ -27,6 +27,8 @@ export interface ReadRecord {
   start: number;
   end: number;
   version: number;
+  /** A get whose own loader ran: when it was called (soak clock), to tell a wait from a load. */
+  loaderAt?: number;
 }
 
 /** One acknowledged cache write: from `ackAt` on, a read must answer at least `version`. */

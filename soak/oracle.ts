@@ -7,6 +7,13 @@ const KILLS: readonly FaultKind[] = ['kill-restart', 'master-kill'];
 /** A read slower than this counts as a slow get (a lease nobody holds makes readers wait ~5 s). */
 export const SLOW_GET_MS = 1000;
 
+/**
+ * What a slow get spent its time on: waiting before its own loader ran (another process's load
+ * lease, a Redis deadline), its own loader, or waiting without loading (for another's value, or
+ * for a load of this process it joined).
+ */
+export type SlowCause = 'waited, then loaded' | 'loaded slowly' | 'waited, no load of its own';
+
 export interface StaleExample {
   key: string;
   answered: number;
@@ -32,6 +39,12 @@ export interface OracleVerdict {
   /** The first slow gets beyond the window: key, soak-clock start, duration in ms. */
   slowExamples: Array<{ key: string; start: number; ms: number }>;
   slowGetsWithinWindow: number;
+  /** Slow gets inside a fault window, by the fault. */
+  slowWithinByFault: Partial<Record<FaultKind, number>>;
+  /** Every slow get, by what it spent its time on. */
+  slowByCause: Partial<Record<SlowCause, number>>;
+  /** Of the slow gets that loaded themselves: the longest wait before their loader ran, ms. */
+  slowMaxWaitBeforeLoad: number;
   maxGetMsBeyondWindow: number;
   getP50: number;
   getP99: number;
@@ -87,6 +100,9 @@ export class Oracle {
       slowGetsBeyondWindow: 0,
       slowExamples: [],
       slowGetsWithinWindow: 0,
+      slowWithinByFault: {},
+      slowByCause: {},
+      slowMaxWaitBeforeLoad: 0,
       maxGetMsBeyondWindow: 0,
       getP50: 0,
       getP99: 0,
@@ -102,11 +118,21 @@ export class Oracle {
         if (fault === undefined)
           verdict.maxGetMsBeyondWindow = Math.max(verdict.maxGetMsBeyondWindow, ms);
         if (ms > SLOW_GET_MS) {
+          const cause = slowCauseOf(read);
+          verdict.slowByCause[cause] = (verdict.slowByCause[cause] ?? 0) + 1;
+          if (read.loaderAt !== undefined)
+            verdict.slowMaxWaitBeforeLoad = Math.max(
+              verdict.slowMaxWaitBeforeLoad,
+              read.loaderAt - read.start,
+            );
           if (fault === undefined) {
             verdict.slowGetsBeyondWindow++;
             if (verdict.slowExamples.length < 5)
               verdict.slowExamples.push({ key: read.key, start: read.start, ms });
-          } else verdict.slowGetsWithinWindow++;
+          } else {
+            verdict.slowGetsWithinWindow++;
+            verdict.slowWithinByFault[fault] = (verdict.slowWithinByFault[fault] ?? 0) + 1;
+          }
         }
       }
       const acks = this.acks.get(read.key);
@@ -142,6 +168,13 @@ export class Oracle {
     verdict.getMax = getLatencies[getLatencies.length - 1] ?? 0;
     return verdict;
   }
+}
+
+function slowCauseOf(read: ReadRecord): SlowCause {
+  if (read.loaderAt === undefined) return 'waited, no load of its own';
+  return read.loaderAt - read.start >= read.end - read.loaderAt
+    ? 'waited, then loaded'
+    : 'loaded slowly';
 }
 
 /** The last acknowledgement strictly before `time` (acks sorted by time). */

@@ -62,6 +62,12 @@ export function renderReport(summary: SoakSummary): { text: string; passed: bool
     `slow gets > ${SLOW_GET_MS} ms`,
     `${verdict.slowGetsBeyondWindow} beyond the window, ${verdict.slowGetsWithinWindow} within`,
   );
+  if (verdict.slowGetsWithinWindow + verdict.slowGetsBeyondWindow > 0) {
+    info('  slow gets within, by fault', byKind(verdict.slowWithinByFault).trim() || 'none');
+    info('  slow gets, by what they waited for', byKind(verdict.slowByCause).trim());
+    if (verdict.slowMaxWaitBeforeLoad > 0)
+      info('  longest wait before its own load', ms(verdict.slowMaxWaitBeforeLoad));
+  }
   info(
     'get latency p50 / p99 / max',
     `${ms(verdict.getP50)} / ${ms(verdict.getP99)} / ${ms(verdict.getMax)} (${verdict.gets} gets)`,

@@ -157,10 +157,14 @@ class Traffic {
 
   private async get(key: string, tags: string[]): Promise<void> {
     const start = nowMs();
+    let loaderAt: number | undefined;
     try {
       const value = await this.cache.get<unknown>(
         key,
-        async (k) => (await loadVersions([k]))[0],
+        async (k) => {
+          loaderAt ??= nowMs();
+          return (await loadVersions([k]))[0];
+        },
         tags.length > 0 ? { tags } : undefined,
       );
       reads.push({
@@ -170,6 +174,7 @@ class Traffic {
         start,
         end: nowMs(),
         version: versionOf(value),
+        ...(loaderAt === undefined ? {} : { loaderAt }),
       });
     } catch (error) {
       fail(`get`, error);

@@ -77,6 +77,17 @@ export class CircuitBreaker {
     if (this.consecutiveFailures >= this.failureThreshold) this.openedAt = this.now();
   }
 
+  /**
+   * A failure that does not count towards opening the circuit (a `getMany` chunk's, or a command
+   * that expired while others on its connection were answered). If it was the half-open probe,
+   * the probe failed: the circuit opens again for a cool-down. Left unsettled, the probe would
+   * refuse every later command until the client reconnected — after a stall, which ends without
+   * a reconnect, caching and queued invalidations waited indefinitely.
+   */
+  recordUncountedFailure(): void {
+    if (this.probing) this.recordFailure();
+  }
+
   /** Forget past failures (the client reported it is ready again). */
   reset(): void {
     this.consecutiveFailures = 0;

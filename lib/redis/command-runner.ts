@@ -5,6 +5,7 @@ import { DeadlineQueue, type Waiter } from './deadline';
 import { RedisUnavailableError } from '../errors/redis-unavailable.error';
 import { WriteCoalescer } from './write-coalescer';
 import { NodeBreakers } from './node-breakers';
+import { recoverySignalOf, type RecoverySignal } from './recovery-signal';
 
 /**
  * A command to send, given the client's adapter (not called at all when the runner refuses).
@@ -26,14 +27,17 @@ export class CommandRunner {
   /** One breaker per Cluster master (the given one alone when standalone). */
   private readonly breakers: NodeBreakers;
   private readonly coalescer: WriteCoalescer | undefined;
-  private readonly recoveryListeners: Array<() => void> = [];
+  /** Shared by every runner on this connection (see `recovery-signal.ts`). */
+  private readonly recovery: RecoverySignal;
+  /** What removes this runner's listeners from the shared signal, on `detach`. */
+  private readonly unlisten: Array<() => void> = [];
   private readonly stopListening: () => void;
   /** What a direct GET's rejection tells its breaker, per breaker (made once each). */
   private readonly directRejected = new WeakMap<CircuitBreaker, (error: Error) => void>();
   private readonly onClientReady = (): void => {
     this.everReady = true;
     this.breakers.reset();
-    this.notifyRecovered();
+    this.recovery.notify();
   };
 
   /** `breaker` is the breaker of a standalone client; a Cluster's nodes get siblings of it. */
@@ -46,6 +50,7 @@ export class CommandRunner {
     private readonly countsFailures = true,
   ) {
     this.everReady = connection.state() === 'ready';
+    this.recovery = recoverySignalOf(connection);
     const cluster = connection.isCluster;
     this.breakers = new NodeBreakers(breaker, cluster ? connection : undefined);
     // Commands that expired together are one failure, and none while Redis answers others on
@@ -56,7 +61,9 @@ export class CommandRunner {
     this.deadlines = new DeadlineQueue<CircuitBreaker>(
       operationTimeout,
       (expiredOn, _expired, progressed) => {
-        if (!progressed && countsFailures) (expiredOn ?? breaker).recordFailure();
+        const on = expiredOn ?? breaker;
+        if (!progressed && countsFailures) on.recordFailure();
+        else on.recordUncountedFailure();
       },
       undefined,
       (group) => !cluster || (group !== undefined && group !== breaker),
@@ -67,10 +74,11 @@ export class CommandRunner {
 
   /**
    * Called each time Redis is back: the client (re)connected, or a command succeeded after the
-   * circuit had opened (a hung server that woke up never reconnects).
+   * circuit had opened (a hung server that woke up never reconnects) — a command of any runner on
+   * this connection, a `getMany` chunk's included.
    */
   onRecovered(listener: () => void): void {
-    this.recoveryListeners.push(listener);
+    this.unlisten.push(this.recovery.listen(listener));
   }
 
   get circuit(): CircuitState {
@@ -84,6 +92,7 @@ export class CommandRunner {
 
   detach(): void {
     this.stopListening();
+    for (const remove of this.unlisten.splice(0)) remove();
   }
 
   /** Sends `command`; `key` (where it has one) picks the Cluster node's breaker. */
@@ -181,8 +190,11 @@ export class CommandRunner {
     if (listener === undefined) {
       listener = (error: Error): void => {
         if (error instanceof DeadlineExceededError) return; // counted by the deadline queue
-        if (this.connection.isReplyError(error)) breaker.recordSuccess();
-        else if (this.countsFailures) breaker.recordFailure();
+        // A reply error proves Redis answers: an outage it ends is over like any other.
+        if (this.connection.isReplyError(error)) {
+          if (breaker.recordSuccess()) this.recovery.notify();
+        } else if (this.countsFailures) breaker.recordFailure();
+        else breaker.recordUncountedFailure();
       };
       this.directRejected.set(breaker, listener);
     }
@@ -202,14 +214,17 @@ export class CommandRunner {
         (value) => {
           if (ticket.isResolved) return;
           ticket.isResolved = true;
-          if (breaker.recordSuccess()) this.notifyRecovered();
+          if (breaker.recordSuccess()) this.recovery.notify();
           resolve(value);
         },
         (error: unknown) => {
           if (ticket.isResolved) return;
           ticket.isResolved = true;
-          if (this.connection.isReplyError(error)) breaker.recordSuccess();
-          else if (this.countsFailures) breaker.recordFailure();
+          // A reply error proves Redis answers: an outage it ends is over like any other.
+          if (this.connection.isReplyError(error)) {
+            if (breaker.recordSuccess()) this.recovery.notify();
+          } else if (this.countsFailures) breaker.recordFailure();
+          else breaker.recordUncountedFailure();
           // Clients reject with Errors; anything else is wrapped without its content.
           reject(
             error instanceof Error ? error : new Error('[cache-aside] the Redis client failed'),
@@ -225,10 +240,6 @@ export class CommandRunner {
     if (state === 'ready') return true;
     if (write || this.everReady) return false;
     return state === 'connecting' || state === 'lazy';
-  }
-
-  private notifyRecovered(): void {
-    for (const listener of this.recoveryListeners) listener();
   }
 
   unavailableReason(): string {

@@ -1,5 +1,8 @@
 import type { CircuitBreaker, CircuitState } from './circuit-breaker';
 
+/** The node breakers of each fallback breaker, shared by every runner that has it. */
+const nodesOf = new WeakMap<CircuitBreaker, Map<string, CircuitBreaker>>();
+
 /**
  * One circuit breaker per Cluster master (by the address the client's slot table gives for a
  * key), so that a dead master makes only its own slots skip Redis while the healthy shards go on
@@ -9,16 +12,30 @@ import type { CircuitBreaker, CircuitState } from './circuit-breaker';
  * A master that fails over is replaced in the slot table by its promoted replica, a new address
  * with a closed breaker of its own: caching resumes on those slots as soon as the client learns
  * of the promotion.
+ *
+ * Every `NodeBreakers` made with the same fallback shares one breaker per node: a manager's
+ * `getMany` chunks (its batch view, a runner of their own) honour the circuits its other commands
+ * opened. Before, the batch view had breakers of its own that never opened, so after a stall a
+ * `getMany` took leases on a shard whose circuit was open, and the lease's give-back — sent
+ * through the manager's own, open circuit — was refused: other processes waited for that lease
+ * until its TTL (the Cluster soak's 5 s gets after a stall of one process).
  */
 export class NodeBreakers {
-  private readonly byNode = new Map<string, CircuitBreaker>();
+  private readonly byNode: Map<string, CircuitBreaker>;
 
   /** `routing` is the Cluster's slot table, as the client knows it; undefined when standalone. */
   constructor(
     readonly fallback: CircuitBreaker,
     private readonly routing:
       { nodeOf(key: string): string | undefined; servingNodes(): Set<string> } | undefined,
-  ) {}
+  ) {
+    let shared = nodesOf.get(fallback);
+    if (shared === undefined) {
+      shared = new Map<string, CircuitBreaker>();
+      nodesOf.set(fallback, shared);
+    }
+    this.byNode = shared;
+  }
 
   /** The breaker of the node serving `key` now (the fallback when there is no such node). */
   forKey(key: string | undefined): CircuitBreaker {

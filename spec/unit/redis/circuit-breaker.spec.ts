@@ -17,6 +17,27 @@ describe('CircuitBreaker', () => {
     expect(b.state).toBe('closed');
   });
 
+  it('ends a probe that failed without counting: open again, then one new probe', () => {
+    const b = breaker();
+    b.recordFailure();
+    b.recordFailure();
+    now = 100;
+    expect(b.allowsRequest()).toBe(true); // the probe (a getMany chunk, say)
+    b.recordUncountedFailure();
+    expect(b.state).toBe('open');
+    expect(b.allowsRequest()).toBe(false);
+    now = 200;
+    expect(b.allowsRequest()).toBe(true);
+  });
+
+  it('ignores an uncounted failure outside a probe', () => {
+    const b = breaker();
+    b.recordUncountedFailure();
+    b.recordUncountedFailure();
+    expect(b.state).toBe('closed');
+    expect(b.clean).toBe(true);
+  });
+
   it('opens after consecutive failures and skips requests for the cool-down', () => {
     const b = breaker();
     b.recordFailure();

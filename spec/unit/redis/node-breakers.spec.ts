@@ -14,6 +14,20 @@ describe('NodeBreakers (one circuit breaker per Cluster master)', () => {
     expect(breakers.states()).toEqual({});
   });
 
+  it("runners with the same fallback share each node's breaker (a getMany's batch view too)", () => {
+    const one = fallback();
+    const routing = {
+      nodeOf: (key: string) => `node-of-${key}`,
+      servingNodes: () => new Set(['node-of-a']),
+    };
+    const own = new NodeBreakers(one, routing);
+    const batchView = new NodeBreakers(one, routing);
+    own.forKey('a').recordFailure(); // the manager's commands open the shard's circuit
+    expect(batchView.forKey('a')).toBe(own.forKey('a'));
+    expect(batchView.forKey('a').allowsRequest()).toBe(false);
+    expect(new NodeBreakers(fallback(), routing).forKey('a').allowsRequest()).toBe(true);
+  });
+
   it('a Cluster: a breaker per serving master, the fallback for keys of no known node', () => {
     const table = new Map([
       ['a', 'n1:1'],

@@ -79,4 +79,26 @@ describe('the soak oracle', () => {
     expect(verdict.getP50).toBe(SLOW_GET_MS + 5);
     expect(verdict.maxGetMsBeyondWindow).toBe(SLOW_GET_MS + 5);
   });
+
+  it('says what each slow get waited for, and under which fault', () => {
+    const stall: FaultRecord = { kind: 'stall', target: 'all', start: 0, end: 100 };
+    const slow = 2 * SLOW_GET_MS;
+    const verdict = judge(
+      [],
+      [
+        { ...read('a', 0, 0, slow), loaderAt: slow - 10 }, // a lease wait, then its own load
+        { ...read('b', 0, 0, slow), loaderAt: 10 }, // its own loader was slow
+        read('c', 0, 0, slow), // waited, and answered without loading
+        { ...read('d', 0, 0, 5), loaderAt: 1 }, // fast: not counted
+      ],
+      [stall],
+    );
+    expect(verdict.slowByCause).toEqual({
+      'waited, then loaded': 1,
+      'loaded slowly': 1,
+      'waited, no load of its own': 1,
+    });
+    expect(verdict.slowWithinByFault).toEqual({ stall: 3 });
+    expect(verdict.slowMaxWaitBeforeLoad).toBe(slow - 10);
+  });
 });

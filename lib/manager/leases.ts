@@ -6,15 +6,33 @@ import { newLeaseMarker } from './load-lease';
 import type { Lookup } from './lookup';
 import type { Telemetry } from './telemetry';
 
+/** Give-backs held for Redis's return at most; past that, a lease is left to expire by itself. */
+export const MAX_HELD_GIVE_BACKS = 10_000;
+
+/** A give-back Redis did not take, held until Redis answers again or the lease is over anyway. */
+interface HeldGiveBack {
+  readonly fullKey: string;
+  readonly via: RedisGateway;
+  /** When the lease has expired by itself at the latest (`Date.now()` time). */
+  readonly until: number;
+}
+
 /** Taking and giving back load leases (see `load-lease.ts` for why they sit at the key). */
 export class Leases {
+  /** By lease marker (each is unique). */
+  private readonly held = new Map<string, HeldGiveBack>();
+
   constructor(
     private readonly gateway: RedisGateway,
     private readonly telemetry: Telemetry,
     private readonly background: BackgroundTasks,
     private readonly keyPrefix: string,
     readonly ttlMs: number,
-  ) {}
+  ) {
+    gateway.onRecovered(() => {
+      this.giveBackHeld();
+    });
+  }
 
   /**
    * `SET NX` for an absent key; compare-and-set over what we read otherwise: a stale entry by its
@@ -80,13 +98,32 @@ export class Leases {
     return { markers, failed: failure !== undefined };
   }
 
-  /** Gives a lease back (in the background) so others stop waiting at once. */
+  /**
+   * Gives a lease back (in the background) so others stop waiting at once. One that fails (Redis
+   * unreachable, the circuit open, a Cluster master killed under it) is held and sent again once
+   * Redis answers: before, other processes waited out the whole lease (5 s by default) for a
+   * load whose store had failed with it. Giving back is a compare-and-delete of our own marker,
+   * so sending it again, or after the lease went, changes nothing else.
+   */
   release(fullKey: string, marker: string, via: RedisGateway = this.gateway): void {
+    this.giveBack(fullKey, marker, via, Date.now() + this.ttlMs);
+  }
+
+  private giveBack(fullKey: string, marker: string, via: RedisGateway, until: number): void {
     this.background.track(
       via.releaseLease(fullKey, marker).catch(() => {
-        // Nothing to do: the lease expires by itself after its TTL.
+        if (this.held.size < MAX_HELD_GIVE_BACKS) this.held.set(marker, { fullKey, via, until });
       }),
     );
+  }
+
+  /** Sends the held give-backs again, but for leases that have expired by now. */
+  private giveBackHeld(): void {
+    const now = Date.now();
+    for (const [marker, { fullKey, via, until }] of this.held) {
+      this.held.delete(marker);
+      if (until > now) this.giveBack(fullKey, marker, via, until);
+    }
   }
 
   /** `via`: the batch gateway for a `getMany`'s leases (see `RedisGateway.forBatches`). */

@@ -17,6 +17,15 @@ export interface BatchStore {
   readonly failed: (error: unknown) => void;
 }
 
+/** `afterLoader`'s outcome handlers for a plain call of the loader. */
+function passValue<T>(value: T): T {
+  return value;
+}
+
+function rethrow(error: unknown): never {
+  throw error;
+}
+
 /** How long a failing loader is left alone while a stale value answers inside its grace window. */
 const GRACE_RETRY_MS = 1000;
 /** Waiting past a lease's TTL by this much lets a waiter see a crashed holder's lease expire. */
@@ -104,18 +113,49 @@ export class MissPath {
     ) as Promise<T>;
   }
 
-  /** Calls the loader, timed for `stats()` and traced on `cache-aside:load` when subscribed. */
-  async callLoader<T>(request: CacheRequest<T>, loader: Loader<T>): Promise<T> {
+  /**
+   * Calls the loader, timed for `stats()` and traced on `cache-aside:load` when subscribed. Not
+   * an `async` function: a pending miss would keep its frame and one more promise (issue #12
+   * finding 5).
+   */
+  callLoader<T>(request: CacheRequest<T>, loader: Loader<T>): Promise<T> {
+    return this.afterLoader(request, loader, passValue, rethrow);
+  }
+
+  /**
+   * Calls the loader and runs `onValue` or `onError` on its outcome, after timing it: one
+   * reaction on the loader's promise for both (a loader that throws synchronously rejects).
+   */
+  private afterLoader<T, R>(
+    request: CacheRequest<T>,
+    loader: Loader<T>,
+    onValue: (value: T) => R,
+    onError: (error: unknown) => R,
+  ): Promise<R> {
+    const { counters } = this.core.telemetry;
     const started = Date.now();
+    let loading: T | Promise<T>;
     try {
-      if (cacheChannels.load.hasSubscribers) {
-        const { key, label } = request;
-        return await traceLoad(this.core.telemetry.identity, key, label, () => loader(key));
-      }
-      return await loader(request.key);
-    } finally {
-      this.core.telemetry.counters.load(request.label, Date.now() - started);
+      loading = cacheChannels.load.hasSubscribers
+        ? traceLoad(this.core.telemetry.identity, request.key, request.label, () =>
+            loader(request.key),
+          )
+        : loader(request.key);
+    } catch (error) {
+      // As from an `async` function: a loader that throws at once rejects (the handler sees it).
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the loader's own error, as thrown
+      loading = Promise.reject(error);
     }
+    return Promise.resolve(loading).then(
+      (value) => {
+        counters.load(request.label, Date.now() - started);
+        return onValue(value);
+      },
+      (error: unknown) => {
+        counters.load(request.label, Date.now() - started);
+        return onError(error);
+      },
+    );
   }
 
   /**
@@ -212,8 +252,41 @@ export class MissPath {
    * Runs the loader under our lease and stores its result. With an old value inside its grace
    * window, a failing loader is answered by that value; timeouts (soft with an old value, hard
    * always) stop the caller waiting while the load goes on and stores when it is done.
+   *
+   * The common case (no tags, no old value, no hard timeout) is one reaction on the loader's
+   * promise: a pending miss holds no frame of this function (issue #12 finding 5).
    */
-  private async loadAndStore<T>(
+  private loadAndStore<T>(
+    request: CacheRequest<T>,
+    loader: Loader<T>,
+    marker: string,
+    stale: FoundEntry | undefined,
+    flight: Flight,
+  ): Promise<T> {
+    const { opts } = request;
+    const wantsTags = opts.tags !== undefined && opts.tags.length > 0;
+    if (wantsTags || stale !== undefined || opts.hardTimeoutMs !== undefined)
+      return this.loadAndStoreGuarded(request, loader, marker, stale, flight);
+    const { core } = this;
+    // Taken before the load: any invalidation this process hears of during it keeps the result
+    // out of the in-process tier (the Redis side is guarded by the lease).
+    const epoch = core.local.epoch;
+    return this.afterLoader(
+      request,
+      loader,
+      (value) => {
+        void this.storeLoaded(request, value, marker, undefined, epoch);
+        return value;
+      },
+      (error: unknown) => {
+        core.leases.release(request.fullKey, marker);
+        throw error;
+      },
+    );
+  }
+
+  /** `loadAndStore` with tag stamps to read first, an old value to fall back on, or a timeout. */
+  private async loadAndStoreGuarded<T>(
     request: CacheRequest<T>,
     loader: Loader<T>,
     marker: string,

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Flight } from './single-flight';
+import type { Flight, SettleListener } from './single-flight';
 
 /**
  * Which loads the current code runs inside, so that a loader reading a key it is itself loading
@@ -11,25 +11,38 @@ import type { Flight } from './single-flight';
  * enabled store makes every promise of the process carry it, hits included; the store is
  * therefore disabled whenever no load is running (see `docs/failures.md`, re-entrancy).
  */
-interface LoadFrame {
-  /** The single-flight registry of the manager that runs the load (one per manager). */
-  readonly owner: object;
-  /** The caller's keys of the load (one for `get`, the missing ones for `getMany`). */
-  readonly keys: readonly string[];
-  readonly fullKeys: readonly string[];
-  /** The flights of those keys, read for the lease they hold at the key. */
-  readonly flights: readonly Flight[];
-  readonly parent: LoadFrame | undefined;
-  /** Set when the load has settled: work it left running is no longer inside it. */
-  done: boolean;
-}
-
 const loading = new AsyncLocalStorage<LoadFrame>();
 let running = 0;
 /** The caller's key of each flight begun inside a frame, for naming cycles. */
 const keyOf = new WeakMap<Flight, string>();
 /** The flights each load waits for: joined by reads made inside its loader (until they settle). */
 const waitsFor = new WeakMap<Flight, Set<Flight>>();
+
+/** One load the current code may run inside (a `get`'s key, or a `getMany`'s missing keys). */
+class LoadFrame implements SettleListener {
+  /** Set when the load has settled: work it left running is no longer inside it. */
+  done = false;
+  /** The frame the load was started inside, if any. */
+  readonly parent: LoadFrame | undefined = loading.getStore();
+
+  constructor(
+    /** The single-flight registry of the manager that runs the load (one per manager). */
+    readonly owner: object,
+    /** The caller's keys of the load (one for `get`, the missing ones for `getMany`). */
+    readonly keys: readonly string[],
+    readonly fullKeys: readonly string[],
+    /** The flights of those keys, read for the lease they hold at the key. */
+    readonly flights: readonly Flight[],
+  ) {
+    flights.forEach((flight, i) => keyOf.set(flight, keys[i]));
+    running++;
+  }
+
+  /** The load settled (told by its single-flight registry, or by `insideLoad`'s reaction). */
+  settled(): void {
+    leave(this);
+  }
+}
 
 /**
  * Runs `load` as a load of `keys`: reads made inside it (at any depth of awaits) see it.
@@ -42,28 +55,41 @@ export function insideLoad<R>(
   flights: readonly Flight[],
   load: () => Promise<R>,
 ): Promise<R> {
-  const frame: LoadFrame = {
-    owner,
-    keys,
-    fullKeys,
-    flights,
-    parent: loading.getStore(),
-    done: false,
-  };
-  flights.forEach((flight, i) => keyOf.set(flight, keys[i]));
-  running++;
-  let result: Promise<R>;
-  try {
-    result = loading.run(frame, load);
-  } catch (error) {
-    leave(frame);
-    throw error;
-  }
+  const frame = new LoadFrame(owner, keys, fullKeys, flights);
+  const result = run(frame, load);
   const end = (): void => {
     leave(frame);
   };
   result.then(end, end);
   return result;
+}
+
+/**
+ * `insideLoad` for the one key of `flight`, whose single-flight registry watches the load
+ * anyway: the frame is left when the registry tells the flight it settled, without a reaction
+ * of its own (one promise, one reaction and a closure less per pending miss).
+ */
+export function insideFlight<R>(
+  owner: object,
+  key: string,
+  fullKey: string,
+  flight: Flight,
+  load: () => Promise<R>,
+): Promise<R> {
+  const frame = new LoadFrame(owner, [key], [fullKey], [flight]);
+  const result = run(frame, load);
+  flight.listener = frame;
+  return result;
+}
+
+/** Runs `load` inside `frame`; a synchronous throw leaves the frame at once. */
+function run<R>(frame: LoadFrame, load: () => Promise<R>): Promise<R> {
+  try {
+    return loading.run(frame, load);
+  } catch (error) {
+    leave(frame);
+    throw error;
+  }
 }
 
 function leave(frame: LoadFrame): void {

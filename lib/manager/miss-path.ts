@@ -7,7 +7,7 @@ import { newLeaseMarker, pollSchedule } from './load-lease';
 import { ABSENT, LEASED, type FoundEntry, type Lookup } from './lookup';
 import { canJoinUnread, type Flight } from './single-flight';
 import { raceTimeout, TIMED_OUT } from './timeout-race';
-import { cycleClosedBy, cycleThroughJoin, insideLoad, noteJoin } from './load-context';
+import { cycleClosedBy, cycleThroughJoin, insideFlight, noteJoin } from './load-context';
 import { ReentrantLoadError } from '../errors/reentrant-load.error';
 import type { RedisGateway } from '../redis/redis-gateway';
 
@@ -104,7 +104,7 @@ export class MissPath {
     return flights.run(
       fullKey,
       (flight) =>
-        insideLoad(flights, [key], [fullKey], [flight], () => this.callLoader(request, loader)),
+        insideFlight(flights, key, fullKey, flight, () => this.callLoader(request, loader)),
       (joined, promise) => {
         this.core.telemetry.counters.coalesced++;
         noteJoin(joined, promise);

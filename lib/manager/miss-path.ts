@@ -17,15 +17,6 @@ export interface BatchStore {
   readonly failed: (error: unknown) => void;
 }
 
-/** `afterLoader`'s outcome handlers for a plain call of the loader. */
-function passValue<T>(value: T): T {
-  return value;
-}
-
-function rethrow(error: unknown): never {
-  throw error;
-}
-
 /** How long a failing loader is left alone while a stale value answers inside its grace window. */
 const GRACE_RETRY_MS = 1000;
 /** Waiting past a lease's TTL by this much lets a waiter see a crashed holder's lease expire. */
@@ -119,43 +110,39 @@ export class MissPath {
    * finding 5).
    */
   callLoader<T>(request: CacheRequest<T>, loader: Loader<T>): Promise<T> {
-    return this.afterLoader(request, loader, passValue, rethrow);
-  }
-
-  /**
-   * Calls the loader and runs `onValue` or `onError` on its outcome, after timing it: one
-   * reaction on the loader's promise for both (a loader that throws synchronously rejects).
-   */
-  private afterLoader<T, R>(
-    request: CacheRequest<T>,
-    loader: Loader<T>,
-    onValue: (value: T) => R,
-    onError: (error: unknown) => R,
-  ): Promise<R> {
-    const { counters } = this.core.telemetry;
     const started = Date.now();
-    let loading: T | Promise<T>;
-    try {
-      loading = cacheChannels.load.hasSubscribers
-        ? traceLoad(this.core.telemetry.identity, request.key, request.label, () =>
-            loader(request.key),
-          )
-        : loader(request.key);
-    } catch (error) {
-      // As from an `async` function: a loader that throws at once rejects (the handler sees it).
-      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the loader's own error, as thrown
-      loading = Promise.reject(error);
-    }
-    return Promise.resolve(loading).then(
+    return this.startLoader(request, loader).then(
       (value) => {
-        counters.load(request.label, Date.now() - started);
-        return onValue(value);
+        this.loadTimed(request.label, started);
+        return value;
       },
       (error: unknown) => {
-        counters.load(request.label, Date.now() - started);
-        return onError(error);
+        this.loadTimed(request.label, started);
+        throw error;
       },
     );
+  }
+
+  /** The loader's promise (traced when subscribed); a loader that throws at once rejects it. */
+  private startLoader<T>(request: CacheRequest<T>, loader: Loader<T>): Promise<T> {
+    try {
+      return Promise.resolve(
+        cacheChannels.load.hasSubscribers
+          ? traceLoad(this.core.telemetry.identity, request.key, request.label, () =>
+              loader(request.key),
+            )
+          : loader(request.key),
+      );
+    } catch (error) {
+      // As from an `async` function: the caller's rejection handler sees the loader's own error.
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the loader's own error, as thrown
+      return Promise.reject(error);
+    }
+  }
+
+  /** Counts a settled load for `stats()`. */
+  private loadTimed(label: string | undefined, started: number): void {
+    this.core.telemetry.counters.load(label, Date.now() - started);
   }
 
   /**
@@ -267,19 +254,20 @@ export class MissPath {
     const wantsTags = opts.tags !== undefined && opts.tags.length > 0;
     if (wantsTags || stale !== undefined || opts.hardTimeoutMs !== undefined)
       return this.loadAndStoreGuarded(request, loader, marker, stale, flight);
-    const { core } = this;
     // Taken before the load: any invalidation this process hears of during it keeps the result
     // out of the in-process tier (the Redis side is guarded by the lease).
-    const epoch = core.local.epoch;
-    return this.afterLoader(
-      request,
-      loader,
+    const epoch = this.core.local.epoch;
+    // Timing and storing in the same handlers: one reaction on the loader's promise.
+    const started = Date.now();
+    return this.startLoader(request, loader).then(
       (value) => {
+        this.loadTimed(request.label, started);
         void this.storeLoaded(request, value, marker, undefined, epoch);
         return value;
       },
       (error: unknown) => {
-        core.leases.release(request.fullKey, marker);
+        this.loadTimed(request.label, started);
+        this.core.leases.release(request.fullKey, marker);
         throw error;
       },
     );

@@ -13,8 +13,16 @@ import { LEASE_MARKER_PREFIX } from '../entry/entry-format';
  * pattern invalidation finds it with the entries, and a crashed holder costs at most leaseTtl.
  */
 export function newLeaseMarker(): string {
-  return LEASE_MARKER_PREFIX + randomBytes(12).toString('base64url');
+  return PROCESS_MARKER + (++markers).toString(36);
 }
+
+/**
+ * What makes a marker ours: 72 random bits drawn once per process (other processes cannot
+ * guess or repeat them), then a counter (no two loads of this process share a marker). A marker
+ * per miss then costs one short string, not a `randomBytes` buffer and its encoding.
+ */
+const PROCESS_MARKER = LEASE_MARKER_PREFIX + randomBytes(9).toString('base64url') + '.';
+let markers = 0;
 
 /**
  * Backoff of a process waiting for another's load: short at first, capped, until the deadline —

@@ -7,7 +7,7 @@ import { newLeaseMarker, pollSchedule } from './load-lease';
 import { ABSENT, LEASED, type FoundEntry, type Lookup } from './lookup';
 import { canJoinUnread, type Flight } from './single-flight';
 import { raceTimeout, TIMED_OUT } from './timeout-race';
-import { cycleClosedBy, cycleThroughJoin, insideLoad, noteJoin } from './load-context';
+import { cycleClosedBy, cycleThroughJoin, insideFlight, noteJoin } from './load-context';
 import { ReentrantLoadError } from '../errors/reentrant-load.error';
 import type { RedisGateway } from '../redis/redis-gateway';
 
@@ -95,7 +95,7 @@ export class MissPath {
     return flights.run(
       fullKey,
       (flight) =>
-        insideLoad(flights, [key], [fullKey], [flight], () => this.callLoader(request, loader)),
+        insideFlight(flights, key, fullKey, flight, () => this.callLoader(request, loader)),
       (joined, promise) => {
         this.core.telemetry.counters.coalesced++;
         noteJoin(joined, promise);
@@ -104,18 +104,45 @@ export class MissPath {
     ) as Promise<T>;
   }
 
-  /** Calls the loader, timed for `stats()` and traced on `cache-aside:load` when subscribed. */
-  async callLoader<T>(request: CacheRequest<T>, loader: Loader<T>): Promise<T> {
+  /**
+   * Calls the loader, timed for `stats()` and traced on `cache-aside:load` when subscribed. Not
+   * an `async` function: a pending miss would keep its frame and one more promise (issue #12
+   * finding 5).
+   */
+  callLoader<T>(request: CacheRequest<T>, loader: Loader<T>): Promise<T> {
     const started = Date.now();
+    return this.startLoader(request, loader).then(
+      (value) => {
+        this.loadTimed(request.label, started);
+        return value;
+      },
+      (error: unknown) => {
+        this.loadTimed(request.label, started);
+        throw error;
+      },
+    );
+  }
+
+  /** The loader's promise (traced when subscribed); a loader that throws at once rejects it. */
+  private startLoader<T>(request: CacheRequest<T>, loader: Loader<T>): Promise<T> {
     try {
-      if (cacheChannels.load.hasSubscribers) {
-        const { key, label } = request;
-        return await traceLoad(this.core.telemetry.identity, key, label, () => loader(key));
-      }
-      return await loader(request.key);
-    } finally {
-      this.core.telemetry.counters.load(request.label, Date.now() - started);
+      return Promise.resolve(
+        cacheChannels.load.hasSubscribers
+          ? traceLoad(this.core.telemetry.identity, request.key, request.label, () =>
+              loader(request.key),
+            )
+          : loader(request.key),
+      );
+    } catch (error) {
+      // As from an `async` function: the caller's rejection handler sees the loader's own error.
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the loader's own error, as thrown
+      return Promise.reject(error);
     }
+  }
+
+  /** Counts a settled load for `stats()`. */
+  private loadTimed(label: string | undefined, started: number): void {
+    this.core.telemetry.counters.load(label, Date.now() - started);
   }
 
   /**
@@ -212,8 +239,42 @@ export class MissPath {
    * Runs the loader under our lease and stores its result. With an old value inside its grace
    * window, a failing loader is answered by that value; timeouts (soft with an old value, hard
    * always) stop the caller waiting while the load goes on and stores when it is done.
+   *
+   * The common case (no tags, no old value, no hard timeout) is one reaction on the loader's
+   * promise: a pending miss holds no frame of this function (issue #12 finding 5).
    */
-  private async loadAndStore<T>(
+  private loadAndStore<T>(
+    request: CacheRequest<T>,
+    loader: Loader<T>,
+    marker: string,
+    stale: FoundEntry | undefined,
+    flight: Flight,
+  ): Promise<T> {
+    const { opts } = request;
+    const wantsTags = opts.tags !== undefined && opts.tags.length > 0;
+    if (wantsTags || stale !== undefined || opts.hardTimeoutMs !== undefined)
+      return this.loadAndStoreGuarded(request, loader, marker, stale, flight);
+    // Taken before the load: any invalidation this process hears of during it keeps the result
+    // out of the in-process tier (the Redis side is guarded by the lease).
+    const epoch = this.core.local.epoch;
+    // Timing and storing in the same handlers: one reaction on the loader's promise.
+    const started = Date.now();
+    return this.startLoader(request, loader).then(
+      (value) => {
+        this.loadTimed(request.label, started);
+        void this.storeLoaded(request, value, marker, undefined, epoch);
+        return value;
+      },
+      (error: unknown) => {
+        this.loadTimed(request.label, started);
+        this.core.leases.release(request.fullKey, marker);
+        throw error;
+      },
+    );
+  }
+
+  /** `loadAndStore` with tag stamps to read first, an old value to fall back on, or a timeout. */
+  private async loadAndStoreGuarded<T>(
     request: CacheRequest<T>,
     loader: Loader<T>,
     marker: string,

@@ -10,7 +10,7 @@ import type { MissPath } from './miss-path';
 import { assertGetOptions } from './options-validation';
 import { canJoin, type Flight } from './single-flight';
 import { clockNow, lastWriteTicket } from './flight-clock';
-import { cycleClosedBy, cycleThroughJoin, insideLoad, noteJoin } from './load-context';
+import { cycleClosedBy, cycleThroughJoin, insideFlight, noteJoin } from './load-context';
 import { ReentrantLoadError } from '../errors/reentrant-load.error';
 
 /** Shared by calls without options, so a plain `get(key, loader)` allocates none. */
@@ -149,7 +149,7 @@ export class ReadPath {
       fullKey,
       (own) => {
         flight = own;
-        return insideLoad(core.flights, [key], [fullKey], [own], () =>
+        return insideFlight(core.flights, key, fullKey, own, () =>
           this.missPath.load(request, loader, found, own),
         );
       },

@@ -11,6 +11,16 @@ export interface Flight {
    * was slower than `softTimeoutMs`/`hardTimeoutMs`): what each caller of it got was stale.
    */
   servedStale?: boolean;
+  /**
+   * Told once the load settles, by the registry's own reaction to it: whoever must know that
+   * (the load's re-entrancy frame) adds no second reaction per pending miss.
+   */
+  listener?: SettleListener;
+}
+
+/** Told when a load in flight settles (see `Flight.listener`). */
+export interface SettleListener {
+  settled(): void;
 }
 
 /**
@@ -73,12 +83,15 @@ export class SingleFlight<T = unknown> {
       onJoin?.(existing.flight, existing.promise);
       return existing.promise;
     }
-    const flight: Flight = { begun: nextTicket() };
+    // Fields set later are named here: they then live inside the object, not in a property
+    // array that every pending miss would carry besides.
+    const flight: Flight = { begun: nextTicket(), lease: undefined, listener: undefined };
     const promise = load(flight);
     const entry = { promise, flight };
     this.inFlight.set(key, entry);
     const release = (): void => {
       if (this.inFlight.get(key) === entry) this.inFlight.delete(key);
+      flight.listener?.settled();
     };
     promise.then(release, release);
     return promise;

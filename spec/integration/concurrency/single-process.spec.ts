@@ -14,6 +14,16 @@ afterAll(() => measured.print());
  */
 const BURST_TIMEOUT_MS = 120_000;
 
+/**
+ * Heap a pending miss may hold (issue #12 finding 5), measured after full GCs with 20 000 misses
+ * waiting in their loaders, the test's own async loader included. Node 20, ioredis, on a machine
+ * loaded by other work: 4,674-4,676 bytes before the miss path was trimmed, 2,763-2,764 after
+ * run alone, 2,451 after this file's other cases (repeated runs agree within a few bytes: the
+ * heap after GC does not move with load). A per-miss async frame, wrapper promise or
+ * randomBytes marker coming back shows against the bound.
+ */
+const MAX_BYTES_PER_PENDING_MISS = 4_000;
+
 describe('CacheAsideManager under many concurrent callers in one process', () => {
   let redis: Redis;
 
@@ -141,34 +151,47 @@ describe('CacheAsideManager: 20 000 misses issued in one tick against an idle Re
   afterAll(() => redis.quit());
 
   it(
-    'no deadline is reported, the circuit stays closed, and every value is stored',
+    'no deadline is reported, the circuit stays closed, every value is stored, and a pending miss costs little heap',
     async () => {
       const prefix = uniquePrefix('sp-burst');
       // Leases that outlast the burst: a store lands only while its lease is at the key, and on a
       // loaded CI machine the process took over 5 s (the default lease) to get from some takes to
       // their stores (205 of 1000 sampled values stored, silently, as designed: an expired lease
       // cannot be told from an invalidated one). What this case checks is that no deadline counts
-      // our own backlog.
+      // our own backlog, and what a pending miss costs.
       const cache = new CacheAsideManager({
         redis,
         keyPrefix: prefix,
-        defaultTtl: 60,
-        leaseTtlMs: 60_000,
+        defaultTtl: 300,
+        leaseTtlMs: BURST_TIMEOUT_MS,
       });
       const codes = new Map<string, number>();
       cache.on('error', (error) => {
         if (!isExpectedWarning(error)) codes.set(error.code, (codes.get(error.code) ?? 0) + 1);
       });
       const total = 20_000;
+      // Every loader waits here until the heap is measured: all 20 000 misses are then pending
+      // at once (GET answered, lease taken, loader called), and nothing else is in flight.
+      let open!: () => void;
+      const gate = new Promise<void>((resolve) => (open = resolve));
+      let allCalled!: () => void;
+      const allPending = new Promise<void>((resolve) => (allCalled = resolve));
       const heapBefore = heapAfterGc();
       const started = performance.now();
-      let heapPeak = 0;
+      let calls = 0;
       const gets = Array.from({ length: total }, (_, i) =>
-        cache.get(`b${i}`, (key) => {
-          if (i === total - 1) heapPeak = heapAfterGc(); // all others in flight or stored
+        cache.get(`b${i}`, async (key) => {
+          if (++calls === total) allCalled();
+          await gate;
           return key;
         }),
       );
+      await allPending;
+      // A few deadline sweeps: commands answered during the burst leave the deadline queue (it
+      // keeps answered ones until its next sweep), so only what pending misses hold is measured.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const perMiss = Math.round((heapAfterGc() - heapBefore) / total);
+      open();
       const values = await Promise.all(gets);
       await cache.settle();
       measured.add(
@@ -176,8 +199,8 @@ describe('CacheAsideManager: 20 000 misses issued in one tick against an idle Re
         performance.now() - started,
       );
       measured.count(
-        'heap after GC as the last of them loads, over the heap before (bytes per miss)',
-        Math.round((heapPeak - heapBefore) / total),
+        'heap after GC with all of them pending in their loaders, over the heap before (bytes per miss)',
+        perMiss,
       );
       expect(values[total - 1]).toBe(`b${total - 1}`);
       expect(Object.fromEntries(codes)).toEqual({});
@@ -186,6 +209,7 @@ describe('CacheAsideManager: 20 000 misses issued in one tick against an idle Re
         ...Array.from({ length: 1000 }, (_, i) => `${prefix}b${i * 20}`),
       );
       expect(stored).toBe(1000);
+      expect(perMiss).toBeLessThan(MAX_BYTES_PER_PENDING_MISS);
       await cache.invalidatePattern('b*');
       await cache.close();
     },

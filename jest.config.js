@@ -11,8 +11,14 @@
  *   as Redis ACL users confined to the test keys (ACL_SPECS below).
  * `npm test` runs them all with coverage; thresholds below are enforced.
  */
-const tsJest = (tsconfig) => ({
-  '^.+\\.ts$': ['ts-jest', { tsconfig, isolatedModules: false, diagnostics: { warnOnly: false } }],
+/**
+ * ts-jest compiles each spec project with `tsconfig`. The projects on tsconfig.jest.json
+ * (`isolatedModules`) are compiled file by file without a type check, about 2.5× faster: CI
+ * type-checks lib, spec, samples, bench and soak with `npm run typecheck`. The TC39 decorator
+ * project keeps its type check, which is the point of that project.
+ */
+const tsJest = (tsconfig = 'tsconfig.jest.json') => ({
+  '^.+\\.ts$': ['ts-jest', { tsconfig, diagnostics: { warnOnly: false } }],
 });
 
 /**
@@ -43,7 +49,7 @@ const familyProject = (client, testMatch = FAMILY_SPECS, servers = true) => ({
   ...common,
   displayName: `integration:${client}`,
   testMatch,
-  transform: tsJest('tsconfig.json'),
+  transform: tsJest(),
   setupFiles: [`<rootDir>/spec/support/client-env/${client}.ts`],
   ...(servers && {
     globalSetup: '<rootDir>/spec/support/global-setup.ts',
@@ -103,7 +109,7 @@ const aclProject = (name, user, testMatch) => ({
   ...common,
   displayName: `integration:${name}`,
   testMatch,
-  transform: tsJest('tsconfig.json'),
+  transform: tsJest(),
   setupFiles: [`<rootDir>/spec/support/acl-env/${user}.ts`],
   globalSetup: '<rootDir>/spec/support/global-setup.ts',
   globalTeardown: '<rootDir>/spec/support/global-teardown.ts',
@@ -122,7 +128,7 @@ module.exports = {
       ...common,
       displayName: 'unit',
       testMatch: ['<rootDir>/spec/unit/**/*.spec.ts'],
-      transform: tsJest('tsconfig.json'),
+      transform: tsJest(),
     },
     {
       ...common,
@@ -134,7 +140,7 @@ module.exports = {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/spec/integration/**/*.spec.ts'],
-      transform: tsJest('tsconfig.json'),
+      transform: tsJest(),
       globalSetup: '<rootDir>/spec/support/global-setup.ts',
       globalTeardown: '<rootDir>/spec/support/global-teardown.ts',
     },

@@ -78,6 +78,14 @@ function nodeRedisFaultClient(url: string, cap: number): Redis {
   return client as unknown as Redis;
 }
 
+/** Holds the event loop, as a long synchronous task, a GC pause or a starved CPU does. */
+export function stallProcess(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    // busy: nothing else in this process runs
+  }
+}
+
 /** The stalled time of every `timed` call in this spec file, printed with its measurements. */
 const stalls: number[] = [];
 

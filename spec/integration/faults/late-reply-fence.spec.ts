@@ -2,16 +2,14 @@ import type Redis from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CacheAsideManager } from '../../../lib/manager/cache-aside.manager';
 import { startRedisServer, type RedisServer } from '../../support/redis-server';
-import { captureErrors, codesOf, FAULT_OPTIONS, newFaultClient } from '../../support/fault-kit';
+import {
+  captureErrors,
+  codesOf,
+  FAULT_OPTIONS,
+  newFaultClient,
+  stallProcess,
+} from '../../support/fault-kit';
 import { ready, uniquePrefix } from '../../support/test-redis';
-
-/** Holds the event loop, as a burst of our own, a GC pause or a starved CPU does. */
-function stallProcess(ms: number): void {
-  const until = performance.now() + ms;
-  while (performance.now() < until) {
-    // busy: nothing else in this process runs
-  }
-}
 
 /**
  * The write fence measures Redis, not our own backlog (issue #12 finding 5, seen in CI: 16,082

@@ -2,16 +2,14 @@ import type Redis from 'ioredis';
 import { CacheAsideManager } from '../../../lib/manager/cache-aside.manager';
 import type { CacheError } from '../../../lib/errors/cache-error';
 import { startRedisServer, type RedisServer } from '../../support/redis-server';
-import { captureErrors, codesOf, FAULT_OPTIONS, newFaultClient } from '../../support/fault-kit';
+import {
+  captureErrors,
+  codesOf,
+  FAULT_OPTIONS,
+  newFaultClient,
+  stallProcess,
+} from '../../support/fault-kit';
 import { ready, uniquePrefix } from '../../support/test-redis';
-
-/** Holds the event loop, as a long synchronous task, a GC pause or a starved CPU does. */
-function stallProcess(ms: number): void {
-  const until = performance.now() + ms;
-  while (performance.now() < until) {
-    // busy: nothing else in this process runs
-  }
-}
 
 /**
  * A deadline measures Redis, not the process: a reply that reached the socket while the process

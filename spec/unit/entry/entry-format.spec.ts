@@ -78,6 +78,19 @@ describe('entry format', () => {
       expect(header.payload.toString()).toBe('"v"');
     });
 
+    it('gives every entry an id of its own, across many refills of the random pool', () => {
+      const ids = new Set<string>();
+      const count = 5000; // the pool holds 512 ids: ten refills
+      for (let i = 0; i < count; i++) {
+        const id = identityOf(
+          encodeEntry({ kind: EntryKind.Null, codecId: json, writtenAt: 1, freshUntil: 2 }),
+        ).id;
+        expect(id).toMatch(/^[A-Za-z0-9_-]{8}$/);
+        ids.add(id);
+      }
+      expect(ids.size).toBe(count);
+    });
+
     it('restamps a copy (fresh until and written at), leaving the original and the id alone', () => {
       const copy = restampedCopy(entry, 7000);
       expect(decodeEntry(copy, json)).toMatchObject({ writtenAt: 7000, freshUntil: 7000 });

@@ -1,5 +1,6 @@
 import { parse as secureParse } from 'secure-json-parse';
 import { malformed, messageOf, overLimit, unsupportedValue } from '../errors/serializer-errors';
+import { isPlainJson } from './plain-json';
 
 /**
  * The JSON wire format of `JsonSerializer` (and of `ClassTransformerSerializer`, which maps
@@ -63,7 +64,17 @@ export interface JsonLimits {
 
 /** Encodes a value as JSON text (plain, or marked and tagged when it needs tags). */
 export function encodeJson(value: unknown, limits: JsonLimits, serializer: string): string {
-  const { maxBytes, maxDepth } = limits;
+  return isPlainJson(value, limits.maxDepth)
+    ? checkedText(JSON.stringify(value), limits, serializer)
+    : encodeTaggedJson(value, limits, serializer);
+}
+
+/**
+ * {@link encodeJson} for any value: a replacer tags what JSON cannot say, and refuses what the
+ * format cannot hold with the reason. Exported for the spec that holds both paths to one output.
+ */
+export function encodeTaggedJson(value: unknown, limits: JsonLimits, serializer: string): string {
+  const { maxDepth } = limits;
   const state = { tagged: false };
   let text: string | undefined;
   try {
@@ -91,6 +102,15 @@ export function encodeJson(value: unknown, limits: JsonLimits, serializer: strin
   const out =
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- JSON.stringify returns undefined for an undefined value, whatever its type says
     text === undefined ? `${MARK_CHAR}"\\u0001U"` : state.tagged ? MARK_CHAR + text : text;
+  // What the decoder would refuse, the encoder does not write.
+  if (!fewOpenings(out, maxDepth) && textNestsDeeper(out, maxDepth))
+    throw tooDeep(serializer, 'the value', maxDepth);
+  return checkedText(out, limits, serializer);
+}
+
+/** The encoded text, once it is within `maxBytes` and holds no prototype key. */
+function checkedText(out: string, limits: JsonLimits, serializer: string): string {
+  const { maxBytes } = limits;
   // UTF-8 takes at least one byte per UTF-16 unit and at most three.
   if (
     out.length > maxBytes ||
@@ -103,9 +123,6 @@ export function encodeJson(value: unknown, limits: JsonLimits, serializer: strin
       maxBytes,
     );
   }
-  // What the decoder would refuse, the encoder does not write.
-  if (!fewOpenings(out, maxDepth) && textNestsDeeper(out, maxDepth))
-    throw tooDeep(serializer, 'the value', maxDepth);
   if (out.includes('"__proto__"') || out.includes('"constructor"'))
     assertNoPrototypeKeys(out, serializer);
   return out;

@@ -42,6 +42,7 @@ const FAMILY_SPECS = [
     'stalled-process',
   ].map((name) => `<rootDir>/spec/integration/faults/${name}.spec.ts`),
   '<rootDir>/spec/integration/manager/manager.redis.spec.ts',
+  '<rootDir>/spec/integration/manager/leasing-reads.redis.spec.ts',
   '<rootDir>/spec/integration/decorators/*.redis.spec.ts',
 ];
 
@@ -154,7 +155,14 @@ module.exports = {
     familyProject('iovalkey'),
     familyProject('ioredis6'),
     // The embedded store: the manager suite only (no server, no faults to inject).
-    familyProject('memory', ['<rootDir>/spec/integration/manager/manager.redis.spec.ts'], false),
+    familyProject(
+      'memory',
+      [
+        '<rootDir>/spec/integration/manager/manager.redis.spec.ts',
+        '<rootDir>/spec/integration/manager/leasing-reads.redis.spec.ts',
+      ],
+      false,
+    ),
     aclProject('acl', 'dangerous', ACL_SPECS),
     aclProject('acl-noscript', 'scripting', ACL_NOSCRIPT_SPECS),
   ],

@@ -14,6 +14,7 @@ export {
   DEFAULT_TTL_JITTER,
   DEFAULT_MAX_VALUE_BYTES,
   DEFAULT_LEASE_TTL_MS,
+  DEFAULT_LEASE_ON_READ,
   DEFAULT_INVALIDATION_QUEUE_SIZE,
   DEFAULT_INVALIDATION_RETRY_MS,
   DEFAULT_CLOSE_TIMEOUT_MS,
@@ -28,6 +29,7 @@ export type {
   SetOptions,
   TtlOption,
 } from './manager/cache-aside.options';
+export type { LeaseOnRead } from './manager/leasing-reads';
 export type {
   RedisClient,
   IoRedisLikeClient,

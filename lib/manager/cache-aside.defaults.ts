@@ -1,4 +1,5 @@
 import { DEFAULT_L1_HEARTBEAT_MS } from '../l1/invalidation-bus';
+import type { LeaseOnRead } from './leasing-reads';
 import { DEFAULT_COOLDOWN_MS, DEFAULT_FAILURE_THRESHOLD } from '../redis/circuit-breaker';
 
 /**
@@ -20,6 +21,8 @@ export const CACHE_ASIDE_DEFAULTS = Object.freeze({
   maxValueBytes: 1024 * 1024,
   /** How long one process's load lease keeps other processes waiting for its result. */
   leaseTtlMs: 5000,
+  /** When a `get`'s read also takes the load lease (see `leasing-reads.ts`). */
+  leaseOnRead: 'auto',
   /** Invalidations kept for replay while Redis is unreachable. */
   invalidationQueueSize: 10_000,
   /** Milliseconds between replays of queued invalidations while Redis stays unreachable. */
@@ -49,6 +52,8 @@ export const DEFAULT_TTL_JITTER: number = CACHE_ASIDE_DEFAULTS.ttlJitter;
 export const DEFAULT_MAX_VALUE_BYTES: number = CACHE_ASIDE_DEFAULTS.maxValueBytes;
 /** How long one process's load lease keeps other processes waiting for its result. */
 export const DEFAULT_LEASE_TTL_MS: number = CACHE_ASIDE_DEFAULTS.leaseTtlMs;
+/** When a `get`'s read also takes the load lease: while misses are common. */
+export const DEFAULT_LEASE_ON_READ: LeaseOnRead = CACHE_ASIDE_DEFAULTS.leaseOnRead;
 /** Invalidations kept for replay while Redis is unreachable. */
 export const DEFAULT_INVALIDATION_QUEUE_SIZE: number = CACHE_ASIDE_DEFAULTS.invalidationQueueSize;
 /** Milliseconds between replays of queued invalidations while Redis stays unreachable. */

@@ -31,6 +31,7 @@ import { EntryReader } from './entry-reader';
 import { EntryWriter } from './entry-writer';
 import { Invalidator } from './invalidator';
 import { Leases } from './leases';
+import { LeasingReads } from './leasing-reads';
 import { MissPath } from './miss-path';
 import { assertInvalidateOptions, resolveOptions } from './options-validation';
 import { NO_OPTIONS, ReadPath } from './read-path';
@@ -139,6 +140,13 @@ export class CacheAsideManager {
     };
     const codecs = new CodecRegistry();
     const defaultCodec = codecs.of(resolved.serializer);
+    const leases = new Leases(
+      gateway,
+      this.telemetry,
+      this.background,
+      keyPrefix,
+      resolved.leaseTtlMs,
+    );
     const core: CacheCore = {
       keyPrefix,
       gateway,
@@ -149,7 +157,13 @@ export class CacheAsideManager {
         maxValueBytes: resolved.maxValueBytes,
       }),
       reader: new EntryReader(this.telemetry, tags, this.invalidator),
-      leases: new Leases(gateway, this.telemetry, this.background, keyPrefix, resolved.leaseTtlMs),
+      leases,
+      leasingReads: new LeasingReads(
+        resolved.leaseOnRead,
+        gateway,
+        leases,
+        gateway.forBatches(resolved.getManyChunkSize),
+      ),
       invalidator: this.invalidator,
       flights: this.flights,
       local: this.l1,

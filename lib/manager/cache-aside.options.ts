@@ -2,6 +2,7 @@ import type { L1Options } from '../l1/local-tier';
 import type { CircuitBreakerOptions } from '../redis/circuit-breaker';
 import type { RedisClient } from '../redis/redis-client';
 import type { Serializer } from '../serializers/serializer';
+import type { LeaseOnRead } from './leasing-reads';
 export {
   CACHE_ASIDE_DEFAULTS,
   DEFAULT_INVALIDATION_QUEUE_SIZE,
@@ -9,6 +10,7 @@ export {
   DEFAULT_CLOSE_TIMEOUT_MS,
   DEFAULT_KEY_PREFIX,
   DEFAULT_LEASE_TTL_MS,
+  DEFAULT_LEASE_ON_READ,
   DEFAULT_MAX_VALUE_BYTES,
   DEFAULT_OPERATION_TIMEOUT_MS,
   DEFAULT_SCAN_COUNT,
@@ -76,6 +78,14 @@ export interface CacheAsideOptions {
    * @default `DEFAULT_LEASE_TTL_MS`
    */
   leaseTtlMs?: number;
+  /**
+   * Whether a `get`'s read of Redis also takes the load lease when the key is absent, in one
+   * command (`SET key marker NX PX leaseTtlMs GET`, Redis 7), saving a miss the separate lease
+   * take: `'auto'` while a quarter or more of recent reads miss (hits keep a plain GET),
+   * `'always'`, or `'never'`. Redis refusing it (before 7.0, an ACL without SET, OOM) falls back
+   * to GET by itself. @default `DEFAULT_LEASE_ON_READ`
+   */
+  leaseOnRead?: LeaseOnRead;
   /** Invalidations kept for replay while Redis is unreachable. @default `DEFAULT_INVALIDATION_QUEUE_SIZE` */
   invalidationQueueSize?: number;
   /** Milliseconds between replays of queued invalidations. @default `DEFAULT_INVALIDATION_RETRY_MS` */
@@ -187,6 +197,7 @@ export interface ResolvedOptions {
   ttlJitter: number;
   maxValueBytes: number;
   leaseTtlMs: number;
+  leaseOnRead: LeaseOnRead;
   invalidationQueueSize: number;
   invalidationRetryMs: number;
   closeTimeoutMs: number;

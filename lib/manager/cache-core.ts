@@ -7,6 +7,7 @@ import type { EntryReader } from './entry-reader';
 import type { EntryWriter } from './entry-writer';
 import type { Invalidator } from './invalidator';
 import type { Leases } from './leases';
+import type { LeasingReads } from './leasing-reads';
 import type { SingleFlight } from './single-flight';
 import type { Telemetry } from './telemetry';
 
@@ -26,6 +27,8 @@ export interface CacheCore {
   readonly writer: EntryWriter;
   readonly reader: EntryReader;
   readonly leases: Leases;
+  /** Whether a `get`'s read also takes the lease, and that read (see `leasing-reads.ts`). */
+  readonly leasingReads: LeasingReads;
   readonly invalidator: Invalidator;
   /** Loads in flight in this process, one per key. */
   readonly flights: SingleFlight;

@@ -37,16 +37,22 @@ export class MissPath {
    * Takes the load lease (or waits for the process that has it), then loads and stores. A lease
    * that vanishes while we wait (released, expired after its holder crashed, invalidated) is
    * taken again, and the new holder gets a full lease period, so a crash still costs one load.
+   * `heldLease`: the lease the read already took (see `leasing-reads.ts`).
    */
   async load<T>(
     request: CacheRequest<T>,
     loader: Loader<T>,
     found: Lookup,
     flight: Flight,
+    heldLease?: string,
   ): Promise<T> {
     const { fullKey } = request;
     const stale = found.state === 'stale' ? found : undefined;
     let current = found;
+    if (heldLease !== undefined) {
+      flight.lease = heldLease;
+      return this.loadAndStore(request, loader, heldLease, stale, flight);
+    }
     for (let round = 1; ; round++) {
       const marker = newLeaseMarker();
       let leased: boolean;

@@ -25,6 +25,7 @@ import type {
 } from './cache-aside.options';
 
 const INVALID = 'ERR_CACHE_ASIDE_INVALID_ARGUMENT';
+const LEASE_ON_READ: readonly unknown[] = ['auto', 'always', 'never'];
 
 /** Every option name each object accepts (a `Record` keyed by the type, so none is forgotten). */
 const CONSTRUCTOR_OPTIONS = namesOf<CacheAsideOptions>({
@@ -40,6 +41,7 @@ const CONSTRUCTOR_OPTIONS = namesOf<CacheAsideOptions>({
   ttlJitter: 1,
   maxValueBytes: 1,
   leaseTtlMs: 1,
+  leaseOnRead: 1,
   invalidationQueueSize: 1,
   invalidationRetryMs: 1,
   closeTimeoutMs: 1,
@@ -132,6 +134,7 @@ export function resolveOptions(options: CacheAsideOptions): ResolvedOptions {
     ttlJitter: options.ttlJitter ?? defaults.ttlJitter,
     maxValueBytes: options.maxValueBytes ?? defaults.maxValueBytes,
     leaseTtlMs: options.leaseTtlMs ?? defaults.leaseTtlMs,
+    leaseOnRead: options.leaseOnRead ?? defaults.leaseOnRead,
     invalidationQueueSize: options.invalidationQueueSize ?? defaults.invalidationQueueSize,
     invalidationRetryMs: options.invalidationRetryMs ?? defaults.invalidationRetryMs,
     closeTimeoutMs: options.closeTimeoutMs ?? defaults.closeTimeoutMs,
@@ -153,6 +156,12 @@ export function resolveOptions(options: CacheAsideOptions): ResolvedOptions {
   if (resolved.ttlJitter !== 0) assertFraction(resolved.ttlJitter, 'ttlJitter');
   assertPositive(resolved.maxValueBytes, 'maxValueBytes');
   assertPositiveInteger(resolved.leaseTtlMs, 'leaseTtlMs');
+  if (!LEASE_ON_READ.includes(resolved.leaseOnRead)) {
+    throw new CacheTypeError(
+      INVALID,
+      `leaseOnRead must be 'auto', 'always' or 'never', got ${describe(resolved.leaseOnRead)}.`,
+    );
+  }
   assertPositiveInteger(resolved.invalidationQueueSize, 'invalidationQueueSize');
   assertTimeout(resolved.invalidationRetryMs, 'invalidationRetryMs');
   assertTimeout(resolved.closeTimeoutMs, 'closeTimeoutMs');

@@ -12,6 +12,8 @@ import { canJoin, type Flight } from './single-flight';
 import { clockNow, lastWriteTicket } from './flight-clock';
 import { cycleClosedBy, cycleThroughJoin, insideFlight, noteJoin } from './load-context';
 import { ReentrantLoadError } from '../errors/reentrant-load.error';
+import { newLeaseMarker } from './load-lease';
+import { LEASE_TAKEN } from './leasing-reads';
 
 /** Shared by calls without options, so a plain `get(key, loader)` allocates none. */
 export const NO_OPTIONS: GetOptions<never> = Object.freeze({});
@@ -97,12 +99,24 @@ export class ReadPath {
     }
     let lookup: Lookup = ABSENT;
     const epoch = core.local.epoch;
+    // A read that takes the lease of an absent key (see `leasing-reads.ts`), unless this process
+    // is loading the key already: the call would join that load and give the lease back.
+    const leasing = core.leasingReads;
+    const marker =
+      leasing.wanted && core.flights.peek(fullKey) === undefined ? newLeaseMarker() : undefined;
+    // Our lease at the key, taken by the read: the load runs under it, or it is given back.
+    let heldLease: string | undefined;
     try {
-      const raw = await core.gateway.get(fullKey);
-      if (raw !== null) {
-        const read = core.reader.read(raw, codec, key, 'get', label);
+      const reply =
+        marker === undefined
+          ? await core.gateway.get(fullKey)
+          : await leasing.read(fullKey, marker);
+      if (reply === LEASE_TAKEN) heldLease = marker;
+      else if (reply !== null) {
+        const read = core.reader.read(reply, codec, key, 'get', label);
         lookup = read instanceof Promise ? await read : read;
       }
+      leasing.noteRead(reply === null || reply === LEASE_TAKEN);
     } catch (error) {
       core.telemetry.redisFailed(error, 'get', key, label);
       core.telemetry.miss(key, label);
@@ -138,7 +152,10 @@ export class ReadPath {
     // Inside a load of this key (a loader reading its own key): joining would wait for itself.
     const cycle =
       cycleClosedBy(core.flights, key, fullKey, leaseOf(lookup)) ?? joinCycle(core, key, fullKey);
-    if (cycle !== undefined) throw new ReentrantLoadError(cycle, 'get');
+    if (cycle !== undefined) {
+      if (heldLease !== undefined) core.leases.release(fullKey, heldLease);
+      throw new ReentrantLoadError(cycle, 'get');
+    }
     core.telemetry.miss(key, label);
     noteLookup(trace, 'miss');
     const request = requestOf(key, fullKey, codec, opts, 'get');
@@ -150,11 +167,13 @@ export class ReadPath {
       (own) => {
         flight = own;
         return insideFlight(core.flights, key, fullKey, own, () =>
-          this.missPath.load(request, loader, found, own),
+          this.missPath.load(request, loader, found, own, heldLease),
         );
       },
       (joined, promise) => {
         flight = joined;
+        // Joining a load of this process (it began meanwhile): ours is not needed.
+        if (heldLease !== undefined) core.leases.release(fullKey, heldLease);
         core.telemetry.counters.coalesced++;
         noteJoin(joined, promise);
       },

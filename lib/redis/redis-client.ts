@@ -109,7 +109,7 @@ export function connectionFor(client: unknown): ClientConnection {
 
 /** Throws what `connectionFor` throws for a client it would refuse (options are checked early). */
 export function assertRedisClient(value: unknown): asserts value is RedisClient {
-  connectionFor(value);
+  connectionFor(value).detach();
 }
 
 /** ioredis's client-level keyPrefix, if any (refused at construction). */

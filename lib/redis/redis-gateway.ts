@@ -70,6 +70,8 @@ export class RedisGateway {
   private scripting = true;
   /** The adapter of the application's client (see `clients/client-connection.ts`). */
   readonly connection: ClientConnection;
+  /** A batch view's connection is its parent's, which detaches it. */
+  private readonly sharesConnection: boolean;
 
   private batchView: RedisGateway | undefined;
 
@@ -83,6 +85,7 @@ export class RedisGateway {
     shared?: ClientConnection,
   ) {
     this.connection = shared ?? connectionFor(client);
+    this.sharesConnection = shared !== undefined;
     this.runner = new CommandRunner(
       this.connection,
       options.breaker,
@@ -132,9 +135,11 @@ export class RedisGateway {
     return this.runner.circuits();
   }
 
+  /** Lets go of the user's client: our listeners on it, and the connection's (when it is ours). */
   detach(): void {
     this.runner.detach();
     this.batchView?.detach();
+    if (!this.sharesConnection) this.connection.detach();
   }
 
   /** A new connection for subscribing (the L1 bus); the caller closes it. */
@@ -145,6 +150,16 @@ export class RedisGateway {
   /** The hot path of a hit: ioredis's own promise when it can be (see `CommandRunner.getBuffer`). */
   get(key: string): Promise<Buffer | null> {
     return this.runner.getBuffer(key);
+  }
+
+  /**
+   * A key's bytes as `get` answers them, and when the key was absent (null), our lease `marker`
+   * put there in the same command (`SET NX PX GET`, Redis 7): a miss saves the separate lease
+   * take. Like any write, sent only to a ready client. Not fenced, as a lease take need not be
+   * (see `fencedEval`): a caller who gives up on it gives the lease back behind it.
+   */
+  getOrLease(key: string, marker: string, px: Milliseconds): Promise<Buffer | null> {
+    return this.run((c, signal) => c.getOrLease(key, marker, px, signal), true, key);
   }
 
   /** Values of many keys in one round trip (one MGET per slot on a Cluster, sent together). */

@@ -60,10 +60,20 @@ export interface ClientConnection {
   onReady(listener: () => void): () => void;
   /** Starts the connection of a `lazy` client. */
   connect(): void;
+  /**
+   * Removes what this connection added to the user's client (listeners, timers): the client
+   * outlives the manager, and may serve many managers one after another.
+   */
+  detach(): void;
   /** True for an error reply of the server (it answered), false for a connection failure. */
   isReplyError(error: unknown): boolean;
 
   get(key: string): Promise<Buffer | null>;
+  /**
+   * `SET key marker NX PX px GET` (Redis 7): the key's bytes as GET answers them, and when the
+   * key was absent, our lease put there in the same step (the reply is then null).
+   */
+  getOrLease(key: string, marker: string, px: number, signal?: AbortSignal): Promise<Buffer | null>;
   /** Keys of one slot (the gateway groups them). */
   mget(keys: readonly string[]): Promise<Array<Buffer | null>>;
   getString(key: string): Promise<string | null>;

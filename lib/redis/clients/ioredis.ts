@@ -96,12 +96,19 @@ export class IoRedisConnection implements ClientConnection {
     this.client.connect().catch(() => undefined); // reported through the commands that wait for it
   }
 
+  /** Nothing to remove: the gateway's listeners are removed by their own handles. */
+  detach(): void {}
+
   isReplyError(error: unknown): boolean {
     return isReplyError(error);
   }
 
   get(key: string): Promise<Buffer | null> {
     return this.client.getBuffer(key);
+  }
+
+  getOrLease(key: string, marker: string, px: number): Promise<Buffer | null> {
+    return this.client.setBuffer(key, marker, 'PX', px, 'NX', 'GET');
   }
 
   mget(keys: readonly string[]): Promise<Array<Buffer | null>> {

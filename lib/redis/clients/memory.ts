@@ -172,12 +172,21 @@ export class MemoryConnection implements ClientConnection {
     // Always connected.
   }
 
+  /** Nothing to remove: the store has no listeners of ours. */
+  detach(): void {}
+
   isReplyError(): boolean {
     return false;
   }
 
   get(key: string): Promise<Buffer | null> {
     return Promise.resolve(this.client.get(key));
+  }
+
+  getOrLease(key: string, marker: string, px: number): Promise<Buffer | null> {
+    const found = this.client.get(key);
+    if (found === null) this.client.set(key, marker, px);
+    return Promise.resolve(found);
   }
 
   mget(keys: readonly string[]): Promise<Array<Buffer | null>> {

@@ -131,14 +131,27 @@ export class NodeRedisConnection implements ClientConnection {
     this.kind = kind;
     this.isCluster = kind === 'cluster';
     if (kind === 'client') {
-      client.on('reconnecting', () => {
-        this.retrying = true;
-      });
-      client.on('ready', () => {
-        this.retrying = false;
-      });
+      client.on('reconnecting', this.onReconnecting);
+      client.on('ready', this.onReadyAgain);
     }
     if (kind === 'cluster') client.on('node-reconnecting', this.onNodeLost);
+  }
+
+  private readonly onReconnecting = (): void => {
+    this.retrying = true;
+  };
+
+  private readonly onReadyAgain = (): void => {
+    this.retrying = false;
+  };
+
+  detach(): void {
+    const client = this.client as NodeRedisClientShape;
+    client.off('reconnecting', this.onReconnecting);
+    client.off('ready', this.onReadyAgain);
+    client.off('node-reconnecting', this.onNodeLost);
+    clearInterval(this.rediscovering);
+    this.rediscovering = undefined;
   }
 
   /** Set while a Cluster node is down: asks for the topology again (see `onNodeLost`). */
@@ -249,6 +262,16 @@ export class NodeRedisConnection implements ClientConnection {
 
   get(key: string): Promise<Buffer | null> {
     return this.send(key, true, ['GET', key], AS_BYTES) as Promise<Buffer | null>;
+  }
+
+  getOrLease(
+    key: string,
+    marker: string,
+    px: number,
+    signal?: AbortSignal,
+  ): Promise<Buffer | null> {
+    const args = ['SET', key, marker, 'NX', 'PX', String(px), 'GET'];
+    return this.send(key, false, args, withSignal(AS_BYTES, signal)) as Promise<Buffer | null>;
   }
 
   mget(keys: readonly string[]): Promise<Array<Buffer | null>> {

@@ -145,6 +145,26 @@ describe.each(familiesUnderTest().map((family) => [family.name, family] as const
       ).toBe(true);
     });
 
+    it("leaves no listener on the user's client once closed (many managers, one client)", async () => {
+      const { client } = await connect();
+      const emitter = client as unknown as NodeJS.EventEmitter;
+      const listening = (): Record<string, number> =>
+        typeof emitter.eventNames !== 'function'
+          ? {}
+          : Object.fromEntries(emitter.eventNames().map((e) => [e, emitter.listenerCount(e)]));
+      const before = listening();
+      for (let i = 0; i < 12; i++) {
+        const cache = new CacheAsideManager({
+          redis: client,
+          keyPrefix: uniquePrefix('fam-detach'),
+        });
+        await cache.get('k', async () => i);
+        await cache.close();
+      }
+      // node-redis kept two listeners per manager (12 managers: a MaxListeners warning).
+      expect(listening()).toEqual(before);
+    });
+
     if (family.name !== 'memory store') {
       describe('on a server of its own', () => {
         let server: RedisServer;

@@ -1,2 +1,3 @@
 // The integration project that runs the shared specs on one client family (see jest.config.js).
 process.env.CACHE_ASIDE_TEST_CLIENT = 'iovalkey';
+import './leasing-reads';

@@ -102,8 +102,22 @@ describe('manager options', () => {
         scanCount: 10,
         getManyChunkSize: 100,
         random: () => 0.5,
+        leaseOnRead: 'always',
       });
       await manager.close();
+    });
+  });
+
+  describe('leaseOnRead', () => {
+    it.each(['sometimes', true, 1])('refuses %j, naming the three values', (leaseOnRead) => {
+      const error = errorOf(() => build({ leaseOnRead: leaseOnRead }));
+      expect(error).toBeInstanceOf(TypeError);
+      expect(error.code).toBe('ERR_CACHE_ASIDE_INVALID_ARGUMENT');
+      expect(error.message).toMatch(/leaseOnRead must be 'auto', 'always' or 'never'/);
+    });
+
+    it.each(['auto', 'always', 'never'] as const)('accepts %j', async (leaseOnRead) => {
+      await build({ leaseOnRead }).close();
     });
   });
 

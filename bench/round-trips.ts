@@ -6,7 +6,7 @@
  *   npx tsx bench/round-trips.ts     prints a Markdown table
  */
 import Redis from 'ioredis';
-import { CacheAsideManager } from '../lib';
+import { CacheAsideManager, type LeaseOnRead } from '../lib';
 import { startRedisServer } from '../spec/support/redis-server';
 
 const REPEAT = 200;
@@ -43,6 +43,8 @@ interface Row {
   waits: string;
   prepare?: (cache: CacheAsideManager, i: number) => Promise<unknown>;
   run: (cache: CacheAsideManager, i: number) => Promise<unknown>;
+  /** The manager's `leaseOnRead`: 'never' (GET reads, as 'auto' while hits dominate) by default. */
+  leaseOnRead?: Exclude<LeaseOnRead, 'auto'>;
 }
 
 const loader = async (key: string): Promise<{ key: string }> => ({ key });
@@ -67,6 +69,22 @@ const ROWS: Row[] = [
     guarantee: 'one load across processes; no stale set after an invalidation',
     waits: '2 + loader (the store is sent in the background)',
     run: (c, i) => c.get(`m:${i}`, loader),
+  },
+  {
+    operation:
+      "get, miss, leasing read (`leaseOnRead` 'always', or 'auto' while misses are common)",
+    guarantee: 'the same; the read takes the lease (SET NX PX GET)',
+    waits: '1 + loader (the store is sent in the background)',
+    leaseOnRead: 'always',
+    run: (c, i) => c.get(`ml:${i}`, loader),
+  },
+  {
+    operation: 'get, hit, leasing read',
+    guarantee: 'the same as a GET: the SET writes nothing where the key exists',
+    waits: '1',
+    leaseOnRead: 'always',
+    prepare: (c, i) => c.set(`hl:${i}`, { i }),
+    run: (c, i) => c.get(`hl:${i}`, loader),
   },
   {
     operation: 'get, miss with 1 tag',
@@ -132,13 +150,17 @@ export async function runRoundTrips(): Promise<string> {
   const server = await startRedisServer();
   const redis = new Redis(server.url);
   const observer = new Redis(server.url);
-  const cache = new CacheAsideManager({ redis, keyPrefix: 'rt:' });
+  const managers = {
+    never: new CacheAsideManager({ redis, keyPrefix: 'rt:', leaseOnRead: 'never' }),
+    always: new CacheAsideManager({ redis, keyPrefix: 'rt:', leaseOnRead: 'always' }),
+  };
   const lines = [
     '| operation | what it guarantees | round trips the caller waits for | Redis commands per operation (measured) |',
     '|---|---|---|---|',
   ];
   try {
     for (const row of ROWS) {
+      const cache = managers[row.leaseOnRead ?? 'never'];
       if (row.prepare) {
         for (let i = 0; i < REPEAT; i++) await row.prepare(cache, i);
         await cache.settle();
@@ -152,7 +174,7 @@ export async function runRoundTrips(): Promise<string> {
       );
     }
   } finally {
-    await cache.close();
+    await Promise.all([managers.never.close(), managers.always.close()]);
     redis.disconnect();
     observer.disconnect();
     await server.stop();

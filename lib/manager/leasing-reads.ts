@@ -47,9 +47,18 @@ export class LeasingReads {
     this.leasing = mode === 'always';
   }
 
-  /** Whether the next read should ask for the lease. */
+  /**
+   * Whether the next read should ask for the lease. Not while the client is not ready: a write
+   * then waits for the first connection (bounded by the deadline) where a GET fails fast or is
+   * queued by the client, and the read is better served as a GET would be.
+   */
   get wanted(): boolean {
-    return this.leasing && this.supported && (this.pausedUntil === 0 || this.pauseOver());
+    return (
+      this.leasing &&
+      this.supported &&
+      (this.pausedUntil === 0 || this.pauseOver()) &&
+      this.gateway.writable
+    );
   }
 
   /** Counts one read for `'auto'`: whether it found the key absent (a null reply, or our lease). */

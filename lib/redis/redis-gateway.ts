@@ -152,6 +152,11 @@ export class RedisGateway {
     return this.runner.getBuffer(key);
   }
 
+  /** True when a write would be sent now: the client is ready (the circuit aside). */
+  get writable(): boolean {
+    return this.runner.canSend(true);
+  }
+
   /**
    * A key's bytes as `get` answers them, and when the key was absent (null), our lease `marker`
    * put there in the same command (`SET NX PX GET`, Redis 7): a miss saves the separate lease

@@ -26,7 +26,11 @@ describe('LeasingReads', () => {
   let leaseReply: () => Promise<Buffer | null>;
   const sent: string[] = [];
   const released: Array<[string, string, unknown]> = [];
+  let writable = true;
   const gateway = {
+    get writable() {
+      return writable;
+    },
     getOrLease: (key: string, marker: string, px: number) => {
       sent.push(`set-nx-get ${key} ${marker} ${px}`);
       return leaseReply();
@@ -44,6 +48,7 @@ describe('LeasingReads', () => {
   const reads = (mode: LeaseOnRead) => new LeasingReads(mode, gateway, leases, quiet, () => now);
 
   beforeEach(() => {
+    writable = true;
     now = 1_000_000;
     sent.length = 0;
     released.length = 0;
@@ -56,6 +61,14 @@ describe('LeasingReads', () => {
     const never = reads('never');
     for (let i = 0; i < AUTO_WINDOW * 3; i++) never.noteRead(true);
     expect(never.wanted).toBe(false);
+  });
+
+  it('reads with GET while the client is not ready (a write would wait for its first connection)', () => {
+    const always = reads('always');
+    writable = false;
+    expect(always.wanted).toBe(false);
+    writable = true;
+    expect(always.wanted).toBe(true);
   });
 
   it("'auto' starts with GET and takes the lease in the window after one where a quarter missed", () => {

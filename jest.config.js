@@ -152,7 +152,14 @@ module.exports = {
       '<rootDir>/spec/integration/faults/cluster-failover.spec.ts',
       '<rootDir>/spec/integration/faults/cluster-pattern-failover.spec.ts',
     ]),
-    familyProject('iovalkey'),
+    // With leaseOnRead 'always' (client-env/leasing-reads.ts), the in-process concurrency specs
+    // too: joining a load, re-entrancy and the refill race meet the read that takes the lease.
+    familyProject('iovalkey', [
+      ...FAMILY_SPECS,
+      ...['join-after-write', 'reentrancy', 'refill-race'].map(
+        (name) => `<rootDir>/spec/integration/concurrency/${name}.spec.ts`,
+      ),
+    ]),
     familyProject('ioredis6'),
     // The embedded store: the manager suite only (no server, no faults to inject).
     familyProject(

@@ -5,6 +5,7 @@ import {
   familiesUnderTest,
   type TestClient,
 } from '../../support/client-families';
+import { runUser } from '../../support/acl-users';
 import { testRedisUrl } from '../../support/test-redis';
 
 /**
@@ -34,9 +35,7 @@ describe.each(SERVER_FAMILIES.map((family) => [family.name, family] as const))(
       it('is the run user on the Cluster', async () => {
         const under = await clusterOf(clusterNodes());
         opened.push(under);
-        expect(await whoAmI(under.client)).toBe(
-          expectedUser(process.env.CACHE_ASIDE_TEST_CLUSTER_USER ?? ''),
-        );
+        expect(await whoAmI(under.client)).toBe(runUser() ?? 'default');
       });
   },
 );

@@ -31,6 +31,7 @@ const FAMILY_SPECS = [
     'corrupt-and-wrong-type',
     'hung-server',
     'killed-and-restarted',
+    'late-leases',
     'late-writes',
     'close-drain',
     'oom-invalidation',

@@ -91,6 +91,10 @@ const ACL_SPECS = [
   'security/lone-surrogate-keys',
   'security/lone-surrogate-tags',
   'serializers/serializers.redis',
+  'faults/*',
+  'manager/sentinel.*',
+  'manager/large-get-many',
+  'redis/direct-get',
 ].map((name) => `<rootDir>/spec/integration/${name}.spec.ts`);
 
 /**

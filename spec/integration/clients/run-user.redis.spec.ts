@@ -1,8 +1,8 @@
-import type { RedisClient } from '../../../lib';
 import {
   MEMORY,
   clusterNodes,
   familiesUnderTest,
+  whoAmI,
   type TestClient,
 } from '../../support/client-families';
 import { runUser } from '../../support/acl-users';
@@ -42,17 +42,4 @@ describe.each(SERVER_FAMILIES.map((family) => [family.name, family] as const))(
 
 function expectedUser(user: string): string {
   return user === '' ? 'default' : decodeURIComponent(user);
-}
-
-/** ACL WHOAMI through the client's own generic command call (ioredis family or node-redis). */
-async function whoAmI(client: RedisClient): Promise<string> {
-  const any = client as unknown as {
-    call?: (...args: string[]) => Promise<unknown>;
-    masters?: unknown;
-    sendCommand: (...args: unknown[]) => Promise<unknown>;
-  };
-  if (typeof any.call === 'function') return String(await any.call('ACL', 'WHOAMI'));
-  if (any.masters !== undefined)
-    return String(await any.sendCommand(undefined, true, ['ACL', 'WHOAMI']));
-  return String(await any.sendCommand(['ACL', 'WHOAMI']));
 }

@@ -173,3 +173,16 @@ export function clusterNodes(): Array<{ host: string; port: number }> {
       return { host, port: Number(port) };
     });
 }
+
+/** ACL WHOAMI through a client's own generic command call (ioredis family or node-redis). */
+export async function whoAmI(client: RedisClient): Promise<string> {
+  const any = client as unknown as {
+    call?: (...args: string[]) => Promise<unknown>;
+    masters?: unknown;
+    sendCommand: (...args: unknown[]) => Promise<unknown>;
+  };
+  if (typeof any.call === 'function') return String(await any.call('ACL', 'WHOAMI'));
+  if (any.masters !== undefined)
+    return String(await any.sendCommand(undefined, true, ['ACL', 'WHOAMI']));
+  return String(await any.sendCommand(['ACL', 'WHOAMI']));
+}

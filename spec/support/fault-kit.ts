@@ -5,6 +5,7 @@ import Valkey from 'iovalkey';
 import Redis6 from 'ioredis6';
 import type { CacheAsideManager } from '../../lib/manager/cache-aside.manager';
 import type { CacheError } from '../../lib/errors/cache-error';
+import { asRunUser } from './acl-users';
 import { isExpectedWarning } from './test-redis';
 
 /**
@@ -33,8 +34,13 @@ export const DEADLINE_BOUND_MS = FAULT_OPTIONS.operationTimeoutMs + 300;
 // are measured by `timed`, which leaves out the time the process was stalled (a loaded machine).
 export const NO_WAIT_BOUND_MS = 50;
 
-/** A client like the README's: capped reconnect backoff, one retry per request, errors listened to. */
-export function newFaultClient(url: string, options: { retryCapMs?: number } = {}): Redis {
+/**
+ * A client like the README's: capped reconnect backoff, one retry per request, errors listened to.
+ * It is the client under test, so it logs in as the run's ACL user (integration:acl projects)
+ * unless `url` names a user: a fault proxy's URL, or a server's not yet started, carry none.
+ */
+export function newFaultClient(rawUrl: string, options: { retryCapMs?: number } = {}): Redis {
+  const url = asRunUser(rawUrl);
   const cap = options.retryCapMs ?? 200;
   const family = process.env.CACHE_ASIDE_TEST_CLIENT ?? 'ioredis';
   if (family === 'node-redis') return nodeRedisFaultClient(url, cap);

@@ -3,16 +3,29 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { aclPassword, aclUserArgs, runUser } from './acl-users';
 
 /**
  * Disposable redis-server processes for the tests: each on a free loopback port, in its own temp
  * dir, persisting nothing, stopped by PID. Tests never touch a server they did not start (unless
- * REDIS_URL says so).
+ * REDIS_URL says so). In the integration:acl projects each also has the run's ACL user, whom its
+ * `url` logs in as; `adminUrl` and `cli()` stay the default user's.
  */
 export interface RedisServer {
   readonly host: '127.0.0.1';
   readonly port: number;
+  /**
+   * What the library's clients connect with: in the integration:acl projects it logs in as the
+   * run's ACL user (spec/support/acl-users.ts), which the server was started with.
+   */
   readonly url: string;
+  /**
+   * As the default (unrestricted) user: for what a spec does behind the library's back as an
+   * operator would (DEBUG, CLIENT PAUSE, CONFIG SET, planting bytes). `cli()` runs as it too.
+   */
+  readonly adminUrl: string;
+  /** The user `url` logs in as; undefined: the default user. */
+  readonly user: string | undefined;
   readonly pid: number;
   /** Stops the process (SIGTERM, then SIGKILL) and removes its directory. */
   stop(): Promise<void>;
@@ -24,7 +37,7 @@ export interface RedisServer {
   pause(): void;
   /** SIGCONT after `pause`. */
   resume(): void;
-  /** Runs a command through redis-cli against this server (for setup and fault injection). */
+  /** Runs a command through redis-cli against this server, as the default user (setup, faults). */
   cli(...args: string[]): string;
 }
 
@@ -34,6 +47,12 @@ export interface RedisServerOptions {
   configFile?: string;
   /** Extra redis-server arguments, e.g. ['--maxmemory', '2mb']. */
   args?: readonly string[];
+  /**
+   * ACL users to create at start (names of ACL_USERS), beside the default user. `url` logs in
+   * as the run's user when it is among them.
+   * @default the run's user (integration:acl projects), else none
+   */
+  aclUsers?: readonly string[];
 }
 
 const READY_TIMEOUT_MS = 10_000;
@@ -54,6 +73,10 @@ export async function freePort(): Promise<number> {
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
   const port = options.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), `cache-aside-redis-${port}-`));
+  const run = runUser();
+  const aclUsers = options.aclUsers ?? (run === undefined ? [] : [run]);
+  const user = run !== undefined && aclUsers.includes(run) ? run : undefined;
+  const adminUrl = `redis://127.0.0.1:${port}`;
   const args = [
     ...(options.configFile ? [options.configFile] : []),
     '--port',
@@ -69,6 +92,8 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     '--loglevel',
     'warning',
     ...(options.args ?? []),
+    // Arguments, not ACL SETUSER: a restart (same arguments) has the users again.
+    ...aclUserArgs(aclUsers),
   ];
   let child = await launch(args, port);
 
@@ -86,7 +111,9 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   return {
     host: '127.0.0.1',
     port,
-    url: `redis://127.0.0.1:${port}`,
+    url: user === undefined ? adminUrl : `redis://${user}:${aclPassword(user)}@127.0.0.1:${port}`,
+    adminUrl,
+    user,
     get pid() {
       return child.pid as number;
     },
@@ -203,7 +230,9 @@ export async function startRedisSentinel(
       '',
     ].join('\n'),
   );
-  return startRedisServer({ configFile, args: ['--sentinel'] });
+  // No ACL user: the run's user (-@dangerous) may not send SENTINEL; clients ask the Sentinel as
+  // the default user and log in to the master and replica (which have the user) as the run's.
+  return startRedisServer({ configFile, args: ['--sentinel'], aclUsers: [] });
 }
 
 /** How a test Cluster is built. */
@@ -214,6 +243,8 @@ export interface RedisClusterOptions {
   nodeTimeoutMs?: number;
   /** Arguments for every node (`--cluster-require-full-coverage no`, say). */
   args?: readonly string[];
+  /** ACL users on every node (each node has its own ACL). @default as startRedisServer's */
+  aclUsers?: readonly string[];
 }
 
 /**
@@ -223,13 +254,14 @@ export interface RedisClusterOptions {
  */
 export async function startRedisCluster(
   size = 3,
-  { replicas = 0, nodeTimeoutMs = 2000, args = [] }: RedisClusterOptions = {},
+  { replicas = 0, nodeTimeoutMs = 2000, args = [], aclUsers }: RedisClusterOptions = {},
 ): Promise<RedisServer[]> {
   const nodes: RedisServer[] = [];
   try {
     for (let i = 0; i < size * (1 + replicas); i++) {
       nodes.push(
         await startRedisServer({
+          aclUsers,
           args: [
             '--cluster-enabled',
             'yes',

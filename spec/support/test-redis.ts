@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import Redis, { Cluster } from 'ioredis';
+import { asRunUser, runUserCredentials, TEST_KEY_ROOT } from './acl-users';
+
+export { TEST_KEY_ROOT };
 
 /**
  * What an integration spec uses to reach the servers of the global setup. Each spec file takes
@@ -38,23 +41,19 @@ export function newClusterClient(): Cluster {
 }
 
 /**
- * The user a Cluster client logs in as: the ACL user of an integration:acl project
- * (spec/support/acl-env/), else none (the default user). Standalone URLs carry their user.
+ * The user a client of a Cluster the tests started (the global setup's, or a spec's own) logs in
+ * as: the ACL user of an integration:acl project (spec/support/acl-env/), else none (the default
+ * user). Standalone URLs carry their user.
  */
 export function clusterCredentials(): { username?: string; password?: string } {
-  const user = process.env.CACHE_ASIDE_TEST_CLUSTER_USER;
-  return user === undefined ? {} : { username: user, password: `${user}-pw` };
+  return runUserCredentials();
 }
 
 /** A URL of one Cluster node of the global setup, with the ACL user's credentials if any. */
 export function clusterNodeUrl(): string {
   const node = (process.env.CACHE_ASIDE_TEST_CLUSTER ?? '').split(',')[0];
-  const user = process.env.CACHE_ASIDE_TEST_CLUSTER_USER;
-  return user === undefined ? `redis://${node}` : `redis://${user}:${user}-pw@${node}`;
+  return asRunUser(`redis://${node}`);
 }
-
-/** Every key a run writes starts with this (set by the global setup), so teardown can find them. */
-export const TEST_KEY_ROOT = 'cache-aside-test:';
 
 let counter = 0;
 /**

@@ -4,11 +4,13 @@ import Redis from 'ioredis';
 import { EntryKind, encodeCodecId, encodeEntry } from '../../../lib/entry/entry-format';
 import { newLeaseMarker } from '../../../lib/manager/load-lease';
 import { startRedisServer, type RedisServer } from '../../support/redis-server';
+import { uniquePrefix } from '../../support/test-redis';
 
 const CHILD = join(__dirname, '../../support/children/cli-stats-memory.ts');
 const KEYS = 100_000;
 const NAMESPACES = 10;
-const PREFIX = 'big:';
+/** Under the test keys' root: the tool runs as the ACL user of the integration:acl projects. */
+const PREFIX = uniquePrefix('cli-stats-large');
 
 interface Report {
   code: number;
@@ -31,7 +33,8 @@ describe('cache-aside stats on 100,000 entries', () => {
 
   beforeAll(async () => {
     server = await startRedisServer();
-    const redis = new Redis(server.url);
+    // Seeded as the default user, as an operator would; the tool reads as the library's user.
+    const redis = new Redis(server.adminUrl);
     const now = Date.now();
     const json = encodeCodecId('json');
     const payload = JSON.stringify({ id: 0, name: 'someone', tags: ['a', 'b', 'c'] });

@@ -1,10 +1,11 @@
-import type { RedisClient } from '../../../lib';
 import {
   MEMORY,
   clusterNodes,
   familiesUnderTest,
+  whoAmI,
   type TestClient,
 } from '../../support/client-families';
+import { runUser } from '../../support/acl-users';
 import { testRedisUrl } from '../../support/test-redis';
 
 /**
@@ -34,26 +35,11 @@ describe.each(SERVER_FAMILIES.map((family) => [family.name, family] as const))(
       it('is the run user on the Cluster', async () => {
         const under = await clusterOf(clusterNodes());
         opened.push(under);
-        expect(await whoAmI(under.client)).toBe(
-          expectedUser(process.env.CACHE_ASIDE_TEST_CLUSTER_USER ?? ''),
-        );
+        expect(await whoAmI(under.client)).toBe(runUser() ?? 'default');
       });
   },
 );
 
 function expectedUser(user: string): string {
   return user === '' ? 'default' : decodeURIComponent(user);
-}
-
-/** ACL WHOAMI through the client's own generic command call (ioredis family or node-redis). */
-async function whoAmI(client: RedisClient): Promise<string> {
-  const any = client as unknown as {
-    call?: (...args: string[]) => Promise<unknown>;
-    masters?: unknown;
-    sendCommand: (...args: unknown[]) => Promise<unknown>;
-  };
-  if (typeof any.call === 'function') return String(await any.call('ACL', 'WHOAMI'));
-  if (any.masters !== undefined)
-    return String(await any.sendCommand(undefined, true, ['ACL', 'WHOAMI']));
-  return String(await any.sendCommand(['ACL', 'WHOAMI']));
 }

@@ -3,7 +3,7 @@ import { Cluster } from 'ioredis';
 import { CacheAsideManager } from '../../../lib';
 import { FAULT_OPTIONS, Measurements, pollUntil } from '../../support/fault-kit';
 import { startRedisCluster, type RedisServer } from '../../support/redis-server';
-import { ready } from '../../support/test-redis';
+import { clusterCredentials, ready } from '../../support/test-redis';
 
 /**
  * Issue #12 finding 6: a Cluster master killed (kill -9) under load. With one circuit breaker for
@@ -43,6 +43,7 @@ describe('CacheAsideManager on a Cluster of 3 masters + 3 replicas, a master kil
           connectTimeout: 500,
           // disconnect() otherwise keeps a 2 s timer per node (ioredis's default), past the run.
           disconnectTimeout: 100,
+          ...clusterCredentials(),
         },
         clusterRetryStrategy: (times) => Math.min(times * 50, 300),
         slotsRefreshTimeout: 500,

@@ -25,7 +25,7 @@ describe('CacheAsideManager reading bytes it cannot use', () => {
   beforeAll(async () => {
     server = await startRedisServer();
     redis = newFaultClient(server.url);
-    admin = newTestClient(server.url);
+    admin = newTestClient(server.adminUrl);
     await Promise.all([ready(redis), ready(admin)]);
   });
 

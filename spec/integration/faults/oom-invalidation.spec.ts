@@ -15,6 +15,8 @@ describe('invalidateTags when Redis is out of memory', () => {
   let readerClient: Redis;
   let writer: CacheAsideManager;
   let reader: CacheAsideManager;
+  /** A key outside the managers' entries, under the test keys' root (an ACL user's refused elsewhere). */
+  let probe: string;
 
   beforeAll(async () => {
     server = await startRedisServer({ args: ['--maxmemory-policy', 'noeviction'] });
@@ -22,6 +24,7 @@ describe('invalidateTags when Redis is out of memory', () => {
     readerClient = newFaultClient(server.url);
     await Promise.all([ready(writerClient), ready(readerClient)]);
     const keyPrefix = uniquePrefix('oom-tags');
+    probe = `${uniquePrefix('oom-tags-probe')}probe`;
     const options = { keyPrefix, ...FAULT_OPTIONS, invalidationRetryMs: 100 };
     writer = new CacheAsideManager({ redis: writerClient, ...options });
     reader = new CacheAsideManager({ redis: readerClient, ...options });
@@ -45,7 +48,7 @@ describe('invalidateTags when Redis is out of memory', () => {
     expect(await reader.get('s:1', () => 'loaded')).toBe('v1');
 
     server.cli('config', 'set', 'maxmemory', '1');
-    await expect(writerClient.set('probe', 'x')).rejects.toThrow(/OOM/);
+    await expect(writerClient.set(probe, 'x')).rejects.toThrow(/OOM/);
     const errors = captureErrors(writer);
     await writer.set('s:1', 'v2'); // refused: OOM (reported, not thrown)
     expect(codesOf(errors)).toContain('REDIS_ERROR');
@@ -64,7 +67,7 @@ describe('invalidateTags when Redis is out of memory', () => {
       expect(await reader.get(`p:${i}`, () => 'new', { tags: ['products'] })).toBe('old');
 
     server.cli('config', 'set', 'maxmemory', '1');
-    await expect(writerClient.set('probe', 'x')).rejects.toThrow(/OOM/);
+    await expect(writerClient.set(probe, 'x')).rejects.toThrow(/OOM/);
     const errors = captureErrors(writer);
 
     expect(await writer.invalidateTags(['products'])).toBe(1);

@@ -21,6 +21,7 @@ describe('CacheAsideManager when Redis is out of memory', () => {
   let redis: Redis;
   let cache: CacheAsideManager;
   let errors: CacheError[];
+  let prefix: string;
 
   beforeAll(async () => {
     server = await startRedisServer({ args: ['--maxmemory-policy', 'noeviction'] });
@@ -29,9 +30,10 @@ describe('CacheAsideManager when Redis is out of memory', () => {
   });
 
   beforeEach(() => {
+    prefix = uniquePrefix('fault-oom');
     cache = new CacheAsideManager({
       redis,
-      keyPrefix: uniquePrefix('fault-oom'),
+      keyPrefix: prefix,
       ...FAULT_OPTIONS,
       invalidationRetryMs: 100,
     });
@@ -54,7 +56,8 @@ describe('CacheAsideManager when Redis is out of memory', () => {
 
     // Any limit below what the server already uses: every write is now refused with OOM.
     server.cli('config', 'set', 'maxmemory', '1');
-    await expect(redis.set('probe', 'x')).rejects.toThrow(/OOM/);
+    // Under the test keys' root: an ACL user confined to it would be refused (NOPERM) first.
+    await expect(redis.set(`${prefix}probe`, 'x')).rejects.toThrow(/OOM/);
 
     const misses: number[] = [];
     for (let i = 0; i < 10; i++) {

@@ -28,8 +28,9 @@ describe('CacheAsideManager when another client runs a slow command', () => {
   beforeAll(async () => {
     server = await startRedisServer();
     redis = newFaultClient(server.url);
-    // The blocker is not the client under test: a plain ioredis connection runs DEBUG SLEEP.
-    blocker = newTestClient(server.url);
+    // The blocker is not the client under test: a plain ioredis connection, as the default user
+    // (DEBUG is refused to the ACL user of the integration:acl projects), runs DEBUG SLEEP.
+    blocker = newTestClient(server.adminUrl);
     await Promise.all([ready(redis), ready(blocker)]);
   });
 
@@ -53,7 +54,7 @@ describe('CacheAsideManager when another client runs a slow command', () => {
   /** Starts DEBUG SLEEP on the second connection and resolves once the server is inside it. */
   async function blockServerFor(seconds: number): Promise<{ sleeping: Promise<unknown> }> {
     // Connected before the sleep begins (a handshake would wait for it to end).
-    const observer = newTestClient(server.url);
+    const observer = newTestClient(server.adminUrl);
     try {
       await ready(observer);
       const sleeping = blocker.call('debug', 'sleep', String(seconds));

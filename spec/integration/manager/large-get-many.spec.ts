@@ -15,7 +15,7 @@ import {
   timed,
   type Timed,
 } from '../../support/fault-kit';
-import { ready } from '../../support/test-redis';
+import { ready, uniquePrefix } from '../../support/test-redis';
 
 /**
  * A getMany of 100,000 keys (issue #11, finding 9) took 3-5.6 s, emitted 100,000 REDIS_TIMEOUT
@@ -48,7 +48,7 @@ describe('getMany of 100,000 keys', () => {
     // could not meet it.
     cache = new CacheAsideManager({
       redis,
-      keyPrefix: 'big:',
+      keyPrefix: uniquePrefix('big'),
       ...FAULT_OPTIONS,
       leaseTtlMs: 30_000,
     });

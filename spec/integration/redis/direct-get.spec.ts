@@ -25,7 +25,8 @@ describe('CommandRunner.getBuffer on a real client (direct path)', () => {
   beforeAll(async () => {
     server = await startRedisServer();
     redis = new Redis(server.url, { maxRetriesPerRequest: 1 });
-    admin = new Redis(server.url);
+    // Plants bytes and pauses the server (CLIENT PAUSE): as the default user.
+    admin = new Redis(server.adminUrl);
     await Promise.all([ready(redis), ready(admin)]);
   });
 

@@ -65,7 +65,7 @@ export interface JsonLimits {
 /** Encodes a value as JSON text (plain, or marked and tagged when it needs tags). */
 export function encodeJson(value: unknown, limits: JsonLimits, serializer: string): string {
   return isPlainJson(value, limits.maxDepth)
-    ? checkedText(JSON.stringify(value), limits, serializer)
+    ? withinMaxBytes(JSON.stringify(value), limits, serializer)
     : encodeTaggedJson(value, limits, serializer);
 }
 
@@ -110,6 +110,14 @@ export function encodeTaggedJson(value: unknown, limits: JsonLimits, serializer:
 
 /** The encoded text, once it is within `maxBytes` and holds no prototype key. */
 function checkedText(out: string, limits: JsonLimits, serializer: string): string {
+  withinMaxBytes(out, limits, serializer);
+  if (out.includes('"__proto__"') || out.includes('"constructor"'))
+    assertNoPrototypeKeys(out, serializer);
+  return out;
+}
+
+/** The encoded text, once it is within `maxBytes`. */
+function withinMaxBytes(out: string, limits: JsonLimits, serializer: string): string {
   const { maxBytes } = limits;
   // UTF-8 takes at least one byte per UTF-16 unit and at most three.
   if (
@@ -123,8 +131,6 @@ function checkedText(out: string, limits: JsonLimits, serializer: string): strin
       maxBytes,
     );
   }
-  if (out.includes('"__proto__"') || out.includes('"constructor"'))
-    assertNoPrototypeKeys(out, serializer);
   return out;
 }
 

@@ -3,7 +3,8 @@
  * would: the value holds nothing but plain objects and arrays (nested at most `maxDepth` deep),
  * strings that do not start with the tag mark U+0001, finite numbers other than `-0`, booleans,
  * `null`, and `undefined` only as an object's property (which both leave out). No `toJSON`
- * anywhere, no class instance, no Date.
+ * anywhere, no class instance, no Date, and no key `__proto__` or `constructor` (so the text
+ * needs no prototype-key check).
  *
  * JSON.stringify with a replacer function calls back into JavaScript for every key and value;
  * for the common record this walk and a plain `JSON.stringify` cost about a third of that. A
@@ -56,6 +57,8 @@ function plainObject(object: object, levelsLeft: number): boolean {
   if ((proto !== objectPrototype && proto !== null) || 'toJSON' in object) return false;
   const record = object as Record<string, unknown>;
   for (const key of Object.keys(record)) {
+    // Keys the decoder refuses (secure-json-parse's rules): the tagging encoder words the refusal.
+    if (key === '__proto__' || key === 'constructor') return false;
     const item = record[key];
     if (item !== undefined && !plain(item, levelsLeft)) return false;
   }

@@ -52,6 +52,8 @@ describe('isPlainJson: when JSON.stringify alone writes what the tagging encoder
     ['a symbol', { s: Symbol('x') }],
     ['a String object', { s: new String('x') }],
     ['undefined itself', undefined],
+    ['a key "constructor"', { constructor: { prototype: 1 } }],
+    ['a key "__proto__"', JSON.parse('{"__proto__":{"a":1}}') as unknown],
   ])('leaves %s to the tagging encoder', (_what, value) => {
     expect(isPlainJson(value, 64)).toBe(false);
   });

@@ -109,10 +109,13 @@ describe('CommandRunner.getBuffer on a real client (direct path)', () => {
     expect(breaker.clean).toBe(false);
     expect(breaker.state).toBe('closed');
     // …and two more deadlines, one after the other, with no answer meanwhile, open the circuit.
-    for (const i of [5, 6])
+    // (On a loaded machine the three may expire in two sweeps: then one more opens it.)
+    for (const i of [5, 6]) {
+      if (breaker.state === 'open') break;
       await expect(runner.getBuffer(`${prefix}paused:${i}`)).rejects.toBeInstanceOf(
         DeadlineExceededError,
       );
+    }
     expect(breaker.state).toBe('open');
     // Open: refused at once, without sending.
     await expect(runner.getBuffer(`${prefix}paused:4`)).rejects.toThrow(/circuit open/);

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { CircuitBreaker, CircuitState } from './circuit-breaker';
 import type { ClientConnection } from './clients/client-connection';
 import { DeadlineExceededError } from '../errors/deadline-exceeded.error';
@@ -104,11 +105,32 @@ export class CommandRunner {
     if (refused !== undefined) return refused;
     this.coalescer?.beforeSend();
     if (write && this.connection.abortsUnsent) {
-      const controller = new AbortController();
+      const controller = this.abortOfThisTick();
       return this.settle(command(this.connection, controller.signal), breaker, controller);
     }
     return this.settle(command(this.connection, undefined), breaker);
   }
+
+  /**
+   * One AbortController for the writes this runner sends in one tick of the event loop: they
+   * share a deadline length and a start, so when the first of them expires the others expire
+   * with it, and dropping all of theirs still unsent is what each deadline would do. A controller
+   * per write cost a node-redis miss ~8 µs of its ~60 (creating the signal, its listeners).
+   */
+  private abortOfThisTick(): AbortController {
+    if (this.tickAbort === undefined) {
+      this.tickAbort = new AbortController();
+      // Each write's client listens on it: many listeners on one signal is the point here.
+      setMaxListeners(0, this.tickAbort.signal);
+      process.nextTick(this.endTickAbort);
+    }
+    return this.tickAbort;
+  }
+
+  private tickAbort: AbortController | undefined;
+  private readonly endTickAbort = (): void => {
+    this.tickAbort = undefined;
+  };
 
   /** True while the client has never been ready and is still making its first connection. */
   private isFirstConnect(): boolean {

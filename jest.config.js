@@ -130,14 +130,12 @@ const ACL_NOSCRIPT_SPECS = [
 ];
 /**
  * For CI's time (the suite runs on one worker; every second here is paid twice), the ACL
- * projects share out the slow specs that send nothing new as the user: the Cluster failovers
- * and per-node breakers (~6 s each) run once, cluster-failover in acl; the Sentinel failovers in
- * acl only; large-get-many (~13 s) only without scripting, where a batch's leases take separate
- * commands; cli-stats-large (~8 s) in neither (the tool's commands as the user are cli.redis's,
- * standalone and Cluster).
+ * projects share out the slow specs that send nothing new as the user: cluster-failover runs as
+ * acl-dangerous, cluster-pattern-failover and cluster-breaker-per-node as acl-scripting (~6 s
+ * each), the Sentinel failovers as acl-dangerous, and large-get-many (~13 s) as acl-scripting,
+ * where a batch's leases take separate commands.
  */
 const ACL_LEFT_OUT = [
-  'cli/cli-stats-large',
   'manager/large-get-many',
   'faults/cluster-pattern-failover',
   'faults/cluster-breaker-per-node',
@@ -148,8 +146,6 @@ const ACL_NOSCRIPT_LEFT_OUT = [
   'cli/cli-stats-large',
   'redis/direct-get',
   'faults/cluster-failover',
-  'faults/cluster-pattern-failover',
-  'faults/cluster-breaker-per-node',
   'manager/sentinel\\.[a-z-]+',
 ].map((name) => `<rootDir>/spec/integration/${name}\\.spec\\.ts$`);
 

@@ -56,7 +56,10 @@ function plainObject(object: object, levelsLeft: number): boolean {
   const proto: unknown = Object.getPrototypeOf(object);
   if ((proto !== objectPrototype && proto !== null) || 'toJSON' in object) return false;
   const record = object as Record<string, unknown>;
-  for (const key of Object.keys(record)) {
+  // for-in with an own check visits what Object.keys lists (own enumerable string keys), without
+  // allocating the array: an inherited enumerable key exists only on a polluted Object.prototype.
+  for (const key in record) {
+    if (!Object.hasOwn(record, key)) continue;
     // Keys the decoder refuses (secure-json-parse's rules): the tagging encoder words the refusal.
     if (key === '__proto__' || key === 'constructor') return false;
     const item = record[key];

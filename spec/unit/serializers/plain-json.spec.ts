@@ -105,6 +105,18 @@ describe('isPlainJson: when JSON.stringify alone writes what the tagging encoder
     );
   });
 
+  it('writes only own keys, as JSON does, even with an enumerable key on Object.prototype', () => {
+    const proto = Object.prototype as Record<string, unknown>;
+    proto.polluted = 'inherited';
+    try {
+      const value = { a: 1, nested: { b: [1, 2] } };
+      expect(encodeJson(value, LIMITS, 'json')).toBe('{"a":1,"nested":{"b":[1,2]}}');
+      expect(encodeJson(value, LIMITS, 'json')).toBe(encodeTaggedJson(value, LIMITS, 'json'));
+    } finally {
+      delete proto.polluted;
+    }
+  });
+
   it('keeps the bounds on the plain path: maxBytes and prototype keys', () => {
     expect(() =>
       encodeJson({ s: 'x'.repeat(100) }, { maxBytes: 50, maxDepth: 64 }, 'json'),

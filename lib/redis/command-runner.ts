@@ -1,10 +1,10 @@
-import { setMaxListeners } from 'node:events';
 import type { CircuitBreaker, CircuitState } from './circuit-breaker';
 import type { ClientConnection } from './clients/client-connection';
 import { DeadlineExceededError } from '../errors/deadline-exceeded.error';
 import { DeadlineQueue, type Waiter } from './deadline';
 import { RedisUnavailableError } from '../errors/redis-unavailable.error';
 import { WriteCoalescer } from './write-coalescer';
+import { TickAbort } from './tick-abort';
 import { NodeBreakers } from './node-breakers';
 import { recoverySignalOf, type RecoverySignal } from './recovery-signal';
 
@@ -105,29 +105,23 @@ export class CommandRunner {
     if (refused !== undefined) return refused;
     this.coalescer?.beforeSend();
     if (write && this.connection.abortsUnsent) {
-      const controller = this.abortOfThisTick();
-      return this.settle(command(this.connection, controller.signal), breaker, controller);
+      const tick = this.abortOfThisTick();
+      tick.joined();
+      return this.settle(command(this.connection, tick.signal), breaker, tick);
     }
     return this.settle(command(this.connection, undefined), breaker);
   }
 
-  /**
-   * One AbortController for the writes this runner sends in one tick of the event loop: they
-   * share a deadline length and a start, so when the first of them expires the others expire
-   * with it, and dropping all of theirs still unsent is what each deadline would do. A controller
-   * per write cost a node-redis miss ~8 µs of its ~60 (creating the signal, its listeners).
-   */
-  private abortOfThisTick(): AbortController {
+  /** The abort signal of this tick's writes (see `tick-abort.ts`), made at the first of them. */
+  private abortOfThisTick(): TickAbort {
     if (this.tickAbort === undefined) {
-      this.tickAbort = new AbortController();
-      // Each write's client listens on it: many listeners on one signal is the point here.
-      setMaxListeners(0, this.tickAbort.signal);
+      this.tickAbort = new TickAbort();
       process.nextTick(this.endTickAbort);
     }
     return this.tickAbort;
   }
 
-  private tickAbort: AbortController | undefined;
+  private tickAbort: TickAbort | undefined;
   private readonly endTickAbort = (): void => {
     this.tickAbort = undefined;
   };
@@ -227,21 +221,23 @@ export class CommandRunner {
   settle<T>(
     sent: Promise<T>,
     breaker: CircuitBreaker = this.breakers.fallback,
-    abort?: AbortController,
+    tick?: TickAbort,
   ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const ticket = new Ticket(reject, abort);
+      const ticket = new Ticket(reject, tick);
       this.deadlines.add(ticket, breaker);
       sent.then(
         (value) => {
           if (ticket.isResolved) return;
           ticket.isResolved = true;
+          tick?.settled(false);
           if (breaker.recordSuccess()) this.recovery.notify();
           resolve(value);
         },
         (error: unknown) => {
           if (ticket.isResolved) return;
           ticket.isResolved = true;
+          tick?.settled(false);
           // A reply error proves Redis answers: an outage it ends is over like any other.
           if (this.connection.isReplyError(error)) {
             if (breaker.recordSuccess()) this.recovery.notify();
@@ -274,13 +270,14 @@ class Ticket implements Waiter {
   isResolved = false;
   constructor(
     private readonly rejectCaller: (error: Error) => void,
-    private readonly abort: AbortController | undefined,
+    private readonly tick: TickAbort | undefined,
   ) {}
 
   reject(error: Error): void {
     this.isResolved = true;
-    // A write not yet on the wire is dropped from the client's queue: it never lands later.
-    this.abort?.abort();
+    // A write not yet on the wire is dropped from the client's queue: it never lands later
+    // (once the other writes of its tick have settled too, see `tick-abort.ts`).
+    this.tick?.settled(true);
     this.rejectCaller(error);
   }
 }

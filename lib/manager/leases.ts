@@ -1,4 +1,5 @@
 import { fullKeyOf } from '../entry/key-layout';
+import { RedisUnavailableError } from '../errors/redis-unavailable.error';
 import type { RedisGateway } from '../redis/redis-gateway';
 import type { BackgroundTasks } from './background-tasks';
 import { identityOf } from '../entry/entry-format';
@@ -50,7 +51,8 @@ export class Leases {
     try {
       return await this.send(fullKey, current, marker, via);
     } catch (error) {
-      this.release(fullKey, marker, via);
+      // Never sent (circuit open, client not ready): there is no lease to give back.
+      if (!(error instanceof RedisUnavailableError)) this.release(fullKey, marker, via);
       throw error;
     }
   }

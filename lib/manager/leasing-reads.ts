@@ -1,3 +1,4 @@
+import { RedisUnavailableError } from '../errors/redis-unavailable.error';
 import { isReplyError } from '../redis/redis-errors';
 import type { RedisGateway } from '../redis/redis-gateway';
 import type { Leases } from './leases';
@@ -11,6 +12,9 @@ export type LeaseOnRead = 'auto' | 'always' | 'never';
 
 /** The answer of a read that put our lease at an absent key. */
 export const LEASE_TAKEN: unique symbol = Symbol('lease taken');
+
+/** Refusals that say the command's form will never be accepted by this server or user. */
+const UNSUPPORTED = /^(ERR (syntax error|unknown|wrong number)|NOPERM)/i;
 
 /** Reads per window of `'auto'`: each window decides the mode of the next one. */
 export const AUTO_WINDOW = 64;
@@ -26,8 +30,8 @@ export const WRITE_REFUSED_PAUSE_MS = 1000;
  *
  * Redis refusing it falls back to GET: for good on a server that does not know the command's
  * form (Redis before 7.0: `ERR syntax error`) or an ACL that forbids it; for
- * {@link WRITE_REFUSED_PAUSE_MS} on a refusal of writes (OOM, a replica's READONLY), which leaves
- * reads possible. A `WRONGTYPE` answer is GET's own, and is the caller's to handle.
+ * {@link WRITE_REFUSED_PAUSE_MS} on any other refusal (OOM, a replica's READONLY, LOADING), which
+ * leaves reads possible. A `WRONGTYPE` answer is GET's own, and is the caller's to handle.
  */
 export class LeasingReads {
   private reads = 0;
@@ -80,11 +84,14 @@ export class LeasingReads {
       return (await this.gateway.getOrLease(fullKey, marker, this.leases.ttlMs)) ?? LEASE_TAKEN;
     } catch (error) {
       if (this.fallsBackOn(error)) return this.gateway.get(fullKey);
-      // No answer (late, lost, the circuit open): the command may still have taken the lease,
-      // or take it yet. The give-back goes behind it on the same connection, through a view
-      // whose failures the circuit breaker does not count: on a hung server, each failed read
-      // counts once, as a GET's would. An error reply (WRONGTYPE) says nothing was written.
-      if (!isReplyError(error)) this.leases.release(fullKey, marker, this.giveBackVia);
+      // No answer (late, lost): the command may still have taken the lease, or take it yet. The
+      // give-back goes behind it on the same connection, through a view whose failures the
+      // circuit breaker does not count: on a hung server, each failed read counts once, as a
+      // GET's would. Nothing was written after an error reply (WRONGTYPE), nor when the command
+      // was never sent (circuit open, client not ready): no give-back then, or an outage would
+      // fill the held give-backs with leases that never were.
+      if (!isReplyError(error) && !(error instanceof RedisUnavailableError))
+        this.leases.release(fullKey, marker, this.giveBackVia);
       throw error;
     }
   }
@@ -94,7 +101,10 @@ export class LeasingReads {
     if (!isReplyError(error)) return false;
     const message = (error as Error).message;
     if (message.startsWith('WRONGTYPE')) return false;
-    if (message.startsWith('ERR') || message.startsWith('NOPERM')) this.supported = false;
+    // The form itself refused: a server before 7.0 ("ERR syntax error"), one that does not know
+    // SET's options, or an ACL without SET. Any other refusal (OOM, READONLY, LOADING, BUSY, a
+    // proxy's transient ERR) pauses leasing reads; reads meanwhile are GETs.
+    if (UNSUPPORTED.test(message)) this.supported = false;
     else this.pausedUntil = this.now() + WRITE_REFUSED_PAUSE_MS;
     return true;
   }

@@ -156,8 +156,15 @@ export class ReadPath {
       if (heldLease !== undefined) core.leases.release(fullKey, heldLease);
       throw new ReentrantLoadError(cycle, 'get');
     }
-    core.telemetry.miss(key, label);
-    noteLookup(trace, 'miss');
+    try {
+      core.telemetry.miss(key, label);
+      noteLookup(trace, 'miss');
+    } catch (error) {
+      // A 'miss' listener threw: the call fails with its error, and the lease our read took
+      // must not stay behind (every process would wait leaseTtlMs for a load not coming).
+      if (heldLease !== undefined) core.leases.release(fullKey, heldLease);
+      throw error;
+    }
     const request = requestOf(key, fullKey, codec, opts, 'get');
     const found = lookup;
     // The load this call runs or joins: if it answers from the grace window, the read was stale.

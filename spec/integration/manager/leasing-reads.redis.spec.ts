@@ -145,6 +145,22 @@ describe(`leaseOnRead on ${family.name}`, () => {
     expect(await cache.get('fails', async () => 'second try')).toBe('second try');
   });
 
+  it("'always': a 'miss' listener that throws fails that call and leaves no lease behind", async () => {
+    const cache = manager({ leaseOnRead: 'always', leaseTtlMs: 3000 });
+    let thrown = false;
+    cache.on('miss', () => {
+      if (thrown) return;
+      thrown = true;
+      throw new Error('listener bug');
+    });
+    await expect(cache.get('k', async () => 'never')).rejects.toThrow('listener bug');
+    await cache.settle();
+    expect(await admin.exists(`${prefix}k`)).toBe(0);
+    const started = Date.now();
+    expect(await manager({ leaseOnRead: 'never' }).get('k', async () => 'loaded')).toBe('loaded');
+    expect(Date.now() - started).toBeLessThan(1000); // not the 3 s lease
+  });
+
   if (onServer) {
     it("'always': a miss is SET NX GET then the store; 'never': GET, the lease take, the store", async () => {
       const watched = await watch(prefix);

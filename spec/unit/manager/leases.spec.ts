@@ -1,4 +1,5 @@
 import { DeadlineExceededError } from '../../../lib/errors/deadline-exceeded.error';
+import { RedisUnavailableError } from '../../../lib/errors/redis-unavailable.error';
 import { BackgroundTasks } from '../../../lib/manager/background-tasks';
 import { Leases, MAX_HELD_GIVE_BACKS } from '../../../lib/manager/leases';
 import { ABSENT } from '../../../lib/manager/lookup';
@@ -35,6 +36,15 @@ describe('Leases.take', () => {
     );
     await background.settle();
     expect(released).toEqual(['p:k CA~lease~m']);
+  });
+
+  it('gives nothing back for a take that was never sent (circuit open, client not ready)', async () => {
+    answer = () => Promise.reject(new RedisUnavailableError('circuit open'));
+    await expect(leases.take('p:k', ABSENT, 'CA~lease~n')).rejects.toBeInstanceOf(
+      RedisUnavailableError,
+    );
+    await background.settle();
+    expect(released).toEqual([]);
   });
 
   it('keeps a lease it got, and gives nothing back for one it did not get', async () => {

@@ -1,4 +1,5 @@
 import { DeadlineExceededError } from '../../../lib/errors/deadline-exceeded.error';
+import { RedisUnavailableError } from '../../../lib/errors/redis-unavailable.error';
 import {
   AUTO_WINDOW,
   LEASE_TAKEN,
@@ -113,6 +114,7 @@ describe('LeasingReads', () => {
   it.each([
     ['OOM', 'OOM command not allowed when used memory > maxmemory.'],
     ['a replica', "READONLY You can't write against a read only replica."],
+    ['a transient ERR (a proxy)', 'ERR backend connection lost'],
   ])(
     'reads with GET for a pause when writes are refused (%s), then leases again',
     async (_what, message) => {
@@ -135,6 +137,14 @@ describe('LeasingReads', () => {
     await expect(always.read('p:k', 'CA~lease~m')).rejects.toThrow(/^WRONGTYPE/);
     expect(sent).toEqual(['set-nx-get p:k CA~lease~m 5000']);
     expect(always.wanted).toBe(true);
+    expect(released).toEqual([]);
+  });
+
+  it('gives nothing back for a read that was never sent (circuit open, client not ready)', async () => {
+    const always = reads('always');
+    leaseReply = () =>
+      Promise.reject(new RedisUnavailableError('Redis is skipped for a cool-down (circuit open)'));
+    await expect(always.read('p:k', 'CA~lease~m')).rejects.toBeInstanceOf(RedisUnavailableError);
     expect(released).toEqual([]);
   });
 

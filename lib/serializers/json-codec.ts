@@ -64,9 +64,16 @@ export interface JsonLimits {
 
 /** Encodes a value as JSON text (plain, or marked and tagged when it needs tags). */
 export function encodeJson(value: unknown, limits: JsonLimits, serializer: string): string {
-  return isPlainJson(value, limits.maxDepth)
-    ? withinMaxBytes(JSON.stringify(value), limits, serializer)
-    : encodeTaggedJson(value, limits, serializer);
+  if (!isPlainJson(value, limits.maxDepth)) return encodeTaggedJson(value, limits, serializer);
+  let text: string;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    // What the walk saw is not what JSON.stringify met (a getter answering differently the
+    // second time, a stack JSON.stringify finds too shallow): the tagging encoder decides.
+    return encodeTaggedJson(value, limits, serializer);
+  }
+  return withinMaxBytes(text, limits, serializer);
 }
 
 /**

@@ -1,3 +1,5 @@
+import { types } from 'node:util';
+
 /**
  * Whether `JSON.stringify(value)` alone writes what the tagging encoder of `json-codec.ts`
  * would: the value holds nothing but plain objects and arrays (nested at most `maxDepth` deep),
@@ -9,7 +11,9 @@
  * JSON.stringify with a replacer function calls back into JavaScript for every key and value;
  * for the common record this walk and a plain `JSON.stringify` cost about a third of that. A
  * value it does not vouch for (or whose walk throws: a getter, a stack too shallow for a large
- * configured depth) takes the tagging encoder, which also gives the precise error.
+ * configured depth) takes the tagging encoder, which also gives the precise error. Values are
+ * read twice (the walk, then JSON.stringify), as the tagging encoder also reads them twice: a
+ * getter must answer the same both times for what is stored to be what was returned.
  */
 export function isPlainJson(value: unknown, maxDepth: number): boolean {
   try {
@@ -20,6 +24,7 @@ export function isPlainJson(value: unknown, maxDepth: number): boolean {
 }
 
 const MARK = 0x01;
+const { isProxy } = types;
 const objectPrototype = Object.prototype;
 const arrayPrototype = Array.prototype;
 
@@ -44,7 +49,8 @@ function plain(value: unknown, levelsLeft: number): boolean {
 }
 
 function plainArray(array: unknown[], levelsLeft: number): boolean {
-  if (Object.getPrototypeOf(array) !== arrayPrototype || 'toJSON' in array) return false;
+  if (isProxy(array) || Object.getPrototypeOf(array) !== arrayPrototype || 'toJSON' in array)
+    return false;
   for (let i = 0; i < array.length; i++) {
     // A hole or an undefined element: JSON writes null, the encoder a tag.
     if (!plain(array[i], levelsLeft)) return false;
@@ -53,6 +59,8 @@ function plainArray(array: unknown[], levelsLeft: number): boolean {
 }
 
 function plainObject(object: object, levelsLeft: number): boolean {
+  // A Proxy's traps could answer the walk one way and JSON.stringify another.
+  if (isProxy(object)) return false;
   const proto: unknown = Object.getPrototypeOf(object);
   if ((proto !== objectPrototype && proto !== null) || 'toJSON' in object) return false;
   const record = object as Record<string, unknown>;

@@ -117,6 +117,28 @@ describe('isPlainJson: when JSON.stringify alone writes what the tagging encoder
     }
   });
 
+  it('leaves a Proxy to the tagging encoder (its traps could answer the walk one way, JSON another)', () => {
+    expect(isPlainJson(new Proxy({ a: 1 }, {}), 64)).toBe(false);
+    expect(isPlainJson({ list: new Proxy([1, 2], {}) }, 64)).toBe(false);
+  });
+
+  it('falls back to the tagging encoder when JSON.stringify throws after the walk vouched', () => {
+    // A getter that answers the walk with a number and then with a BigInt.
+    let reads = 0;
+    const changing = Object.defineProperty({}, 'n', {
+      enumerable: true,
+      get: () => (++reads === 1 ? 1 : 1n),
+    });
+    expect(() => encodeJson(changing, LIMITS, 'json')).toThrow(/a BigInt/);
+    // A value deeper than V8's JSON.stringify can recurse, under a very large maxDepth: the
+    // depth bound's error, not a raw stack overflow.
+    let deep: unknown = 1;
+    for (let i = 0; i < 6000; i++) deep = { d: deep };
+    expect(() => encodeJson(deep, { maxBytes: 1 << 24, maxDepth: 1_000_000 }, 'json')).toThrow(
+      /nests containers more than/,
+    );
+  });
+
   it('keeps the bounds on the plain path: maxBytes and prototype keys', () => {
     expect(() =>
       encodeJson({ s: 'x'.repeat(100) }, { maxBytes: 50, maxDepth: 64 }, 'json'),

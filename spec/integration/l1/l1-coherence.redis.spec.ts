@@ -1,6 +1,12 @@
-import type Redis from 'ioredis';
+import Redis from 'ioredis';
 import { CacheAsideManager } from '../../../lib';
-import { adminRedisUrl, newTestClient, ready, uniquePrefix } from '../../support/test-redis';
+import {
+  adminRedisUrl,
+  newTestClient,
+  ready,
+  testRedisUrl,
+  uniquePrefix,
+} from '../../support/test-redis';
 
 /** Polls a condition, bounded in count and time. */
 async function eventually(check: () => Promise<boolean> | boolean, what: string): Promise<void> {
@@ -19,7 +25,13 @@ describe('the in-process tier (l1)', () => {
   let prefix: string;
 
   beforeAll(async () => {
-    clientA = newTestClient();
+    // With friendly error stacks ioredis's getBuffer is the manager's GET (no direct command):
+    // the read held below is held for sure (through the direct path, it raced b's write).
+    clientA = new Redis(testRedisUrl(), {
+      retryStrategy: (times) => Math.min(times * 50, 500),
+      maxRetriesPerRequest: 1,
+      showFriendlyErrorStack: true,
+    });
     clientB = newTestClient();
     await Promise.all([ready(clientA), ready(clientB)]);
   });
@@ -92,15 +104,20 @@ describe('the in-process tier (l1)', () => {
 
   it('does not keep a value read while an invalidation arrived', async () => {
     await b.set('k', 'v1');
-    const original = clientA.getBuffer.bind(clientA);
+    const patched = clientA as unknown as Record<'getBuffer' | 'setBuffer', unknown>;
+    const original = { getBuffer: patched.getBuffer, setBuffer: patched.setBuffer };
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    // Hold a's GET reply until another instance's write has been announced.
-    (clientA as unknown as { getBuffer: unknown }).getBuffer = async (key: string) => {
-      const value = await original(key);
-      await gate;
-      return value;
-    };
+    // Hold a's read reply (a GET, or a leasing read's SET NX GET) until another instance's
+    // write has been announced.
+    for (const name of ['getBuffer', 'setBuffer'] as const) {
+      const send = (original[name] as (...args: unknown[]) => Promise<unknown>).bind(clientA);
+      patched[name] = async (...args: unknown[]) => {
+        const value = await send(...args);
+        await gate;
+        return value;
+      };
+    }
     try {
       const before = (a as unknown as { l1: { epoch: number } }).l1.epoch;
       const read = a.get('k', async () => 'unused');
@@ -113,7 +130,7 @@ describe('the in-process tier (l1)', () => {
       expect(await read).toBe('v1'); // read before the write: fine to return once
       expect(a.stats().l1Entries).toBe(0); // but never kept, or it would outlive the announcement
     } finally {
-      (clientA as unknown as { getBuffer: unknown }).getBuffer = original;
+      Object.assign(patched, original);
     }
     expect(await a.get('k', async () => 'unused')).toBe('v2');
   });

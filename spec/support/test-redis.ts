@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import Redis, { Cluster } from 'ioredis';
+import Redis, { Cluster, type RedisOptions } from 'ioredis';
 import { asRunUser, runUserCredentials, TEST_KEY_ROOT } from './acl-users';
 
 export { TEST_KEY_ROOT };
@@ -20,11 +20,12 @@ export function adminRedisUrl(): string {
   return process.env.CACHE_ASIDE_TEST_ADMIN_URL ?? testRedisUrl();
 }
 
-/** A client with the retry policy the README recommends (capped backoff). */
-export function newTestClient(url = testRedisUrl()): Redis {
+/** A client with the retry policy the README recommends (capped backoff), and `options`. */
+export function newTestClient(url = testRedisUrl(), options: RedisOptions = {}): Redis {
   return new Redis(url, {
     retryStrategy: (times) => Math.min(times * 50, 500),
     maxRetriesPerRequest: 1,
+    ...options,
   });
 }
 

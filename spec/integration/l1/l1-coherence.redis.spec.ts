@@ -1,4 +1,4 @@
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { CacheAsideManager } from '../../../lib';
 import {
   adminRedisUrl,
@@ -27,11 +27,7 @@ describe('the in-process tier (l1)', () => {
   beforeAll(async () => {
     // With friendly error stacks ioredis's getBuffer is the manager's GET (no direct command):
     // the read held below is held for sure (through the direct path, it raced b's write).
-    clientA = new Redis(testRedisUrl(), {
-      retryStrategy: (times) => Math.min(times * 50, 500),
-      maxRetriesPerRequest: 1,
-      showFriendlyErrorStack: true,
-    });
+    clientA = newTestClient(testRedisUrl(), { showFriendlyErrorStack: true });
     clientB = newTestClient();
     await Promise.all([ready(clientA), ready(clientB)]);
   });

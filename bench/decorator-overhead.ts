@@ -17,6 +17,7 @@
  * options that used to be resolved per call); and, for the in-memory port, `@CacheableMany` of
  * 10 ids against `getMany`.
  */
+import './support/built-library'; // first: the library below loads from dist/ (see built-library.ts)
 import 'reflect-metadata';
 import Redis from 'ioredis';
 import { performance } from 'node:perf_hooks';

@@ -1,3 +1,4 @@
+import { assertBuiltLibrary } from './support/built-library'; // first: the library below loads from dist/
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -95,6 +96,7 @@ function updateBenchPage(section: string): void {
 
 export async function main(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv);
+  assertBuiltLibrary();
   const settings = settingsFor(args.quick);
   const started = performance.now();
   const startedAt = new Date().toISOString();

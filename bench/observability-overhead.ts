@@ -17,6 +17,7 @@
  * `cacheChannels.get.hasSubscribers`), so its differences are the cost per hit of the channel
  * and of each subscriber.
  */
+import './support/built-library'; // first: the library below loads from dist/ (see built-library.ts)
 import { subscribe, tracingChannel, unsubscribe } from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';

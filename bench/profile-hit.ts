@@ -7,6 +7,7 @@
  *
  * `npm run bench` runs the same and puts the summary in bench/results/latest.md.
  */
+import './support/built-library'; // first: the library below loads from dist/ (see built-library.ts)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join, relative } from 'node:path';

@@ -5,6 +5,7 @@
  *
  *   npx tsx bench/round-trips.ts     prints a Markdown table
  */
+import './support/built-library'; // first: the library below loads from dist/ (see built-library.ts)
 import Redis from 'ioredis';
 import { CacheAsideManager, type LeaseOnRead } from '../lib';
 import { startRedisServer } from '../spec/support/redis-server';

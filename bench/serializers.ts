@@ -7,6 +7,7 @@
  *   npx tsx bench/serializers.ts        prints the Markdown table
  *   runSerializerBench()                returns it (used by bench/main.ts)
  */
+import './support/built-library'; // first: the library below loads from dist/ (see built-library.ts)
 import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import { performance } from 'node:perf_hooks';

@@ -5,6 +5,7 @@
  *   { cmd: 'go', id, key, counterKey, concurrency, loaderMs }     the stampede, sent to every worker at once
  * Closing stdin closes the subjects and exits.
  */
+import '../support/built-library'; // first: the library below loads from dist/ (see built-library.ts)
 import { createInterface } from 'node:readline';
 import { subjectById } from '../subjects';
 import type { Subject } from '../subjects/subject';

@@ -228,6 +228,7 @@ export function renderMarkdown(r: BenchResults, chartPath?: string, forDocs = fa
   out.push(
     `Run ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC, ${Math.round(r.durationS)} s${s.quick ? ' (`--quick`: shortened rounds, noisier)' : ''}. ` +
       `1 KB JSON records, ${s.hitKeys} keys, one connection per library (ioredis with its defaults; node-redis where the row says so), ${s.inFlight} calls in flight for throughput, one at a time for latency. ` +
+      'cache-aside as the package ships it (`dist/`, built by `tsc`; see `bench/support/built-library.ts`). ' +
       `Throughput: median of ${s.hitRounds} rounds of ${s.hitRoundMs} ms in rotating order; ratios are median ÷ median of raw ioredis (and of raw node-redis) in the same run.`,
   );
   if (chartPath) out.push('', `![Hit and miss throughput relative to raw ioredis](${chartPath})`);

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import {
   encodeArguments,
+  encodeKeySegment,
   HASHED_HEAD_LENGTH,
   MAX_PLAIN_ENCODING,
 } from '../../../lib/interceptor/stable-encoding';
@@ -380,5 +381,56 @@ describe('stable argument encoding, by example', () => {
       const shared = { a: 1 };
       expect(encodeArguments([shared, [shared, shared]])).toBe('(s1:a=n1),[(s1:a=n1),(s1:a=n1)]');
     });
+  });
+});
+
+// ── key segments ────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * What `encodeKeySegment` documents, one UTF-16 unit at a time: letters, digits, `-`, `_`, `.`,
+ * non-ASCII text and well-formed surrogate pairs stay; other ASCII becomes `%XX`, a lone
+ * surrogate `%uXXXX`.
+ */
+function referenceSegment(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    const next = text.charCodeAt(i + 1);
+    if (code >= 0xd800 && code <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+      out += text.slice(i, i + 2);
+      i++;
+    } else if (code >= 0xd800 && code <= 0xdfff) out += '%u' + code.toString(16).toUpperCase();
+    else if (code >= 0x80 || /[A-Za-z0-9_.-]/.test(text[i])) out += text[i];
+    else out += '%' + code.toString(16).toUpperCase().padStart(2, '0');
+  }
+  return out;
+}
+
+describe(`key segments (fast-check seed ${SEED}, ${RUNS} runs)`, () => {
+  it('encode as the one-unit-at-a-time reference does, whatever mix of ASCII, escapes and surrogates', () => {
+    const unit = fc.oneof(
+      fc.constantFrom(':', '%', '{', '}', '*', ' ', '@', 'a', 'Z', '0', '-', '_', '.', '\u00e9'),
+      fc.constantFrom('\ud83d', '\ude00', '\ud83d\ude00', '\udbff', '\udc00'),
+      fc.integer({ min: 0, max: 0xffff }).map((code) => String.fromCharCode(code)),
+    );
+    fc.assert(
+      fc.property(fc.array(unit, { maxLength: 24 }), (units) => {
+        const text = units.join('');
+        expect(encodeKeySegment(text)).toBe(referenceSegment(text));
+      }),
+      params,
+    );
+  });
+
+  it('by example: separators and symbols escaped, letters and pairs kept, lone surrogates named', () => {
+    expect(encodeKeySegment('user:42')).toBe('user%3A42');
+    expect(encodeKeySegment('ada@example.test')).toBe('ada%40example.test');
+    expect(encodeKeySegment(':')).toBe('%3A');
+    expect(encodeKeySegment('a b')).toBe('a%20b');
+    expect(encodeKeySegment('caf\u00e9-\ud83d\ude00')).toBe('caf\u00e9-\ud83d\ude00');
+    expect(encodeKeySegment('x\ud800y')).toBe('x%uD800y');
+    expect(encodeKeySegment('\udc00')).toBe('%uDC00');
+    const plain = 'Plain_text-1.0';
+    expect(encodeKeySegment(plain)).toBe(plain);
   });
 });

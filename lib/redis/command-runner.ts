@@ -24,6 +24,8 @@ export type Command<T> = (client: ClientConnection, signal: AbortSignal | undefi
 export class CommandRunner {
   private everReady: boolean;
   private firstReady: Promise<void> | undefined;
+  /** Removes the shared wait for the first 'ready' (see `afterFirstConnect`), while it is on. */
+  private stopWaitingForFirstReady: (() => void) | undefined;
   private readonly deadlines: DeadlineQueue<CircuitBreaker>;
   /** One breaker per Cluster master (the given one alone when standalone). */
   private readonly breakers: NodeBreakers;
@@ -93,6 +95,8 @@ export class CommandRunner {
 
   detach(): void {
     this.stopListening();
+    // A client that never became ready would otherwise keep this runner through that wait.
+    this.stopWaitingForFirstReady?.();
     for (const remove of this.unlisten.splice(0)) remove();
   }
 
@@ -143,8 +147,10 @@ export class CommandRunner {
       this.firstReady = new Promise<void>((resolve) => {
         const stop = this.connection.onReady(() => {
           stop();
+          this.stopWaitingForFirstReady = undefined;
           resolve();
         });
+        this.stopWaitingForFirstReady = stop;
       });
       // A lazyConnect client connects on its first command; a write waiting here must start it.
       if (this.connection.state() === 'lazy') this.connection.connect();

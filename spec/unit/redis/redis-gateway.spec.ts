@@ -123,6 +123,10 @@ describe('RedisGateway', () => {
     expect(client.calls).toEqual([]);
     // The two gateways' own listeners plus one shared wait for the first 'ready', however many writes.
     expect(client.listenerCount('ready')).toBe(3);
+    // Detached (its manager closed) before the client was ever ready: nothing of it stays on
+    // the user's client, the shared wait included.
+    fresh.detach();
+    expect(client.listenerCount('ready')).toBe(1);
   });
 
   it('refuses reads and writes at once while reconnecting after having been ready', async () => {

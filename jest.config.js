@@ -190,9 +190,12 @@ module.exports = {
       globalTeardown: '<rootDir>/spec/support/global-teardown.ts',
     },
     // A Cluster master killed (6 servers of its own): ioredis 5 in `integration`, and node-redis,
-    // whose own failover differs; iovalkey and ioredis 6 share ioredis's Cluster code.
+    // whose own failover differs; iovalkey and ioredis 6 share ioredis's Cluster code. A load
+    // that outlives its lease (lease-expired) on node-redis's and the embedded store's own
+    // lease expiry too.
     familyProject('node-redis', [
       ...FAMILY_SPECS,
+      '<rootDir>/spec/integration/manager/lease-expired.redis.spec.ts',
       '<rootDir>/spec/integration/faults/cluster-failover.spec.ts',
       '<rootDir>/spec/integration/faults/cluster-pattern-failover.spec.ts',
     ]),
@@ -211,6 +214,7 @@ module.exports = {
       [
         '<rootDir>/spec/integration/manager/manager.redis.spec.ts',
         '<rootDir>/spec/integration/manager/leasing-reads.redis.spec.ts',
+        '<rootDir>/spec/integration/manager/lease-expired.redis.spec.ts',
       ],
       false,
     ),

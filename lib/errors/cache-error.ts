@@ -35,6 +35,12 @@ export type CacheErrorCode =
   | 'LOADER_TIMEOUT'
   /** A loader read the key it was loading (directly or through a cycle): it would have waited for itself. */
   | 'REENTRANT_LOAD'
+  /**
+   * A load took longer than `leaseTtlMs`: its lease had expired, so the value was returned but
+   * not stored (storing it unguarded could land over a newer write). Raise `leaseTtlMs` above
+   * the slowest load. Reported once per call, or per `getMany` batch.
+   */
+  | 'LEASE_EXPIRED'
   /** A callback of the caller's (a `ttl` function, a decorator's `unless`) threw; the value was returned but not stored. */
   | 'CALLBACK_FAILED';
 

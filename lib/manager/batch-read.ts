@@ -271,7 +271,10 @@ export class BatchRead {
     };
 
     // Past the leases' TTL a store is refused anyway (the lease is gone): stores stop there.
-    const leasesEnd = Date.now() + core.leases.ttlMs;
+    // Just before the leases are taken: their age is measured from here (by a round trip too
+    // much at most), and stores stop a little early rather than a little late.
+    const leasedAt = Date.now();
+    const leasesEnd = leasedAt + core.leases.ttlMs;
     const markers = redisUp
       ? await this.takeLeases(
           missing,
@@ -322,9 +325,9 @@ export class BatchRead {
       if (marker === undefined) return Promise.resolve();
       const key = missing[i];
       const request = requestOf(key, fullKeyOf(core.keyPrefix, key), codec, opts, 'getMany');
-      return this.missPath.storeLoaded(request, values[i], marker, tags, epoch, batch);
+      return this.missPath.storeLoaded(request, values[i], marker, tags, epoch, leasedAt, batch);
     };
-    core.background.track(this.storeInChunks(missing.length, label, store, leasesEnd));
+    core.background.track(this.storeInChunks(missing.length, label, store, leasesEnd, leasedAt));
   }
 
   /** Leases for the missing keys, one chunk at a time; none after a chunk that failed. */
@@ -349,25 +352,34 @@ export class BatchRead {
   /**
    * Stores in the background through the chunk gateway, one chunk at a time, until `until` (the
    * leases' end). A chunk that fails (a loaded server missing a chunk's deadline) does not stop
-   * the next; the first failure is reported once for the whole batch.
+   * the next; the first failure is reported once for the whole batch, and so is a load that
+   * outlived its leases (taken at `leasedAt`).
    */
   private async storeInChunks(
     count: number,
     label: string | undefined,
     each: (i: number, batch: BatchStore) => Promise<void>,
     until: number,
+    leasedAt: number,
   ): Promise<void> {
     let failure: { error: unknown } | undefined;
+    let expiredAfterMs: number | undefined;
     const batch: BatchStore = {
       gateway: this.chunkGateway,
       failed: (error) => (failure ??= { error }),
+      leaseExpired: (loadMs) => (expiredAfterMs ??= loadMs),
     };
-    for (let from = 0; from < count && Date.now() < until; from += this.chunkSize) {
+    let from = 0;
+    for (; from < count && Date.now() < until; from += this.chunkSize) {
       const work: Array<Promise<void>> = [];
       for (let i = from; i < Math.min(count, from + this.chunkSize); i++) work.push(each(i, batch));
       await Promise.all(work);
     }
-    if (failure !== undefined)
-      this.core.telemetry.redisFailed(failure.error, 'getMany', undefined, label);
+    const { telemetry } = this.core;
+    if (failure !== undefined) telemetry.redisFailed(failure.error, 'getMany', undefined, label);
+    // Chunks left unsent because the leases had ended count as refused stores too.
+    if (expiredAfterMs === undefined && from < count) expiredAfterMs = Date.now() - leasedAt;
+    if (expiredAfterMs !== undefined)
+      telemetry.leaseExpired(expiredAfterMs, this.core.leases.ttlMs, 'getMany', undefined, label);
   }
 }

@@ -15,6 +15,8 @@ import type { RedisGateway } from '../redis/redis-gateway';
 export interface BatchStore {
   readonly gateway: RedisGateway;
   readonly failed: (error: unknown) => void;
+  /** A store refused after the load outlived its lease: reported once for the whole batch. */
+  readonly leaseExpired: (loadMs: number) => void;
 }
 
 /** How long a failing loader is left alone while a stale value answers inside its grace window. */
@@ -155,6 +157,8 @@ export class MissPath {
    * Encodes and stores a loaded value under our lease (in the background, never rejecting), or
    * gives the lease back when the value is not to be cached (tags unreadable, `ttl <= 0`, not
    * encodable). `epochAtLoad` was taken before the load began (see `LocalCoherence.keep`).
+   * `loadStarted` (ms, when the loader was called, after the lease was taken) says, when the store
+   * is refused, whether the load outlived the lease.
    * `batch`: a chunk of a large `getMany` stores through the batch gateway and reports a failure
    * through its own `failed` (once per chunk). Resolves when the store is done (never rejects).
    */
@@ -164,6 +168,7 @@ export class MissPath {
     marker: string,
     tags: TagStamp[] | undefined,
     epochAtLoad: number,
+    loadStarted: number,
     batch?: BatchStore,
   ): Promise<void> {
     const { core } = this;
@@ -178,7 +183,10 @@ export class MissPath {
     const gateway = batch?.gateway ?? core.gateway;
     const task = gateway.storeIfLeased(fullKey, marker, entry.bytes, entry.px).then(
       (landed) => {
-        if (!landed) return;
+        if (!landed) {
+          this.refusedAfterLoad(request, loadStarted, batch);
+          return;
+        }
         core.telemetry.stored(key);
         core.local.keep(
           fullKey,
@@ -201,6 +209,25 @@ export class MissPath {
     );
     core.background.track(task);
     return task;
+  }
+
+  /**
+   * A store our lease no longer guarded. After an invalidation or a newer write that is the
+   * guarantee at work, and silent; after a load longer than the lease itself it is a setting
+   * to fix (the method would never be cached), so it is reported.
+   */
+  private refusedAfterLoad<T>(
+    request: CacheRequest<T>,
+    loadStarted: number,
+    batch: BatchStore | undefined,
+  ): void {
+    const loadMs = Date.now() - loadStarted;
+    if (loadMs < this.core.leases.ttlMs) return;
+    if (batch) batch.leaseExpired(loadMs);
+    else {
+      const { operation, key, label } = request;
+      this.core.telemetry.leaseExpired(loadMs, this.core.leases.ttlMs, operation, key, label);
+    }
   }
 
   /**
@@ -268,7 +295,7 @@ export class MissPath {
     return this.startLoader(request, loader).then(
       (value) => {
         this.loadTimed(request.label, started);
-        void this.storeLoaded(request, value, marker, undefined, epoch);
+        void this.storeLoaded(request, value, marker, undefined, epoch, started);
         return value;
       },
       (error: unknown) => {
@@ -297,9 +324,10 @@ export class MissPath {
     // Tag tokens are read before the loader runs: an invalidation during the load then shows.
     const tags = wantsTags ? await core.reader.stamps(wanted, 'get', key) : undefined;
     const graceEnds = stale ? stale.header.freshUntil + (opts.grace ?? 0) * 1000 : 0;
+    const started = Date.now();
     const outcome = this.callLoader(request, loader).then(
       (value) => {
-        void this.storeLoaded(request, value, marker, tags, epoch);
+        void this.storeLoaded(request, value, marker, tags, epoch, started);
         return { value };
       },
       (error: unknown) => {

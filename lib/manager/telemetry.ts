@@ -64,6 +64,29 @@ export class Telemetry {
     if (toChannel) publishError(this.identity, error, label);
   }
 
+  /**
+   * Reports a loaded value not stored because it came `loadMs` after its lease was taken (at
+   * least: measured from a point after the take), more than the lease's life.
+   */
+  leaseExpired(
+    loadMs: number,
+    leaseTtlMs: number,
+    operation: CacheOperation,
+    key?: string,
+    label?: string,
+  ): void {
+    this.report(
+      'LEASE_EXPIRED',
+      `the value came ${loadMs} ms after its load lease was taken, longer than leaseTtlMs ` +
+        `(${leaseTtlMs} ms): the lease had expired, so the value was returned but not stored; ` +
+        'set leaseTtlMs above the slowest load',
+      operation,
+      key,
+      undefined,
+      label,
+    );
+  }
+
   /** Reports a failed Redis command, classified as timeout, error reply or unreachable. */
   redisFailed(error: unknown, operation: CacheOperation, key?: string, label?: string): void {
     const code = errorCodeOf(error);

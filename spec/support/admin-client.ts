@@ -30,6 +30,33 @@ export async function adminFor(under: TestClient, url: string): Promise<AdminCli
   return serverAdmin(server, [server]);
 }
 
+/**
+ * The jest project's client under test on the global setup's standalone server (or the memory
+ * store), and an admin beside it: opened before the suite's cases, closed after them.
+ */
+export function standaloneUnderTest(): { readonly under: TestClient; readonly admin: AdminClient } {
+  const opened: { under?: TestClient; admin?: AdminClient } = {};
+  beforeAll(async () => {
+    const url = familyUnderTest().name === 'memory store' ? '' : testRedisUrl();
+    opened.under = await familyUnderTest().standalone(url);
+    opened.admin = await adminFor(opened.under, url);
+  });
+  afterAll(async () => {
+    await opened.admin?.close();
+    await opened.under?.close();
+  });
+  return {
+    get under() {
+      if (!opened.under) throw new Error('standaloneUnderTest(): read inside a case or hook');
+      return opened.under;
+    },
+    get admin() {
+      if (!opened.admin) throw new Error('standaloneUnderTest(): read inside a case or hook');
+      return opened.admin;
+    },
+  };
+}
+
 /** A topology of the global setup, named, with the client under test and an admin beside it. */
 export type Topology = [name: string, connect: () => Promise<[TestClient, AdminClient]>];
 

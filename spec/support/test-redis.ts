@@ -105,3 +105,13 @@ export function isExpectedWarning(error: { readonly code: string }): boolean {
     process.env.CACHE_ASIDE_TEST_NO_SCRIPTING === '1' && error.code === 'SCRIPTING_UNAVAILABLE'
   );
 }
+
+/** Collects the `'error'` events of `emitter` into `into`, the expected warning left out. */
+export function collectErrors<E extends { readonly code: string }>(
+  emitter: { on(event: 'error', listener: (error: E) => void): unknown },
+  into: E[],
+): void {
+  emitter.on('error', (error) => {
+    if (!isExpectedWarning(error)) into.push(error);
+  });
+}

@@ -7,7 +7,7 @@ import {
 } from '../../support/client-families';
 import { DEADLINE_BOUND_MS, FAULT_OPTIONS, timed } from '../../support/fault-kit';
 import { startRedisServer, type RedisServer } from '../../support/redis-server';
-import { isExpectedWarning, testRedisUrl, uniquePrefix } from '../../support/test-redis';
+import { collectErrors, testRedisUrl, uniquePrefix } from '../../support/test-redis';
 
 /** Polls `check` every 20 ms until it holds, at most `ms`. */
 async function eventually(check: () => Promise<boolean>, ms = 5000): Promise<boolean> {
@@ -52,9 +52,7 @@ describe.each(familiesUnderTest().map((family) => [family.name, family] as const
       const cache = manage(
         new CacheAsideManager({ redis: client, keyPrefix: uniquePrefix('fam') }),
       );
-      cache.on('error', (e) => {
-        if (!isExpectedWarning(e)) errors.push(e);
-      });
+      collectErrors(cache, errors);
       const loader = jest.fn(async (key: string) => (key === 'zero' ? 0 : { key }));
       expect(await cache.get('a', loader)).toEqual({ key: 'a' });
       expect(await cache.get('zero', loader)).toBe(0);
@@ -233,9 +231,7 @@ describe.each(familiesUnderTest().map((family) => [family.name, family] as const
         const cache = manage(
           new CacheAsideManager({ redis: cluster.client, keyPrefix: uniquePrefix('fam-cluster') }),
         );
-        cache.on('error', (e) => {
-          if (!isExpectedWarning(e)) errors.push(e);
-        });
+        collectErrors(cache, errors);
         const keys = Array.from({ length: 30 }, (_, i) => `k${i}`);
         for (const key of keys) await cache.get(key, async () => `v:${key}`);
         await cache.settle();

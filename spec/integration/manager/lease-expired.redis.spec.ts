@@ -1,7 +1,7 @@
 import { CacheAsideManager, type CacheError } from '../../../lib';
-import { adminFor, type AdminClient } from '../../support/admin-client';
-import { familyUnderTest, type TestClient } from '../../support/client-families';
-import { isExpectedWarning, testRedisUrl, uniquePrefix } from '../../support/test-redis';
+import { standaloneUnderTest } from '../../support/admin-client';
+import { familyUnderTest } from '../../support/client-families';
+import { collectErrors, uniquePrefix } from '../../support/test-redis';
 
 /**
  * A load that outlives its lease (`leaseTtlMs`) is returned but cannot be stored: the lease that
@@ -10,45 +10,29 @@ import { isExpectedWarning, testRedisUrl, uniquePrefix } from '../../support/tes
  * it is now reported (`LEASE_EXPIRED`, once per call or batch), while a store refused because an
  * invalidation came during the load stays silent (that refusal is the guarantee at work).
  */
-const family = familyUnderTest();
-const onServer = family.name !== 'memory store';
-const serverUrl = (): string => (onServer ? testRedisUrl() : '');
-
 const LEASE_TTL_MS = 100;
 const SLOW_MS = 250;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe(`a load that outlives its lease, on ${family.name}`, () => {
-  let under: TestClient;
-  let admin: AdminClient;
+describe(`a load that outlives its lease, on ${familyUnderTest().name}`, () => {
+  const store = standaloneUnderTest();
   let cache: CacheAsideManager;
   let prefix: string;
   const errors: CacheError[] = [];
-
-  beforeAll(async () => {
-    under = await family.standalone(serverUrl());
-    admin = await adminFor(under, serverUrl());
-  });
 
   beforeEach(() => {
     prefix = uniquePrefix('lease-expired');
     errors.length = 0;
     cache = new CacheAsideManager({
-      redis: under.client,
+      redis: store.under.client,
       keyPrefix: prefix,
       defaultTtl: 60,
       leaseTtlMs: LEASE_TTL_MS,
     });
-    cache.on('error', (e) => {
-      if (!isExpectedWarning(e)) errors.push(e);
-    });
+    collectErrors(cache, errors);
   });
 
   afterEach(() => cache.close());
-  afterAll(async () => {
-    await admin.close();
-    await under.close();
-  });
 
   it('returns the value, stores nothing and says why, without the value in the report', async () => {
     const loader = jest.fn(async () => {
@@ -59,7 +43,7 @@ describe(`a load that outlives its lease, on ${family.name}`, () => {
       secret: 'value-of-a-slow-load',
     });
     await cache.settle();
-    expect(await admin.getBuffer(`${prefix}slow`)).toBeNull();
+    expect(await store.admin.getBuffer(`${prefix}slow`)).toBeNull();
     expect(errors.map((e) => [e.code, e.operation, e.key])).toEqual([
       ['LEASE_EXPIRED', 'get', 'slow'],
     ]);
@@ -82,14 +66,14 @@ describe(`a load that outlives its lease, on ${family.name}`, () => {
     release();
     await expect(loading).resolves.toBe('old');
     await cache.settle();
-    expect(await admin.getBuffer(`${prefix}raced`)).toBeNull();
+    expect(await store.admin.getBuffer(`${prefix}raced`)).toBeNull();
     expect(errors).toEqual([]);
   });
 
   it('stores a load that finished within its lease, and says nothing', async () => {
     await cache.get('quick', async () => 'v');
     await cache.settle();
-    expect(await admin.getBuffer(`${prefix}quick`)).not.toBeNull();
+    expect(await store.admin.getBuffer(`${prefix}quick`)).not.toBeNull();
     expect(errors).toEqual([]);
   });
 
@@ -101,7 +85,7 @@ describe(`a load that outlives its lease, on ${family.name}`, () => {
     });
     await expect(cache.getMany(keys, loader)).resolves.toEqual(keys.map((k) => `v-${k}`));
     await cache.settle();
-    for (const key of keys) expect(await admin.getBuffer(`${prefix}${key}`)).toBeNull();
+    for (const key of keys) expect(await store.admin.getBuffer(`${prefix}${key}`)).toBeNull();
     expect(errors.map((e) => [e.code, e.operation])).toEqual([['LEASE_EXPIRED', 'getMany']]);
   });
 });

@@ -5,7 +5,7 @@ import { adminFor, type AdminClient } from '../../support/admin-client';
 import { familyUnderTest, type TestClient } from '../../support/client-families';
 import {
   adminRedisUrl,
-  isExpectedWarning,
+  collectErrors,
   newTestClient,
   ready,
   testRedisUrl,
@@ -70,9 +70,7 @@ describe(`leaseOnRead on ${family.name}`, () => {
 
   const manager = (options: Partial<ConstructorParameters<typeof CacheAsideManager>[0]> = {}) => {
     const cache = new CacheAsideManager({ redis: under.client, keyPrefix: prefix, ...options });
-    cache.on('error', (e) => {
-      if (!isExpectedWarning(e)) errors.push(e);
-    });
+    collectErrors(cache, errors);
     managers.push(cache);
     return cache;
   };

@@ -2,7 +2,12 @@ import type { Cluster } from 'ioredis';
 import { CacheAsideManager, type CacheError } from '../../../lib';
 import { adminFor, clusterAdmin, type AdminClient } from '../../support/admin-client';
 import { clusterNodes, familyUnderTest, type TestClient } from '../../support/client-families';
-import { isExpectedWarning, testRedisUrl, uniquePrefix } from '../../support/test-redis';
+import {
+  collectErrors,
+  isExpectedWarning,
+  testRedisUrl,
+  uniquePrefix,
+} from '../../support/test-redis';
 
 /**
  * The manager's behaviours on the client family of this jest project (CACHE_ASIDE_TEST_CLIENT:
@@ -31,9 +36,7 @@ describe(`CacheAsideManager on ${family.name}`, () => {
     prefix = uniquePrefix('manager');
     errors.length = 0;
     cache = new CacheAsideManager({ redis: under.client, keyPrefix: prefix, defaultTtl: 60 });
-    cache.on('error', (e) => {
-      if (!isExpectedWarning(e)) errors.push(e);
-    });
+    collectErrors(cache, errors);
   });
 
   afterEach(() => cache.close());

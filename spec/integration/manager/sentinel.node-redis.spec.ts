@@ -7,7 +7,7 @@ import {
 } from '../../support/redis-server';
 import { timed } from '../../support/fault-kit';
 import { runUser, runUserCredentials } from '../../support/acl-users';
-import { isExpectedWarning, uniquePrefix } from '../../support/test-redis';
+import { collectErrors, uniquePrefix } from '../../support/test-redis';
 
 /**
  * The Sentinel story of `sentinel.redis.spec.ts`, on node-redis's `createSentinel()`: the manager
@@ -41,9 +41,7 @@ describe('CacheAsideManager behind Redis Sentinel (node-redis createSentinel)', 
       operationTimeoutMs: 200,
       circuitBreaker: { cooldownMs: 200 },
     });
-    cache.on('error', (e) => {
-      if (!isExpectedWarning(e)) errors.push(e);
-    });
+    collectErrors(cache, errors);
   }, 30_000);
 
   afterAll(async () => {

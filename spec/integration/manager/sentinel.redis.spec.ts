@@ -6,7 +6,7 @@ import {
   type RedisServer,
 } from '../../support/redis-server';
 import { runUser, runUserCredentials } from '../../support/acl-users';
-import { isExpectedWarning, uniquePrefix } from '../../support/test-redis';
+import { collectErrors, uniquePrefix } from '../../support/test-redis';
 
 /**
  * A Sentinel-managed Redis (a master, a replica, one Sentinel, all started here): the manager
@@ -42,9 +42,7 @@ describe('CacheAsideManager behind Redis Sentinel', () => {
       operationTimeoutMs: 200,
       circuitBreaker: { cooldownMs: 200 },
     });
-    cache.on('error', (e) => {
-      if (!isExpectedWarning(e)) errors.push(e);
-    });
+    collectErrors(cache, errors);
   }, 30_000);
 
   afterAll(async () => {

@@ -53,11 +53,21 @@ function builtPathOf(resolved: string): string {
   return join(BUILD, resolved.slice(SOURCES.length + 1, -'.ts'.length) + '.js');
 }
 
+/**
+ * Set by the process that checked the build, for the bench's child processes (they inherit the
+ * environment): they load that build as it is, rather than each rebuilding it at once (a build
+ * empties `dist/` first, under the parent and the other children).
+ */
+const CHECKED = 'CACHE_ASIDE_BENCH_BUILD_CHECKED';
+
 const redirected = Symbol.for('cache-aside.bench.built-library');
 const state = globalThis as { [redirected]?: true };
 if (state[redirected] === undefined) {
   state[redirected] = true;
-  ensureFreshBuild();
+  if (process.env[CHECKED] !== '1') {
+    ensureFreshBuild();
+    process.env[CHECKED] = '1';
+  }
   const resolve = resolver._resolveFilename;
   resolver._resolveFilename = function (this: unknown, request, parent, isMain, options) {
     return builtPathOf(resolve.call(this, request, parent, isMain, options));

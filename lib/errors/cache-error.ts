@@ -38,7 +38,7 @@ export type CacheErrorCode =
   /**
    * A load took longer than `leaseTtlMs`: its lease had expired, so the value was returned but
    * not stored (storing it unguarded could land over a newer write). Raise `leaseTtlMs` above
-   * the slowest load. Reported once per call, or per `getMany` batch.
+   * the slowest load. Reported once per load, or per `getMany` batch.
    */
   | 'LEASE_EXPIRED'
   /** A callback of the caller's (a `ttl` function, a decorator's `unless`) threw; the value was returned but not stored. */

@@ -270,17 +270,17 @@ export class BatchRead {
       throw error;
     };
 
-    // Past the leases' TTL a store is refused anyway (the lease is gone): stores stop there.
-    // Just before the leases are taken: their age is measured from here (by a round trip too
-    // much at most), and stores stop a little early rather than a little late.
-    const leasedAt = Date.now();
-    const leasesEnd = leasedAt + core.leases.ttlMs;
+    // Past the leases' TTL a store is refused anyway (the lease is gone): stores stop there,
+    // counted from before the takes, so a little early rather than a little late.
+    const leasesEnd = performance.now() + core.leases.ttlMs;
     const markers = redisUp
       ? await this.takeLeases(
           missing,
           missing.map((key) => lookups[indexesOf(key)[0]]),
         )
       : missing.map(() => undefined);
+    // After every take: a lease's age is at least the time since (see `MissPath.storeLoaded`).
+    const leasesTaken = performance.now();
     markers.forEach((marker, i) => (settles[i].flight.lease = marker));
     const wanted = opts.tags !== undefined && opts.tags.length > 0 ? opts.tags : undefined;
     const tags =
@@ -288,7 +288,7 @@ export class BatchRead {
         ? await core.reader.stamps(wanted, 'getMany')
         : undefined;
 
-    const started = Date.now();
+    const started = performance.now();
     let values: readonly T[];
     try {
       const fullKeys = missing.map((key) => fullKeyOf(core.keyPrefix, key));
@@ -299,11 +299,11 @@ export class BatchRead {
           : loader([...missing]),
       );
     } catch (error) {
-      core.telemetry.counters.load(label, Date.now() - started);
+      core.telemetry.counters.load(label, performance.now() - started);
       core.leases.releaseMany(missing, markers, this.chunkGateway);
       return fail(error);
     }
-    core.telemetry.counters.load(label, Date.now() - started);
+    core.telemetry.counters.load(label, performance.now() - started);
     // Checked as `unknown`: `Array.isArray` would widen `values` to `any[]` for the code below.
     const returned: unknown = values;
     if (!Array.isArray(returned) || returned.length !== missing.length) {
@@ -325,9 +325,13 @@ export class BatchRead {
       if (marker === undefined) return Promise.resolve();
       const key = missing[i];
       const request = requestOf(key, fullKeyOf(core.keyPrefix, key), codec, opts, 'getMany');
-      return this.missPath.storeLoaded(request, values[i], marker, tags, epoch, leasedAt, batch);
+      return this.missPath.storeLoaded(request, values[i], marker, tags, epoch, leasesTaken, batch);
     };
-    core.background.track(this.storeInChunks(missing.length, label, store, leasesEnd, leasedAt));
+    core.background.track(
+      this.storeInChunks(missing.length, label, store, leasesEnd, leasesTaken, (i) => {
+        return markers[i] !== undefined;
+      }),
+    );
   }
 
   /** Leases for the missing keys, one chunk at a time; none after a chunk that failed. */
@@ -352,34 +356,64 @@ export class BatchRead {
   /**
    * Stores in the background through the chunk gateway, one chunk at a time, until `until` (the
    * leases' end). A chunk that fails (a loaded server missing a chunk's deadline) does not stop
-   * the next; the first failure is reported once for the whole batch, and so is a load that
-   * outlived its leases (taken at `leasedAt`).
+   * the next; the first failure is reported once for the whole batch, and so are values not
+   * stored because their leases (taken by `leasesTaken`) ran out: see `leaseRanOut`.
    */
   private async storeInChunks(
     count: number,
     label: string | undefined,
     each: (i: number, batch: BatchStore) => Promise<void>,
     until: number,
-    leasedAt: number,
+    leasesTaken: number,
+    leased: (i: number) => boolean,
   ): Promise<void> {
+    const loadMs = performance.now() - leasesTaken; // the values are in
     let failure: { error: unknown } | undefined;
-    let expiredAfterMs: number | undefined;
+    let refusedAfterMs: number | undefined;
     const batch: BatchStore = {
       gateway: this.chunkGateway,
       failed: (error) => (failure ??= { error }),
-      leaseExpired: (loadMs) => (expiredAfterMs ??= loadMs),
+      leaseExpired: (ms) => (refusedAfterMs ??= ms),
     };
     let from = 0;
-    for (; from < count && Date.now() < until; from += this.chunkSize) {
+    for (; from < count && performance.now() < until; from += this.chunkSize) {
       const work: Array<Promise<void>> = [];
       for (let i = from; i < Math.min(count, from + this.chunkSize); i++) work.push(each(i, batch));
       await Promise.all(work);
     }
-    const { telemetry } = this.core;
-    if (failure !== undefined) telemetry.redisFailed(failure.error, 'getMany', undefined, label);
-    // Chunks left unsent because the leases had ended count as refused stores too.
-    if (expiredAfterMs === undefined && from < count) expiredAfterMs = Date.now() - leasedAt;
-    if (expiredAfterMs !== undefined)
-      telemetry.leaseExpired(expiredAfterMs, this.core.leases.ttlMs, 'getMany', undefined, label);
+    if (failure !== undefined)
+      this.core.telemetry.redisFailed(failure.error, 'getMany', undefined, label);
+    let unsent = 0;
+    for (let i = from; i < count; i++) if (leased(i)) unsent++;
+    this.leaseRanOut(label, refusedAfterMs, unsent, loadMs);
+  }
+
+  /**
+   * Reports, once per batch, values whose leases ran out before they were stored: refused as
+   * their store was sent past the lease's life (`refusedAfterMs`), or left unsent because the
+   * leases' end came first (`unsent`, of keys we held a lease on). A load that outlived the
+   * leases is the loader's time; otherwise the round trips of the takes and stores used it up.
+   */
+  private leaseRanOut(
+    label: string | undefined,
+    refusedAfterMs: number | undefined,
+    unsent: number,
+    loadMs: number,
+  ): void {
+    const { telemetry, leases } = this.core;
+    if (refusedAfterMs !== undefined || (unsent > 0 && loadMs >= leases.ttlMs)) {
+      telemetry.leaseExpired(refusedAfterMs ?? loadMs, leases.ttlMs, 'getMany', undefined, label);
+    } else if (unsent > 0) {
+      telemetry.report(
+        'LEASE_EXPIRED',
+        `the batch's leases (leaseTtlMs, ${leases.ttlMs} ms) ran out while they were taken and ` +
+          `the values stored, ${this.chunkSize} keys per round trip: ${unsent} values were ` +
+          'returned but not stored; raise leaseTtlMs (or getManyChunkSize)',
+        'getMany',
+        undefined,
+        undefined,
+        label,
+      );
+    }
   }
 }

@@ -15,8 +15,8 @@ import type { RedisGateway } from '../redis/redis-gateway';
 export interface BatchStore {
   readonly gateway: RedisGateway;
   readonly failed: (error: unknown) => void;
-  /** A store refused after the load outlived its lease: reported once for the whole batch. */
-  readonly leaseExpired: (loadMs: number) => void;
+  /** A store refused, sent `ms` after its lease's take (past its life): reported once per batch. */
+  readonly leaseExpired: (ms: number) => void;
 }
 
 /** How long a failing loader is left alone while a stale value answers inside its grace window. */
@@ -118,7 +118,7 @@ export class MissPath {
    * finding 5).
    */
   callLoader<T>(request: CacheRequest<T>, loader: Loader<T>): Promise<T> {
-    const started = Date.now();
+    const started = performance.now();
     return this.startLoader(request, loader).then(
       (value) => {
         this.loadTimed(request.label, started);
@@ -149,16 +149,17 @@ export class MissPath {
   }
 
   /** Counts a settled load for `stats()`. */
+  /** `started`: `performance.now()` when the load began (monotonic, as every load clock here). */
   private loadTimed(label: string | undefined, started: number): void {
-    this.core.telemetry.counters.load(label, Date.now() - started);
+    this.core.telemetry.counters.load(label, performance.now() - started);
   }
 
   /**
    * Encodes and stores a loaded value under our lease (in the background, never rejecting), or
    * gives the lease back when the value is not to be cached (tags unreadable, `ttl <= 0`, not
    * encodable). `epochAtLoad` was taken before the load began (see `LocalCoherence.keep`).
-   * `loadStarted` (ms, when the loader was called, after the lease was taken) says, when the store
-   * is refused, whether the load outlived the lease.
+   * `leaseAgeFrom` (`performance.now()`, no earlier than the lease's take) measures, as the store
+   * is sent, whether the lease had already run out: a refusal then is reported (`LEASE_EXPIRED`).
    * `batch`: a chunk of a large `getMany` stores through the batch gateway and reports a failure
    * through its own `failed` (once per chunk). Resolves when the store is done (never rejects).
    */
@@ -168,10 +169,13 @@ export class MissPath {
     marker: string,
     tags: TagStamp[] | undefined,
     epochAtLoad: number,
-    loadStarted: number,
+    leaseAgeFrom: number,
     batch?: BatchStore,
   ): Promise<void> {
     const { core } = this;
+    // Measured now, as the store is sent: a reply read late (a busy process) must not turn a
+    // refusal by an invalidation during the load into one blamed on the lease's life.
+    const leaseAgeMs = performance.now() - leaseAgeFrom;
     const { fullKey, key, opts } = request;
     const wantsTags = opts.tags !== undefined && opts.tags.length > 0;
     const entry =
@@ -184,7 +188,7 @@ export class MissPath {
     const task = gateway.storeIfLeased(fullKey, marker, entry.bytes, entry.px).then(
       (landed) => {
         if (!landed) {
-          this.refusedAfterLoad(request, loadStarted, batch);
+          this.refusedAfterLoad(request, leaseAgeMs, batch);
           return;
         }
         core.telemetry.stored(key);
@@ -212,16 +216,16 @@ export class MissPath {
   }
 
   /**
-   * A store our lease no longer guarded. After an invalidation or a newer write that is the
-   * guarantee at work, and silent; after a load longer than the lease itself it is a setting
+   * A store our lease no longer guarded. When the lease was still young as the store was sent,
+   * an invalidation or a newer write came during the load: the guarantee at work, and silent.
+   * When it had outlived its life (`leaseTtlMs`) before the store was even sent, the setting is
    * to fix (the method would never be cached), so it is reported.
    */
   private refusedAfterLoad<T>(
     request: CacheRequest<T>,
-    loadStarted: number,
+    loadMs: number,
     batch: BatchStore | undefined,
   ): void {
-    const loadMs = Date.now() - loadStarted;
     if (loadMs < this.core.leases.ttlMs) return;
     if (batch) batch.leaseExpired(loadMs);
     else {
@@ -290,8 +294,9 @@ export class MissPath {
     // Taken before the load: any invalidation this process hears of during it keeps the result
     // out of the in-process tier (the Redis side is guarded by the lease).
     const epoch = this.core.local.epoch;
-    // Timing and storing in the same handlers: one reaction on the loader's promise.
-    const started = Date.now();
+    // Timing and storing in the same handlers: one reaction on the loader's promise. The lease
+    // was taken before this point, so its age is at least the time since.
+    const started = performance.now();
     return this.startLoader(request, loader).then(
       (value) => {
         this.loadTimed(request.label, started);
@@ -321,13 +326,14 @@ export class MissPath {
     const epoch = core.local.epoch;
     const wanted = opts.tags !== undefined && opts.tags.length > 0 ? opts.tags : undefined;
     const wantsTags = wanted !== undefined;
+    // After the lease's take, before the tag read: what the lease's age is measured from.
+    const leaseAgeFrom = performance.now();
     // Tag tokens are read before the loader runs: an invalidation during the load then shows.
     const tags = wantsTags ? await core.reader.stamps(wanted, 'get', key) : undefined;
     const graceEnds = stale ? stale.header.freshUntil + (opts.grace ?? 0) * 1000 : 0;
-    const started = Date.now();
     const outcome = this.callLoader(request, loader).then(
       (value) => {
-        void this.storeLoaded(request, value, marker, tags, epoch, started);
+        void this.storeLoaded(request, value, marker, tags, epoch, leaseAgeFrom);
         return { value };
       },
       (error: unknown) => {

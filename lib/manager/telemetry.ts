@@ -66,7 +66,7 @@ export class Telemetry {
 
   /**
    * Reports a loaded value not stored because it came `loadMs` after its lease was taken (at
-   * least: measured from a point after the take), more than the lease's life.
+   * least: measured from a point after the take, when the store was sent), past the lease's life.
    */
   leaseExpired(
     loadMs: number,
@@ -77,7 +77,7 @@ export class Telemetry {
   ): void {
     this.report(
       'LEASE_EXPIRED',
-      `the value came ${loadMs} ms after its load lease was taken, longer than leaseTtlMs ` +
+      `the value came ${Math.round(loadMs)} ms after its load lease was taken, longer than leaseTtlMs ` +
         `(${leaseTtlMs} ms): the lease had expired, so the value was returned but not stored; ` +
         'set leaseTtlMs above the slowest load',
       operation,

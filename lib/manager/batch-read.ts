@@ -327,10 +327,9 @@ export class BatchRead {
       const request = requestOf(key, fullKeyOf(core.keyPrefix, key), codec, opts, 'getMany');
       return this.missPath.storeLoaded(request, values[i], marker, tags, epoch, leasesTaken, batch);
     };
+    const leased = (i: number): boolean => markers[i] !== undefined;
     core.background.track(
-      this.storeInChunks(missing.length, label, store, leasesEnd, leasesTaken, (i) => {
-        return markers[i] !== undefined;
-      }),
+      this.storeInChunks(missing.length, label, store, leasesEnd, leasesTaken, leased),
     );
   }
 

@@ -148,8 +148,7 @@ export class MissPath {
     }
   }
 
-  /** Counts a settled load for `stats()`. */
-  /** `started`: `performance.now()` when the load began (monotonic, as every load clock here). */
+  /** Counts a settled load for `stats()`; `started` is `performance.now()` when it began. */
   private loadTimed(label: string | undefined, started: number): void {
     this.core.telemetry.counters.load(label, performance.now() - started);
   }

@@ -104,12 +104,15 @@ describe('the in-process tier (l1)', () => {
     const original = { getBuffer: patched.getBuffer, setBuffer: patched.setBuffer };
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
+    let answered!: () => void;
+    const readAnswered = new Promise<void>((resolve) => (answered = resolve));
     // Hold a's read reply (a GET, or a leasing read's SET NX GET) until another instance's
     // write has been announced.
     for (const name of ['getBuffer', 'setBuffer'] as const) {
       const send = (original[name] as (...args: unknown[]) => Promise<unknown>).bind(clientA);
       patched[name] = async (...args: unknown[]) => {
         const value = await send(...args);
+        answered();
         await gate;
         return value;
       };
@@ -117,6 +120,9 @@ describe('the in-process tier (l1)', () => {
     try {
       const before = (a as unknown as { l1: { epoch: number } }).l1.epoch;
       const read = a.get('k', async () => 'unused');
+      // b writes only once Redis has answered a's read: the two go over two connections, and
+      // nothing else orders them (under load, b's SET reached Redis first: v2 for v1).
+      await readAnswered;
       await b.set('k', 'v2');
       await eventually(
         () => (a as unknown as { l1: { epoch: number } }).l1.epoch > before,

@@ -56,20 +56,30 @@ describe(`a load that outlives its lease, on ${family.name}`, () => {
   let cache: CacheAsideManager;
   let prefix: string;
   const errors: CacheError[] = [];
+  const opened: CacheAsideManager[] = [];
+
+  /** A manager on the client under test and this case's prefix, its errors collected, closed after the case. */
+  const manager = (
+    options: Partial<ConstructorParameters<typeof CacheAsideManager>[0]>,
+  ): CacheAsideManager => {
+    const made = new CacheAsideManager({
+      redis: store.under.client,
+      keyPrefix: prefix,
+      defaultTtl: 60,
+      ...options,
+    });
+    collectErrors(made, errors);
+    opened.push(made);
+    return made;
+  };
 
   beforeEach(() => {
     prefix = uniquePrefix('lease-expired');
     errors.length = 0;
-    cache = new CacheAsideManager({
-      redis: store.under.client,
-      keyPrefix: prefix,
-      defaultTtl: 60,
-      leaseTtlMs: LEASE_TTL_MS,
-    });
-    collectErrors(cache, errors);
+    cache = manager({ leaseTtlMs: LEASE_TTL_MS });
   });
 
-  afterEach(() => cache.close());
+  afterEach(() => Promise.all(opened.splice(0).map((made) => made.close())));
 
   it('returns the value, stores nothing and says why, without the value in the report', async () => {
     const loader = jest.fn(async () => {
@@ -119,11 +129,7 @@ describe(`a load that outlives its lease, on ${family.name}`, () => {
   });
 
   it('says nothing for a slow batch whose keys another process had leased (no lease of ours)', async () => {
-    const holder = new CacheAsideManager({
-      redis: store.under.client,
-      keyPrefix: prefix,
-      leaseTtlMs: 5000,
-    });
+    const holder = manager({ leaseTtlMs: 5000 });
     const held = heldLoader('from-holder');
     const holding = holder.get('a', held.loader);
     try {
@@ -134,64 +140,43 @@ describe(`a load that outlives its lease, on ${family.name}`, () => {
     } finally {
       held.release();
       await holding;
-      await holder.close();
     }
   });
 
   it('judges the lease by its age when the store is sent, not when its refusal is read', async () => {
-    const relaxed = new CacheAsideManager({
-      redis: store.under.client,
-      keyPrefix: prefix,
-      leaseTtlMs: 1500,
-      operationTimeoutMs: 5000,
-    });
-    collectErrors(relaxed, errors);
-    try {
-      await relaxed.get('warm', async () => 'w'); // the store script is known to Redis
-      await relaxed.settle();
-      // Loaded well within its lease, invalidated meanwhile: the store is refused, silently,
-      // even when the refusal is read after the lease's life (the process busy meanwhile).
-      const held = heldLoader('v');
-      const loading = relaxed.get('k', held.loader);
-      await held.called;
-      await relaxed.invalidate('k');
-      held.release();
-      await loading;
-      process.nextTick(() => busy(1600));
-      await relaxed.settle();
-      expect(await store.admin.getBuffer(`${prefix}k`)).toBeNull();
-      expect(errors).toEqual([]);
-    } finally {
-      await relaxed.close();
-    }
+    const relaxed = manager({ leaseTtlMs: 1500, operationTimeoutMs: 5000 });
+    await relaxed.get('warm', async () => 'w'); // the store script is known to Redis
+    await relaxed.settle();
+    // Loaded well within its lease, invalidated meanwhile: the store is refused, silently,
+    // even when the refusal is read after the lease's life (the process busy meanwhile).
+    const held = heldLoader('v');
+    const loading = relaxed.get('k', held.loader);
+    await held.called;
+    await relaxed.invalidate('k');
+    held.release();
+    await loading;
+    process.nextTick(() => busy(1600));
+    await relaxed.settle();
+    expect(await store.admin.getBuffer(`${prefix}k`)).toBeNull();
+    expect(errors).toEqual([]);
   });
 
   // Round trips that outlast a lease need a server (the embedded store answers in microtasks):
   // the case exists on the server families only.
   if (family.name !== 'memory store') {
     it('reports once when the takes and stores of a batch, one key per round trip, outlast its leases', async () => {
-      const chunked = new CacheAsideManager({
-        redis: store.under.client,
-        keyPrefix: prefix,
-        leaseTtlMs: 30,
-        getManyChunkSize: 1,
-      });
-      collectErrors(chunked, errors);
-      try {
-        const keys = Array.from({ length: 2000 }, (_, i) => `c${i}`);
-        const values = await chunked.getMany(keys, async (missing) => missing.map((k) => k));
-        expect(values).toEqual(keys);
-        await chunked.settle();
-        expect(errors.map((e) => [e.code, e.operation])).toEqual([['LEASE_EXPIRED', 'getMany']]);
-        expect(errors[0].message).toMatch(
-          /leases \(leaseTtlMs, 30 ms\) ran out while they were taken and the values stored, 1 keys per round trip: \d+ values were returned but not stored/,
-        );
-        // The first chunks may have been stored in time; the last ones never were.
-        for (const key of keys.slice(-10))
-          expect(await holdsNoEntry(store.admin, `${prefix}${key}`)).toBe(true);
-      } finally {
-        await chunked.close();
-      }
+      const chunked = manager({ leaseTtlMs: 30, getManyChunkSize: 1 });
+      const keys = Array.from({ length: 2000 }, (_, i) => `c${i}`);
+      const values = await chunked.getMany(keys, async (missing) => missing.map((k) => k));
+      expect(values).toEqual(keys);
+      await chunked.settle();
+      expect(errors.map((e) => [e.code, e.operation])).toEqual([['LEASE_EXPIRED', 'getMany']]);
+      expect(errors[0].message).toMatch(
+        /leases \(leaseTtlMs, 30 ms\) ran out while they were taken and the values stored, 1 keys per round trip: \d+ values were returned but not stored/,
+      );
+      // The first chunks may have been stored in time; the last ones never were.
+      for (const key of keys.slice(-10))
+        expect(await holdsNoEntry(store.admin, `${prefix}${key}`)).toBe(true);
     });
   }
 });
